@@ -1,0 +1,1 @@
+"""Pipeline stages behind one CLI, `durable-deploy`."""

@@ -1,0 +1,34 @@
+"""`durable-deploy`: the pipeline stages, one sub-command each."""
+
+from __future__ import annotations
+
+import typer
+
+from scripts.commands.gate import HELP as GATE_HELP
+from scripts.commands.gate import gate
+
+app = typer.Typer(
+    name="durable-deploy",
+    help="Zero-downtime release stages for Azure Durable Functions apps. "
+    "Exit codes everywhere: 0 yes/safe, 1 not yet, 2 cannot decide.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Keeps `durable-deploy <stage>` a group even while it has one stage."""
+
+
+app.command("gate", help=GATE_HELP)(gate)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""One module per `durable-deploy` sub-command: options, output, exit code."""

@@ -1,0 +1,133 @@
+"""The drain gate: poll a hub until nothing unfinished is left, for N reads in a row.
+
+It never passes on anything but a successful read that showed nothing unfinished: a
+read error ends the wait as "cannot decide", and a hub that drains but then shows new
+work restarts the stable window (new orchestrations started between two reads are exactly
+the gap a swap must not fall into).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from scripts.exits import Exit
+from taskhub.drain import DrainSnapshot, snapshot
+from taskhub.errors import HubNotFoundError, TaskHubError
+from taskhub.instances import InstanceStore
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    timeout: float = 1800.0
+    interval: float = 15.0
+    stable_for: int = 2
+    include_entities: bool = False
+    ignore_orchestrations: tuple[str, ...] = ()
+    allow_missing_hub: bool = False
+
+
+@dataclass(frozen=True)
+class GateProgress:
+    """What the gate knows after one read, for progress lines."""
+
+    snapshot: DrainSnapshot
+    reads: int
+    stable_reads: int
+    elapsed: float
+    next_read_in: float
+
+
+@dataclass
+class GateResult:
+    exit: Exit
+    outcome: str
+    reads: int = 0
+    stable_reads: int = 0
+    elapsed: float = 0.0
+    snapshot: DrainSnapshot | None = None
+    hub_missing: bool = False
+    warnings: list[str] = field(default_factory=list)
+    error: TaskHubError | None = None
+
+    @property
+    def drained(self) -> bool:
+        return self.exit is Exit.OK
+
+
+class DrainGate:
+    def __init__(
+        self,
+        store: InstanceStore,
+        settings: GateSettings,
+        on_progress: Callable[[GateProgress], None] = lambda _: None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self._on_progress = on_progress
+        self._clock = clock
+        self._sleep = sleep
+
+    def read(self) -> tuple[DrainSnapshot, bool]:
+        """One read: the snapshot, and whether the hub's table was missing (and allowed)."""
+        try:
+            records = self.store.unfinished(include_entities=self.settings.include_entities)
+        except HubNotFoundError:
+            if not self.settings.allow_missing_hub:
+                raise
+            return snapshot(()), True
+        return snapshot(records, self.settings.ignore_orchestrations), False
+
+    def run(self) -> GateResult:
+        started = self._clock()
+        result = GateResult(exit=Exit.CANNOT_DECIDE, outcome="error")
+        try:
+            while True:
+                result.snapshot, result.hub_missing = self.read()
+                result.reads += 1
+                result.stable_reads = result.stable_reads + 1 if result.snapshot.drained else 0
+                result.elapsed = self._clock() - started
+                if result.stable_reads >= self.settings.stable_for:
+                    result.exit, result.outcome = Exit.OK, "drained"
+                    result.warnings.extend(self._suspicions(result))
+                    return result
+                remaining = self.settings.timeout - result.elapsed
+                if remaining <= 0:
+                    result.exit, result.outcome = Exit.NOT_YET, "timeout"
+                    return result
+                wait = min(self.settings.interval, remaining)
+                self._on_progress(
+                    GateProgress(
+                        result.snapshot, result.reads, result.stable_reads, result.elapsed, wait
+                    )
+                )
+                self._sleep(wait)
+        except TaskHubError as exc:
+            result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, "error", exc
+            result.elapsed = self._clock() - started
+            return result
+
+    def _suspicions(self, result: GateResult) -> list[str]:
+        """Warnings about a pass that may not mean what the user thinks."""
+        hub = self.store.hub
+        if result.hub_missing:
+            return [
+                f"table {hub.instances_table!r} does not exist; passing because "
+                "--allow-missing-hub was given"
+            ]
+        warnings = []
+        if result.snapshot and result.snapshot.ignored:
+            warnings.append(
+                f"{len(result.snapshot.ignored)} unfinished instance(s) of ignored "
+                "orchestrations are still running and will see the new code"
+            )
+        if not self.store.has_any_instance():
+            warnings.append(
+                f"hub {hub.name!r} has no instance at all in {hub.instances_table!r}; if this "
+                "app has run before, the hub name or storage account is probably wrong"
+            )
+        return warnings

@@ -1,0 +1,67 @@
+"""Turning domain records into JSON and short human text, the same way in every stage."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+
+from taskhub.instances import InstanceRecord
+from taskhub.secrets import redact
+
+UNVERSIONED_LABEL = "(unversioned)"
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def instance_json(record: InstanceRecord) -> dict[str, Any]:
+    return {
+        "instance_id": record.instance_id,
+        "name": record.name,
+        "version": record.version,
+        "runtime_status": record.runtime_status,
+        "created_time": iso(record.created_time),
+        "last_updated_time": iso(record.last_updated_time),
+        "task_hub": record.task_hub,
+        "is_entity": record.is_entity,
+    }
+
+
+def counts_text(counts: Mapping[str, int], *, versions: bool = False) -> str:
+    def label(key: str) -> str:
+        return (key or UNVERSIONED_LABEL) if versions else (key or "(no status)")
+
+    return ", ".join(f"{label(k)} {v}" for k, v in counts.items()) or "none"
+
+
+def instance_line(record: InstanceRecord) -> str:
+    version = f"v{record.version}" if record.version else UNVERSIONED_LABEL
+    return (
+        f"{record.instance_id}  {record.name or '?'}  {version}  {record.runtime_status}  "
+        f"created {iso(record.created_time) or '?'}"
+    )
+
+
+class Output:
+    """stdout for the result (JSON or text), stderr for progress; secrets redacted in both."""
+
+    def __init__(self, *, as_json: bool, secrets: Iterable[str] = ()) -> None:
+        self.as_json = as_json
+        self.secrets = tuple(secrets)
+        self.out = Console(highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def progress(self, text: str) -> None:
+        self.err.print(redact(text, self.secrets), markup=False)
+
+    def text(self, text: str = "", style: str | None = None) -> None:
+        if not self.as_json:
+            self.out.print(redact(text, self.secrets), style=style, markup=False)
+
+    def json(self, payload: Mapping[str, Any]) -> None:
+        print(redact(json.dumps(payload, indent=2, default=str), self.secrets), flush=True)

@@ -1,0 +1,181 @@
+"""How a command reaches a task hub's storage account, without ever showing a secret.
+
+Three ways in, matching how Durable Functions itself is configured:
+- a connection string (including `UseDevelopmentStorage=true`);
+- an account or table endpoint URL, authenticated with DefaultAzureCredential (or a SAS
+  query string on the URL);
+- the NAME of the app setting the app reads, looked up in the environment, with the
+  identity-based forms `NAME__accountName` / `NAME__tableServiceUri` (`NAME__clientId`
+  picks a user-assigned identity), so a pipeline passes what host.json names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from azure.core.credentials import AzureSasCredential, TokenCredential
+from azure.data.tables import TableServiceClient
+
+from taskhub.errors import ConfigurationError
+from taskhub.secrets import redact
+
+PUBLIC_TABLE_SUFFIX = "table.core.windows.net"
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    """azure-core retry and timeout settings for every storage request.
+
+    Transient failures (connection errors, timeouts, 408, 429, 5xx) are retried with
+    exponential backoff by the SDK's own retry policy before a command gives up.
+    """
+
+    total: int = 5
+    backoff_factor: float = 1.0
+    backoff_max: float = 30.0
+    connection_timeout: float = 10.0
+    read_timeout: float = 60.0
+
+    def client_kwargs(self) -> dict[str, Any]:
+        return {
+            "retry_total": self.total,
+            "retry_connect": self.total,
+            "retry_read": self.total,
+            "retry_status": self.total,
+            "retry_backoff_factor": self.backoff_factor,
+            "retry_backoff_max": self.backoff_max,
+            "connection_timeout": self.connection_timeout,
+            "read_timeout": self.read_timeout,
+        }
+
+
+@dataclass(frozen=True)
+class StorageConnection:
+    """A table endpoint plus the means to authenticate; `description` is safe to print."""
+
+    endpoint: str
+    description: str
+    connection_string: str | None = field(default=None, repr=False)
+    credential: TokenCredential | AzureSasCredential | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_connection_string(
+        cls, value: str, *, source: str = "connection string"
+    ) -> StorageConnection:
+        value = value.strip()
+        try:
+            client = TableServiceClient.from_connection_string(value)
+        except (ValueError, KeyError) as exc:
+            raise ConfigurationError(
+                f"the {source} is not a storage connection string ({redact(str(exc), [value])})",
+                fix="use 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;"
+                "EndpointSuffix=core.windows.net', 'UseDevelopmentStorage=true', or --account-url",
+            ) from None
+        endpoint = _without_query(client.url)
+        client.close()
+        return cls(
+            endpoint=endpoint,
+            description=f"{endpoint} (account {client.account_name}, key from the {source})",
+            connection_string=value,
+        )
+
+    @classmethod
+    def from_account_url(
+        cls,
+        url: str,
+        *,
+        credential: TokenCredential | None = None,
+        source: str = "--account-url",
+    ) -> StorageConnection:
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ConfigurationError(
+                f"{source} {redact(url)!r} is not an http(s) URL",
+                fix=f"pass the table endpoint, e.g. https://<account>.{PUBLIC_TABLE_SUFFIX}",
+            )
+        endpoint = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+        query = parse_qs(parts.query)
+        if "sig" in query:
+            return cls(
+                endpoint=endpoint,
+                description=f"{endpoint} (SAS token from {source})",
+                credential=AzureSasCredential(parts.query),
+            )
+        if credential is None:
+            credential = _default_credential()
+        return cls(
+            endpoint=endpoint,
+            description=f"{endpoint} (Microsoft Entra ID via DefaultAzureCredential)",
+            credential=credential,
+        )
+
+    @classmethod
+    def from_setting(cls, name: str, environ: Mapping[str, str]) -> StorageConnection:
+        """Resolve an app-setting name the way the Functions host does."""
+        if not name or any(c in name for c in "=;"):
+            raise ConfigurationError(
+                f"--connection-setting takes the NAME of an app setting, not its value "
+                f"({redact(name)!r})",
+                fix="pass e.g. --connection-setting DurableManagementStorage and put the value "
+                "in that environment variable",
+            )
+        for key in (name, f"CUSTOMCONNSTR_{name}"):
+            if environ.get(key):
+                return cls.from_connection_string(environ[key], source=f"setting {key}")
+        client_id = environ.get(f"{name}__clientId")
+        credential = (
+            _default_credential(client_id)
+            if (environ.get(f"{name}__tableServiceUri") or environ.get(f"{name}__accountName"))
+            else None
+        )
+        if uri := environ.get(f"{name}__tableServiceUri"):
+            return cls.from_account_url(
+                uri, credential=credential, source=f"{name}__tableServiceUri"
+            )
+        if account := environ.get(f"{name}__accountName"):
+            return cls.from_account_url(
+                f"https://{account}.{PUBLIC_TABLE_SUFFIX}",
+                credential=credential,
+                source=f"{name}__accountName",
+            )
+        raise ConfigurationError(
+            f"app setting {name!r} is not set in this environment (looked for {name}, "
+            f"CUSTOMCONNSTR_{name}, {name}__tableServiceUri and {name}__accountName)",
+            fix="export the setting in the pipeline step, or pass --connection-string / "
+            "--account-url",
+        )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never be printed, for `redact`."""
+        if self.connection_string:
+            return (self.connection_string,)
+        if isinstance(self.credential, AzureSasCredential):
+            return (self.credential.signature,)
+        return ()
+
+    def service_client(self, retry: RetrySettings) -> TableServiceClient:
+        if self.connection_string is not None:
+            return TableServiceClient.from_connection_string(
+                self.connection_string, **retry.client_kwargs()
+            )
+        return TableServiceClient(
+            endpoint=self.endpoint, credential=self.credential, **retry.client_kwargs()
+        )
+
+
+def _without_query(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _default_credential(client_id: str | None = None) -> TokenCredential:
+    # Imported late: azure-identity is only needed for identity-based connections.
+    from azure.identity import DefaultAzureCredential
+
+    if client_id:
+        return DefaultAzureCredential(managed_identity_client_id=client_id)
+    return DefaultAzureCredential()

@@ -1,0 +1,56 @@
+"""The drain decision: which unfinished instances hold a swap, and how to summarise them.
+
+Pure functions over records, so the rule is tested without storage and shared by the gate,
+the release flow and the sample app's StatusCheck endpoint.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from taskhub.instances import InstanceRecord
+
+
+@dataclass(frozen=True)
+class DrainSnapshot:
+    """One read of a hub: what blocks a swap and what was deliberately not waited for."""
+
+    blocking: tuple[InstanceRecord, ...]
+    ignored: tuple[InstanceRecord, ...]
+
+    @property
+    def drained(self) -> bool:
+        return not self.blocking
+
+    @property
+    def by_status(self) -> dict[str, int]:
+        return _count(r.runtime_status for r in self.blocking)
+
+    @property
+    def by_version(self) -> dict[str, int]:
+        return _count(r.version for r in self.blocking)
+
+    @property
+    def ignored_by_name(self) -> dict[str, int]:
+        return _count(r.name or "" for r in self.ignored)
+
+
+def snapshot(records: Iterable[InstanceRecord], ignore_names: Iterable[str] = ()) -> DrainSnapshot:
+    """Split unfinished records into blocking and ignored ones.
+
+    Orchestrator names are matched case-insensitively, as the Functions host resolves them.
+    Ignoring is for eternal orchestrations that never finish; they are still reported.
+    """
+    ignored_names = {n.lower() for n in ignore_names}
+    blocking: list[InstanceRecord] = []
+    ignored: list[InstanceRecord] = []
+    for record in records:
+        is_ignored = record.name is not None and record.name.lower() in ignored_names
+        (ignored if is_ignored else blocking).append(record)
+    return DrainSnapshot(blocking=tuple(blocking), ignored=tuple(ignored))
+
+
+def _count(values: Iterable[str]) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
