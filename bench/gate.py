@@ -1,0 +1,139 @@
+"""Benchmark: what the gate's query costs against the alternatives, on one Azurite.
+
+A hub of N instances (default 20,000) with 2 KB inputs, 1% unfinished. Four ways to ask
+"what is unfinished?", each timed over several runs, with the bytes received:
+  (a) list every row and filter in Python;
+  (b) DurableTask's own status filter, which fetches whole rows;
+  (c) our query (server-side not-terminal filter, entity range, a few columns);
+  (d) the floor: the same filtered scan selecting only PartitionKey.
+Printed as medians and the ratios c/b and c/d, all measured in this run.
+
+The seeded hub is kept in bench/.data so later runs skip the seeding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from azure.data.tables import TableServiceClient
+
+from scripts.azurite import DEV_ACCOUNT, Account, Azurite
+from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from taskhub.hubs import TaskHub
+from taskhub.instances import INSTANCE_COLUMNS, unfinished_filter
+from taskhub.status import is_finished
+
+DATA = Path(__file__).resolve().parent / ".data"
+HUB = TaskHub("BenchHub")
+UNFINISHED = ["Running", "Running", "Pending", "Suspended", "ContinuedAsNew"]
+FINISHED = ["Completed"] * 8 + ["Failed", "Terminated"]
+DURABLETASK_FILTER = (
+    "(CreatedTime ge datetime'2000-01-01T00:00:00.0000000Z') and "
+    "(RuntimeStatus eq 'Running' or RuntimeStatus eq 'Pending')"
+)
+
+
+def _instances(count: int) -> list[SimulatedInstance]:
+    payload = '"' + "p" * 2046 + '"'  # 2 KB of JSON input per instance
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        SimulatedInstance(
+            f"inst-{i:06d}",
+            "ProcessOrder",
+            # One in a hundred is unfinished.
+            UNFINISHED[i // 100 % len(UNFINISHED)] if i % 100 == 0 else FINISHED[i % 10],
+            version="1.0",
+            input=payload,
+            created=start + timedelta(seconds=i),
+        )
+        for i in range(count)
+    ]
+
+
+def _seed(service: TableServiceClient, count: int, marker: Path | None) -> None:
+    if marker and marker.exists():
+        print(f"reusing the seeded hub in {marker.parent}")
+        return
+    host = DurableHostSimulator(service, HUB)
+    host.create_hub()
+    started = time.monotonic()
+    print(f"seeding {count} instances (32 concurrent upserts)...", flush=True)
+    host.write_many(_instances(count), concurrency=32)
+    print(f"seeded in {time.monotonic() - started:.1f}s")
+    if marker:
+        marker.write_text(str(count))
+
+
+def _measure(azurite: Azurite, query: Callable[[Any], int], runs: int) -> tuple[float, int, int]:
+    """Median seconds, bytes received in one run, and unfinished rows found."""
+    times: list[float] = []
+    received = [0]
+    found = 0
+    with TableServiceClient.from_connection_string(
+        azurite.connection_string(),
+        raw_response_hook=lambda r: received.__setitem__(
+            0, received[0] + len(r.http_response.body() or b"")
+        ),
+    ) as service:
+        table = service.get_table_client(HUB.instances_table)
+        for _ in range(runs):
+            received[0] = 0
+            started = time.perf_counter()
+            found = query(table)
+            times.append(time.perf_counter() - started)
+    return statistics.median(times), received[0], found
+
+
+def _everything(table: Any) -> int:
+    return sum(1 for row in table.list_entities() if not is_finished(row.get("RuntimeStatus")))
+
+
+def _durabletask(table: Any) -> int:
+    return sum(1 for _ in table.query_entities(DURABLETASK_FILTER))
+
+
+def _ours(table: Any) -> int:
+    return sum(1 for _ in table.query_entities(unfinished_filter(), select=list(INSTANCE_COLUMNS)))
+
+
+def _floor(table: Any) -> int:
+    return sum(1 for _ in table.query_entities(unfinished_filter(), select=["PartitionKey"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--instances", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--fresh", action="store_true", help="seed into memory, keep nothing")
+    args = parser.parse_args(argv)
+
+    location = None if args.fresh else DATA / f"azurite-{args.instances}"
+    with Azurite((Account(DEV_ACCOUNT),), location=location) as azurite:
+        with TableServiceClient.from_connection_string(azurite.connection_string()) as service:
+            _seed(service, args.instances, location / "seeded" if location else None)
+        results = {
+            "a  list all, filter in Python": _measure(azurite, _everything, args.runs),
+            "b  DurableTask status filter  ": _measure(azurite, _durabletask, args.runs),
+            "c  durable-deploy gate query  ": _measure(azurite, _ours, args.runs),
+            "d  floor (PartitionKey only)  ": _measure(azurite, _floor, args.runs),
+        }
+    print(f"\n{args.instances} instances, 2 KB inputs, 1% unfinished; median of {args.runs} runs")
+    print(f"{'query':32} {'median ms':>10} {'KB received':>12} {'unfinished':>11}")
+    for label, (seconds, size, found) in results.items():
+        print(f"{label:32} {seconds * 1000:10.1f} {size / 1024:12.1f} {found:11d}")
+    (_, (tb, bb, _), (tc, bc, _), (td, bd, _)) = results.values()
+    print(f"\nc/b time {tc / tb:.2f}  bytes {bc / bb:.3f}   (ours vs DurableTask's filter)")
+    print(f"c/d time {tc / td:.2f}  bytes {bc / bd:.2f}   (ours vs the floor)")
+    print("(b) counts only Running and Pending: it misses Suspended and ContinuedAsNew.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

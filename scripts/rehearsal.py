@@ -1,0 +1,152 @@
+"""`make run`: a local rehearsal of the release stages, on stand-ins for Azure.
+
+Stand-ins, said plainly: Azurite (from npm) plays the production slot's durable storage
+account; `DurableHostSimulator` plays the Durable Functions host, writing Instances rows
+the way DurableTask.AzureStorage does while orchestrations finish. The stages themselves
+run for real, as a pipeline would run them.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from azure.data.tables import TableServiceClient
+from rich.console import Console
+
+from scripts.azurite import Account, Azurite
+from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from taskhub.hubs import TaskHub
+from taskhub.status import RuntimeStatus
+
+HUB = "OrdersHub"
+SETTING = "DurableManagementStorage"
+# A throwaway key for the emulator account, generated per run; the gate must never print it.
+PRODUCTION_SLOT = Account("ordersprodslot", base64.b64encode(os.urandom(32)).decode())
+
+console = Console(highlight=False)
+
+
+def _in_flight() -> list[SimulatedInstance]:
+    now = datetime.now(UTC)
+    return [
+        SimulatedInstance(
+            "order-1001",
+            "ProcessOrder",
+            RuntimeStatus.RUNNING,
+            "1.0",
+            created=now - timedelta(minutes=9),
+        ),
+        SimulatedInstance(
+            "order-1002",
+            "ProcessOrder",
+            RuntimeStatus.RUNNING,
+            "1.0",
+            created=now - timedelta(minutes=7),
+        ),
+        SimulatedInstance(
+            "order-1003",
+            "ProcessOrder",
+            RuntimeStatus.SUSPENDED,
+            None,
+            created=now - timedelta(minutes=5),
+        ),
+        SimulatedInstance(
+            "order-1004",
+            "ProcessOrder",
+            RuntimeStatus.PENDING,
+            "1.0",
+            created=now - timedelta(seconds=30),
+        ),
+        SimulatedInstance("@cart@user42", "@cart", RuntimeStatus.RUNNING),
+    ]
+
+
+# (seconds after the gate starts, instance, new status): the host finishing its work.
+_TIMELINE = [
+    (2.0, "order-1001", RuntimeStatus.COMPLETED),
+    (3.5, "order-1004", RuntimeStatus.RUNNING),
+    (5.0, "order-1003", RuntimeStatus.RUNNING),
+    (6.5, "order-1002", RuntimeStatus.COMPLETED),
+    (8.0, "order-1004", RuntimeStatus.COMPLETED),
+    (9.5, "order-1003", RuntimeStatus.COMPLETED),
+]
+
+
+def _play(host: DurableHostSimulator, started: float) -> None:
+    for at, instance_id, status in _TIMELINE:
+        time.sleep(max(0.0, started + at - time.monotonic()))
+        host.transition(instance_id, status)
+        console.print(f"  [dim]host simulator: {instance_id} -> {status}[/dim]")
+
+
+def _section(title: str) -> None:
+    console.rule(f"[bold]{title}")
+
+
+def main() -> int:
+    _section("durable-zero-downtime rehearsal (local stand-ins for Azure)")
+    console.print(
+        "Azurite (npm) plays the production slot's durable storage account "
+        f"'{PRODUCTION_SLOT.name}'.\nA host simulator plays the Durable Functions host: it "
+        "writes Instances rows as DurableTask.AzureStorage does.\nThe stages run for real."
+    )
+    with Azurite((PRODUCTION_SLOT,)) as azurite:
+        conn = azurite.connection_string(PRODUCTION_SLOT.name)
+        with TableServiceClient.from_connection_string(conn) as service:
+            host = DurableHostSimulator(service, TaskHub(HUB))
+            host.create_hub()
+            history = [
+                SimulatedInstance(
+                    f"order-{900 + i}", "ProcessOrder", RuntimeStatus.COMPLETED, "1.0"
+                )
+                for i in range(12)
+            ]
+            host.write_many([*history, *_in_flight()])
+            console.print(
+                f"Seeded hub {HUB}: 12 completed orders, 4 in flight (Running, Suspended, "
+                "Pending) and one durable entity (skipped by the gate by default)."
+            )
+
+            _section("Stage: drain gate on the production slot's task hub")
+            command = [
+                "durable-deploy",
+                "gate",
+                "--connection-setting",
+                SETTING,
+                "--hub",
+                HUB,
+                "--interval",
+                "2",
+                "--stable-for",
+                "2",
+                "--timeout",
+                "60",
+            ]
+            console.print(f"$ {SETTING}=<connection string> {' '.join(command)}")
+            started = time.monotonic()
+            player = threading.Thread(target=_play, args=(host, started), daemon=True)
+            player.start()
+            env = {**os.environ, SETTING: conn}
+            gate = subprocess.run(
+                [sys.executable, "-m", "scripts.cli", *command[1:]], env=env, check=False
+            )
+            player.join()
+    elapsed = time.monotonic() - started
+    if gate.returncode != 0:
+        console.print(f"[bold red]The gate exited {gate.returncode}: rehearsal failed.")
+        return gate.returncode
+    console.print(
+        f"[bold green]The gate held while orchestrations ran, then passed after {elapsed:.0f}s:"
+        " a pipeline would now swap the slots."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
