@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -150,7 +150,7 @@ def gate(
     raise typer.Exit(int(result.exit))
 
 
-def _fail_early(out: Output, annotator: Annotator, hub: str, exc: TaskHubError) -> None:
+def _fail_early(out: Output, annotator: Annotator, hub: str, exc: TaskHubError) -> NoReturn:
     result = GateResult(exit=Exit.CANNOT_DECIDE, outcome="error", error=exc)
     payload = _payload(result, hub, None, None, GateSettings(), 0)
     _render(out, result, payload, 0)
