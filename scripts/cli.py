@@ -6,6 +6,8 @@ import typer
 
 from scripts.commands.gate import HELP as GATE_HELP
 from scripts.commands.gate import gate
+from scripts.commands.plan import HELP as PLAN_HELP
+from scripts.commands.plan import plan
 
 app = typer.Typer(
     name="durable-deploy",
@@ -24,6 +26,7 @@ def _root() -> None:
 
 
 app.command("gate", help=GATE_HELP)(gate)
+app.command("plan", help=PLAN_HELP)(plan)
 
 
 def main() -> None:

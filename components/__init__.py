@@ -1,0 +1,1 @@
+"""Pulumi components that declare durable function apps the zero-downtime way."""

@@ -1,0 +1,364 @@
+"""Stack config (namespace `durable-zero-downtime`), validated before anything is declared.
+
+Every error names the key, the bad value and the fix, because the person reading it is
+running `pulumi preview` in a pipeline log, far from this code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
+from taskhub.hubs import hub_name_problem
+from taskhub.plans import PlanFamily, max_slots, plan_family
+from taskhub.versions import FailureStrategy, MatchStrategy, parse_strategy
+
+E = TypeVar("E", bound=StrEnum)
+
+NAMESPACE = "durable-zero-downtime"
+PRODUCTION = "production"
+
+RUNTIME_VERSIONS = {
+    "python": "3.11",
+    "dotnet-isolated": "8.0",
+    "node": "20",
+    "java": "17",
+    "powershell": "7.4",
+}
+_APP_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,58}[a-z0-9]")
+_SLOT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,38}")
+_STORAGE_PREFIX = re.compile(r"[a-z0-9]{3,16}")
+
+
+class Strategy(StrEnum):
+    VERSIONING = "versioning"
+    SLOTS = "slots"
+    ROUTING = "routing"
+
+
+class SlotMode(StrEnum):
+    ACCOUNTS = "accounts"
+    """A durable storage account per slot (the documented default)."""
+    HUBS = "hubs"
+    """One durable account, a distinct task hub name per slot."""
+
+
+class Connection(StrEnum):
+    IDENTITY = "identity"
+    CONNECTION_STRING = "connectionString"
+
+
+class ConfigError(ValueError):
+    def __init__(self, key: str, value: Any, problem: str, fix: str) -> None:
+        self.key = f"{NAMESPACE}:{key}"
+        super().__init__(f"{self.key} = {value!r}: {problem}. Fix: {fix}")
+
+
+@dataclass(frozen=True)
+class VersioningConfig:
+    default_version: str | None = None
+    match_strategy: MatchStrategy | None = None
+    failure_strategy: FailureStrategy | None = None
+
+
+@dataclass(frozen=True)
+class SlotConfig:
+    name: str
+    hub_name: str
+    storage_account: str
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    app_name: str
+    runtime: str
+    runtime_version: str
+    plan_sku: str
+    strategy: Strategy
+    connection: Connection
+    durable_setting: str
+    hub_name: str
+    storage_prefix: str
+    slot_mode: SlotMode
+    slots: tuple[SlotConfig, ...]
+    sticky_settings: tuple[str, ...] = ()
+    versioning: VersioningConfig = VersioningConfig()
+    host_json_schema: str = "2"
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def plan_family(self) -> PlanFamily:
+        return plan_family(self.plan_sku)
+
+    @property
+    def runtime_storage_account(self) -> str:
+        return f"{self.storage_prefix}rt"
+
+
+def _text(values: Mapping[str, Any], key: str, default: str | None = None) -> str:
+    value = values.get(key, default)
+    if value is None:
+        raise ConfigError(key, None, "is required", f"pulumi config set {NAMESPACE}:{key} <value>")
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(key, value, "must be a non-empty string", "set it to a string")
+    return value.strip()
+
+
+def _object(values: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = values.get(key) or {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            key,
+            value,
+            "must be an object",
+            f"set it with `pulumi config set --path {NAMESPACE}:{key}.<field> ...`",
+        )
+    return value
+
+
+def _choice(values: Mapping[str, Any], key: str, kind: type[E], default: E) -> E:
+    raw = values.get(key, default.value)
+    try:
+        return kind(raw)
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise ConfigError(key, raw, f"is not one of {allowed}", f"use one of {allowed}") from None
+
+
+def _hub(key: str, name: str) -> str:
+    problem = hub_name_problem(name)
+    if problem:
+        raise ConfigError(
+            key, name, problem, "use 3 to 45 letters and digits, starting with a letter"
+        )
+    return name
+
+
+def _storage_name(prefix: str, suffix: str) -> str:
+    return f"{prefix}{suffix}"[:24]
+
+
+def _versioning(values: Mapping[str, Any]) -> VersioningConfig:
+    block = _object(values, "versioning")
+    result: dict[str, Any] = {}
+    default_version = block.get("defaultVersion")
+    if default_version is not None:
+        if not isinstance(default_version, str) or "%" in default_version:
+            raise ConfigError(
+                "versioning.defaultVersion",
+                default_version,
+                "must be a literal string (defaultVersion does not resolve %AppSetting%)",
+                'set a literal version such as "2.0"',
+            )
+        result["default_version"] = default_version
+    for key, kind, attr in (
+        ("versionMatchStrategy", MatchStrategy, "match_strategy"),
+        ("versionFailureStrategy", FailureStrategy, "failure_strategy"),
+    ):
+        if key in block:
+            try:
+                result[attr] = parse_strategy(kind, str(block[key]))
+            except ValueError as exc:
+                allowed = ", ".join(m.value for m in kind)
+                raise ConfigError(
+                    f"versioning.{key}", block[key], str(exc), f"use one of {allowed}"
+                ) from None
+    unknown = set(block) - {"defaultVersion", "versionMatchStrategy", "versionFailureStrategy"}
+    if unknown:
+        raise ConfigError(
+            "versioning",
+            dict(block),
+            f"unknown field(s) {sorted(unknown)}",
+            "use defaultVersion, versionMatchStrategy, versionFailureStrategy",
+        )
+    return VersioningConfig(**result)
+
+
+def _slot_configs(
+    names: tuple[str, ...], mode: SlotMode, hub_name: str, prefix: str
+) -> tuple[SlotConfig, ...]:
+    """Accounts mode: one durable account per slot, one hub name. Hubs mode: the reverse."""
+    configs = []
+    for name in names:
+        word = re.sub(r"[^A-Za-z0-9]", "", name)
+        if mode is SlotMode.ACCOUNTS:
+            suffix = "dprod" if name == PRODUCTION else f"d{word}"
+            configs.append(SlotConfig(name, hub_name, _storage_name(prefix, suffix)))
+        else:
+            hub = (
+                hub_name
+                if name == PRODUCTION
+                else _hub("hubName", f"{hub_name}{word.capitalize()}"[:45])
+            )
+            configs.append(SlotConfig(name, hub, _storage_name(prefix, "durable")))
+    pairs = {(c.storage_account, c.hub_name) for c in configs}
+    if len(pairs) < len(configs):
+        raise ConfigError(
+            "slots.names",
+            list(names[1:]),
+            "two slots map to one durable account and hub (names cut to fit 24 characters)",
+            "use shorter or more distinct slot names, or a shorter storagePrefix",
+        )
+    return tuple(configs)
+
+
+def load(values: Mapping[str, Any]) -> AppConfig:
+    """Validate a stack's config (keys without the namespace) into an AppConfig."""
+    app_name = _text(values, "appName")
+    if not _APP_NAME.fullmatch(app_name):
+        raise ConfigError(
+            "appName",
+            app_name,
+            "is not a valid function app name",
+            "use 2 to 60 lower-case letters, digits and hyphens",
+        )
+    runtime = _text(values, "runtime", "python")
+    if runtime not in RUNTIME_VERSIONS:
+        raise ConfigError(
+            "runtime",
+            runtime,
+            "is not a supported worker runtime",
+            f"use one of {', '.join(RUNTIME_VERSIONS)}",
+        )
+    plan_sku = _text(values, "planSku", "EP1")
+    try:
+        family = plan_family(plan_sku)
+    except ValueError as exc:
+        raise ConfigError("planSku", plan_sku, str(exc), "pick a listed SKU") from None
+    strategy = _choice(values, "strategy", Strategy, Strategy.SLOTS)
+    if strategy is Strategy.ROUTING:
+        raise ConfigError(
+            "strategy",
+            "routing",
+            "application routing is reserved for the "
+            "routing components, which this release does not declare yet",
+            "use slots or versioning for now",
+        )
+    if family is PlanFamily.FLEX_CONSUMPTION:
+        raise ConfigError(
+            "planSku",
+            plan_sku,
+            "Flex Consumption has no deployment slots and "
+            "its deployment model is not declared by these components",
+            "use EP1-EP3 (Elastic Premium), Y1, or a Dedicated SKU",
+        )
+    hub_name = _hub("hubName", _text(values, "hubName", re.sub(r"[^A-Za-z0-9]", "", app_name)))
+    storage_prefix = _text(values, "storagePrefix", re.sub(r"[^a-z0-9]", "", app_name)[:16])
+    if not _STORAGE_PREFIX.fullmatch(storage_prefix):
+        raise ConfigError(
+            "storagePrefix",
+            storage_prefix,
+            "must be 3 to 16 lower-case letters and digits (storage account names are global)",
+            "pick a unique prefix",
+        )
+    durable_setting = _text(values, "durableSetting", DEFAULT_DURABLE_SETTING)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", durable_setting) or "__" in durable_setting:
+        raise ConfigError(
+            "durableSetting",
+            durable_setting,
+            "is not a valid app setting name",
+            "use letters, digits and single underscores",
+        )
+
+    slots_block = _object(values, "slots")
+    names = slots_block.get("names", ["staging"] if strategy is Strategy.SLOTS else [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError("slots.names", names, "must be a list of slot names", 'e.g. ["staging"]')
+    for name in names:
+        if name == PRODUCTION or not _SLOT_NAME.fullmatch(name):
+            raise ConfigError(
+                "slots.names",
+                names,
+                f"{name!r} is not a valid staging slot name",
+                "use lower-case letters, digits and hyphens; production is implicit",
+            )
+    if len(set(names)) != len(names):
+        raise ConfigError("slots.names", names, "lists a slot twice", "list each slot once")
+    if strategy is Strategy.SLOTS and not names:
+        raise ConfigError(
+            "slots.names", names, "the slots strategy needs a staging slot", 'add "staging"'
+        )
+    if names and len(names) + 1 > max_slots(plan_sku):
+        raise ConfigError(
+            "slots.names",
+            names,
+            f"plan {plan_sku} allows {max_slots(plan_sku)} slots including production",
+            "remove slots or choose a larger plan",
+        )
+    slot_mode = _choice(slots_block, "mode", SlotMode, SlotMode.ACCOUNTS)
+    slots = _slot_configs((PRODUCTION, *names), slot_mode, hub_name, storage_prefix)
+    sticky = tuple(str(n) for n in slots_block.get("stickySettings", []))
+    durable_names = DurableSettings(hub_name, durable_setting).state_setting_names()
+    if clash := sorted(set(sticky) & durable_names):
+        raise ConfigError(
+            "slots.stickySettings",
+            list(sticky),
+            f"{clash} carry durable state, which must travel with the code on a swap",
+            "remove them",
+        )
+    schema = _text(values, "hostJsonSchema", "2")
+    if schema not in ("1", "2"):
+        raise ConfigError("hostJsonSchema", schema, "must be 1 or 2", 'use "2" (Functions 2.x+)')
+    versioning = _versioning(values)
+    if schema == "1" and versioning != VersioningConfig():
+        raise ConfigError(
+            "hostJsonSchema",
+            schema,
+            "Functions 1.x has no orchestration versioning",
+            'use "2", or remove the versioning block',
+        )
+    tags = _object(values, "tags")
+    return AppConfig(
+        app_name=app_name,
+        runtime=runtime,
+        runtime_version=_text(values, "runtimeVersion", RUNTIME_VERSIONS[runtime]),
+        plan_sku=plan_sku,
+        strategy=strategy,
+        connection=_choice(values, "connection", Connection, Connection.IDENTITY),
+        durable_setting=durable_setting,
+        hub_name=hub_name,
+        storage_prefix=storage_prefix,
+        slot_mode=slot_mode,
+        slots=slots,
+        sticky_settings=sticky,
+        versioning=versioning,
+        host_json_schema=schema,
+        tags={str(k): str(v) for k, v in tags.items()},
+    )
+
+
+STACK_KEYS = (
+    "appName",
+    "runtime",
+    "runtimeVersion",
+    "planSku",
+    "strategy",
+    "connection",
+    "durableSetting",
+    "hubName",
+    "storagePrefix",
+    "slots",
+    "versioning",
+    "hostJsonSchema",
+    "tags",
+    "routing",
+)
+
+
+def from_pulumi() -> AppConfig:
+    """Read and validate the current stack's config."""
+    import json
+
+    import pulumi
+
+    config = pulumi.Config(NAMESPACE)
+    values: dict[str, Any] = {}
+    for key in STACK_KEYS:
+        raw = config.get(key)
+        if raw is not None:
+            values[key] = json.loads(raw) if raw.lstrip()[:1] in ("{", "[") else raw
+    return load(values)
