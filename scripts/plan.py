@@ -85,7 +85,8 @@ def read_stack_config(
     for key, value in raw.items():
         full_key = key if ":" in key else f"{project}:{key}"
         if isinstance(value, dict) and set(value) == {"secure"}:
-            config[full_key], _ = SECRET, secret_keys.append(full_key)
+            config[full_key] = SECRET
+            secret_keys.append(full_key)
         else:
             config[full_key] = value if isinstance(value, str) else json.dumps(value)
     return project, config, secret_keys
@@ -105,24 +106,13 @@ def run_plan(stack: str, root: Path = PROJECT_ROOT) -> Plan:
         def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
             return f"{args.name}-id", _mock_state(args.typ, args.name, args.inputs)
 
-        def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-            if args.token.endswith("listStorageAccountKeys"):
-                return {
-                    "keys": [
-                        {"keyName": "key1", "value": "plan-placeholder", "permissions": "FULL"}
-                    ]
-                }
-            if args.token.endswith("getClientConfig"):
-                return {
-                    "subscriptionId": _MOCK_SUBSCRIPTION,
-                    "tenantId": _MOCK_SUBSCRIPTION,
-                    "clientId": _MOCK_SUBSCRIPTION,
-                    "objectId": _MOCK_SUBSCRIPTION,
-                }
-            return {}
+        def call(
+            self, args: pulumi.runtime.MockCallArgs
+        ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+            return _mock_call(args.token), []
 
     class RecordingMonitor(mocks.MockMonitor):
-        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
+        def RegisterResource(self, request: Any) -> Any:
             from google.protobuf.json_format import MessageToDict
 
             if request.type != "pulumi:pulumi:Stack":
@@ -134,7 +124,7 @@ def run_plan(stack: str, root: Path = PROJECT_ROOT) -> Plan:
                         inputs=_mask(MessageToDict(request.object)),
                     )
                 )
-            return super().RegisterResource(request)
+            return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
     # The Pulumi language host runs the program with its folder importable; so do we.
     if str(root) not in sys.path:
@@ -144,10 +134,12 @@ def run_plan(stack: str, root: Path = PROJECT_ROOT) -> Plan:
         the_mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(the_mocks)
     )
     set_all_config(config, secret_keys)
+
+    def program() -> None:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+
     try:
-        _sync_await(
-            run_pulumi_func(lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__"))
-        )
+        _sync_await(run_pulumi_func(program))
     except Exception as exc:
         raise PlanError(str(exc)) from exc
     stack_resource = pulumi.runtime.get_root_resource()
@@ -156,6 +148,17 @@ def run_plan(stack: str, root: Path = PROJECT_ROOT) -> Plan:
         secret = _sync_await(output.is_secret())
         plan.outputs[name] = SECRET if secret else _sync_await(output.future())
     return plan
+
+
+def _mock_call(token: str) -> dict[str, Any]:
+    if token.endswith("listStorageAccountKeys"):
+        return {"keys": [{"keyName": "key1", "value": "plan-placeholder", "permissions": "FULL"}]}
+    if token.endswith("getClientConfig"):
+        return {
+            key: _MOCK_SUBSCRIPTION
+            for key in ("subscriptionId", "tenantId", "clientId", "objectId")
+        }
+    return {}
 
 
 def _mock_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
