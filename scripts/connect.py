@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from scripts.stack_outputs import read_stack_slot
 from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.errors import ConfigurationError
 from taskhub.hubs import TaskHub
@@ -44,10 +47,33 @@ ConnectionSettingOption = Annotated[
     ),
 ]
 HubOption = Annotated[
-    str,
+    str | None,
     typer.Option(
-        "--hub", help="Task hub name, as host.json hubName sets it.", rich_help_panel=PANEL
+        "--hub",
+        help="Task hub name, as host.json hubName sets it (taken from --stack-output if given).",
+        rich_help_panel=PANEL,
     ),
+]
+StackOutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--stack-output",
+        metavar="FILE",
+        help="`pulumi stack output --json` of this project's stack: hub name, tracking prefix "
+        "and table endpoint come from it (the endpoint is read with DefaultAzureCredential "
+        "unless a connection option is given).",
+        rich_help_panel=PANEL,
+    ),
+]
+AppOption = Annotated[
+    str | None,
+    typer.Option(
+        "--app", help="App in --stack-output (needed when it holds several).", rich_help_panel=PANEL
+    ),
+]
+SlotOption = Annotated[
+    str,
+    typer.Option("--slot", help="Slot in --stack-output whose hub to read.", rich_help_panel=PANEL),
 ]
 TrackingPrefixOption = Annotated[
     str | None,
@@ -101,3 +127,41 @@ def retry_settings(retries: int) -> RetrySettings:
 
 def task_hub(hub: str, tracking_prefix: str | None) -> TaskHub:
     return TaskHub(name=hub.strip(), tracking_prefix=tracking_prefix)
+
+
+@dataclass(frozen=True)
+class Target:
+    hub: TaskHub
+    connection: StorageConnection
+
+
+def resolve_target(
+    *,
+    hub: str | None,
+    tracking_prefix: str | None,
+    connection_string: str | None,
+    account_url: str | None,
+    connection_setting: str | None,
+    stack_output: Path | None,
+    app: str | None,
+    slot: str,
+) -> Target:
+    """The hub and connection from explicit options, filled in from stack outputs."""
+    if stack_output is not None:
+        entry = read_stack_slot(stack_output, app, slot)
+        if hub and hub != entry.hub:
+            raise ConfigurationError(
+                f"--hub {hub!r} contradicts the stack output ({entry.app}/{entry.slot} uses "
+                f"{entry.hub!r})",
+                fix="drop --hub when --stack-output is given",
+            )
+        hub = entry.hub
+        tracking_prefix = tracking_prefix or entry.tracking_prefix
+        if not (connection_string or account_url or connection_setting):
+            account_url = entry.table_endpoint
+    if not hub:
+        raise ConfigurationError("no task hub was named", fix="pass --hub or --stack-output")
+    return Target(
+        hub=task_hub(hub, tracking_prefix),
+        connection=resolve_connection(connection_string, account_url, connection_setting),
+    )

@@ -9,14 +9,16 @@ import typer
 from scripts.annotations import Annotator, CiSystem
 from scripts.connect import (
     AccountUrlOption,
+    AppOption,
     ConnectionSettingOption,
     ConnectionStringOption,
     HubOption,
     RetriesOption,
+    SlotOption,
+    StackOutputOption,
     TrackingPrefixOption,
-    resolve_connection,
+    resolve_target,
     retry_settings,
-    task_hub,
 )
 from scripts.exits import Exit
 from scripts.gate import DrainGate, GateProgress, GateResult, GateSettings
@@ -41,7 +43,10 @@ OUTPUT_PANEL = "Output"
 
 
 def gate(
-    hub: HubOption,
+    hub: HubOption = None,
+    stack_output: StackOutputOption = None,
+    app: AppOption = None,
+    slot: SlotOption = "production",
     connection_string: ConnectionStringOption = None,
     account_url: AccountUrlOption = None,
     connection_setting: ConnectionSettingOption = None,
@@ -129,10 +134,19 @@ def gate(
     out = Output(as_json=json_output)
     annotator = Annotator(ci)
     try:
-        connection = resolve_connection(connection_string, account_url, connection_setting)
-        target = task_hub(hub, tracking_prefix)
+        resolved = resolve_target(
+            hub=hub,
+            tracking_prefix=tracking_prefix,
+            connection_string=connection_string,
+            account_url=account_url,
+            connection_setting=connection_setting,
+            stack_output=stack_output,
+            app=app,
+            slot=slot,
+        )
     except TaskHubError as exc:
-        _fail_early(out, annotator, hub, exc)
+        _fail_early(out, annotator, hub or "?", exc)
+    target, connection = resolved.hub, resolved.connection
     out.secrets = connection.secrets
     with connection.service_client(retry_settings(retries)) as service:
         store = InstanceStore(service, target, secrets=connection.secrets)

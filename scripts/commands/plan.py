@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from scripts.exits import Exit
-from scripts.plan import Plan, PlanError, PlannedResource, run_plan
+from scripts.plan import PROJECT_ROOT, Plan, PlanError, PlannedResource, run_plan
 from scripts.report import Output
 
 HELP = (
@@ -37,10 +38,19 @@ _SHOWN = {
 def plan(
     stack: Annotated[str, typer.Option("--stack", help="Stack name: reads Pulumi.<stack>.yaml.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    project_dir: Annotated[
+        Path,
+        typer.Option(
+            "--project-dir",
+            help="Folder with Pulumi.yaml, __main__.py and the stack files.",
+            file_okay=False,
+            exists=True,
+        ),
+    ] = PROJECT_ROOT,
 ) -> None:
     out = Output(as_json=json_output)
     try:
-        result = run_plan(stack)
+        result = run_plan(stack, project_dir.resolve())
     except PlanError as exc:
         if json_output:
             out.json({"error": str(exc)})

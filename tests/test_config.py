@@ -1,0 +1,96 @@
+"""Stack config validation: each mistake names the key, the value and the fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.config import ConfigError, SlotMode, load
+from taskhub.versions import FailureStrategy, MatchStrategy
+
+BASE: dict[str, Any] = {"appName": "orders-dev", "planSku": "EP1", "slots": {"names": ["staging"]}}
+
+
+def config(**changes: Any) -> dict[str, Any]:
+    return {**BASE, **changes}
+
+
+def test_defaults_for_the_slots_strategy() -> None:
+    cfg = load({"appName": "orders-dev"})
+    assert cfg.runtime == "python" and cfg.runtime_version == "3.11"
+    assert cfg.plan_sku == "EP1" and cfg.durable_setting == "DurableManagementStorage"
+    assert cfg.hub_name == "ordersdev"
+    assert [s.name for s in cfg.slots] == ["production", "staging"]
+    assert len({s.storage_account for s in cfg.slots}) == 2
+    assert {s.hub_name for s in cfg.slots} == {"ordersdev"}
+
+
+def test_hubs_mode_shares_one_account_with_a_hub_per_slot() -> None:
+    cfg = load(config(hubName="Orders", slots={"names": ["staging"], "mode": "hubs"}))
+    assert cfg.slot_mode is SlotMode.HUBS
+    assert len({s.storage_account for s in cfg.slots}) == 1
+    assert [s.hub_name for s in cfg.slots] == ["Orders", "OrdersStaging"]
+
+
+def test_versioning_values_are_normalised_as_dotnet_binds_them() -> None:
+    cfg = load(
+        config(
+            versioning={
+                "defaultVersion": "2.0",
+                "versionMatchStrategy": "strict",
+                "versionFailureStrategy": "Fail",
+            }
+        )
+    )
+    assert cfg.versioning.match_strategy is MatchStrategy.STRICT
+    assert cfg.versioning.failure_strategy is FailureStrategy.FAIL
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "says"),
+    [
+        ({"appName": None}, "appName", "required"),
+        ({"appName": "Orders_Dev"}, "appName", "not a valid function app name"),
+        ({"runtime": "ruby"}, "runtime", "not a supported worker runtime"),
+        ({"planSku": "Z9"}, "planSku", "unknown plan SKU"),
+        ({"planSku": "FC1"}, "planSku", "Flex Consumption has no deployment slots"),
+        ({"planSku": "Y1", "slots": {"names": ["a", "b"]}}, "slots.names", "allows 2 slots"),
+        ({"planSku": "EP1", "slots": {"names": ["a", "b", "c"]}}, "slots.names", "allows 3"),
+        ({"slots": {"names": []}}, "slots.names", "needs a staging slot"),
+        ({"slots": {"names": ["production"]}}, "slots.names", "not a valid staging slot"),
+        ({"slots": {"names": ["a", "a"]}}, "slots.names", "twice"),
+        ({"slots": {"names": ["staging"], "mode": "both"}}, "mode", "not one of"),
+        ({"hubName": "my-hub"}, "hubName", "only the letters"),
+        ({"hubName": "ab"}, "hubName", "3 to 45"),
+        ({"strategy": "blue-green"}, "strategy", "not one of"),
+        ({"strategy": "routing"}, "strategy", "reserved"),
+        ({"durableSetting": "Durable__X"}, "durableSetting", "not a valid app setting"),
+        ({"storagePrefix": "Orders"}, "storagePrefix", "lower-case"),
+        ({"versioning": {"versionMatchStrategy": "Newest"}}, "versionMatchStrategy", "not one of"),
+        ({"versioning": {"versionFailureStrategy": "Retry"}}, "versionFailureStrategy", "Reject"),
+        ({"versioning": {"defaultVersion": "%VERSION%"}}, "defaultVersion", "literal"),
+        ({"versioning": {"default": "1.0"}}, "versioning", "unknown field"),
+        ({"hostJsonSchema": "1", "versioning": {"defaultVersion": "1.0"}}, "hostJsonSchema", "1.x"),
+        (
+            {
+                "slots": {
+                    "names": ["staging"],
+                    "stickySettings": ["DurableManagementStorage__accountName"],
+                }
+            },
+            "stickySettings",
+            "must travel with the code",
+        ),
+    ],
+)
+def test_each_invalid_config_names_key_value_and_fix(
+    changes: dict[str, Any], key: str, says: str
+) -> None:
+    values = {k: v for k, v in config(**changes).items() if v is not None}
+    with pytest.raises(ConfigError) as info:
+        load(values)
+    message = str(info.value)
+    assert "durable-zero-downtime:" in message and key in message
+    assert says in message
+    assert "Fix:" in message
