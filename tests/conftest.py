@@ -20,6 +20,7 @@ from taskhub.hubs import TaskHub
 # A key made up for the tests, so "the key never appears in output" can be checked.
 SECRET_ACCOUNT = Account("slotdurable", "dGVzdC1zZWNyZXQta2V5LXRoYXQtbXVzdC1uZXZlci1sZWFr")
 CLI = [sys.executable, "-m", "scripts.cli"]
+ROOT = Path(__file__).resolve().parent.parent
 _hub_numbers = itertools.count(1)
 
 
@@ -70,6 +71,6 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
         text=True,
         env=full_env,
         timeout=timeout,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
     )
     return Run(done.returncode, done.stdout, done.stderr)

@@ -1,0 +1,190 @@
+"""The Pulumi program under Pulumi's mocks, through `durable-deploy plan --json`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+DURABLE = "DurableManagementStorage"
+HUB_SETTING = "AzureFunctionsJobHost__extensions__durableTask__hubName"
+SITES = ("azure-native:web:WebApp", "azure-native:web:WebAppSlot")
+
+
+def plan(stack: str, project: Path = ROOT) -> dict[str, Any]:
+    run = run_cli("plan", "--stack", stack, "--json", "--project-dir", str(project))
+    assert run.code == 0, run.output
+    return json.loads(run.stdout)
+
+
+@pytest.fixture(scope="module")
+def dev() -> dict[str, Any]:
+    return plan("dev")
+
+
+@pytest.fixture(scope="module")
+def prod() -> dict[str, Any]:
+    return plan("prod")
+
+
+def of_type(graph: dict[str, Any], type_: str) -> list[dict[str, Any]]:
+    return [r for r in graph["resources"] if r["type"] == type_]
+
+
+def settings(site: dict[str, Any]) -> dict[str, Any]:
+    return {s["name"]: s["value"] for s in site["inputs"]["siteConfig"]["appSettings"]}
+
+
+def sites(graph: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = {}
+    for site in of_type(graph, SITES[0]) + of_type(graph, SITES[1]):
+        found[site["inputs"].get("slot", "production")] = settings(site)
+    return found
+
+
+def test_each_slot_has_its_own_durable_account(dev: dict[str, Any]) -> None:
+    by_slot = sites(dev)
+    assert set(by_slot) == {"production", "staging"}
+    accounts = {slot: s[f"{DURABLE}__accountName"] for slot, s in by_slot.items()}
+    assert len(set(accounts.values())) == 2
+    declared = {
+        a["inputs"]["accountName"] for a in of_type(dev, "azure-native:storage:StorageAccount")
+    }
+    assert set(accounts.values()) <= declared
+    # The runtime account is one and the same everywhere.
+    assert len({s["AzureWebJobsStorage__accountName"] for s in by_slot.values()}) == 1
+    assert not set(accounts.values()) & {
+        s["AzureWebJobsStorage__accountName"] for s in by_slot.values()
+    }
+
+
+def test_durable_settings_are_on_every_slot_and_never_sticky(dev: dict[str, Any]) -> None:
+    for slot_settings in sites(dev).values():
+        assert slot_settings[HUB_SETTING] == "OrdersDev"
+        assert (
+            slot_settings[
+                "AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionName"
+            ]
+            == DURABLE
+        )
+    (sticky,) = of_type(dev, "azure-native:web:WebAppSlotConfigurationNames")
+    names = sticky["inputs"].get("appSettingNames", [])
+    assert not [n for n in names if n.startswith(DURABLE) or "durableTask" in n]
+
+
+def test_content_shares_are_distinct_per_slot(dev: dict[str, Any]) -> None:
+    shares = [s["WEBSITE_CONTENTSHARE"] for s in sites(dev).values()]
+    assert len(shares) == len(set(shares)) == 2
+    assert all(
+        s["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] == "[secret]" for s in sites(dev).values()
+    )
+
+
+def test_secure_defaults(dev: dict[str, Any]) -> None:
+    for account in of_type(dev, "azure-native:storage:StorageAccount"):
+        inputs = account["inputs"]
+        assert inputs["enableHttpsTrafficOnly"] is True
+        assert inputs["minimumTlsVersion"] == "TLS1_2"
+        assert inputs["allowBlobPublicAccess"] is False
+        if not inputs["accountName"].endswith("rt"):
+            assert inputs["allowSharedKeyAccess"] is False  # identity-based durable accounts
+    for site in of_type(dev, SITES[0]) + of_type(dev, SITES[1]):
+        assert site["inputs"]["httpsOnly"] is True
+        assert site["inputs"]["identity"]["type"] == "SystemAssigned"
+        config = site["inputs"]["siteConfig"]
+        assert config["ftpsState"] == "Disabled" and config["minTlsVersion"] == "1.2"
+
+
+def test_every_identity_gets_data_roles_on_every_account(dev: dict[str, Any]) -> None:
+    roles = of_type(dev, "azure-native:authorization:RoleAssignment")
+    accounts = of_type(dev, "azure-native:storage:StorageAccount")
+    assert len(roles) == len(sites(dev)) * len(accounts) * 3
+    assert {r["inputs"]["roleDefinitionId"].rsplit("/", 1)[-1] for r in roles} == {
+        "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+        "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+        "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+    }
+
+
+def test_components_follow_the_design_guidelines(dev: dict[str, Any]) -> None:
+    components = {
+        r["name"]: r for r in dev["resources"] if r["type"].startswith("durable-zero-downtime:")
+    }
+    assert {r["type"] for r in components.values()} == {
+        "durable-zero-downtime:app:DurableFunctionApp",
+        "durable-zero-downtime:storage:DurableStorage",
+    }
+    for resource in dev["resources"]:
+        if resource["type"] in (
+            "azure-native:resources:ResourceGroup",
+            "durable-zero-downtime:app:DurableFunctionApp",
+        ):
+            continue
+        assert resource["parent"] in components, resource["name"]
+
+
+def test_stack_outputs_feed_the_pipeline(dev: dict[str, Any]) -> None:
+    slots = dev["outputs"]["apps"]["orders-dev"]["slots"]
+    assert slots["production"]["taskHub"] == "OrdersDev"
+    assert slots["production"]["tableEndpoint"] == (
+        f"https://{slots['production']['durableStorageAccount']}.table.core.windows.net"
+    )
+    assert slots["staging"]["durableStorageAccount"] != slots["production"]["durableStorageAccount"]
+    assert dev["outputs"]["hostJson"]["extensions"]["durableTask"]["hubName"] == "OrdersDev"
+
+
+def test_prod_adds_versioning_on_every_slot(prod: dict[str, Any]) -> None:
+    by_slot = sites(prod)
+    assert set(by_slot) == {"production", "staging", "canary"}
+    prefix = "AzureFunctionsJobHost__extensions__durableTask__"
+    for slot_settings in by_slot.values():
+        assert slot_settings[prefix + "defaultVersion"] == "2.0"
+        assert slot_settings[prefix + "versionMatchStrategy"] == "CurrentOrOlder"
+        assert slot_settings[prefix + "versionFailureStrategy"] == "Reject"
+    assert len({s[f"{DURABLE}__accountName"] for s in by_slot.values()}) == 3
+    assert prod["outputs"]["hostJson"]["extensions"]["durableTask"]["defaultVersion"] == "2.0"
+
+
+def _project_with(tmp_path: Path, stack: str, config: dict[str, Any]) -> Path:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    lines = ["config:"] + [
+        f"  durable-zero-downtime:{key}: {json.dumps(value)}" for key, value in config.items()
+    ]
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text("\n".join(lines) + "\n")
+    return tmp_path
+
+
+def test_connection_string_mode_keeps_values_secret(tmp_path: Path) -> None:
+    project = _project_with(
+        tmp_path,
+        "keys",
+        {
+            "appName": "orders-keys",
+            "connection": "connectionString",
+            "slots": {"names": ["staging"], "mode": "hubs"},
+        },
+    )
+    graph = plan("keys", project)
+    by_slot = sites(graph)
+    assert (
+        by_slot["production"][DURABLE] == "[secret]" and by_slot["staging"][DURABLE] == "[secret]"
+    )
+    assert by_slot["production"][HUB_SETTING] != by_slot["staging"][HUB_SETTING]
+    assert "plan-placeholder" not in json.dumps(graph)
+    assert not of_type(graph, "azure-native:authorization:RoleAssignment")
+
+
+def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
+    project = _project_with(
+        tmp_path, "bad", {"appName": "orders", "planSku": "Y1", "slots": {"names": ["a", "b"]}}
+    )
+    run = run_cli("plan", "--stack", "bad", "--project-dir", str(project))
+    assert run.code == 2
+    assert "durable-zero-downtime:slots.names" in run.stdout and "Fix:" in run.stdout
+    assert run_cli("plan", "--stack", "nosuchstack").code == 2
