@@ -9,12 +9,16 @@ run for real, as a pipeline would run them.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from azure.data.tables import TableServiceClient
 from rich.console import Console
@@ -24,10 +28,10 @@ from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.status import RuntimeStatus
 
-HUB = "OrdersHub"
+STACK = "dev"
 SETTING = "DurableManagementStorage"
 # A throwaway key for the emulator account, generated per run; the gate must never print it.
-PRODUCTION_SLOT = Account("ordersprodslot", base64.b64encode(os.urandom(32)).decode())
+PRODUCTION_SLOT = Account("ordersdevdprod", base64.b64encode(os.urandom(32)).decode())
 
 console = Console(highlight=False)
 
@@ -89,17 +93,64 @@ def _section(title: str) -> None:
     console.rule(f"[bold]{title}")
 
 
+def _cli(
+    *args: str, env: dict[str, str] | None = None, capture: bool = False
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.cli", *args],
+        env=env,
+        check=False,
+        text=True,
+        capture_output=capture,
+    )
+
+
+def _plan(stack_output: Path) -> str | None:
+    """Plan the dev stack offline; write its outputs where `pulumi stack output` would."""
+    _section(f"Stage: plan the {STACK} stack offline (Pulumi mocks stand in for the engine)")
+    console.print(f"$ durable-deploy plan --stack {STACK}")
+    planned = _cli("plan", "--stack", STACK, "--json", capture=True)
+    if planned.returncode != 0:
+        console.print(planned.stdout + planned.stderr, markup=False)
+        return None
+    graph = json.loads(planned.stdout)
+    counts = Counter(r["type"] for r in graph["resources"])
+    for type_, count in sorted(counts.items()):
+        console.print(f"  {count:3d} x {type_}")
+    for app, entry in graph["outputs"]["apps"].items():
+        for slot, out in entry["slots"].items():
+            console.print(
+                f"  {app}/{slot}: hub {out['taskHub']}, durable account "
+                f"{out['durableStorageAccount']}, setting {out['connectionSetting']}"
+            )
+    stack_output.write_text(json.dumps(graph["outputs"]))
+    return str(
+        graph["outputs"]["apps"][next(iter(graph["outputs"]["apps"]))]["slots"]["production"][
+            "taskHub"
+        ]
+    )
+
+
 def main() -> int:
     _section("durable-zero-downtime rehearsal (local stand-ins for Azure)")
     console.print(
+        "Pulumi's mock runtime stands in for the Pulumi engine and Azure Resource Manager.\n"
         "Azurite (npm) plays the production slot's durable storage account "
         f"'{PRODUCTION_SLOT.name}'.\nA host simulator plays the Durable Functions host: it "
         "writes Instances rows as DurableTask.AzureStorage does.\nThe stages run for real."
     )
+    with tempfile.TemporaryDirectory(prefix="durable-rehearsal-") as workdir:
+        return _rehearse(Path(workdir) / f"{STACK}.json")
+
+
+def _rehearse(stack_output: Path) -> int:
+    hub = _plan(stack_output)
+    if hub is None:
+        return 2
     with Azurite((PRODUCTION_SLOT,)) as azurite:
         conn = azurite.connection_string(PRODUCTION_SLOT.name)
         with TableServiceClient.from_connection_string(conn) as service:
-            host = DurableHostSimulator(service, TaskHub(HUB))
+            host = DurableHostSimulator(service, TaskHub(hub))
             host.create_hub()
             history = [
                 SimulatedInstance(
@@ -109,33 +160,21 @@ def main() -> int:
             ]
             host.write_many([*history, *_in_flight()])
             console.print(
-                f"Seeded hub {HUB}: 12 completed orders, 4 in flight (Running, Suspended, "
+                f"Seeded hub {hub}: 12 completed orders, 4 in flight (Running, Suspended, "
                 "Pending) and one durable entity (skipped by the gate by default)."
             )
 
             _section("Stage: drain gate on the production slot's task hub")
-            command = [
-                "durable-deploy",
-                "gate",
-                "--connection-setting",
-                SETTING,
-                "--hub",
-                HUB,
-                "--interval",
-                "2",
-                "--stable-for",
-                "2",
-                "--timeout",
-                "60",
-            ]
-            console.print(f"$ {SETTING}=<connection string> {' '.join(command)}")
+            command = (
+                f"durable-deploy gate --stack-output {stack_output} --slot production "
+                f"--connection-setting {SETTING} --interval 2 --stable-for 2 --timeout 60"
+            )
+            console.print(f"$ {SETTING}=<Azurite connection string> {command}", markup=False)
             started = time.monotonic()
             player = threading.Thread(target=_play, args=(host, started), daemon=True)
             player.start()
             env = {**os.environ, SETTING: conn}
-            gate = subprocess.run(
-                [sys.executable, "-m", "scripts.cli", *command[1:]], env=env, check=False
-            )
+            gate = _cli(*command.split()[1:], env=env)
             player.join()
     elapsed = time.monotonic() - started
     if gate.returncode != 0:
