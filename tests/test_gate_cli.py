@@ -17,6 +17,8 @@ from taskhub.hubs import TaskHub
 from tests.conftest import CLI, SECRET_ACCOUNT, Run, run_cli
 
 FAST = ["--interval", "0.3", "--retries", "1"]
+# One read that must show a drained hub to pass.
+ONCE = ["--timeout", "0", "--stable-for", "1"]
 
 
 def gate(azurite: Azurite, hub: str, *args: str, env: dict[str, str] | None = None) -> Run:
@@ -62,7 +64,7 @@ def test_a_shared_tracking_store_with_two_hubs(
     drained.create_hub()
     drained.write(SimulatedInstance("o1", "Flow", status="Completed"))
     busy.write(SimulatedInstance("n1", "Flow", status="Running", version="2.0"))
-    common = ["--tracking-prefix", prefix, "--timeout", "0", "--stable-for", "1", "--json"]
+    common = ["--tracking-prefix", prefix, *ONCE, "--json"]
     old = gate(azurite, drained.hub.name, *common)
     new = gate(azurite, busy.hub.name, *common)
     assert old.code == 0, old.output
@@ -79,9 +81,7 @@ def test_a_missing_table_cannot_be_decided_unless_allowed(
     assert run.code == 2
     error = json.loads(run.stdout)["error"]
     assert error["kind"] == "HubNotFoundError" and "hub name" in error["fix"]
-    allowed = gate(
-        azurite, missing, "--timeout", "0", "--stable-for", "1", "--allow-missing-hub", "--json"
-    )
+    allowed = gate(azurite, missing, *ONCE, "--allow-missing-hub", "--json")
     assert allowed.code == 0, allowed.output
     assert json.loads(allowed.stdout)["hub_missing"] is True
     # Reading never creates the hub's tables.
@@ -147,10 +147,7 @@ def test_ignored_orchestrations_are_reported_not_waited_for(
     run = gate(
         azurite,
         host.hub.name,
-        "--timeout",
-        "0",
-        "--stable-for",
-        "1",
+        *ONCE,
         "--ignore-orchestration",
         "monitorloop",
         "--json",
@@ -289,10 +286,7 @@ def test_ci_annotations_and_outputs(
     run = gate(
         azurite,
         host.hub.name,
-        "--timeout",
-        "0",
-        "--stable-for",
-        "1",
+        *ONCE,
         env={"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs)},
     )
     assert run.code == 0
@@ -342,10 +336,7 @@ def test_named_accounts_stand_in_for_separate_slots() -> None:
             both.connection_string(SECRET_ACCOUNT.name),
             "--hub",
             "orders",
-            "--timeout",
-            "0",
-            "--stable-for",
-            "1",
+            *ONCE,
         )
         slot = run_cli(
             "gate",
@@ -353,9 +344,6 @@ def test_named_accounts_stand_in_for_separate_slots() -> None:
             both.connection_string(staging.name),
             "--hub",
             "orders",
-            "--timeout",
-            "0",
-            "--stable-for",
-            "1",
+            *ONCE,
         )
     assert (production.code, slot.code) == (1, 0)
