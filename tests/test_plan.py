@@ -19,7 +19,8 @@ SITES = ("azure-native:web:WebApp", "azure-native:web:WebAppSlot")
 def plan(stack: str, project: Path = ROOT) -> dict[str, Any]:
     run = run_cli("plan", "--stack", stack, "--json", "--project-dir", str(project))
     assert run.code == 0, run.output
-    return json.loads(run.stdout)
+    graph: dict[str, Any] = json.loads(run.stdout)
+    return graph
 
 
 @pytest.fixture(scope="module")
