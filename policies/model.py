@@ -1,0 +1,108 @@
+"""A view of a stack's resources as apps and their slots, whichever way settings arrive.
+
+Programs set app settings either inline (`siteConfig.appSettings` on WebApp/WebAppSlot)
+or with `WebAppApplicationSettings[Slot]` resources; rules only see the merged result.
+Rules judge any program's resources, not only those our components declare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+WEB_APP = "azure-native:web:WebApp"
+WEB_APP_SLOT = "azure-native:web:WebAppSlot"
+APP_SETTINGS = "azure-native:web:WebAppApplicationSettings"
+APP_SETTINGS_SLOT = "azure-native:web:WebAppApplicationSettingsSlot"
+STICKY_NAMES = "azure-native:web:WebAppSlotConfigurationNames"
+PLAN = "azure-native:web:AppServicePlan"
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+PRODUCTION = "production"
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    urn: str = ""
+
+
+@dataclass
+class Site:
+    app: str
+    slot: str
+    urn: str
+    props: Mapping[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.app if self.slot == PRODUCTION else f"{self.app}/{self.slot}"
+
+
+@dataclass
+class App:
+    name: str
+    sites: dict[str, Site] = field(default_factory=dict)
+    sticky: set[str] = field(default_factory=set)
+    plan_sku: str | None = None
+
+    @property
+    def is_function_app(self) -> bool:
+        return any("functionapp" in str(s.props.get("kind", "")) for s in self.sites.values())
+
+
+def inline_settings(props: Mapping[str, Any]) -> dict[str, Any]:
+    site_config = props.get("siteConfig") or {}
+    pairs = site_config.get("appSettings") or [] if isinstance(site_config, Mapping) else []
+    return {str(p.get("name")): p.get("value") for p in pairs if isinstance(p, Mapping)}
+
+
+def _app_name(resource: Resource) -> str:
+    return str(resource.props.get("name") or resource.name)
+
+
+def _plan_sku(props: Mapping[str, Any]) -> str | None:
+    sku = props.get("sku")
+    return str(sku.get("name")) if isinstance(sku, Mapping) and sku.get("name") else None
+
+
+def build_apps(resources: Iterable[Resource]) -> dict[str, App]:
+    resources = list(resources)
+    apps: dict[str, App] = {}
+
+    def app(name: str) -> App:
+        return apps.setdefault(name, App(name))
+
+    for r in resources:
+        if r.type in (WEB_APP, WEB_APP_SLOT):
+            slot = str(r.props.get("slot") or PRODUCTION) if r.type == WEB_APP_SLOT else PRODUCTION
+            site = Site(_app_name(r), slot, r.urn, r.props, inline_settings(r.props))
+            app(site.app).sites[slot] = site
+    for r in resources:
+        if r.type in (APP_SETTINGS, APP_SETTINGS_SLOT):
+            slot = (
+                str(r.props.get("slot") or PRODUCTION)
+                if r.type == APP_SETTINGS_SLOT
+                else PRODUCTION
+            )
+            target = app(_app_name(r)).sites.setdefault(slot, Site(_app_name(r), slot, r.urn, {}))
+            properties = r.props.get("properties") or {}
+            target.settings.update(properties if isinstance(properties, Mapping) else {})
+        elif r.type == STICKY_NAMES:
+            app(_app_name(r)).sticky.update(r.props.get("appSettingNames") or [])
+    plans = {
+        str(r.props.get("name") or r.name): _plan_sku(r.props) for r in resources if r.type == PLAN
+    }
+    for entry in apps.values():
+        production = entry.sites.get(PRODUCTION)
+        farm = str(production.props.get("serverFarmId") or "") if production else ""
+        named = farm.rstrip("/").rsplit("/", 1)[-1]
+        if named in plans:
+            entry.plan_sku = plans[named]
+        elif len(plans) == 1:
+            # In a preview the plan's id is not known yet; a lone plan must be the one.
+            entry.plan_sku = next(iter(plans.values()))
+    return apps

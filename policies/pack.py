@@ -1,0 +1,190 @@
+"""The pack's catalogue: each rule with its name, level, description and remediation.
+
+Rule functions stay plain (testable without the policy SDK); this module adapts them to
+pulumi_policy's ResourceValidationPolicy and StackValidationPolicy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies import resources, routing, slots
+from policies.model import App, Resource, build_apps
+from policies.slots import Finding
+
+PACK_NAME = "durable-zero-downtime"
+MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
+
+
+@dataclass(frozen=True)
+class StackRule:
+    name: str
+    description: str
+    level: EnforcementLevel
+    remediation: str
+    check: Callable[[Mapping[str, App], Mapping[str, Any]], list[Finding]]
+    config_schema: PolicyConfigSchema | None = None
+
+
+@dataclass(frozen=True)
+class ResourceRule:
+    name: str
+    description: str
+    level: EnforcementLevel
+    remediation: str
+    check: Callable[[Resource], list[str]]
+
+
+STACK_RULES = (
+    StackRule(
+        "durable-setting-not-sticky",
+        "No setting a slot's durable storage or task hub comes from is a slot (sticky) setting.",
+        MANDATORY,
+        "Remove the durable connection family and AzureFunctionsJobHost__extensions__"
+        "durableTask__* names from WebAppSlotConfigurationNames.",
+        slots.durable_setting_not_sticky,
+    ),
+    StackRule(
+        "slots-distinct-task-hubs",
+        "The slots of one app resolve to distinct (durable account, task hub) pairs.",
+        MANDATORY,
+        "Give each slot its own durable storage account, or a distinct hub name.",
+        slots.slots_distinct_hubs,
+    ),
+    StackRule(
+        "runtime-storage-shared",
+        "AzureWebJobsStorage points every slot of an app at the same account.",
+        ADVISORY,
+        "Point AzureWebJobsStorage (or AzureWebJobsStorage__accountName) of every slot "
+        "at one runtime account; durable state goes in its own setting.",
+        slots.runtime_storage_shared,
+    ),
+    StackRule(
+        "plan-supports-slots",
+        "The app's plan has deployment slots, and enough of them.",
+        MANDATORY,
+        "Use Elastic Premium (3 slots), Consumption (2) or a Dedicated tier with slots; "
+        "Flex Consumption has none.",
+        slots.plan_supports_slots,
+    ),
+    StackRule(
+        "content-share-distinct",
+        "Each slot has its own WEBSITE_CONTENTSHARE.",
+        MANDATORY,
+        "Set WEBSITE_CONTENTSHARE to a distinct value per slot, e.g. <app>-<slot>.",
+        slots.content_share_distinct,
+    ),
+    StackRule(
+        "routing-tracking-store",
+        "Apps of a routing group share one tracking store and prefix, and nothing else.",
+        MANDATORY,
+        "Set trackingStoreConnectionName with the prefix on every app of the group, one "
+        "tracking account and prefix for all, and a distinct durable account per app.",
+        routing.tracking_store,
+    ),
+    StackRule(
+        "function-app-limit",
+        "The stack stays under the subscription's function app limit.",
+        ADVISORY,
+        "Retire drained versions' apps, or raise maxFunctionApps after a quota increase.",
+        routing.function_app_limit,
+        PolicyConfigSchema(properties={"maxFunctionApps": {"type": "integer", "default": 100}}),
+    ),
+)
+
+RESOURCE_RULES = (
+    ResourceRule(
+        "hub-name-valid",
+        "Task hub names are 3-45 letters and digits, starting with a letter.",
+        MANDATORY,
+        "Fix the AzureFunctionsJobHost__extensions__durableTask__hubName value.",
+        resources.hub_name_valid,
+    ),
+    ResourceRule(
+        "versioning-values-valid",
+        "Versioning settings hold values the runtime accepts.",
+        MANDATORY,
+        "versionMatchStrategy: None|Strict|CurrentOrOlder; "
+        "versionFailureStrategy: Reject|Fail; defaultVersion a literal.",
+        resources.versioning_valid,
+    ),
+    ResourceRule(
+        "versioning-strategy-caution",
+        "versionMatchStrategy None or Strict changes which workers run in-flight instances.",
+        ADVISORY,
+        "Prefer CurrentOrOlder unless you route old versions elsewhere.",
+        resources.versioning_caution,
+    ),
+    ResourceRule(
+        "security-baseline",
+        "HTTPS only, TLS 1.2, FTPS disabled, no public blob access.",
+        MANDATORY,
+        "Set httpsOnly, minTlsVersion 1.2, ftpsState Disabled; on storage "
+        "enableHttpsTrafficOnly, minimumTlsVersion TLS1_2, allowBlobPublicAccess false.",
+        resources.security_baseline,
+    ),
+    ResourceRule(
+        "no-keys-in-app-settings",
+        "No storage key or SAS written in plain text into an app setting.",
+        ADVISORY,
+        "Use identity-based connections (<Setting>__accountName) or Key Vault references.",
+        resources.no_keys_in_settings,
+    ),
+)
+
+
+def _stack_validate(rule: StackRule) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        stack = [Resource(r.resource_type, r.name, r.props, r.urn) for r in args.resources]
+        for message, urn in rule.check(build_apps(stack), args.get_config()):
+            report(message, urn or None)
+
+    return validate
+
+
+def _resource_validate(
+    rule: ResourceRule,
+) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        for message in rule.check(Resource(args.resource_type, args.name, args.props, args.urn)):
+            report(message, None)
+
+    return validate
+
+
+def build_policies() -> list[Policy]:
+    built: list[Policy] = [
+        StackValidationPolicy(
+            name=r.name,
+            description=r.description,
+            enforcement_level=r.level,
+            validate=_stack_validate(r),
+            remediation_steps=r.remediation,
+            config_schema=r.config_schema,
+        )
+        for r in STACK_RULES
+    ]
+    built += [
+        ResourceValidationPolicy(
+            name=r.name,
+            description=r.description,
+            enforcement_level=r.level,
+            validate=_resource_validate(r),
+            remediation_steps=r.remediation,
+        )
+        for r in RESOURCE_RULES
+    ]
+    return built

@@ -1,0 +1,110 @@
+"""Per-resource rules: hub names, versioning values, and the security baseline."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from policies.durable import HUB
+from policies.model import (
+    APP_SETTINGS,
+    APP_SETTINGS_SLOT,
+    STORAGE_ACCOUNT,
+    WEB_APP,
+    WEB_APP_SLOT,
+    Resource,
+    inline_settings,
+)
+from taskhub.hostjson import override_setting
+from taskhub.hubs import hub_name_problem
+from taskhub.versions import FailureStrategy, MatchStrategy, parse_strategy
+
+MATCH = override_setting("versionMatchStrategy")
+FAILURE = override_setting("versionFailureStrategy")
+DEFAULT_VERSION = override_setting("defaultVersion")
+_SECRET_IN_VALUE = re.compile(r"(?i)(AccountKey=|SharedAccessSignature=|[?&]sig=)")
+# The platform requires a key-based string here for the Azure Files content share.
+_KEY_REQUIRED = {"WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"}
+
+
+def settings_of(resource: Resource) -> dict[str, Any]:
+    if resource.type in (WEB_APP, WEB_APP_SLOT):
+        return inline_settings(resource.props)
+    if resource.type in (APP_SETTINGS, APP_SETTINGS_SLOT):
+        properties = resource.props.get("properties") or {}
+        return dict(properties) if isinstance(properties, Mapping) else {}
+    return {}
+
+
+def hub_name_valid(resource: Resource) -> list[str]:
+    hub = settings_of(resource).get(HUB)
+    if not isinstance(hub, str) or (hub.startswith("%") and hub.endswith("%")):
+        return []  # unset, or resolved from another setting at run time
+    problem = hub_name_problem(hub)
+    return [f"{resource.name}: {problem}"] if problem else []
+
+
+def versioning_valid(resource: Resource) -> list[str]:
+    settings = settings_of(resource)
+    found = []
+    for key, kind in ((MATCH, MatchStrategy), (FAILURE, FailureStrategy)):
+        if key in settings:
+            try:
+                parse_strategy(kind, str(settings[key]))
+            except ValueError as exc:
+                found.append(f"{resource.name}: {key.rsplit('__', 1)[-1]} {exc}")
+    version = settings.get(DEFAULT_VERSION)
+    if isinstance(version, str) and "%" in version:
+        found.append(
+            f"{resource.name}: defaultVersion {version!r} is taken literally; "
+            "defaultVersion does not resolve %AppSetting% references"
+        )
+    return found
+
+
+def versioning_caution(resource: Resource) -> list[str]:
+    value = str(settings_of(resource).get(MATCH, "")).strip().lower()
+    if value == "none":
+        return [
+            f"{resource.name}: versionMatchStrategy None lets any worker replay any "
+            "version's history; in-flight instances may fail as non-deterministic"
+        ]
+    if value == "strict":
+        return [
+            f"{resource.name}: versionMatchStrategy Strict leaves older in-flight "
+            "instances to old workers only; keep them running until they drain"
+        ]
+    return []
+
+
+def security_baseline(resource: Resource) -> list[str]:
+    props, found = resource.props, []
+    if resource.type in (WEB_APP, WEB_APP_SLOT):
+        site_config = props.get("siteConfig") or {}
+        if props.get("httpsOnly") is not True:
+            found.append(f"{resource.name}: httpsOnly is not true")
+        if str(site_config.get("minTlsVersion", "1.2")) < "1.2":
+            found.append(f"{resource.name}: minTlsVersion {site_config.get('minTlsVersion')} < 1.2")
+        if str(site_config.get("ftpsState", "")) in ("", "AllAllowed"):
+            found.append(f"{resource.name}: ftpsState should be Disabled (or FtpsOnly)")
+    if resource.type == STORAGE_ACCOUNT:
+        if props.get("enableHttpsTrafficOnly") is False:
+            found.append(f"{resource.name}: enableHttpsTrafficOnly is false")
+        if str(props.get("minimumTlsVersion", "TLS1_0")) not in ("TLS1_2", "TLS1_3"):
+            found.append(f"{resource.name}: minimumTlsVersion must be TLS1_2")
+        if props.get("allowBlobPublicAccess") is not False:
+            found.append(f"{resource.name}: allowBlobPublicAccess must be false")
+    return found
+
+
+def no_keys_in_settings(resource: Resource) -> list[str]:
+    return [
+        f"{resource.name}: app setting {name} holds a storage key or SAS in plain text; use an "
+        "identity-based connection (<Setting>__accountName) or a Key Vault reference"
+        for name, value in settings_of(resource).items()
+        if name not in _KEY_REQUIRED
+        and isinstance(value, str)
+        and _SECRET_IN_VALUE.search(value)
+        and not value.startswith("@Microsoft.KeyVault(")
+    ]

@@ -1,0 +1,125 @@
+"""Slot rules: what must differ between an app's slots, and what must not be sticky."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from policies.durable import HUB, connection_name, state_settings, storage_target
+from policies.model import App, Site
+from taskhub.hostjson import RUNTIME_STORAGE_SETTING
+from taskhub.plans import PlanFamily, max_slots, plan_family
+
+Finding = tuple[str, str]
+"""(message, urn of the resource to blame)."""
+
+
+def durable_setting_not_sticky(
+    apps: Mapping[str, App], _config: Mapping[str, Any]
+) -> list[Finding]:
+    found = []
+    for app in apps.values():
+        for site in app.sites.values():
+            if clash := sorted(app.sticky & state_settings(site.settings)):
+                found.append(
+                    (
+                        f"{site.label}: {', '.join(clash)} marked as slot (sticky) setting(s); "
+                        "durable state must travel with the code on a swap, or new code runs "
+                        "against the old task hub",
+                        site.urn,
+                    )
+                )
+    return found
+
+
+def _durable_target(site: Site) -> tuple[str | None, str | None]:
+    settings = site.settings
+    return storage_target(settings, connection_name(settings)), settings.get(HUB)
+
+
+def slots_distinct_hubs(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
+    found = []
+    for app in apps.values():
+        if len(app.sites) < 2:
+            continue
+        owners: dict[tuple[str | None, str | None], list[Site]] = defaultdict(list)
+        for site in app.sites.values():
+            owners[_durable_target(site)].append(site)
+        for (account, hub), sites in owners.items():
+            if len(sites) > 1:
+                where = account or "an unidentified account"
+                found.append(
+                    (
+                        f"{app.name}: slots {', '.join(s.slot for s in sites)} share task hub "
+                        f"{hub or '(default)'} on {where}; they would steal each other's messages",
+                        sites[-1].urn,
+                    )
+                )
+    return found
+
+
+def runtime_storage_shared(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
+    found = []
+    for app in apps.values():
+        targets = {
+            slot: storage_target(site.settings, RUNTIME_STORAGE_SETTING)
+            for slot, site in app.sites.items()
+        }
+        known = {t for t in targets.values() if t}
+        if len(known) > 1:
+            found.append(
+                (
+                    f"{app.name}: AzureWebJobsStorage differs between slots {targets}",
+                    next(iter(app.sites.values())).urn,
+                )
+            )
+    return found
+
+
+def plan_supports_slots(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
+    found = []
+    for app in apps.values():
+        if not app.plan_sku or len(app.sites) < 2:
+            continue
+        try:
+            family, allowed = plan_family(app.plan_sku), max_slots(app.plan_sku)
+        except ValueError:
+            continue
+        if family is PlanFamily.FLEX_CONSUMPTION:
+            found.append(
+                (
+                    f"{app.name}: Flex Consumption ({app.plan_sku}) has no deployment slots",
+                    next(iter(app.sites.values())).urn,
+                )
+            )
+        elif len(app.sites) > allowed:
+            found.append(
+                (
+                    f"{app.name}: {len(app.sites)} slots on {app.plan_sku}, which allows "
+                    f"{allowed} including production",
+                    next(iter(app.sites.values())).urn,
+                )
+            )
+    return found
+
+
+def content_share_distinct(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
+    found = []
+    for app in apps.values():
+        shares: dict[str, list[Site]] = defaultdict(list)
+        for site in app.sites.values():
+            share = site.settings.get("WEBSITE_CONTENTSHARE")
+            if isinstance(share, str) and share:
+                shares[share.lower()].append(site)
+        for share, sites in shares.items():
+            if len(sites) > 1:
+                found.append(
+                    (
+                        f"{app.name}: slots {', '.join(s.slot for s in sites)} use one "
+                        f"WEBSITE_CONTENTSHARE {share!r}; a deploy to one overwrites the "
+                        "other's code",
+                        sites[-1].urn,
+                    )
+                )
+    return found
