@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from scripts.commands.check import HELP as CHECK_HELP
+from scripts.commands.check import check
 from scripts.commands.gate import HELP as GATE_HELP
 from scripts.commands.gate import gate
 from scripts.commands.plan import HELP as PLAN_HELP
@@ -27,6 +29,7 @@ def _root() -> None:
 
 app.command("gate", help=GATE_HELP)(gate)
 app.command("plan", help=PLAN_HELP)(plan)
+app.command("check", help=CHECK_HELP)(check)
 
 
 def main() -> None:

@@ -34,6 +34,12 @@ class PlannedResource:
     name: str
     parent: str | None
     inputs: dict[str, Any]
+    """Inputs with secrets masked: what may be shown."""
+    raw_inputs: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Inputs as the engine would hand them to a policy pack (mock secrets are placeholders)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "name": self.name, "parent": self.parent, "inputs": self.inputs}
 
 
 @dataclass
@@ -45,7 +51,7 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
-            "resources": [vars(r) for r in self.resources],
+            "resources": [r.to_json() for r in self.resources],
             "outputs": self.outputs,
         }
 
@@ -60,6 +66,17 @@ def _mask(value: Any) -> Any:
         return {k: _mask(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_mask(v) for v in value]
+    return value
+
+
+def _unwrap(value: Any) -> Any:
+    """Secret wrappers removed, values kept: the shape a policy pack receives."""
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
+            return _unwrap(value.get("value"))
+        return {k: _unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
     return value
 
 
@@ -116,12 +133,14 @@ def run_plan(stack: str, root: Path = PROJECT_ROOT) -> Plan:
             from google.protobuf.json_format import MessageToDict
 
             if request.type != "pulumi:pulumi:Stack":
+                inputs = MessageToDict(request.object)
                 plan.resources.append(
                     PlannedResource(
                         type=request.type,
                         name=request.name,
                         parent=_logical_name(request.parent),
-                        inputs=_mask(MessageToDict(request.object)),
+                        inputs=_mask(inputs),
+                        raw_inputs=_unwrap(inputs),
                     )
                 )
             return super().RegisterResource(request)  # type: ignore[no-untyped-call]
