@@ -31,7 +31,7 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy taskhub components scripts bench tests __main__.py
+	$(VENV)/bin/mypy taskhub components policies scripts bench tests __main__.py
 
 test: lint
 	$(PY) -m pytest

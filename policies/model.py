@@ -7,9 +7,11 @@ Rules judge any program's resources, not only those our components declare.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from pulumi_policy import proxy
 
 WEB_APP = "azure-native:web:WebApp"
 WEB_APP_SLOT = "azure-native:web:WebAppSlot"
@@ -19,6 +21,36 @@ STICKY_NAMES = "azure-native:web:WebAppSlotConfigurationNames"
 PLAN = "azure-native:web:AppServicePlan"
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 PRODUCTION = "production"
+
+
+_UNKNOWN = {v for k, v in vars(proxy).items() if k.startswith("UNKNOWN_") and isinstance(v, str)}
+
+
+def known(value: Any) -> Any:
+    """A plain copy of `value` without the parts a preview does not know yet.
+
+    Rules then judge what is known instead of giving up on the whole resource; an
+    unknown value is simply absent.
+    """
+    if isinstance(value, Mapping):
+        plain = {}
+        for key in list(value.keys()):
+            try:
+                item = value[key]
+            except proxy.UnknownValueError:
+                continue
+            if not (isinstance(item, str) and item in _UNKNOWN):
+                plain[key] = known(item)
+        return plain
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        items = []
+        for index in range(len(value)):
+            try:
+                items.append(known(value[index]))
+            except proxy.UnknownValueError:
+                continue
+        return items
+    return value
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pulumi_policy import (
 )
 
 from policies import resources, routing, slots
-from policies.model import App, Resource, build_apps
+from policies.model import App, Resource, build_apps, known
 from policies.slots import Finding
 
 PACK_NAME = "durable-zero-downtime"
@@ -148,7 +148,7 @@ RESOURCE_RULES = (
 
 def _stack_validate(rule: StackRule) -> Callable[[StackValidationArgs, ReportViolation], None]:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        stack = [Resource(r.resource_type, r.name, r.props, r.urn) for r in args.resources]
+        stack = [Resource(r.resource_type, r.name, known(r.props), r.urn) for r in args.resources]
         for message, urn in rule.check(build_apps(stack), args.get_config()):
             report(message, urn or None)
 
@@ -159,7 +159,9 @@ def _resource_validate(
     rule: ResourceRule,
 ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        for message in rule.check(Resource(args.resource_type, args.name, args.props, args.urn)):
+        for message in rule.check(
+            Resource(args.resource_type, args.name, known(args.props), args.urn)
+        ):
             report(message, None)
 
     return validate

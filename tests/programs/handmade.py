@@ -1,0 +1,64 @@
+"""A Pulumi program that does NOT use our components, for the policy pack's tests.
+
+It wires a function app and a staging slot by hand with azure-native resources, settings
+through WebAppApplicationSettings[Slot], and takes its mistakes from stack config:
+`stickyDurable` marks the durable setting sticky, `sharedHub` points both slots at one
+durable account with the same hub.
+"""
+
+import pulumi
+from pulumi_azure_native import web
+
+config = pulumi.Config("handmade")
+shared_hub = config.get_bool("sharedHub") or False
+sticky_durable = config.get_bool("stickyDurable") or False
+
+plan = web.AppServicePlan(
+    "plan",
+    name="hand-plan",
+    resource_group_name="rg",
+    kind="elastic",
+    sku=web.SkuDescriptionArgs(name="EP1", tier="ElasticPremium"),
+)
+site_args = dict(
+    resource_group_name="rg",
+    kind="functionapp,linux",
+    server_farm_id=plan.id,
+    https_only=True,
+    site_config=web.SiteConfigArgs(ftps_state="Disabled", min_tls_version="1.2"),
+)
+app = web.WebApp("app", name="hand-app", **site_args)
+slot = web.WebAppSlot("staging", name=app.name, slot="staging", **site_args)
+
+
+def settings(slot_name: str, account: str) -> dict[str, str]:
+    return {
+        "AzureWebJobsStorage__accountName": "handruntime",
+        "Durable__accountName": account,
+        "AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionName": (
+            "Durable"
+        ),
+        "AzureFunctionsJobHost__extensions__durableTask__hubName": "HandHub",
+        "WEBSITE_CONTENTSHARE": f"hand-app-{slot_name}",
+    }
+
+
+web.WebAppApplicationSettings(
+    "app-settings",
+    name=app.name,
+    resource_group_name="rg",
+    properties=settings("production", "handprod"),
+)
+web.WebAppApplicationSettingsSlot(
+    "staging-settings",
+    name=app.name,
+    slot="staging",
+    resource_group_name="rg",
+    properties=settings("staging", "handprod" if shared_hub else "handstaging"),
+)
+web.WebAppSlotConfigurationNames(
+    "sticky",
+    name=app.name,
+    resource_group_name="rg",
+    app_setting_names=["Durable__accountName"] if sticky_durable else ["SLOT_ROLE"],
+)
