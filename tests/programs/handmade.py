@@ -6,6 +6,8 @@ through WebAppApplicationSettings[Slot], and takes its mistakes from stack confi
 durable account with the same hub.
 """
 
+from typing import Any
+
 import pulumi
 from pulumi_azure_native import web
 
@@ -20,7 +22,7 @@ plan = web.AppServicePlan(
     kind="elastic",
     sku=web.SkuDescriptionArgs(name="EP1", tier="ElasticPremium"),
 )
-site_args = dict(
+site_args: dict[str, Any] = dict(
     resource_group_name="rg",
     kind="functionapp,linux",
     server_farm_id=plan.id,
