@@ -147,6 +147,12 @@ def _rehearse(stack_output: Path) -> int:
     hub = _plan(stack_output)
     if hub is None:
         return 2
+    _section("Stage: policy check (the CrossGuard pack over its Analyzer gRPC protocol)")
+    console.print(f"$ durable-deploy check --stack {STACK}")
+    checked = _cli("check", "--stack", STACK)
+    if checked.returncode != 0:
+        console.print(f"[bold red]The check exited {checked.returncode}: rehearsal failed.")
+        return checked.returncode
     with Azurite((PRODUCTION_SLOT,)) as azurite:
         conn = azurite.connection_string(PRODUCTION_SLOT.name)
         with TableServiceClient.from_connection_string(conn) as service:
