@@ -93,9 +93,16 @@ class InstanceStore:
     """Queries over one hub's Instances table through an existing service client."""
 
     def __init__(
-        self, service: TableServiceClient, hub: TaskHub, *, secrets: tuple[str, ...] = ()
+        self,
+        service: TableServiceClient,
+        hub: TaskHub,
+        *,
+        secrets: tuple[str, ...] = (),
+        all_hubs: bool = False,
     ) -> None:
+        """`all_hubs`: read every hub of a shared tracking store, not only `hub`."""
         self.hub = hub
+        self.all_hubs = all_hubs and hub.shares_tracking_store
         self._table: TableClient = service.get_table_client(hub.instances_table)
         self._secrets = secrets
 
@@ -105,11 +112,26 @@ class InstanceStore:
         With a shared tracking store, rows of other hubs are dropped; a row with no
         TaskHubName cannot be attributed, so it is kept (fail safe) with task_hub None.
         """
-        rows = self._query(
-            unfinished_filter(include_entities=include_entities), list(INSTANCE_COLUMNS)
-        )
-        records = [InstanceRecord.from_entity(row) for row in rows]
-        if self.hub.shares_tracking_store:
+        return self._records(unfinished_filter(include_entities=include_entities))
+
+    def instances(
+        self, *, include_entities: bool = False, version: str | None = None
+    ) -> list[InstanceRecord]:
+        """Every instance, finished or not (optionally of one exact version), oldest first."""
+        clauses = [] if include_entities else [_NOT_ENTITY]
+        if version:
+            clauses.append(f"Version eq '{_odata_literal(version)}'")
+        records = self._records(" and ".join(clauses))
+        if version == "":
+            # Unversioned rows have no Version column, which no server filter can match.
+            records = [r for r in records if r.version == ""]
+        return records
+
+    def _records(self, query: str) -> list[InstanceRecord]:
+        records = [
+            InstanceRecord.from_entity(row) for row in self._query(query, list(INSTANCE_COLUMNS))
+        ]
+        if self.hub.shares_tracking_store and not self.all_hubs:
             records = [r for r in records if self._may_belong_to_hub(r)]
         return sorted(records, key=_age_key)
 
@@ -128,7 +150,12 @@ class InstanceStore:
         self, query: str, select: list[str], page_size: int | None = None
     ) -> Iterator[dict[str, Any]]:
         try:
-            yield from self._table.query_entities(query, select=select, results_per_page=page_size)
+            if query:
+                yield from self._table.query_entities(
+                    query, select=select, results_per_page=page_size
+                )
+            else:
+                yield from self._table.list_entities(select=select, results_per_page=page_size)
         except TaskHubError:
             raise
         except Exception as exc:
