@@ -10,6 +10,10 @@ from scripts.commands.gate import HELP as GATE_HELP
 from scripts.commands.gate import gate
 from scripts.commands.plan import HELP as PLAN_HELP
 from scripts.commands.plan import plan
+from scripts.commands.retire import HELP as RETIRE_HELP
+from scripts.commands.retire import retire
+from scripts.commands.versions import HELP as VERSIONS_HELP
+from scripts.commands.versions import versions
 
 app = typer.Typer(
     name="durable-deploy",
@@ -30,6 +34,8 @@ def _root() -> None:
 app.command("gate", help=GATE_HELP)(gate)
 app.command("plan", help=PLAN_HELP)(plan)
 app.command("check", help=CHECK_HELP)(check)
+app.command("versions", help=VERSIONS_HELP)(versions)
+app.command("retire", help=RETIRE_HELP)(retire)
 
 
 def main() -> None:

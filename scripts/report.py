@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
+import typer
 from rich.console import Console
 
+from scripts.exits import Exit
+from taskhub.errors import TaskHubError
 from taskhub.instances import InstanceRecord
 from taskhub.secrets import redact
+
+if TYPE_CHECKING:
+    from scripts.annotations import Annotator
 
 UNVERSIONED_LABEL = "(unversioned)"
 
@@ -65,3 +71,19 @@ class Output:
 
     def json(self, payload: Mapping[str, Any]) -> None:
         print(redact(json.dumps(payload, indent=2, default=str), self.secrets), flush=True)
+
+
+def error_json(exc: TaskHubError) -> dict[str, str]:
+    return {"kind": type(exc).__name__, "message": exc.message, "fix": exc.fix}
+
+
+def cannot_decide(out: Output, annotator: Annotator, command: str, exc: TaskHubError) -> NoReturn:
+    """Report a "cannot decide" the same way in every stage, then exit 2."""
+    if out.as_json:
+        out.json({"command": command, "error": error_json(exc)})
+    else:
+        out.text(f"CANNOT DECIDE  {exc.message}", style="bold red")
+        if exc.fix:
+            out.text(f"  fix: {exc.fix}")
+    annotator.message("error", command, f"cannot decide: {exc}")
+    raise typer.Exit(int(Exit.CANNOT_DECIDE))
