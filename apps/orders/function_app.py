@@ -1,0 +1,42 @@
+"""The sample app (Python v2 programming model): ProcessOrder with versions 1.0 and 2.0."""
+
+import json
+
+import azure.durable_functions as df
+import azure.functions as func
+from orders import orchestration
+from orders.status import status_check
+
+app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
+
+
+@app.route(route="orders", methods=["POST"])
+@app.durable_client_input(client_name="client")
+async def start_order(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    """Starts ProcessOrder; `?version=1.0` pins a version, otherwise defaultVersion applies."""
+    version = req.params.get("version") or None
+    instance_id = await client.start_new(
+        "ProcessOrder", client_input=req.get_json(), version=version
+    )
+    return client.create_check_status_response(req, instance_id)
+
+
+@app.route(route="status", methods=["GET"])
+def StatusCheck(req: func.HttpRequest) -> func.HttpResponse:
+    code, body = status_check()
+    return func.HttpResponse(json.dumps(body), status_code=code, mimetype="application/json")
+
+
+app.function_name("ProcessOrder")(
+    app.orchestration_trigger(context_name="context")(orchestration.process_order)
+)
+for name, activity in {
+    "ValidateOrder": orchestration.validate_order,
+    "ApplyDiscount": orchestration.apply_discount,
+    "ProcessPayment": orchestration.process_payment,
+    "ProcessPaymentWithDiscount": orchestration.process_payment,
+    "ShipOrder": orchestration.ship_order,
+}.items():
+    app.function_name(name)(app.activity_trigger(input_name="order")(activity))

@@ -1,0 +1,1 @@
+"""The ProcessOrder sample: a version-aware orchestrator and its activities."""
