@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from taskhub.classic import function_name_problem
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
 from taskhub.hubs import hub_name_problem
 from taskhub.plans import PlanFamily, max_slots, plan_family
@@ -63,6 +64,8 @@ class VersioningConfig:
     default_version: str | None = None
     match_strategy: MatchStrategy | None = None
     failure_strategy: FailureStrategy | None = None
+    classic: tuple[tuple[str, str], ...] = ()
+    """Classic form: (orchestrator, current versioned function name) pairs."""
 
 
 @dataclass(frozen=True)
@@ -167,13 +170,25 @@ def _versioning(values: Mapping[str, Any]) -> VersioningConfig:
                 raise ConfigError(
                     f"versioning.{key}", block[key], str(exc), f"use one of {allowed}"
                 ) from None
-    unknown = set(block) - {"defaultVersion", "versionMatchStrategy", "versionFailureStrategy"}
-    if unknown:
+    classic = block.get("classic") or {}
+    if not isinstance(classic, Mapping):
+        raise ConfigError(
+            "versioning.classic",
+            classic,
+            "must map orchestrator names to their current function names",
+            '{"ProcessOrder": "ProcessOrder_V2"}',
+        )
+    for name, function in classic.items():
+        if problem := function_name_problem(str(name)) or function_name_problem(str(function)):
+            raise ConfigError("versioning.classic", dict(classic), problem, "use function names")
+    result["classic"] = tuple((str(k), str(v)) for k, v in sorted(classic.items()))
+    known = {"defaultVersion", "versionMatchStrategy", "versionFailureStrategy", "classic"}
+    if unknown := set(block) - known:
         raise ConfigError(
             "versioning",
             dict(block),
             f"unknown field(s) {sorted(unknown)}",
-            "use defaultVersion, versionMatchStrategy, versionFailureStrategy",
+            f"use {', '.join(sorted(known))}",
         )
     return VersioningConfig(**result)
 

@@ -18,6 +18,7 @@ from pulumi_azure_native import authorization, web
 
 from components.config import PRODUCTION, AppConfig, Connection, SlotConfig
 from components.storage import DurableStorage, DurableStorageArgs
+from taskhub.classic import classic_settings
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING, DurableSettings
 from taskhub.plans import PlanFamily
 
@@ -118,6 +119,7 @@ class DurableFunctionApp(pulumi.ComponentResource):
                 **connection(RUNTIME_STORAGE_SETTING, runtime),
                 **connection(cfg.durable_setting, durable[slot.storage_account]),
                 **durable_settings(slot).app_settings(),
+                **classic_settings(dict(cfg.versioning.classic)),
             }
             if content_share:
                 values["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] = runtime.connection_string(rg)

@@ -12,6 +12,8 @@ from scripts.commands.plan import HELP as PLAN_HELP
 from scripts.commands.plan import plan
 from scripts.commands.retire import HELP as RETIRE_HELP
 from scripts.commands.retire import retire
+from scripts.commands.scaffold import HELP as SCAFFOLD_HELP
+from scripts.commands.scaffold import scaffold
 from scripts.commands.versions import HELP as VERSIONS_HELP
 from scripts.commands.versions import versions
 
@@ -36,6 +38,7 @@ app.command("plan", help=PLAN_HELP)(plan)
 app.command("check", help=CHECK_HELP)(check)
 app.command("versions", help=VERSIONS_HELP)(versions)
 app.command("retire", help=RETIRE_HELP)(retire)
+app.command("scaffold-version", help=SCAFFOLD_HELP)(scaffold)
 
 
 def main() -> None:
