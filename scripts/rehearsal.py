@@ -170,6 +170,16 @@ def _rehearse(stack_output: Path) -> int:
                 "Pending) and one durable entity (skipped by the gate by default)."
             )
 
+            env = {**os.environ, SETTING: conn}
+            where = f"--stack-output {stack_output} --connection-setting {SETTING}"
+            _section("Stage: versions report and rollout check")
+            for worker in ("2.0", "0.9"):
+                command = f"durable-deploy versions {where} --worker-version {worker}"
+                console.print(f"$ {command}", markup=False)
+                rollout = _cli(*command.split()[1:], env=env)
+                meaning = "safe" if rollout.returncode == 0 else "would orphan in-flight instances"
+                console.print(f"  (exit {rollout.returncode}: {meaning})")
+
             _section("Stage: drain gate on the production slot's task hub")
             command = (
                 f"durable-deploy gate --stack-output {stack_output} --slot production "
@@ -179,17 +189,23 @@ def _rehearse(stack_output: Path) -> int:
             started = time.monotonic()
             player = threading.Thread(target=_play, args=(host, started), daemon=True)
             player.start()
-            env = {**os.environ, SETTING: conn}
             gate = _cli(*command.split()[1:], env=env)
             player.join()
-    elapsed = time.monotonic() - started
-    if gate.returncode != 0:
-        console.print(f"[bold red]The gate exited {gate.returncode}: rehearsal failed.")
-        return gate.returncode
-    console.print(
-        f"[bold green]The gate held while orchestrations ran, then passed after {elapsed:.0f}s:"
-        " a pipeline would now swap the slots."
-    )
+            elapsed = time.monotonic() - started
+            if gate.returncode != 0:
+                console.print(f"[bold red]The gate exited {gate.returncode}: rehearsal failed.")
+                return gate.returncode
+            console.print(
+                f"[bold green]The gate held while orchestrations ran, then passed after "
+                f"{elapsed:.0f}s: a pipeline would now swap the slots."
+            )
+
+            _section("Stage: may the 1.0 code path be retired?")
+            for extra in ("", " --retention 0 --record"):
+                command = f"durable-deploy retire {where} --version 1.0{extra}"
+                console.print(f"$ {command}", markup=False)
+                retired = _cli(*command.split()[1:], env=env)
+                console.print(f"  (exit {retired.returncode})")
     return 0
 
 

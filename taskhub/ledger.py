@@ -25,7 +25,14 @@ from taskhub.retirement import RetirementDecision
 LEDGER_TABLE = "DurableDeployLedger"
 _MAX_TICKS = 10**19
 # Who ran it, from the variables each CI system sets, then the local user.
-_WHO = ("GITHUB_ACTOR", "BUILD_REQUESTEDFOR", "BUILD_REQUESTEDFOREMAIL", "USER", "USERNAME")
+_WHO = (
+    "GITHUB_ACTOR",
+    "BUILD_REQUESTEDFOR",
+    "BUILD_REQUESTEDFOREMAIL",
+    "USER",
+    "LOGNAME",
+    "USERNAME",
+)
 _RUN = ("GITHUB_RUN_ID", "BUILD_BUILDID")
 
 
