@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -165,3 +168,75 @@ def resolve_target(
         hub=task_hub(hub, tracking_prefix),
         connection=resolve_connection(connection_string, account_url, connection_setting),
     )
+
+
+@dataclass(frozen=True)
+class HubArgs:
+    """Where the task hub lives, as every hub-reading stage takes it from the command line."""
+
+    hub: str | None
+    stack_output: Path | None
+    app: str | None
+    slot: str
+    connection_string: str | None
+    account_url: str | None
+    connection_setting: str | None
+    tracking_prefix: str | None
+    retries: int
+
+    def target(self, *, default_hub: str | None = None) -> Target:
+        return resolve_target(
+            hub=self.hub or default_hub,
+            tracking_prefix=self.tracking_prefix,
+            connection_string=self.connection_string,
+            account_url=self.account_url,
+            connection_setting=self.connection_setting,
+            stack_output=self.stack_output,
+            app=self.app,
+            slot=self.slot,
+        )
+
+    @property
+    def retry(self) -> RetrySettings:
+        return retry_settings(self.retries)
+
+
+def _hub_options(
+    hub: HubOption = None,
+    stack_output: StackOutputOption = None,
+    app: AppOption = None,
+    slot: SlotOption = "production",
+    connection_string: ConnectionStringOption = None,
+    account_url: AccountUrlOption = None,
+    connection_setting: ConnectionSettingOption = None,
+    tracking_prefix: TrackingPrefixOption = None,
+    retries: RetriesOption = 5,
+) -> None:
+    """Declares the shared options once; `with_hub_options` copies them onto commands."""
+
+
+_SHARED = list(inspect.signature(_hub_options, eval_str=True).parameters.values())
+
+
+def with_hub_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the shared hub options; it receives them as `where: HubArgs`.
+
+    Typer reads a command's options from its signature, so the wrapper presents the
+    command's own parameters plus the shared ones, all keyword-only.
+    """
+    own = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for p in inspect.signature(command, eval_str=True).parameters.values()
+        if p.name != "where"
+    ]
+    shared = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in _SHARED]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        where = HubArgs(**{p.name: kwargs.pop(p.name) for p in shared})
+        command(where=where, **kwargs)
+
+    parameters = shared + own
+    wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper

@@ -7,22 +7,10 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from scripts.annotations import Annotator, CiSystem
-from scripts.connect import (
-    AccountUrlOption,
-    AppOption,
-    ConnectionSettingOption,
-    ConnectionStringOption,
-    HubOption,
-    RetriesOption,
-    SlotOption,
-    StackOutputOption,
-    TrackingPrefixOption,
-    resolve_target,
-    retry_settings,
-)
+from scripts.connect import HubArgs, with_hub_options
 from scripts.exits import Exit
 from scripts.gate import DrainGate, GateProgress, GateResult, GateSettings
-from scripts.report import Output, counts_text, instance_json, instance_line
+from scripts.report import Output, counts_text, error_json, instance_json, instance_line
 from taskhub.errors import TaskHubError
 from taskhub.instances import InstanceStore
 
@@ -42,15 +30,9 @@ WAIT_PANEL = "Waiting"
 OUTPUT_PANEL = "Output"
 
 
+@with_hub_options
 def gate(
-    hub: HubOption = None,
-    stack_output: StackOutputOption = None,
-    app: AppOption = None,
-    slot: SlotOption = "production",
-    connection_string: ConnectionStringOption = None,
-    account_url: AccountUrlOption = None,
-    connection_setting: ConnectionSettingOption = None,
-    tracking_prefix: TrackingPrefixOption = None,
+    where: HubArgs,
     timeout: Annotated[
         float,
         typer.Option(
@@ -97,7 +79,6 @@ def gate(
             rich_help_panel=WAIT_PANEL,
         ),
     ] = False,
-    retries: RetriesOption = 5,
     show: Annotated[
         int,
         typer.Option(
@@ -134,21 +115,12 @@ def gate(
     out = Output(as_json=json_output)
     annotator = Annotator(ci)
     try:
-        resolved = resolve_target(
-            hub=hub,
-            tracking_prefix=tracking_prefix,
-            connection_string=connection_string,
-            account_url=account_url,
-            connection_setting=connection_setting,
-            stack_output=stack_output,
-            app=app,
-            slot=slot,
-        )
+        resolved = where.target()
     except TaskHubError as exc:
-        _fail_early(out, annotator, hub or "?", exc)
+        _fail_early(out, annotator, where.hub or "?", exc)
     target, connection = resolved.hub, resolved.connection
     out.secrets = connection.secrets
-    with connection.service_client(retry_settings(retries)) as service:
+    with connection.service_client(where.retry) as service:
         store = InstanceStore(service, target, secrets=connection.secrets)
         out.progress(
             f"gate: hub {target.name!r}, table {target.instances_table!r} at "
@@ -221,15 +193,7 @@ def _payload(
         "stable_reads": result.stable_reads,
         "elapsed_seconds": round(result.elapsed, 3),
         "warnings": result.warnings,
-        "error": (
-            {
-                "kind": type(result.error).__name__,
-                "message": result.error.message,
-                "fix": result.error.fix,
-            }
-            if result.error
-            else None
-        ),
+        "error": (error_json(result.error) if result.error else None),
     }
 
 

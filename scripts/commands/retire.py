@@ -9,19 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from scripts.annotations import Annotator, CiSystem
-from scripts.connect import (
-    AccountUrlOption,
-    AppOption,
-    ConnectionSettingOption,
-    ConnectionStringOption,
-    HubOption,
-    RetriesOption,
-    SlotOption,
-    StackOutputOption,
-    TrackingPrefixOption,
-    resolve_target,
-    retry_settings,
-)
+from scripts.connect import HubArgs, with_hub_options
 from scripts.exits import Exit
 from scripts.report import Output, cannot_decide, iso
 from taskhub.errors import ConfigurationError, TaskHubError
@@ -40,7 +28,9 @@ HELP = (
 )
 
 
+@with_hub_options
 def retire(
+    where: HubArgs,
     version: Annotated[str | None, typer.Option("--version", help="Exact version string.")] = None,
     retention: Annotated[
         float, typer.Option(min=0, help="Days since the newest instance of the version.")
@@ -49,15 +39,6 @@ def retire(
         bool, typer.Option("--record", help="Append the decision to the ledger.")
     ] = False,
     history: Annotated[bool, typer.Option("--history", help="List the ledger and exit.")] = False,
-    hub: HubOption = None,
-    stack_output: StackOutputOption = None,
-    app: AppOption = None,
-    slot: SlotOption = "production",
-    connection_string: ConnectionStringOption = None,
-    account_url: AccountUrlOption = None,
-    connection_setting: ConnectionSettingOption = None,
-    tracking_prefix: TrackingPrefixOption = None,
-    retries: RetriesOption = 5,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ci: Annotated[CiSystem, typer.Option(help="Annotations for this CI system.")] = CiSystem.AUTO,
 ) -> None:
@@ -66,19 +47,10 @@ def retire(
     try:
         if version is None and not history:
             raise ConfigurationError("no --version given", fix="pass --version V, or --history")
-        target = resolve_target(
-            hub=hub,
-            tracking_prefix=tracking_prefix,
-            connection_string=connection_string,
-            account_url=account_url,
-            connection_setting=connection_setting,
-            stack_output=stack_output,
-            app=app,
-            slot=slot,
-        )
+        target = where.target()
         out.secrets = target.connection.secrets
         secrets = target.connection.secrets
-        with target.connection.service_client(retry_settings(retries)) as service:
+        with target.connection.service_client(where.retry) as service:
             ledger = Ledger(service, target.hub, secrets=secrets)
             if history:
                 entries = ledger.history(version)

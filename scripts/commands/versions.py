@@ -7,19 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from scripts.annotations import Annotator, CiSystem
-from scripts.connect import (
-    AccountUrlOption,
-    AppOption,
-    ConnectionSettingOption,
-    ConnectionStringOption,
-    HubOption,
-    RetriesOption,
-    SlotOption,
-    StackOutputOption,
-    TrackingPrefixOption,
-    resolve_target,
-    retry_settings,
-)
+from scripts.connect import HubArgs, with_hub_options
 from scripts.exits import Exit
 from scripts.report import Output, cannot_decide, instance_json, instance_line, iso
 from taskhub.errors import ConfigurationError, TaskHubError
@@ -41,15 +29,9 @@ HELP = (
 ROLLOUT = "Rollout question"
 
 
+@with_hub_options
 def versions(
-    hub: HubOption = None,
-    stack_output: StackOutputOption = None,
-    app: AppOption = None,
-    slot: SlotOption = "production",
-    connection_string: ConnectionStringOption = None,
-    account_url: AccountUrlOption = None,
-    connection_setting: ConnectionSettingOption = None,
-    tracking_prefix: TrackingPrefixOption = None,
+    where: HubArgs,
     all_hubs: Annotated[
         bool, typer.Option("--all-hubs", help="With --tracking-prefix: every hub in the store.")
     ] = False,
@@ -74,7 +56,6 @@ def versions(
         str, typer.Option("--failure-strategy", help="Reject or Fail.", rich_help_panel=ROLLOUT)
     ] = "Reject",
     show: Annotated[int, typer.Option(min=0, help="Examples listed per outcome.")] = 5,
-    retries: RetriesOption = 5,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ci: Annotated[CiSystem, typer.Option(help="Annotations for this CI system.")] = CiSystem.AUTO,
 ) -> None:
@@ -86,18 +67,9 @@ def versions(
     except ValueError as exc:
         cannot_decide(out, annotator, "versions", ConfigurationError(str(exc), fix="see --help"))
     try:
-        target = resolve_target(
-            hub=hub or (tracking_prefix if all_hubs else None),
-            tracking_prefix=tracking_prefix,
-            connection_string=connection_string,
-            account_url=account_url,
-            connection_setting=connection_setting,
-            stack_output=stack_output,
-            app=app,
-            slot=slot,
-        )
+        target = where.target(default_hub=where.tracking_prefix if all_hubs else None)
         out.secrets = target.connection.secrets
-        with target.connection.service_client(retry_settings(retries)) as service:
+        with target.connection.service_client(where.retry) as service:
             store = InstanceStore(
                 service, target.hub, secrets=target.connection.secrets, all_hubs=all_hubs
             )
