@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import grpc
@@ -22,6 +20,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from scripts.plan import PROJECT_ROOT
+from scripts.process import ManagedProcess
 
 PACK_DIR = PROJECT_ROOT / "policies"
 # The pack only logs to the engine; nothing listens here and nothing needs to.
@@ -69,14 +68,13 @@ def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-class PolicyAnalyzer:
+class PolicyAnalyzer(ManagedProcess):
     def __init__(
         self, pack_dir: Path = PACK_DIR, *, project: str = "project", stack: str = "stack"
     ) -> None:
+        super().__init__()
         self.pack_dir = pack_dir
         self.project, self.stack = project, stack
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
         self._channel: grpc.Channel | None = None
         self.stub: analyzer_pb2_grpc.AnalyzerStub | None = None
 
@@ -96,10 +94,7 @@ class PolicyAnalyzer:
         reader.join(timeout)
         if not port or not port[0].isdigit():
             self.stop()
-            self._log.seek(0)
-            raise AnalyzerError(
-                f"the policy pack did not start: {self._log.read().decode()[-2000:]}"
-            )
+            raise AnalyzerError(f"the policy pack did not start: {self.log_tail()}")
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port[0]}")
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self
@@ -107,21 +102,8 @@ class PolicyAnalyzer:
     def stop(self) -> None:
         if self._channel is not None:
             self._channel.close()
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-        self._process = None
-
-    def __enter__(self) -> PolicyAnalyzer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+            self._channel = None
+        super().stop()
 
     def _stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         if self.stub is None:

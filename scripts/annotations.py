@@ -11,7 +11,9 @@ import os
 import sys
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TextIO
+from typing import Annotated, TextIO
+
+import typer
 
 
 class CiSystem(StrEnum):
@@ -19,6 +21,15 @@ class CiSystem(StrEnum):
     GITHUB = "github"
     AZURE_DEVOPS = "azure-devops"
     NONE = "none"
+
+
+CiOption = Annotated[
+    CiSystem,
+    typer.Option(
+        help="Annotations and step outputs for this CI system; auto detects GitHub Actions "
+        "and Azure Pipelines."
+    ),
+]
 
 
 def detect(choice: CiSystem, environ: Mapping[str, str] = os.environ) -> CiSystem:

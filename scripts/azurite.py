@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
+
+from scripts.process import ManagedProcess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The emulator's published development key: a public constant, not a secret.
@@ -40,7 +40,7 @@ def _listening(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
-class Azurite:
+class Azurite(ManagedProcess):
     """One Azurite process serving tables (and blobs when asked) for some accounts."""
 
     def __init__(
@@ -50,13 +50,12 @@ class Azurite:
         blobs: bool = False,
         location: Path | None = None,
     ) -> None:
+        super().__init__()
         self.accounts = {a.name: a for a in accounts}
         self.blobs = blobs
         self.location = location
         self.table_port = 0
         self.blob_port = 0
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
 
     def _command(self) -> list[str]:
         binary = (
@@ -109,24 +108,9 @@ class Azurite:
         while not all(_listening(p) for p in ports):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                self._log.seek(0)
-                raise RuntimeError(f"Azurite did not start: {self._log.read().decode()[-2000:]}")
+                raise RuntimeError(f"Azurite did not start: {self.log_tail()}")
             time.sleep(0.1)
         return self
-
-    def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        self._process = None
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
 
     def table_endpoint(self, account: str = DEV_ACCOUNT) -> str:
         return f"http://{HOST}:{self.table_port}/{account}"
@@ -142,14 +126,3 @@ class Azurite:
         if self.blobs:
             parts.append(f"BlobEndpoint=http://{HOST}:{self.blob_port}/{acct.name}")
         return ";".join(parts) + ";"
-
-    def __enter__(self) -> Azurite:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

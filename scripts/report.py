@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,6 +19,13 @@ if TYPE_CHECKING:
     from scripts.annotations import Annotator
 
 UNVERSIONED_LABEL = "(unversioned)"
+
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print one JSON object on stdout (progress, if any, stays on stderr)."
+    ),
+]
 
 
 def iso(value: datetime | None) -> str | None:

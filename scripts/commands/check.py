@@ -11,7 +11,7 @@ import typer
 from scripts.analyzer import AnalyzerError, GraphResource, PolicyAnalyzer, Violation
 from scripts.exits import Exit
 from scripts.plan import PROJECT_ROOT, PlanError, read_stack_config, run_plan
-from scripts.report import Output
+from scripts.report import JsonOption, Output
 
 HELP = (
     "Run a stack's offline plan through the CrossGuard pack in policies/.\n\n"
@@ -25,7 +25,7 @@ HELP = (
 
 def check(
     stack: Annotated[str, typer.Option("--stack", help="Stack name: reads Pulumi.<stack>.yaml.")],
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    json_output: JsonOption = False,
     policy_config: Annotated[
         Path | None,
         typer.Option(

@@ -6,11 +6,11 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from scripts.annotations import Annotator, CiSystem
+from scripts.annotations import Annotator, CiOption, CiSystem
 from scripts.connect import HubArgs, with_hub_options
 from scripts.exits import Exit
 from scripts.gate import DrainGate, GateProgress, GateResult, GateSettings
-from scripts.report import Output, counts_text, error_json, instance_json, instance_line
+from scripts.report import JsonOption, Output, counts_text, error_json, instance_json, instance_line
 from taskhub.errors import TaskHubError
 from taskhub.instances import InstanceStore
 
@@ -87,22 +87,8 @@ def gate(
             rich_help_panel=OUTPUT_PANEL,
         ),
     ] = 10,
-    json_output: Annotated[
-        bool,
-        typer.Option(
-            "--json",
-            help="Print one JSON object on stdout (progress stays on stderr).",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = False,
-    ci: Annotated[
-        CiSystem,
-        typer.Option(
-            help="Annotations and step outputs for this CI system; auto detects "
-            "GitHub Actions and Azure Pipelines.",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = CiSystem.AUTO,
+    json_output: JsonOption = False,
+    ci: CiOption = CiSystem.AUTO,
 ) -> None:
     settings = GateSettings(
         timeout=timeout,

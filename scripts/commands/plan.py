@@ -9,7 +9,7 @@ import typer
 
 from scripts.exits import Exit
 from scripts.plan import PROJECT_ROOT, Plan, PlanError, PlannedResource, run_plan
-from scripts.report import Output
+from scripts.report import JsonOption, Output
 
 HELP = (
     "Show what `pulumi up` would declare for a stack, offline.\n\n"
@@ -37,7 +37,7 @@ _SHOWN = {
 
 def plan(
     stack: Annotated[str, typer.Option("--stack", help="Stack name: reads Pulumi.<stack>.yaml.")],
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    json_output: JsonOption = False,
     project_dir: Annotated[
         Path,
         typer.Option(

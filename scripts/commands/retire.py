@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
-from scripts.annotations import Annotator, CiSystem
+from scripts.annotations import Annotator, CiOption, CiSystem
 from scripts.connect import HubArgs, with_hub_options
 from scripts.exits import Exit
-from scripts.report import Output, cannot_decide, iso
+from scripts.report import JsonOption, Output, cannot_decide, iso
 from taskhub.errors import ConfigurationError, TaskHubError
 from taskhub.instances import InstanceStore
 from taskhub.ledger import LEDGER_TABLE, Ledger, LedgerEntry
@@ -39,8 +39,8 @@ def retire(
         bool, typer.Option("--record", help="Append the decision to the ledger.")
     ] = False,
     history: Annotated[bool, typer.Option("--history", help="List the ledger and exit.")] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    ci: Annotated[CiSystem, typer.Option(help="Annotations for this CI system.")] = CiSystem.AUTO,
+    json_output: JsonOption = False,
+    ci: CiOption = CiSystem.AUTO,
 ) -> None:
     out = Output(as_json=json_output)
     annotator = Annotator(ci)

@@ -9,7 +9,7 @@ import typer
 
 from scripts.annotations import Annotator, CiSystem
 from scripts.exits import Exit
-from scripts.report import Output, cannot_decide
+from scripts.report import JsonOption, Output, cannot_decide
 from scripts.scaffold import scaffold_next_version
 from taskhub.errors import TaskHubError
 
@@ -40,7 +40,7 @@ def scaffold(
             "orders/process_order_v1.py (relative to --app-dir).",
         ),
     ],
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     out = Output(as_json=json_output)
     try:

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from scripts.annotations import Annotator, CiSystem
+from scripts.annotations import Annotator, CiOption, CiSystem
 from scripts.connect import HubArgs, with_hub_options
 from scripts.exits import Exit
-from scripts.report import Output, cannot_decide, instance_json, instance_line, iso
+from scripts.report import JsonOption, Output, cannot_decide, instance_json, instance_line, iso
 from taskhub.errors import ConfigurationError, TaskHubError
 from taskhub.instances import InstanceStore
 from taskhub.rollout import Rollout, VersionSummary, plan_rollout, summarize
@@ -56,8 +56,8 @@ def versions(
         str, typer.Option("--failure-strategy", help="Reject or Fail.", rich_help_panel=ROLLOUT)
     ] = "Reject",
     show: Annotated[int, typer.Option(min=0, help="Examples listed per outcome.")] = 5,
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    ci: Annotated[CiSystem, typer.Option(help="Annotations for this CI system.")] = CiSystem.AUTO,
+    json_output: JsonOption = False,
+    ci: CiOption = CiSystem.AUTO,
 ) -> None:
     out = Output(as_json=json_output)
     annotator = Annotator(ci)
