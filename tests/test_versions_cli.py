@@ -166,3 +166,19 @@ def test_retire_never_says_safe_on_a_read_error(azurite: Azurite, hub_name: str)
     assert run.code == 2
     assert json.loads(run.stdout)["error"]["kind"] == "HubNotFoundError"
     assert cli(azurite, "retire", "--hub", hub_name).code == 2  # no --version
+
+
+def test_retire_per_hub_in_a_shared_tracking_store(
+    azurite: Azurite, service: TableServiceClient, hub_name: str
+) -> None:
+    prefix = f"Retire{hub_name}"
+    busy = DurableHostSimulator(service, TaskHub(f"{hub_name}busy", tracking_prefix=prefix))
+    done = DurableHostSimulator(service, TaskHub(f"{hub_name}done", tracking_prefix=prefix))
+    busy.create_hub()
+    busy.write(SimulatedInstance("b1", "Order", "Running", "1.0", created=OLD))
+    done.write(SimulatedInstance("d1", "Order", "Completed", "1.0", created=OLD))
+    common = ("--tracking-prefix", prefix, "--version", "1.0")
+    assert cli(azurite, "retire", "--hub", busy.hub.name, *common).code == 1
+    safe = cli(azurite, "retire", "--hub", done.hub.name, *common)
+    assert safe.code == 0, safe.output
+    assert json.loads(safe.stdout)["total"] == 1
