@@ -16,6 +16,7 @@ from taskhub.classic import function_name_problem
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
 from taskhub.hubs import hub_name_problem
 from taskhub.plans import PlanFamily, max_slots, plan_family
+from taskhub.routes import major_minor
 from taskhub.versions import FailureStrategy, MatchStrategy, parse_strategy
 
 E = TypeVar("E", bound=StrEnum)
@@ -76,6 +77,19 @@ class SlotConfig:
 
 
 @dataclass(frozen=True)
+class RoutingConfig:
+    """One function app per major.minor; all share one tracking store and prefix."""
+
+    versions: tuple[str, ...]
+    tracking_prefix: str = "DurableTask"
+    max_function_apps: int = 100
+
+    @property
+    def by_minor(self) -> dict[str, str]:
+        return {str(major_minor(v)): v for v in self.versions}
+
+
+@dataclass(frozen=True)
 class AppConfig:
     app_name: str
     runtime: str
@@ -92,6 +106,7 @@ class AppConfig:
     versioning: VersioningConfig = VersioningConfig()
     host_json_schema: str = "2"
     tags: dict[str, str] = field(default_factory=dict)
+    routing: RoutingConfig | None = None
 
     @property
     def plan_family(self) -> PlanFamily:
@@ -193,6 +208,54 @@ def _versioning(values: Mapping[str, Any]) -> VersioningConfig:
     return VersioningConfig(**result)
 
 
+def _routing(values: Mapping[str, Any]) -> RoutingConfig:
+    block = _object(values, "routing")
+    versions = block.get("versions")
+    if not isinstance(versions, list) or not versions:
+        raise ConfigError(
+            "routing.versions",
+            versions,
+            "the routing strategy needs versions",
+            'e.g. ["1.0.3", "1.1.0"]',
+        )
+    seen: dict[str, str] = {}
+    for version in versions:
+        minor = major_minor(str(version))
+        if minor is None:
+            raise ConfigError(
+                "routing.versions",
+                versions,
+                f"{version!r} is not a version of 2 to 4 numbers",
+                'write versions like "1.0.3"',
+            )
+        if minor in seen:
+            raise ConfigError(
+                "routing.versions",
+                versions,
+                f"{seen[minor]!r} and {version!r} "
+                f"are both {minor}: a patch deploys into its minor's app",
+                "keep one entry per major.minor",
+            )
+        seen[minor] = str(version)
+    prefix = str(block.get("trackingPrefix", "DurableTask"))
+    if hub_name_problem(prefix):
+        raise ConfigError(
+            "routing.trackingPrefix",
+            prefix,
+            "is not a valid table prefix",
+            "use letters and digits, starting with a letter",
+        )
+    limit = int(block.get("maxFunctionApps", 100))
+    if len(versions) + 1 > limit:
+        raise ConfigError(
+            "routing.versions",
+            versions,
+            f"{len(versions)} version apps and the router exceed maxFunctionApps {limit}",
+            "retire drained versions first",
+        )
+    return RoutingConfig(tuple(str(v) for v in versions), prefix, limit)
+
+
 def _slot_configs(
     names: tuple[str, ...], mode: SlotMode, hub_name: str, prefix: str
 ) -> tuple[SlotConfig, ...]:
@@ -245,14 +308,6 @@ def load(values: Mapping[str, Any]) -> AppConfig:
     except ValueError as exc:
         raise ConfigError("planSku", plan_sku, str(exc), "pick a listed SKU") from None
     strategy = _choice(values, "strategy", Strategy, Strategy.SLOTS)
-    if strategy is Strategy.ROUTING:
-        raise ConfigError(
-            "strategy",
-            "routing",
-            "application routing is reserved for the "
-            "routing components, which this release does not declare yet",
-            "use slots or versioning for now",
-        )
     if family is PlanFamily.FLEX_CONSUMPTION:
         raise ConfigError(
             "planSku",
@@ -343,6 +398,7 @@ def load(values: Mapping[str, Any]) -> AppConfig:
         versioning=versioning,
         host_json_schema=schema,
         tags={str(k): str(v) for k, v in tags.items()},
+        routing=_routing(values) if strategy is Strategy.ROUTING else None,
     )
 
 

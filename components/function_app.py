@@ -45,10 +45,20 @@ _PLAN_SHAPE = {
 
 
 @dataclass
+class TrackingStore:
+    """A tracking store shared by a routing group: Instances and History live there."""
+
+    storage: DurableStorage
+    prefix: str
+    setting: str = "DurableTrackingStorage"
+
+
+@dataclass
 class DurableFunctionAppArgs:
     config: AppConfig
     resource_group_name: pulumi.Input[str]
     location: pulumi.Input[str] | None = None
+    tracking: TrackingStore | None = None
 
 
 class DurableFunctionApp(pulumi.ComponentResource):
@@ -103,10 +113,14 @@ class DurableFunctionApp(pulumi.ComponentResource):
                 return {f"{setting}__accountName": store.account.name}
             return {setting: store.connection_string(rg)}
 
+        tracking = args.tracking
+
         def durable_settings(slot: SlotConfig) -> DurableSettings:
             return DurableSettings(
                 hub_name=slot.hub_name,
                 connection_name=cfg.durable_setting,
+                tracking_connection_name=tracking.setting if tracking else None,
+                tracking_prefix=tracking.prefix if tracking else None,
                 default_version=cfg.versioning.default_version,
                 version_match_strategy=cfg.versioning.match_strategy,
                 version_failure_strategy=cfg.versioning.failure_strategy,
@@ -120,6 +134,7 @@ class DurableFunctionApp(pulumi.ComponentResource):
                 **connection(cfg.durable_setting, durable[slot.storage_account]),
                 **durable_settings(slot).app_settings(),
                 **classic_settings(dict(cfg.versioning.classic)),
+                **(connection(tracking.setting, tracking.storage) if tracking else {}),
             }
             if content_share:
                 values["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] = runtime.connection_string(rg)
@@ -173,15 +188,18 @@ class DurableFunctionApp(pulumi.ComponentResource):
             opts=child,
         )
         if identity_based:
-            self._grant(name, sites, [runtime, *durable.values()], child)
+            shared = [tracking.storage] if tracking else []
+            self._grant(name, sites, [runtime, *durable.values(), *shared], child)
+        # With a tracking store the hub's Instances table lives there, not beside the queues.
+        instances_store = tracking.storage if tracking else None
 
         self.slot_outputs = {
             slot.name: {
                 "taskHub": slot.hub_name,
                 "durableStorageAccount": durable[slot.storage_account].account.name,
-                "tableEndpoint": durable[slot.storage_account].table_endpoint,
-                "connectionSetting": cfg.durable_setting,
-                "trackingPrefix": None,
+                "tableEndpoint": (instances_store or durable[slot.storage_account]).table_endpoint,
+                "connectionSetting": tracking.setting if tracking else cfg.durable_setting,
+                "trackingPrefix": tracking.prefix if tracking else None,
                 "hostName": sites[slot.name].default_host_name,
             }
             for slot in cfg.slots
@@ -213,13 +231,13 @@ class DurableFunctionApp(pulumi.ComponentResource):
                         f"{name}-{slot}-{store.account_name}-{role}",
                         principal_id=principal,
                         principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-                        role_definition_id=subscription.apply(_role_path(role_id)),
+                        role_definition_id=subscription.apply(role_path(role_id)),
                         scope=store.account.id,
                         opts=opts,
                     )
 
 
-def _role_path(role_id: str) -> Callable[[str], str]:
+def role_path(role_id: str) -> Callable[[str], str]:
     def path(subscription: str) -> str:
         return (
             f"/subscriptions/{subscription}/providers/Microsoft.Authorization/"

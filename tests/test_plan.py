@@ -189,3 +189,25 @@ def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
     assert run.code == 2
     assert "durable-zero-downtime:slots.names" in run.stdout and "Fix:" in run.stdout
     assert run_cli("plan", "--stack", "nosuchstack").code == 2
+
+
+def test_routing_declares_an_app_per_minor_with_one_tracking_store() -> None:
+    graph = plan("routing")
+    by_app = {s["inputs"]["name"]: settings(s) for s in of_type(graph, SITES[0])}
+    versions = {n: s for n, s in by_app.items() if n != "orders-router"}
+    assert set(versions) == {"orders-v1-0", "orders-v1-1"}
+    prefix = "AzureFunctionsJobHost__extensions__durableTask__"
+    assert versions["orders-v1-0"][prefix + "defaultVersion"] == "1.0.3"
+    assert versions["orders-v1-1"][prefix + "defaultVersion"] == "1.1.0"
+    durable = {s[f"{DURABLE}__accountName"] for s in versions.values()}
+    hubs = {s[HUB_SETTING] for s in versions.values()}
+    tracking = {s["DurableTrackingStorage__accountName"] for s in versions.values()}
+    assert len(durable) == 2 and len(hubs) == 2 and len(tracking) == 1
+    assert {s[prefix + "storageProvider__trackingStoreNamePrefix"] for s in versions.values()} == {
+        "DurableTask"
+    }
+    router = by_app["orders-router"]
+    assert router["RouterStorage__accountName"] in tracking
+    outputs = graph["outputs"]
+    assert outputs["apps"]["orders-v1-0"]["minor"] == "1.0"
+    assert outputs["router"]["trackingPrefix"] == "DurableTask"
