@@ -12,6 +12,7 @@ from scripts.commands.plan import HELP as PLAN_HELP
 from scripts.commands.plan import plan
 from scripts.commands.retire import HELP as RETIRE_HELP
 from scripts.commands.retire import retire
+from scripts.commands.routes import app as routes_app
 from scripts.commands.scaffold import HELP as SCAFFOLD_HELP
 from scripts.commands.scaffold import scaffold
 from scripts.commands.versions import HELP as VERSIONS_HELP
@@ -39,6 +40,7 @@ app.command("check", help=CHECK_HELP)(check)
 app.command("versions", help=VERSIONS_HELP)(versions)
 app.command("retire", help=RETIRE_HELP)(retire)
 app.command("scaffold-version", help=SCAFFOLD_HELP)(scaffold)
+app.add_typer(routes_app, name="routes")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -215,28 +216,94 @@ def _hub_options(
     """Declares the shared options once; `with_hub_options` copies them onto commands."""
 
 
-_SHARED = list(inspect.signature(_hub_options, eval_str=True).parameters.values())
-
-
-def with_hub_options(command: Callable[..., None]) -> Callable[..., None]:
-    """Give a command the shared hub options; it receives them as `where: HubArgs`.
+def shared_options(
+    template: Callable[..., None], build: Callable[..., Any]
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A decorator giving commands the options `template` declares, passed as `where`.
 
     Typer reads a command's options from its signature, so the wrapper presents the
-    command's own parameters plus the shared ones, all keyword-only.
+    command's own parameters plus the shared ones, all keyword-only, and hands the shared
+    values to the command as one object built by `build`.
     """
-    own = [
+    shared = [
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-        for p in inspect.signature(command, eval_str=True).parameters.values()
-        if p.name != "where"
+        for p in inspect.signature(template, eval_str=True).parameters.values()
     ]
-    shared = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in _SHARED]
 
-    @functools.wraps(command)
-    def wrapper(**kwargs: Any) -> None:
-        where = HubArgs(**{p.name: kwargs.pop(p.name) for p in shared})
-        command(where=where, **kwargs)
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        own = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in inspect.signature(command, eval_str=True).parameters.values()
+            if p.name != "where"
+        ]
 
-    parameters = shared + own
-    wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
-    return wrapper
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> None:
+            where = build(**{p.name: kwargs.pop(p.name) for p in shared})
+            command(where=where, **kwargs)
+
+        parameters = shared + own
+        wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper
+
+    return decorate
+
+
+with_hub_options = shared_options(_hub_options, HubArgs)
+
+
+@dataclass(frozen=True)
+class StoreArgs:
+    """The storage account of a shared tracking store (routes, instances of every version)."""
+
+    stack_output: Path | None
+    connection_string: str | None
+    account_url: str | None
+    connection_setting: str | None
+    tracking_prefix: str | None
+    retries: int
+
+    def stack(self) -> dict[str, Any]:
+        if self.stack_output is None:
+            return {}
+        try:
+            outputs: dict[str, Any] = json.loads(self.stack_output.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigurationError(
+                f"{self.stack_output} is not readable JSON ({exc})",
+                fix="write it with `pulumi stack output --json > FILE`",
+            ) from None
+        return outputs
+
+    def connection(self) -> StorageConnection:
+        router = self.stack().get("router") or {}
+        explicit = self.connection_string or self.account_url or self.connection_setting
+        return resolve_connection(
+            self.connection_string,
+            self.account_url or (None if explicit else router.get("tableEndpoint")),
+            self.connection_setting,
+        )
+
+    @property
+    def retry_settings(self) -> RetrySettings:
+        return retry_settings(self.retries)
+
+    @property
+    def prefix(self) -> str:
+        router = self.stack().get("router") or {}
+        return self.tracking_prefix or str(router.get("trackingPrefix") or "DurableTask")
+
+
+def _store_options(
+    stack_output: StackOutputOption = None,
+    connection_string: ConnectionStringOption = None,
+    account_url: AccountUrlOption = None,
+    connection_setting: ConnectionSettingOption = None,
+    tracking_prefix: TrackingPrefixOption = None,
+    retries: RetriesOption = 5,
+) -> None:
+    """Declares the tracking-store options once, for `with_store_options`."""
+
+
+with_store_options = shared_options(_store_options, StoreArgs)

@@ -1,0 +1,221 @@
+"""`durable-deploy routes`: keep the router's route table right, from sync to retirement."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Annotated, Any
+
+import typer
+from azure.core.exceptions import ResourceNotFoundError
+
+from scripts.annotations import Annotator, CiOption, CiSystem
+from scripts.connect import StoreArgs, with_store_options
+from scripts.exits import Exit
+from scripts.report import JsonOption, Output, cannot_decide, instance_line
+from taskhub.errors import ConfigurationError, TaskHubError
+from taskhub.hubs import TaskHub
+from taskhub.instances import InstanceStore, translate_storage_error
+from taskhub.routes import ROUTES_TABLE, Route, RouteState, RouteStore, RouteTable
+
+app = typer.Typer(
+    help="Register the stack's version apps, pick the current version, drain and retire "
+    "versions. Exit codes: 0 done; 1 not yet (retire with unfinished instances); 2 cannot "
+    "decide.",
+    no_args_is_help=True,
+)
+MinorArg = Annotated[str, typer.Argument(metavar="MAJOR.MINOR", help="e.g. 1.1")]
+
+
+def _route_json(route: Route) -> dict[str, Any]:
+    return {
+        "minor": route.minor,
+        "app": route.app,
+        "version": route.version,
+        "hub": route.hub,
+        "base_url": route.base_url,
+        "state": str(route.state),
+        "current": route.current,
+    }
+
+
+def _show(out: Output, table: RouteTable, **extra: Any) -> None:
+    if out.as_json:
+        out.json({"routes": [_route_json(r) for _, r in sorted(table.routes.items())], **extra})
+        return
+    if not table.routes:
+        out.text("no routes registered")
+    for minor, r in sorted(table.routes.items()):
+        mark = "*" if r.current else " "
+        out.text(
+            f"{mark} {minor:6} {r.state:9} {r.version:10} {r.app:24} hub {r.hub}  {r.base_url}"
+        )
+
+
+def _load(store: RouteStore, hub: TaskHub) -> RouteTable:
+    try:
+        return store.load()
+    except ResourceNotFoundError:
+        return RouteTable()
+    except Exception as exc:
+        raise translate_storage_error(exc, hub) from None
+
+
+def _route(table: RouteTable, minor: str) -> Route:
+    if minor not in table.routes:
+        raise ConfigurationError(
+            f"no route for {minor}", fix=f"known: {', '.join(sorted(table.routes)) or 'none'}"
+        )
+    return table.routes[minor]
+
+
+def _run(where: StoreArgs, json_output: bool, ci: CiSystem, step: str, act: Any) -> None:
+    """Open the tracking store, run `act(store, table, out)`, map failures to exit 2."""
+    out = Output(as_json=json_output)
+    annotator = Annotator(ci)
+    try:
+        connection = where.connection()
+        out.secrets = connection.secrets
+        with connection.service_client(where.retry_settings) as service:
+            store = RouteStore(service)
+            hub = TaskHub(where.prefix, tracking_prefix=where.prefix)
+            code = act(service, store, _load(store, hub), out, hub)
+    except TaskHubError as exc:
+        cannot_decide(out, annotator, f"routes {step}", exc)
+    raise typer.Exit(int(code))
+
+
+@app.command(
+    "sync",
+    help="Register every version app of --stack-output (state and current "
+    "version are kept; a first sync makes the newest version current).",
+)
+@with_store_options
+def sync(where: StoreArgs, json_output: JsonOption = False, ci: CiOption = CiSystem.AUTO) -> None:
+    def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
+        apps = where.stack().get("apps") or {}
+        if not apps:
+            raise ConfigurationError(
+                "--stack-output has no apps", fix="pass a routing stack's outputs"
+            )
+        fresh = []
+        for name, entry in apps.items():
+            production = entry["slots"]["production"]
+            old = table.routes.get(entry["minor"])
+            fresh.append(
+                Route(
+                    entry["minor"],
+                    name,
+                    f"https://{production['hostName']}",
+                    entry["version"],
+                    production["taskHub"],
+                    old.state if old else RouteState.ACTIVE,
+                    old.current if old else False,
+                )
+            )
+        if not any(r.current for r in fresh) and not table.current:
+            newest = max(fresh, key=lambda r: tuple(int(p) for p in r.minor.split(".")))
+            fresh = [replace(r, current=r is newest) for r in fresh]
+        for route in fresh:
+            store.save(route)
+        _show(out, _load(store, hub))
+        return Exit.OK
+
+    _run(where, json_output, ci, "sync", act)
+
+
+@app.command("list", help=f"Show the {ROUTES_TABLE} table (* marks the current version).")
+@with_store_options
+def list_routes(
+    where: StoreArgs, json_output: JsonOption = False, ci: CiOption = CiSystem.AUTO
+) -> None:
+    def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
+        _show(out, table)
+        return Exit.OK
+
+    _run(where, json_output, ci, "list", act)
+
+
+@app.command("set-current", help="Send requests that name no version to MAJOR.MINOR.")
+@with_store_options
+def set_current(
+    where: StoreArgs, minor: MinorArg, json_output: JsonOption = False, ci: CiOption = CiSystem.AUTO
+) -> None:
+    def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
+        target = _route(table, minor)
+        if target.state is not RouteState.ACTIVE:
+            raise ConfigurationError(f"{minor} is {target.state}", fix="pick an active version")
+        for route in table.routes.values():
+            if route.current != (route is target):
+                store.save(replace(route, current=route is target))
+        _show(out, _load(store, hub))
+        return Exit.OK
+
+    _run(where, json_output, ci, "set-current", act)
+
+
+@app.command(
+    "drain",
+    help="Stop new orchestrations to MAJOR.MINOR; requests about its "
+    "existing instances still reach it.",
+)
+@with_store_options
+def drain(
+    where: StoreArgs, minor: MinorArg, json_output: JsonOption = False, ci: CiOption = CiSystem.AUTO
+) -> None:
+    def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
+        route = _route(table, minor)
+        if route.current:
+            raise ConfigurationError(
+                f"{minor} is the current version", fix="routes set-current <another> first"
+            )
+        store.save(replace(route, state=RouteState.DRAINING))
+        _show(out, _load(store, hub))
+        return Exit.OK
+
+    _run(where, json_output, ci, "drain", act)
+
+
+@app.command(
+    "retire",
+    help="Retire MAJOR.MINOR once the tracking store shows no unfinished "
+    "instance of its hub, and print the stack config change that removes its app.",
+)
+@with_store_options
+def retire_route(
+    where: StoreArgs, minor: MinorArg, json_output: JsonOption = False, ci: CiOption = CiSystem.AUTO
+) -> None:
+    def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
+        route = _route(table, minor)
+        if route.current:
+            raise ConfigurationError(
+                f"{minor} is the current version", fix="routes set-current <another> first"
+            )
+        owner = TaskHub(route.hub, tracking_prefix=where.prefix)
+        unfinished = InstanceStore(service, owner).unfinished(include_entities=True)
+        if unfinished:
+            if out.as_json:
+                out.json({"retired": False, "unfinished": len(unfinished), "hub": route.hub})
+            else:
+                out.text(f"NOT YET  {len(unfinished)} unfinished instance(s) in hub {route.hub}")
+                for record in unfinished[:10]:
+                    out.text(f"  {instance_line(record)}")
+            return Exit.NOT_YET
+        store.save(replace(route, state=RouteState.RETIRED, current=False))
+        remaining = [
+            r.version
+            for m, r in sorted(table.routes.items())
+            if m != minor and r.state is not RouteState.RETIRED
+        ]
+        change = (
+            "pulumi config set --path 'durable-zero-downtime:routing.versions' "
+            f"'{json.dumps(remaining)}'"
+        )
+        if out.as_json:
+            out.json({"retired": True, "unfinished": 0, "hub": route.hub, "config_change": change})
+        else:
+            out.text(f"RETIRED  {minor} ({route.app}): no unfinished instance in hub {route.hub}")
+            out.text(f"  remove its app on the next `pulumi up`:\n  {change}")
+        return Exit.OK
+
+    _run(where, json_output, ci, "retire", act)
