@@ -38,6 +38,7 @@ test: lint
 
 bench: setup
 	$(PY) bench/gate.py
+	$(PY) bench/router.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache bench/.data

@@ -27,3 +27,17 @@ def test_bench_gate_runs_small_and_agrees_with_a_full_scan() -> None:
     assert found["b"] < found["c"]  # DurableTask's filter misses Suspended/ContinuedAsNew
     assert re.search(r"^c/b time [\d.]+  bytes [\d.]+", done.stdout, re.MULTILINE)
     assert re.search(r"^c/d time [\d.]+  bytes [\d.]+", done.stdout, re.MULTILINE)
+
+
+def test_bench_router_runs_small() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/router.py", "--requests", "80", "--concurrency", "4", "--no-nginx"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=180,
+        check=True,
+    )
+    assert re.search(
+        r"^router/direct  p50 [\d.]+  p99 [\d.]+  throughput [\d.]+", done.stdout, re.MULTILINE
+    )
