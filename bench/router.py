@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with ExitStack() as stack:
         azurite = stack.enter_context(Azurite((Account(DEV_ACCOUNT),)))
-        backend = stack.enter_context(_uvicorn("backend:app", ROOT / "bench"))
+        backend = stack.enter_context(_uvicorn("scripts.version_stand_in:app", ROOT))
         with TableServiceClient.from_connection_string(azurite.connection_string()) as service:
             RouteStore(service).save(
                 Route("1.0", "bench", backend, "1.0.0", "BenchHub", current=True)

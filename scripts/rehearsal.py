@@ -33,7 +33,7 @@ SETTING = "DurableManagementStorage"
 # A throwaway key for the emulator account, generated per run; the gate must never print it.
 PRODUCTION_SLOT = Account("ordersdevdprod", base64.b64encode(os.urandom(32)).decode())
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 def _in_flight() -> list[SimulatedInstance]:
@@ -89,11 +89,11 @@ def _play(host: DurableHostSimulator, started: float) -> None:
         console.print(f"  [dim]host simulator: {instance_id} -> {status}[/dim]")
 
 
-def _section(title: str) -> None:
+def section(title: str) -> None:
     console.rule(f"[bold]{title}")
 
 
-def _cli(
+def cli(
     *args: str, env: dict[str, str] | None = None, capture: bool = False
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -107,9 +107,9 @@ def _cli(
 
 def _plan(stack_output: Path) -> str | None:
     """Plan the dev stack offline; write its outputs where `pulumi stack output` would."""
-    _section(f"Stage: plan the {STACK} stack offline (Pulumi mocks stand in for the engine)")
+    section(f"Stage: plan the {STACK} stack offline (Pulumi mocks stand in for the engine)")
     console.print(f"$ durable-deploy plan --stack {STACK}")
-    planned = _cli("plan", "--stack", STACK, "--json", capture=True)
+    planned = cli("plan", "--stack", STACK, "--json", capture=True)
     if planned.returncode != 0:
         console.print(planned.stdout + planned.stderr, markup=False)
         return None
@@ -132,7 +132,7 @@ def _plan(stack_output: Path) -> str | None:
 
 
 def main() -> int:
-    _section("durable-zero-downtime rehearsal (local stand-ins for Azure)")
+    section("durable-zero-downtime rehearsal (local stand-ins for Azure)")
     console.print(
         "Pulumi's mock runtime stands in for the Pulumi engine and Azure Resource Manager.\n"
         "Azurite (npm) plays the production slot's durable storage account "
@@ -140,16 +140,21 @@ def main() -> int:
         "writes Instances rows as DurableTask.AzureStorage does.\nThe stages run for real."
     )
     with tempfile.TemporaryDirectory(prefix="durable-rehearsal-") as workdir:
-        return _rehearse(Path(workdir) / f"{STACK}.json")
+        code = _rehearse(Path(workdir) / f"{STACK}.json")
+        if code != 0:
+            return code
+        from scripts.rehearsal_routing import rehearse_routing
+
+        return rehearse_routing(Path(workdir))
 
 
 def _rehearse(stack_output: Path) -> int:
     hub = _plan(stack_output)
     if hub is None:
         return 2
-    _section("Stage: policy check (the CrossGuard pack over its Analyzer gRPC protocol)")
+    section("Stage: policy check (the CrossGuard pack over its Analyzer gRPC protocol)")
     console.print(f"$ durable-deploy check --stack {STACK}")
-    checked = _cli("check", "--stack", STACK)
+    checked = cli("check", "--stack", STACK)
     if checked.returncode != 0:
         console.print(f"[bold red]The check exited {checked.returncode}: rehearsal failed.")
         return checked.returncode
@@ -172,15 +177,15 @@ def _rehearse(stack_output: Path) -> int:
 
             env = {**os.environ, SETTING: conn}
             where = f"--stack-output {stack_output} --connection-setting {SETTING}"
-            _section("Stage: versions report and rollout check")
+            section("Stage: versions report and rollout check")
             for worker in ("2.0", "0.9"):
                 command = f"durable-deploy versions {where} --worker-version {worker}"
                 console.print(f"$ {command}", markup=False)
-                rollout = _cli(*command.split()[1:], env=env)
+                rollout = cli(*command.split()[1:], env=env)
                 meaning = "safe" if rollout.returncode == 0 else "would orphan in-flight instances"
                 console.print(f"  (exit {rollout.returncode}: {meaning})")
 
-            _section("Stage: drain gate on the production slot's task hub")
+            section("Stage: drain gate on the production slot's task hub")
             command = (
                 f"durable-deploy gate --stack-output {stack_output} --slot production "
                 f"--connection-setting {SETTING} --interval 2 --stable-for 2 --timeout 60"
@@ -189,7 +194,7 @@ def _rehearse(stack_output: Path) -> int:
             started = time.monotonic()
             player = threading.Thread(target=_play, args=(host, started), daemon=True)
             player.start()
-            gate = _cli(*command.split()[1:], env=env)
+            gate = cli(*command.split()[1:], env=env)
             player.join()
             elapsed = time.monotonic() - started
             if gate.returncode != 0:
@@ -200,11 +205,11 @@ def _rehearse(stack_output: Path) -> int:
                 f"{elapsed:.0f}s: a pipeline would now swap the slots."
             )
 
-            _section("Stage: may the 1.0 code path be retired?")
+            section("Stage: may the 1.0 code path be retired?")
             for extra in ("", " --retention 0 --record"):
                 command = f"durable-deploy retire {where} --version 1.0{extra}"
                 console.print(f"$ {command}", markup=False)
-                retired = _cli(*command.split()[1:], env=env)
+                retired = cli(*command.split()[1:], env=env)
                 console.print(f"  (exit {retired.returncode})")
     return 0
 

@@ -91,7 +91,22 @@ def _run(where: StoreArgs, json_output: bool, ci: CiSystem, step: str, act: Any)
     "version are kept; a first sync makes the newest version current).",
 )
 @with_store_options
-def sync(where: StoreArgs, json_output: JsonOption = False, ci: CiOption = CiSystem.AUTO) -> None:
+def sync(
+    where: StoreArgs,
+    base_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--base-url",
+            metavar="MAJOR.MINOR=URL",
+            help="Reach a version somewhere else than https://<hostName> (a custom "
+            "domain, a private endpoint); repeatable.",
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+    ci: CiOption = CiSystem.AUTO,
+) -> None:
+    overrides = dict(item.split("=", 1) for item in base_url or [] if "=" in item)
+
     def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
         apps = where.stack().get("apps") or {}
         if not apps:
@@ -106,7 +121,7 @@ def sync(where: StoreArgs, json_output: JsonOption = False, ci: CiOption = CiSys
                 Route(
                     entry["minor"],
                     name,
-                    f"https://{production['hostName']}",
+                    overrides.get(entry["minor"], f"https://{production['hostName']}"),
                     entry["version"],
                     production["taskHub"],
                     old.state if old else RouteState.ACTIVE,
