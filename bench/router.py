@@ -21,64 +21,17 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 from azure.data.tables import TableServiceClient
 
 from scripts.azurite import DEV_ACCOUNT, Account, Azurite, free_port
+from scripts.serve import http_process, uvicorn_app
 from taskhub.routes import Route, RouteStore
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _wait(url: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
-
-
-@contextmanager
-def _process(
-    cmd: list[str], url: str, cwd: Path, env: dict[str, str] | None = None
-) -> Iterator[str]:
-    process = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait(url)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _uvicorn(app: str, cwd: Path, env: dict[str, str] | None = None) -> AbstractContextManager[str]:
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    return _process(cmd, f"http://127.0.0.1:{port}", cwd, env)
 
 
 def _nginx_binary() -> str | None:
@@ -114,7 +67,7 @@ def _nginx(backend: str) -> Iterator[str | None]:
             f"  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://b; "
             'proxy_http_version 1.1; proxy_set_header Connection ""; } } }\n'
         )
-        with _process(
+        with http_process(
             [binary, "-p", prefix, "-c", str(conf), "-g", "daemon off;"],
             f"http://127.0.0.1:{port}",
             Path(prefix),
@@ -157,13 +110,13 @@ def main(argv: list[str] | None = None) -> int:
 
     with ExitStack() as stack:
         azurite = stack.enter_context(Azurite((Account(DEV_ACCOUNT),)))
-        backend = stack.enter_context(_uvicorn("scripts.version_stand_in:app", ROOT))
+        backend = stack.enter_context(uvicorn_app("scripts.version_stand_in:app", ROOT))
         with TableServiceClient.from_connection_string(azurite.connection_string()) as service:
             RouteStore(service).save(
                 Route("1.0", "bench", backend, "1.0.0", "BenchHub", current=True)
             )
         router = stack.enter_context(
-            _uvicorn(
+            uvicorn_app(
                 "router.local:app",
                 ROOT / "apps" / "router",
                 {"RouterStorage": azurite.connection_string(), "PYTHONPATH": str(ROOT)},

@@ -9,59 +9,20 @@ real ones.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import Account, Azurite, free_port
+from scripts.azurite import Account, Azurite
 from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from scripts.rehearsal import cli, console, section
+from scripts.serve import uvicorn_app
 from taskhub.hubs import TaskHub
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACKING = Account("ordersrttrack", "cm91dGluZy1yZWhlYXJzYWwta2V5LXJvdXRpbmctcmVoZWFyc2Fs")
-
-
-@contextmanager
-def _uvicorn(app: str, cwd: Path, env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=cwd,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def rehearse_routing(workdir: Path) -> int:
@@ -82,7 +43,7 @@ def rehearse_routing(workdir: Path) -> int:
         conn = azurite.connection_string(TRACKING.name)
         apps = {
             minor: stack.enter_context(
-                _uvicorn("scripts.version_stand_in:app", ROOT, {"STAND_IN_NAME": name})
+                uvicorn_app("scripts.version_stand_in:app", ROOT, {"STAND_IN_NAME": name})
             )
             for name, minor in ((n, a["minor"]) for n, a in outputs["apps"].items())
         }
@@ -98,7 +59,7 @@ def rehearse_routing(workdir: Path) -> int:
         host.write(SimulatedInstance("order-77", "ProcessOrder", "Running", "1.0.3"))
 
         router = stack.enter_context(
-            _uvicorn(
+            uvicorn_app(
                 "router.local:app",
                 ROOT / "apps" / "router",
                 {"RouterStorage": conn, "PYTHONPATH": str(ROOT), "RouterRefreshSeconds": "0.5"},

@@ -61,12 +61,18 @@ def _load(store: RouteStore, hub: TaskHub) -> RouteTable:
         raise translate_storage_error(exc, hub) from None
 
 
-def _route(table: RouteTable, minor: str) -> Route:
+def _route(table: RouteTable, minor: str, *, replaceable: bool = False) -> Route:
+    """The route for `minor`; `replaceable` refuses the current one (it takes new work)."""
     if minor not in table.routes:
         raise ConfigurationError(
             f"no route for {minor}", fix=f"known: {', '.join(sorted(table.routes)) or 'none'}"
         )
-    return table.routes[minor]
+    route = table.routes[minor]
+    if replaceable and route.current:
+        raise ConfigurationError(
+            f"{minor} is the current version", fix="routes set-current <another> first"
+        )
+    return route
 
 
 def _run(where: StoreArgs, json_output: bool, ci: CiSystem, step: str, act: Any) -> None:
@@ -179,11 +185,7 @@ def drain(
     where: StoreArgs, minor: MinorArg, json_output: JsonOption = False, ci: CiOption = CiSystem.AUTO
 ) -> None:
     def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
-        route = _route(table, minor)
-        if route.current:
-            raise ConfigurationError(
-                f"{minor} is the current version", fix="routes set-current <another> first"
-            )
+        route = _route(table, minor, replaceable=True)
         store.save(replace(route, state=RouteState.DRAINING))
         _show(out, _load(store, hub))
         return Exit.OK
@@ -201,11 +203,7 @@ def retire_route(
     where: StoreArgs, minor: MinorArg, json_output: JsonOption = False, ci: CiOption = CiSystem.AUTO
 ) -> None:
     def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
-        route = _route(table, minor)
-        if route.current:
-            raise ConfigurationError(
-                f"{minor} is the current version", fix="routes set-current <another> first"
-            )
+        route = _route(table, minor, replaceable=True)
         owner = TaskHub(route.hub, tracking_prefix=where.prefix)
         unfinished = InstanceStore(service, owner).unfinished(include_entities=True)
         if unfinished:
