@@ -100,6 +100,7 @@ def test_all_hubs_of_a_tracking_store(
 
 def test_versions_errors_exit_2(azurite: Azurite, hub_name: str) -> None:
     assert cli(azurite, "versions", "--hub", f"{hub_name}none").code == 2
+    assert cli(azurite, "versions", "--hub", hub_name, "--all-hubs").code == 2
     bad = cli(
         azurite,
         "versions",

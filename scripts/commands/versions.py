@@ -67,6 +67,11 @@ def versions(
     except ValueError as exc:
         cannot_decide(out, annotator, "versions", ConfigurationError(str(exc), fix="see --help"))
     try:
+        if all_hubs and not where.tracking_prefix:
+            raise ConfigurationError(
+                "--all-hubs reads every hub of a shared tracking store",
+                fix="pass --tracking-prefix (trackingStoreNamePrefix) with it",
+            )
         target = where.target(default_hub=where.tracking_prefix if all_hubs else None)
         out.secrets = target.connection.secrets
         with target.connection.service_client(where.retry) as service:
