@@ -286,7 +286,7 @@ class StoreArgs:
         )
 
     @property
-    def retry_settings(self) -> RetrySettings:
+    def retry(self) -> RetrySettings:
         return retry_settings(self.retries)
 
     @property

@@ -62,15 +62,10 @@ class DrainGate:
         store: InstanceStore,
         settings: GateSettings,
         on_progress: Callable[[GateProgress], None] = lambda _: None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.settings = settings
         self._on_progress = on_progress
-        self._clock = clock
-        self._sleep = sleep
 
     def read(self) -> tuple[DrainSnapshot, bool]:
         """One read: the snapshot, and whether the hub's table was missing (and allowed)."""
@@ -83,14 +78,14 @@ class DrainGate:
         return snapshot(records, self.settings.ignore_orchestrations), False
 
     def run(self) -> GateResult:
-        started = self._clock()
+        started = time.monotonic()
         result = GateResult(exit=Exit.CANNOT_DECIDE, outcome="error")
         try:
             while True:
                 result.snapshot, result.hub_missing = self.read()
                 result.reads += 1
                 result.stable_reads = result.stable_reads + 1 if result.snapshot.drained else 0
-                result.elapsed = self._clock() - started
+                result.elapsed = time.monotonic() - started
                 if result.stable_reads >= self.settings.stable_for:
                     result.exit, result.outcome = Exit.OK, "drained"
                     result.warnings.extend(self._suspicions(result))
@@ -105,10 +100,10 @@ class DrainGate:
                         result.snapshot, result.reads, result.stable_reads, result.elapsed, wait
                     )
                 )
-                self._sleep(wait)
+                time.sleep(wait)
         except TaskHubError as exc:
             result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, "error", exc
-            result.elapsed = self._clock() - started
+            result.elapsed = time.monotonic() - started
             return result
 
     def _suspicions(self, result: GateResult) -> list[str]:

@@ -22,10 +22,6 @@ class ManagedProcess:
         self._log.seek(0)
         return self._log.read().decode(errors="replace")[-size:]
 
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
             self._process.terminate()

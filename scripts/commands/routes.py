@@ -82,7 +82,7 @@ def _run(where: StoreArgs, json_output: bool, ci: CiSystem, step: str, act: Any)
     try:
         connection = where.connection()
         out.secrets = connection.secrets
-        with connection.service_client(where.retry_settings) as service:
+        with connection.service_client(where.retry) as service:
             store = RouteStore(service)
             hub = TaskHub(where.prefix, tracking_prefix=where.prefix)
             code = act(service, store, _load(store, hub), out, hub)
