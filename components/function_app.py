@@ -189,7 +189,12 @@ class DurableFunctionApp(pulumi.ComponentResource):
         )
         if identity_based:
             shared = [tracking.storage] if tracking else []
-            self._grant(name, sites, [runtime, *durable.values(), *shared], child)
+            # Identities stay with their slot on a swap while the durable setting moves with
+            # the code: after a swap, production's identity reads what staging's wrote.
+            for slot_name, site in sites.items():
+                grant_data_roles(
+                    f"{name}-{slot_name}", site, [runtime, *durable.values(), *shared], child
+                )
         # With a tracking store the hub's Instances table lives there, not beside the queues.
         instances_store = tracking.storage if tracking else None
 
@@ -210,31 +215,27 @@ class DurableFunctionApp(pulumi.ComponentResource):
         )
         self.register_outputs({"slots": self.slot_outputs, "hostJson": self.host_json})
 
-    def _grant(
-        self,
-        name: str,
-        sites: dict[str, web.WebApp | web.WebAppSlot],
-        stores: list[DurableStorage],
-        opts: pulumi.ResourceOptions,
-    ) -> None:
-        """Every slot's identity gets data roles on every account of the app.
 
-        Identities stay with their slot on a swap while the durable setting moves with
-        the code, so after a swap production's identity reads what staging's wrote.
-        """
-        subscription = authorization.get_client_config_output().subscription_id
-        for slot, site in sites.items():
-            principal = site.identity.apply(lambda i: i.principal_id if i else "")
-            for store in stores:
-                for role, role_id in DATA_ROLES.items():
-                    authorization.RoleAssignment(
-                        f"{name}-{slot}-{store.account_name}-{role}",
-                        principal_id=principal,
-                        principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-                        role_definition_id=subscription.apply(role_path(role_id)),
-                        scope=store.account.id,
-                        opts=opts,
-                    )
+def grant_data_roles(
+    label: str,
+    site: web.WebApp | web.WebAppSlot,
+    stores: list[DurableStorage],
+    opts: pulumi.ResourceOptions,
+    roles: tuple[str, ...] = tuple(DATA_ROLES),
+) -> None:
+    """Data roles for a site's system identity on storage accounts (`DATA_ROLES` names)."""
+    subscription = authorization.get_client_config_output().subscription_id
+    principal = site.identity.apply(lambda i: i.principal_id if i else "")
+    for store in stores:
+        for role in roles:
+            authorization.RoleAssignment(
+                f"{label}-{store.account_name}-{role}",
+                principal_id=principal,
+                principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+                role_definition_id=subscription.apply(role_path(DATA_ROLES[role])),
+                scope=store.account.id,
+                opts=opts,
+            )
 
 
 def role_path(role_id: str) -> Callable[[str], str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi_azure_native import authorization, web
+from pulumi_azure_native import web
 
 from components.config import (
     PRODUCTION,
@@ -24,11 +24,10 @@ from components.config import (
     Strategy,
 )
 from components.function_app import (
-    DATA_ROLES,
     DurableFunctionApp,
     DurableFunctionAppArgs,
     TrackingStore,
-    role_path,
+    grant_data_roles,
 )
 from components.storage import DurableStorage, DurableStorageArgs
 from taskhub.routes import major_minor
@@ -158,18 +157,8 @@ class RoutingGroup(pulumi.ComponentResource):
             tags=cfg.tags,
             opts=opts,
         )
-        subscription = authorization.get_client_config_output().subscription_id
-        principal = app.identity.apply(lambda i: i.principal_id if i else "")
-        for store, roles in ((tracking.storage, ("table",)), (runtime, tuple(DATA_ROLES))):
-            for role in roles:
-                authorization.RoleAssignment(
-                    f"{name}-router-{store.account_name}-{role}",
-                    principal_id=principal,
-                    principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-                    role_definition_id=subscription.apply(role_path(DATA_ROLES[role])),
-                    scope=store.account.id,
-                    opts=opts,
-                )
+        grant_data_roles(f"{name}-router", app, [tracking.storage], opts, roles=("table",))
+        grant_data_roles(f"{name}-router", app, [runtime], opts)
         return {
             "app": app.name,
             "hostName": app.default_host_name,
