@@ -59,24 +59,14 @@ class Plan:
         return [r for r in self.resources if r.type == type_]
 
 
-def _mask(value: Any) -> Any:
+def _walk_secrets(value: Any, keep_values: bool) -> Any:
+    """`value` with each secret wrapper replaced by its value, or by SECRET when masking."""
     if isinstance(value, dict):
         if value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
-            return SECRET
-        return {k: _mask(v) for k, v in value.items()}
+            return _walk_secrets(value.get("value"), keep_values) if keep_values else SECRET
+        return {k: _walk_secrets(v, keep_values) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask(v) for v in value]
-    return value
-
-
-def _unwrap(value: Any) -> Any:
-    """Secret wrappers removed, values kept: the shape a policy pack receives."""
-    if isinstance(value, dict):
-        if value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
-            return _unwrap(value.get("value"))
-        return {k: _unwrap(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unwrap(v) for v in value]
+        return [_walk_secrets(v, keep_values) for v in value]
     return value
 
 
@@ -139,8 +129,8 @@ def run_plan(stack: str, root: Path = PROJECT_ROOT) -> Plan:
                         type=request.type,
                         name=request.name,
                         parent=_logical_name(request.parent),
-                        inputs=_mask(inputs),
-                        raw_inputs=_unwrap(inputs),
+                        inputs=_walk_secrets(inputs, keep_values=False),
+                        raw_inputs=_walk_secrets(inputs, keep_values=True),
                     )
                 )
             return super().RegisterResource(request)  # type: ignore[no-untyped-call]
