@@ -264,7 +264,9 @@ class StoreArgs:
     tracking_prefix: str | None
     retries: int
 
+    @functools.cached_property
     def stack(self) -> dict[str, Any]:
+        """The stack outputs, read once per command."""
         if self.stack_output is None:
             return {}
         try:
@@ -277,7 +279,7 @@ class StoreArgs:
         return outputs
 
     def connection(self) -> StorageConnection:
-        router = self.stack().get("router") or {}
+        router = self.stack.get("router") or {}
         explicit = self.connection_string or self.account_url or self.connection_setting
         return resolve_connection(
             self.connection_string,
@@ -291,7 +293,7 @@ class StoreArgs:
 
     @property
     def prefix(self) -> str:
-        router = self.stack().get("router") or {}
+        router = self.stack.get("router") or {}
         return self.tracking_prefix or str(router.get("trackingPrefix") or "DurableTask")
 
 

@@ -114,7 +114,7 @@ def sync(
     overrides = dict(item.split("=", 1) for item in base_url or [] if "=" in item)
 
     def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
-        apps = where.stack().get("apps") or {}
+        apps = where.stack.get("apps") or {}
         if not apps:
             raise ConfigurationError(
                 "--stack-output has no apps", fix="pass a routing stack's outputs"
