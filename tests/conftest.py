@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -74,3 +75,12 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
         cwd=ROOT,
     )
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+def plan_outputs_file(stack: str, folder: Path) -> Path:
+    """`pulumi stack output --json` as the offline plan computes it, written to a file."""
+    run = run_cli("plan", "--stack", stack, "--json")
+    assert run.code == 0, run.output
+    path = folder / f"{stack}.json"
+    path.write_text(json.dumps(json.loads(run.stdout)["outputs"]))
+    return path

@@ -14,7 +14,7 @@ from scripts.azurite import Azurite
 from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteState, RouteTable
-from tests.conftest import ROOT, SECRET_ACCOUNT, Run, run_cli
+from tests.conftest import ROOT, SECRET_ACCOUNT, Run, plan_outputs_file, run_cli
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
@@ -29,11 +29,7 @@ def tracking_store() -> Iterator[Azurite]:
 
 @pytest.fixture(scope="module")
 def stack_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run = run_cli("plan", "--stack", "routing", "--json")
-    assert run.code == 0, run.output
-    path = tmp_path_factory.mktemp("routing") / "routing.json"
-    path.write_text(json.dumps(json.loads(run.stdout)["outputs"]))
-    return path
+    return plan_outputs_file("routing", tmp_path_factory.mktemp("stack"))
 
 
 def routes(store: Azurite, stack_output: Path, *args: str) -> Run:

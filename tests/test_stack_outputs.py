@@ -13,17 +13,13 @@ from scripts.connect import resolve_target
 from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.errors import ConfigurationError
 from taskhub.hubs import TaskHub
-from tests.conftest import SECRET_ACCOUNT, run_cli
+from tests.conftest import SECRET_ACCOUNT, plan_outputs_file, run_cli
 
 
 @pytest.fixture(scope="module")
 def stack_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The dev stack's outputs, as the offline plan computes them."""
-    run = run_cli("plan", "--stack", "dev", "--json")
-    assert run.code == 0, run.output
-    path = tmp_path_factory.mktemp("stack") / "dev.json"
-    path.write_text(json.dumps(json.loads(run.stdout)["outputs"]))
-    return path
+    return plan_outputs_file("dev", tmp_path_factory.mktemp("stack"))
 
 
 def test_stack_output_alone_reads_the_slot_endpoint_with_entra_id(stack_output: Path) -> None:
