@@ -83,8 +83,9 @@ def rehearse_routing(workdir: Path) -> int:
         section("Stage: drain 1.0, then retire it")
         cli("routes", "drain", "1.0", *store)
         for attempt in ("while order-77 runs", "after order-77 completed"):
+            if attempt.startswith("after"):
+                host.transition("order-77", "Completed")
             console.print(f"$ durable-deploy routes retire 1.0   ({attempt})")
             retired = cli("routes", "retire", "1.0", *store)
             console.print(f"  (exit {retired.returncode})")
-            host.transition("order-77", "Completed")
         return 0 if retired.returncode == 0 else 1
