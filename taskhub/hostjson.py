@@ -7,6 +7,7 @@ equivalent fragment for teams that prefer to check it in.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,32 @@ class DurableSettings:
             (("versionFailureStrategy",), self.version_failure_strategy),
         ]
         return [(path, value) for path, value in pairs if value is not None]
+
+    @classmethod
+    def from_app_settings(cls, settings: Mapping[str, str]) -> DurableSettings | None:
+        """The hub and connections a slot's live app settings give the host.
+
+        None when the settings do not override hubName: then the package's host.json names
+        the hub, which app settings cannot tell.
+        """
+
+        def value(*path: str) -> str | None:
+            return settings.get(override_setting(*path)) or None
+
+        hub = value("hubName")
+        if hub is None:
+            return None
+        return cls(
+            hub_name=hub,
+            connection_name=value("storageProvider", "connectionName") or RUNTIME_STORAGE_SETTING,
+            tracking_connection_name=value("storageProvider", "trackingStoreConnectionName"),
+            tracking_prefix=value("storageProvider", "trackingStoreNamePrefix"),
+        )
+
+    @property
+    def instances_connection_name(self) -> str:
+        """The setting whose account holds the Instances table (the tracking store's, if any)."""
+        return self.tracking_connection_name or self.connection_name
 
     def app_settings(self) -> dict[str, str]:
         """`AzureFunctionsJobHost__extensions__durableTask__...` settings for every value set."""
