@@ -10,11 +10,16 @@ from scripts.commands.gate import HELP as GATE_HELP
 from scripts.commands.gate import gate
 from scripts.commands.plan import HELP as PLAN_HELP
 from scripts.commands.plan import plan
+from scripts.commands.release import HELP as RELEASE_HELP
+from scripts.commands.release import release
 from scripts.commands.retire import HELP as RETIRE_HELP
 from scripts.commands.retire import retire
 from scripts.commands.routes import app as routes_app
 from scripts.commands.scaffold import HELP as SCAFFOLD_HELP
 from scripts.commands.scaffold import scaffold
+from scripts.commands.starters import QUIESCE_HELP, RESUME_HELP, quiesce, resume
+from scripts.commands.swap import HELP as SWAP_HELP
+from scripts.commands.swap import swap
 from scripts.commands.versions import HELP as VERSIONS_HELP
 from scripts.commands.versions import versions
 
@@ -40,6 +45,10 @@ app.command("check", help=CHECK_HELP)(check)
 app.command("versions", help=VERSIONS_HELP)(versions)
 app.command("retire", help=RETIRE_HELP)(retire)
 app.command("scaffold-version", help=SCAFFOLD_HELP)(scaffold)
+app.command("quiesce", help=QUIESCE_HELP)(quiesce)
+app.command("swap", help=SWAP_HELP)(swap)
+app.command("resume", help=RESUME_HELP)(resume)
+app.command("release", help=RELEASE_HELP)(release)
 app.add_typer(routes_app, name="routes")
 
 

@@ -217,9 +217,9 @@ def _hub_options(
 
 
 def shared_options(
-    template: Callable[..., None], build: Callable[..., Any]
+    template: Callable[..., None], build: Callable[..., Any], name: str = "where"
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """A decorator giving commands the options `template` declares, passed as `where`.
+    """A decorator giving commands the options `template` declares, passed as `name`.
 
     Typer reads a command's options from its signature, so the wrapper presents the
     command's own parameters plus the shared ones, all keyword-only, and hands the shared
@@ -234,13 +234,13 @@ def shared_options(
         own = [
             p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
             for p in inspect.signature(command, eval_str=True).parameters.values()
-            if p.name != "where"
+            if p.name != name
         ]
 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> None:
-            where = build(**{p.name: kwargs.pop(p.name) for p in shared})
-            command(where=where, **kwargs)
+            built = build(**{p.name: kwargs.pop(p.name) for p in shared})
+            command(**{name: built}, **kwargs)
 
         parameters = shared + own
         wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]

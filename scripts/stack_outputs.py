@@ -38,7 +38,14 @@ def _pick(options: dict[str, Any], wanted: str | None, what: str, source: str) -
     return wanted
 
 
-def read_stack_slot(path: Path, app: str | None, slot: str = PRODUCTION) -> StackSlot:
+@dataclass(frozen=True)
+class StackApp:
+    app: str
+    resource_group: str | None
+    slots: dict[str, Any]
+
+
+def read_stack_app(path: Path, app: str | None) -> StackApp:
     try:
         outputs = json.loads(path.read_text())
     except FileNotFoundError:
@@ -56,11 +63,16 @@ def read_stack_slot(path: Path, app: str | None, slot: str = PRODUCTION) -> Stac
             f"{path} has no 'apps' output", fix="use the outputs of a stack of this project"
         )
     app_name = _pick(apps, app, "app", str(path))
-    slots = apps[app_name].get("slots") or {}
-    slot_name = _pick(slots, slot, "slot", f"app {app_name!r} in {path}")
-    entry = slots[slot_name]
+    entry = apps[app_name]
+    return StackApp(app_name, entry.get("resourceGroup"), entry.get("slots") or {})
+
+
+def read_stack_slot(path: Path, app: str | None, slot: str = PRODUCTION) -> StackSlot:
+    found = read_stack_app(path, app)
+    slot_name = _pick(found.slots, slot, "slot", f"app {found.app!r} in {path}")
+    entry = found.slots[slot_name]
     return StackSlot(
-        app=app_name,
+        app=found.app,
         slot=slot_name,
         hub=entry["taskHub"],
         table_endpoint=entry["tableEndpoint"],

@@ -7,7 +7,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from scripts.annotations import Annotator, CiOption, CiSystem
-from scripts.connect import HubArgs, with_hub_options
+from scripts.connect import HubArgs, shared_options, with_hub_options
 from scripts.exits import Exit
 from scripts.gate import DrainGate, GateProgress, GateResult, GateSettings
 from scripts.report import JsonOption, Output, counts_text, error_json, instance_json, instance_line
@@ -30,9 +30,7 @@ WAIT_PANEL = "Waiting"
 OUTPUT_PANEL = "Output"
 
 
-@with_hub_options
-def gate(
-    where: HubArgs,
+def _wait_options(
     timeout: Annotated[
         float,
         typer.Option(
@@ -79,6 +77,22 @@ def gate(
             rich_help_panel=WAIT_PANEL,
         ),
     ] = False,
+) -> None:
+    """Declares how the gate waits, once, for `gate` and `release`."""
+
+
+def _gate_settings(ignore_orchestration: list[str] | None, **values: Any) -> GateSettings:
+    return GateSettings(ignore_orchestrations=tuple(ignore_orchestration or ()), **values)
+
+
+with_wait_options = shared_options(_wait_options, _gate_settings, name="settings")
+
+
+@with_hub_options
+@with_wait_options
+def gate(
+    where: HubArgs,
+    settings: GateSettings,
     show: Annotated[
         int,
         typer.Option(
@@ -90,14 +104,6 @@ def gate(
     json_output: JsonOption = False,
     ci: CiOption = CiSystem.AUTO,
 ) -> None:
-    settings = GateSettings(
-        timeout=timeout,
-        interval=interval,
-        stable_for=stable_for,
-        include_entities=include_entities,
-        ignore_orchestrations=tuple(ignore_orchestration or ()),
-        allow_missing_hub=allow_missing_hub,
-    )
     out = Output(as_json=json_output)
     annotator = Annotator(ci)
     try:
@@ -110,8 +116,8 @@ def gate(
         store = InstanceStore(service, target, secrets=connection.secrets)
         out.progress(
             f"gate: hub {target.name!r}, table {target.instances_table!r} at "
-            f"{connection.description}; every {interval:g}s for up to {timeout:g}s, "
-            f"{stable_for} drained read(s) in a row to pass"
+            f"{connection.description}; every {settings.interval:g}s for up to "
+            f"{settings.timeout:g}s, {settings.stable_for} drained read(s) in a row to pass"
         )
         result = DrainGate(store, settings, lambda p: out.progress(_progress_line(p))).run()
     payload = _payload(

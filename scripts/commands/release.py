@@ -1,0 +1,147 @@
+"""`durable-deploy release`: the whole slot release, stage by stage, with a JSON summary."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from scripts.annotations import Annotator, CiOption, CiSystem
+from scripts.app_options import ArmArgs, DrainArgs, with_arm_options, with_drain_options
+from scripts.commands.gate import with_wait_options
+from scripts.exits import Exit
+from scripts.gate import GateSettings
+from scripts.release import Release, ReleasePlan, ReleaseReport, release_id
+from scripts.report import JsonOption, Output, cannot_decide
+from taskhub.errors import TaskHubError
+
+HELP = (
+    "Release the code in --slot (default staging) into --target (default production): "
+    "check -> quiesce (with --quiesce) -> gate -> swap (or, with --preview, preview then "
+    "complete) -> verify -> resume.\n\n"
+    "check reads both slots' live settings and refuses when they run the same task hub. The "
+    "gate drains the hub the target runs now (from its live app settings, so it stays right "
+    "after earlier swaps). verify asks the new target's health path until it answers 2xx. "
+    "Starters quiesced by this run are always resumed, even when a later stage fails. Each "
+    "stage can run again: the source is stamped with the release id before the swap, so a "
+    "re-run of the same release (same --release-id, or the same CI run) never swaps back.\n\n"
+    "Exit codes: 0 released; 1 a stage said not yet (unfinished orchestrations at the gate's "
+    "timeout, health check failing, replay check failing); 2 cannot (the stage is named, with "
+    "the fix)."
+)
+RELEASE_PANEL = "Release"
+
+
+@with_arm_options
+@with_drain_options
+@with_wait_options
+def release(
+    site: ArmArgs,
+    drain: DrainArgs,
+    settings: GateSettings,
+    slot: Annotated[
+        str,
+        typer.Option("--slot", help="Slot holding the new code.", rich_help_panel=RELEASE_PANEL),
+    ] = "staging",
+    target: Annotated[
+        str, typer.Option("--target", help="Slot to release into.", rich_help_panel=RELEASE_PANEL)
+    ] = "production",
+    quiesce: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--quiesce",
+            metavar="FUNCTION",
+            help="Starter function to disable on the target before the gate (repeatable).",
+            rich_help_panel=RELEASE_PANEL,
+        ),
+    ] = None,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            "--preview",
+            help="Swap with preview: apply the target's slot settings to the source first, "
+            "then complete.",
+            rich_help_panel=RELEASE_PANEL,
+        ),
+    ] = False,
+    health_path: Annotated[
+        str,
+        typer.Option(
+            help="Path asked on the target after the swap.", rich_help_panel=RELEASE_PANEL
+        ),
+    ] = "/api/health",
+    health_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Full URL to ask instead (custom domain, Front Door).",
+            rich_help_panel=RELEASE_PANEL,
+        ),
+    ] = None,
+    verify_timeout: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds to wait for a 2xx.", rich_help_panel=RELEASE_PANEL),
+    ] = 300.0,
+    release: Annotated[
+        str | None,
+        typer.Option(
+            "--release-id",
+            help="Id of this release (default: GITHUB_RUN_ID or BUILD_BUILDID).",
+            rich_help_panel=RELEASE_PANEL,
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+    ci: CiOption = CiSystem.AUTO,
+) -> None:
+    out, annotator = Output(as_json=json_output), Annotator(ci)
+    try:
+        slots = site.slots()
+        plan = ReleasePlan(
+            source=slot,
+            target=target,
+            release_id=release_id(release),
+            functions=list(quiesce or []),
+            preview=preview,
+            gate=settings,
+            drain=drain,
+            stack=site.stack(),
+            health_path=health_path,
+            health_url=health_url,
+            verify_timeout=verify_timeout,
+        )
+    except TaskHubError as exc:
+        cannot_decide(out, annotator, "release", exc)
+    out.progress(f"release {plan.release_id}: {slots.ref.app} {slot} -> {target}")
+    report = Release(slots, plan, out.progress).run()
+    _render(out, report, plan, slots.ref.app)
+    _annotate(annotator, report)
+    raise typer.Exit(int(report.exit))
+
+
+def _render(out: Output, report: ReleaseReport, plan: ReleasePlan, app: str) -> None:
+    if out.as_json:
+        out.json(report.json(plan, app))
+        return
+    for stage in report.stages:
+        style = {"ok": "green", "failed": "bold red", "skipped": "dim"}.get(stage.status)
+        out.text(
+            f"  {stage.name:<12} {stage.status:<8} {stage.seconds:6.1f}s  {stage.message}", style
+        )
+        if fix := stage.detail.get("fix"):
+            out.text(f"  {'':<12} fix: {fix}")
+    if report.exit is Exit.OK:
+        out.text(f"RELEASED  {app}: {plan.source} -> {plan.target}", style="bold green")
+    else:
+        out.text(f"STOPPED at {report.failed} (exit {int(report.exit)})", style="bold red")
+    if report.next_step:
+        out.text(f"  next: {report.next_step}")
+
+
+def _annotate(annotator: Annotator, report: ReleaseReport) -> None:
+    if report.exit is Exit.OK:
+        annotator.message("notice", "release", "released")
+    else:
+        failed = next(s for s in report.stages if s.name == report.failed)
+        annotator.message("error", f"release: {report.failed}", failed.message)
+    annotator.outputs(
+        {"released": str(report.exit is Exit.OK).lower(), "failed_stage": report.failed or ""}
+    )
