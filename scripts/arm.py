@@ -186,7 +186,7 @@ class AppSlots:
             names = self.apps.list_slot_configuration_names(self.ref.resource_group, self.ref.app)
         return list(names.app_setting_names or [])
 
-    def swap(self, source: str, target: str, progress: Progress, interval: float = 5.0) -> float:
+    def swap(self, source: str, target: str, progress: Progress, interval: float = 2.0) -> float:
         """Swaps and waits for the long-running operation; returns its seconds."""
         started = time.monotonic()
         with arm_errors(f"swap {source} into {target}", self.ref, source):

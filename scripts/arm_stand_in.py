@@ -23,7 +23,7 @@ refuses to send a bearer token over plain HTTP, and so it should.
 
 Fault switches for tests: `faults.status` answers every ARM call with that status (401,
 403), `faults.burst` answers the next calls with the listed statuses (500 bursts), and
-`faults.swap_seconds` makes swaps slow.
+`faults.swap_seconds` makes swaps slow and `faults.swap_status` refuses them.
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ class Faults:
     status: int | None = None
     burst: list[int] = field(default_factory=list)
     swap_seconds: float = 0.0
+    swap_status: int | None = None
 
 
 @dataclass
@@ -307,6 +308,8 @@ class ArmStandIn:
         slots = await self._target(request, site)
         if isinstance(slots, Response):
             return slots
+        if self.faults.swap_status is not None:
+            return _error(self.faults.swap_status, "Conflict", "The swap was refused (fault).")
         with self._lock:
             if self._busy(site):
                 return _error(
@@ -390,25 +393,24 @@ class ArmStandIn:
 
 
 def _swap_slots(site: SiteState, source: str, target: str) -> None:
-    """Content and non-sticky settings change places; sticky settings stay with the slot."""
+    """Content and non-sticky settings change places; sticky settings stay with the slot
+    (its own ones, when a preview had lent it the other slot's)."""
     a, b = site.slots[source], site.slots[target]
-    a_own = a.before_preview if a.before_preview is not None else a.settings
     sticky = set(site.sticky)
 
-    def keep(settings: dict[str, str]) -> dict[str, str]:
-        return {k: v for k, v in settings.items() if k in sticky}
+    def keep(slot: SlotState) -> dict[str, str]:
+        own = slot.before_preview if slot.before_preview is not None else slot.settings
+        return {k: v for k, v in own.items() if k in sticky}
 
-    def move(settings: dict[str, str]) -> dict[str, str]:
-        return {k: v for k, v in settings.items() if k not in sticky}
+    def move(slot: SlotState) -> dict[str, str]:
+        return {k: v for k, v in slot.settings.items() if k not in sticky}
 
-    a_settings = {**move(b.settings), **keep(a_own)}
-    b_settings = {**move(a.settings), **keep(b.settings)}
-    a.settings, b.settings = a_settings, b_settings
+    a.settings, b.settings = {**move(b), **keep(a)}, {**move(a), **keep(b)}
     a.content, b.content = b.content, a.content
     a.healthy, b.healthy = b.healthy, a.healthy
-    a.before_preview = None
-    a.restarts += 1
-    b.restarts += 1
+    for slot in (a, b):
+        slot.before_preview = None
+        slot.restarts += 1
 
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:

@@ -9,6 +9,7 @@ orchestrations would turn a held release into an outage.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import time
@@ -106,7 +107,8 @@ def gate_stage(result: GateResult, found: SlotHub) -> dict[str, Any]:
         "reads": result.reads,
     }
     if result.error:
-        raise StageFailed(str(result.error), Exit.CANNOT_DECIDE, detail)
+        detail["fix"] = result.error.fix
+        raise StageFailed(result.error.message, Exit.CANNOT_DECIDE, detail)
     if not result.drained:
         raise StageFailed(
             f"hub {found.target.hub.name!r} still has {detail['not_finished']} unfinished "
@@ -327,7 +329,7 @@ class Release:
         except StageFailed as exc:
             failed = self.report.stages[-1].name
             self.report.exit, self.report.failed = exc.exit, failed
-            self.report.next_step = self._advice(failed)
+            self.report.next_step = self._advice(failed, exc.exit)
         finally:
             self._resume(quiesced_slot)
         return self.report
@@ -345,7 +347,11 @@ class Release:
             slot: DurableSettings.from_app_settings(settings)
             for slot, settings in ((plan.source, source_settings), (plan.target, target_settings))
         }
-        named = {slot: (d.hub_name if d else None) for slot, d in hubs.items()}
+        settings = {plan.source: source_settings, plan.target: target_settings}
+        named = {
+            slot: (f"{d.hub_name} on {_account(settings[slot], d)}" if d else None)
+            for slot, d in hubs.items()
+        }
         source_hub, target_hub = hubs[plan.source], hubs[plan.target]
         if (
             source_hub
@@ -403,7 +409,7 @@ class Release:
                 f"run `durable-deploy resume --slot {slot}` to re-enable the starters"
             )
 
-    def _advice(self, failed: str) -> str:
+    def _advice(self, failed: str, exit: Exit) -> str:
         plan = self.plan
         where = f"--slot {plan.source} --target {plan.target}"
         if failed == "swap" and plan.preview:
@@ -417,7 +423,7 @@ class Release:
                 f"`durable-deploy swap {where}` swaps the old code back (its hub and in-flight "
                 "orchestrations travel with it)"
             )
-        if failed == "gate":
+        if failed == "gate" and exit is Exit.NOT_YET:
             return "run the release again later; nothing was swapped"
         return "fix the cause above and run the release again; nothing was swapped"
 
@@ -437,4 +443,6 @@ def _account(settings: dict[str, str], durable: DurableSettings) -> str | None:
     value = settings.get(name) or ""
     parts = dict(p.split("=", 1) for p in value.split(";") if "=" in p)
     account = parts.get("AccountName") or parts.get("TableEndpoint")
-    return account.lower() if account else (value or None)
+    if account:
+        return account.lower()
+    return f"setting {name} #{hashlib.sha256(value.encode()).hexdigest()[:8]}"

@@ -23,6 +23,7 @@ SECRET_ACCOUNT = Account("slotdurable", "dGVzdC1zZWNyZXQta2V5LXRoYXQtbXVzdC1uZXZ
 CLI = [sys.executable, "-m", "scripts.cli"]
 ROOT = Path(__file__).resolve().parent.parent
 _hub_numbers = itertools.count(1)
+pytest_plugins = ("tests.arm_fixtures",)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,83 @@
+"""An app with two slots on the loopback ARM stand-in, their hubs in Azurite."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scripts.arm_stand_in import ArmStandIn, RunningArm, SiteState, SlotState, running_arm
+from scripts.azurite import DEV_ACCOUNT, Azurite
+from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
+from tests.conftest import SECRET_ACCOUNT, Run, run_cli
+
+SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
+GROUP = "rg-orders"
+APP = "orders-test"
+STICKY = "SLOT_ROLE"
+
+
+@dataclass
+class Deployment:
+    arm: RunningArm
+    site: SiteState
+    production_connection: str
+    """Where the production slot's hub lives (the key is SECRET_ACCOUNT's)."""
+
+    @property
+    def stand_in(self) -> ArmStandIn:
+        return self.arm.stand_in
+
+    def slot(self, name: str) -> SlotState:
+        return self.site.slots[name]
+
+    def cli(self, *args: str, timeout: float = 120) -> Run:
+        env = {k: "" for k in os.environ if k.startswith("AZURE_")}
+        return run_cli(*args, env={**env, **self.arm.env}, timeout=timeout)
+
+    def app_args(self) -> list[str]:
+        return ["--subscription", SUBSCRIPTION, "--resource-group", GROUP, "--app", APP]
+
+    def health_url(self) -> str:
+        return self.stand_in.content_url(self.arm.url, APP, "production")
+
+    def swap_calls(self) -> int:
+        return sum(1 for method, path in self.stand_in.calls if path.endswith("/slotsswap"))
+
+
+def slot_settings(hub: str, connection: str, role: str, extra: dict[str, str]) -> dict[str, str]:
+    return {
+        "FUNCTIONS_EXTENSION_VERSION": "~4",
+        "FUNCTIONS_WORKER_RUNTIME": "python",
+        STICKY: role,
+        DEFAULT_DURABLE_SETTING: connection,
+        **DurableSettings(hub_name=hub, connection_name=DEFAULT_DURABLE_SETTING).app_settings(),
+        **extra,
+    }
+
+
+@pytest.fixture(name="d")
+def deployment(tmp_path: Path, azurite: Azurite, hub_name: str) -> Iterator[Deployment]:
+    """Production runs `hub_name` on SECRET_ACCOUNT, staging the same name on another account."""
+    production = azurite.connection_string(SECRET_ACCOUNT.name)
+    staging = azurite.connection_string(DEV_ACCOUNT)
+    with running_arm(tmp_path) as arm:
+        site = arm.stand_in.add_site(
+            SUBSCRIPTION,
+            GROUP,
+            APP,
+            {
+                "production": SlotState(
+                    slot_settings(
+                        hub_name, production, "prod", {"AzureWebJobs.Other.Disabled": "1"}
+                    ),
+                    content="orders 1.0",
+                ),
+                "staging": SlotState(slot_settings(hub_name, staging, "stage", {}), "orders 2.0"),
+            },
+            sticky=[STICKY],
+        )
+        yield Deployment(arm, site, production)

@@ -1,0 +1,153 @@
+"""`durable-deploy release` end to end: ARM stand-in over TLS, the hub in Azurite, a process."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from scripts.release import RELEASE_SETTING
+from taskhub.starters import MARKER_SETTING
+from tests.arm_fixtures import Deployment
+from tests.conftest import SECRET_ACCOUNT
+
+FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "5"]
+
+
+def release(d: Deployment, *args: str) -> tuple[int, dict, str]:
+    run = d.cli("release", *d.app_args(), "--health-url", d.health_url(), "--json", *FAST, *args)
+    return run.code, (json.loads(run.stdout) if run.stdout.strip() else {}), run.output
+
+
+def stages(result: dict) -> list[tuple[str, str]]:
+    return [(s["stage"], s["status"]) for s in result["stages"]]
+
+
+def test_a_release_with_quiesce_and_preview_waits_swaps_verifies_and_resumes(
+    d: Deployment, host: DurableHostSimulator
+) -> None:
+    host.write(SimulatedInstance("order-1", "ProcessOrder", "Running", "1.0"))
+    production_before = dict(d.slot("production").settings)
+
+    def finish() -> None:
+        time.sleep(1.5)
+        assert d.slot("production").settings["AzureWebJobs.StartOrder.Disabled"] == "true"
+        host.transition("order-1", "Completed")
+
+    player = threading.Thread(target=finish)
+    player.start()
+    code, result, output = release(d, "--quiesce", "StartOrder", "--preview", "--release-id", "r1")
+    player.join()
+    assert code == 0, output
+    assert stages(result) == [
+        ("check", "ok"),
+        ("quiesce", "ok"),
+        ("gate", "ok"),
+        ("swap", "ok"),
+        ("verify", "ok"),
+        ("resume", "ok"),
+    ]
+    by_name = {s["stage"]: s for s in result["stages"]}
+    assert by_name["gate"]["reads"] >= 3
+    assert by_name["swap"]["last_action"] == "complete"
+    assert json.loads(by_name["verify"]["body"])["content"] == "orders 2.0"
+    assert by_name["resume"]["slot"] == "staging"
+    assert all(s["seconds"] >= 0 for s in result["stages"])
+    # The old code and its settings are in staging again, exactly as they were.
+    staging = d.slot("staging").settings
+    assert MARKER_SETTING not in staging and "AzureWebJobs.StartOrder.Disabled" not in staging
+    assert {k: v for k, v in staging.items() if k != "SLOT_ROLE"} == {
+        k: v for k, v in production_before.items() if k != "SLOT_ROLE"
+    }
+    assert d.slot("production").settings[RELEASE_SETTING] == "r1"
+    assert SECRET_ACCOUNT.key not in output
+
+
+def test_running_the_same_release_again_never_swaps_back(
+    d: Deployment, host: DurableHostSimulator
+) -> None:
+    assert release(d, "--release-id", "r7")[0] == 0
+    swaps = d.swap_calls()
+    code, result, output = release(d, "--release-id", "r7")
+    assert code == 0, output
+    assert dict(stages(result))["swap"] == "skipped"
+    assert d.swap_calls() == swaps
+    assert d.slot("production").content == "orders 2.0"
+
+
+def test_a_gate_timeout_stops_before_the_swap_and_resumes_the_starters(
+    d: Deployment, host: DurableHostSimulator
+) -> None:
+    host.write(SimulatedInstance("order-1", "ProcessOrder", "Suspended", "1.0"))
+    before = dict(d.slot("production").settings)
+    code, result, output = release(d, "--quiesce", "StartOrder", "--timeout", "1")
+    assert code == 1, output
+    assert result["failed_stage"] == "gate"
+    assert stages(result)[-2:] == [("gate", "failed"), ("resume", "ok")]
+    assert "nothing was swapped" in result["next"]
+    assert d.swap_calls() == 0
+    assert d.slot("production").settings == before
+
+
+def test_a_failing_health_check_names_verify_and_offers_the_way_back(
+    d: Deployment, host: DurableHostSimulator
+) -> None:
+    d.slot("staging").healthy = False
+    code, result, output = release(d)
+    assert code == 1, output
+    assert result["failed_stage"] == "verify"
+    assert d.slot("production").content == "orders 2.0"
+    assert "HTTP 503" in result["stages"][-1]["message"]
+    assert "swaps the old code back" in result["next"]
+
+
+def test_two_slots_on_one_hub_fail_the_check(d: Deployment) -> None:
+    d.slot("staging").settings["DurableManagementStorage"] = d.production_connection
+    code, result, output = release(d)
+    assert code == 2, output
+    assert result["failed_stage"] == "check"
+    assert "run the same task hub" in result["stages"][0]["message"]
+    assert d.swap_calls() == 0
+    assert SECRET_ACCOUNT.key not in output
+
+
+def test_a_failed_swap_after_a_preview_offers_reset(
+    d: Deployment, host: DurableHostSimulator
+) -> None:
+    staging_before = dict(d.slot("staging").settings)
+    d.stand_in.faults.swap_status = 409
+    code, result, output = release(d, "--preview")
+    assert code == 2, output
+    assert result["failed_stage"] == "swap"
+    assert "--action reset" in result["next"]
+    assert d.slot("staging").settings["SLOT_ROLE"] == "prod", "the preview was applied"
+    d.stand_in.faults.swap_status = None
+    run = d.cli("swap", *d.app_args(), "--action", "reset")
+    assert run.code == 0, run.output
+    assert {k: v for k, v in d.slot("staging").settings.items() if k != RELEASE_SETTING} == (
+        staging_before
+    )
+    assert d.slot("production").content == "orders 1.0"
+
+
+@pytest.mark.parametrize("missing", ["--subscription", "--resource-group"])
+def test_an_unnamed_app_exits_2(d: Deployment, missing: str) -> None:
+    args = d.app_args()
+    i = args.index(missing)
+    del args[i : i + 2]
+    run = d.cli("release", *args, "--json")
+    assert run.code == 2
+    assert missing in json.loads(run.stdout)["error"]["message"]
+
+
+def test_a_missing_hub_fails_the_gate_with_the_fix(d: Deployment) -> None:
+    code, result, output = release(d)
+    assert code == 2, output
+    gate = result["stages"][-1]
+    assert (gate["stage"], gate["status"]) == ("gate", "failed")
+    assert "does not exist" in gate["message"] and "--allow-missing-hub" in gate["fix"]
+    assert "nothing was swapped" in result["next"]
+    assert release(d, "--allow-missing-hub")[0] == 0
