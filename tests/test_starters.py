@@ -44,7 +44,7 @@ def test_quiescing_more_later_still_restores_the_first_values(
 def test_other_settings_are_untouched() -> None:
     before = {"A": "1", "AzureWebJobs.Start.Disabled": "false"}
     change = quiesced(before, ["Start"])
-    assert change.changed == (MARKER_SETTING, "AzureWebJobs.Start.Disabled")
+    assert change.changed == ("AzureWebJobs.Start.Disabled", MARKER_SETTING)
     assert change.settings["A"] == "1"
     assert quiesced_functions(change.settings) == {"Start": "false"}
 
