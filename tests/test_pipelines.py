@@ -1,0 +1,73 @@
+"""The pipeline templates users copy: valid YAML, and every `durable-deploy` line still parses.
+
+Each command line is run with `--help` appended: click rejects an unknown option or
+sub-command before it prints help, so a renamed option breaks this test, not a user's
+release.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, run_cli
+
+TEMPLATES = sorted((ROOT / "pipelines").glob("*/*.yml"))
+
+
+def _scripts(node: Any) -> list[str]:
+    """Every shell script in a workflow or pipeline: `run`, `script`, `inlineScript`."""
+    if isinstance(node, dict):
+        found = [v for k, v in node.items() if k in ("run", "script", "inlineScript")]
+        return [s for s in found if isinstance(s, str)] + [
+            s for v in node.values() for s in _scripts(v)
+        ]
+    if isinstance(node, list):
+        return [s for v in node for s in _scripts(v)]
+    return []
+
+
+def command_lines(path: Path) -> list[list[str]]:
+    commands = []
+    for script in _scripts(yaml.safe_load(path.read_text())):
+        joined = script.replace("\\\n", " ")
+        for line in joined.splitlines():
+            words = shlex.split(line.split(" > ")[0].split(" >> ")[0])
+            if words[:1] == ["durable-deploy"]:
+                commands.append(words[1:])
+    return commands
+
+
+def test_there_are_templates_for_both_ci_systems_and_strategies() -> None:
+    names = {f"{p.parent.name}/{p.name}" for p in TEMPLATES}
+    assert names == {
+        f"{ci}/release-{strategy}.yml"
+        for ci in ("github-actions", "azure-pipelines")
+        for strategy in ("slots", "routing")
+    }
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_command_line_parses(template: Path) -> None:
+    commands = command_lines(template)
+    assert commands, f"{template} runs no durable-deploy stage"
+    text = template.read_text()
+    assert "--policy-pack policies" in text, "infrastructure goes through the policy pack"
+    for words in commands:
+        run = run_cli(*words, "--help")
+        assert run.code == 0, f"{template.name}: durable-deploy {' '.join(words)}\n{run.output}"
+        assert "Usage:" in run.stdout
+
+
+def test_the_slot_templates_release_through_the_gate() -> None:
+    for ci in ("github-actions", "azure-pipelines"):
+        stages = [words[0] for words in command_lines(ROOT / f"pipelines/{ci}/release-slots.yml")]
+        assert "release" in stages and "swap" in stages
+
+
+def test_a_renamed_option_would_be_caught() -> None:
+    assert run_cli("release", "--quiesce-function", "X", "--help").code == 2
