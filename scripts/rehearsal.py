@@ -137,13 +137,19 @@ def main() -> int:
         "Pulumi's mock runtime stands in for the Pulumi engine and Azure Resource Manager.\n"
         "Azurite (npm) plays the production slot's durable storage account "
         f"'{PRODUCTION_SLOT.name}'.\nA host simulator plays the Durable Functions host: it "
-        "writes Instances rows as DurableTask.AzureStorage does.\nThe stages run for real."
+        "writes Instances rows as DurableTask.AzureStorage does.\nA loopback TLS server "
+        "plays Azure Resource Manager for the release.\nThe stages run for real."
     )
     with tempfile.TemporaryDirectory(prefix="durable-rehearsal-") as workdir:
         code = _rehearse(Path(workdir) / f"{STACK}.json")
         if code != 0:
             return code
+        from scripts.rehearsal_release import rehearse_release
         from scripts.rehearsal_routing import rehearse_routing
+
+        code = rehearse_release(Path(workdir) / f"{STACK}.json", Path(workdir))
+        if code != 0:
+            return code
 
         return rehearse_routing(Path(workdir))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -17,12 +18,12 @@ from tests.conftest import SECRET_ACCOUNT
 FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "5"]
 
 
-def release(d: Deployment, *args: str) -> tuple[int, dict, str]:
+def release(d: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:
     run = d.cli("release", *d.app_args(), "--health-url", d.health_url(), "--json", *FAST, *args)
     return run.code, (json.loads(run.stdout) if run.stdout.strip() else {}), run.output
 
 
-def stages(result: dict) -> list[tuple[str, str]]:
+def stages(result: dict[str, Any]) -> list[tuple[str, str]]:
     return [(s["stage"], s["status"]) for s in result["stages"]]
 
 

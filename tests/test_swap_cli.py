@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from tests.arm_fixtures import APP, STICKY, Deployment
 from tests.conftest import CLI, ROOT, SECRET_ACCOUNT
 
 
-def swap(d: Deployment, *args: str) -> tuple[int, dict, str]:
+def swap(d: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:
     run = d.cli("swap", *d.app_args(), "--json", *args)
     return run.code, (json.loads(run.stdout) if run.stdout.strip() else {}), run.output
 
