@@ -107,12 +107,12 @@ def test_errors_beyond_the_retries_exit_2(d: Deployment) -> None:
 
 
 def test_preview_then_complete(d: Deployment) -> None:
-    code, result, output = swap(d, "--action", "preview")
+    code, _, output = swap(d, "--action", "preview")
     assert code == 0, output
     staging = d.slot("staging")
     assert staging.settings[STICKY] == "prod", "the target's sticky settings are previewed"
     assert staging.content == "orders 2.0"
-    code, result, output = swap(d, "--action", "complete")
+    code, _result, output = swap(d, "--action", "complete")
     assert code == 0, output
     assert d.slot("production").content == "orders 2.0"
     assert d.slot("staging").settings[STICKY] == "stage"
@@ -122,7 +122,7 @@ def test_preview_then_complete(d: Deployment) -> None:
 def test_reset_cancels_a_preview(d: Deployment) -> None:
     before = dict(d.slot("staging").settings)
     assert swap(d, "--action", "preview")[0] == 0
-    code, result, output = swap(d, "--action", "reset")
+    code, _result, output = swap(d, "--action", "reset")
     assert code == 0, output
     assert d.slot("staging").settings == before
     assert d.slot("production").content == "orders 1.0"
