@@ -12,6 +12,8 @@ from scripts.commands.plan import HELP as PLAN_HELP
 from scripts.commands.plan import plan
 from scripts.commands.release import HELP as RELEASE_HELP
 from scripts.commands.release import release
+from scripts.commands.replay import HELP as REPLAY_HELP
+from scripts.commands.replay import replay_check
 from scripts.commands.retire import HELP as RETIRE_HELP
 from scripts.commands.retire import retire
 from scripts.commands.routes import app as routes_app
@@ -45,6 +47,7 @@ app.command("check", help=CHECK_HELP)(check)
 app.command("versions", help=VERSIONS_HELP)(versions)
 app.command("retire", help=RETIRE_HELP)(retire)
 app.command("scaffold-version", help=SCAFFOLD_HELP)(scaffold)
+app.command("replay-check", help=REPLAY_HELP)(replay_check)
 app.command("quiesce", help=QUIESCE_HELP)(quiesce)
 app.command("swap", help=SWAP_HELP)(swap)
 app.command("resume", help=RESUME_HELP)(resume)

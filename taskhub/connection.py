@@ -11,7 +11,7 @@ Three ways in, matching how Durable Functions itself is configured:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -165,6 +165,29 @@ class StorageConnection:
         return TableServiceClient(
             endpoint=self.endpoint, credential=self.credential, **retry.client_kwargs()
         )
+
+    def blob_reader(self, container: str, retry: RetrySettings) -> Callable[[str], bytes]:
+        """Reads blobs of `container` in the same account, connecting on first use."""
+        from azure.storage.blob import BlobServiceClient
+
+        clients: list[Any] = []
+
+        def read(name: str) -> bytes:
+            if not clients:
+                if self.connection_string is not None:
+                    service = BlobServiceClient.from_connection_string(
+                        self.connection_string, **retry.client_kwargs()
+                    )
+                else:
+                    endpoint = self.endpoint.replace(".table.", ".blob.")
+                    service = BlobServiceClient(
+                        endpoint, credential=self.credential, **retry.client_kwargs()
+                    )
+                clients.append(service.get_container_client(container))
+            data: bytes = clients[0].download_blob(name).readall()
+            return data
+
+        return read
 
 
 def _without_query(url: str) -> str:
