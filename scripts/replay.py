@@ -103,13 +103,13 @@ def recorded_steps(history: History) -> list[Step]:
     ]
 
 
-def _flatten(actions: list[Any]) -> list[dict[str, Any]]:
+def flatten_actions(actions: list[Any]) -> list[dict[str, Any]]:
     flat: list[dict[str, Any]] = []
     for action in actions:
         if isinstance(action, list):
-            flat += _flatten(action)
+            flat += flatten_actions(action)
         elif action.get("actionType") in COMPOUND:
-            flat += _flatten(action.get("compoundActions") or [])
+            flat += flatten_actions(action.get("compoundActions") or [])
         else:
             flat.append(action)
     return flat
@@ -164,7 +164,7 @@ def replay(handle: Handle, history: History) -> Replay:
         result.outcome = "error"
         result.error = _frames(exc)
         return result
-    position, had, did = compare(recorded, _flatten(state.get("actions") or []))
+    position, had, did = compare(recorded, flatten_actions(state.get("actions") or []))
     if position >= 0:
         result.outcome, result.position, result.history, result.code = (
             "nondeterministic",
@@ -184,8 +184,8 @@ class _Body:
 
 def _frames(exc: BaseException) -> list[str]:
     cause: BaseException = exc
-    while cause.__context__ is not None and "$OutOfProcData$" in str(cause):
-        cause = cause.__context__
+    while "$OutOfProcData$" in str(cause) and (cause.__cause__ or cause.__context__):
+        cause = cause.__cause__ or cause.__context__ or cause
     message = str(cause).split("\n\n$OutOfProcData$")[0]
     frames = traceback.extract_tb(cause.__traceback__)[-3:]
     return [f"{type(cause).__name__}: {message}"] + [
@@ -212,24 +212,22 @@ def load_orchestrator(
                 "no orchestrator named",
                 fix="pass --function module:attr, or --app-dir DIR --orchestrator NAME",
             )
-        app = importlib.import_module("function_app").app
+        functions = importlib.import_module("function_app").app.get_functions()
     except (ImportError, AttributeError, ValueError) as exc:
         raise ConfigurationError(
             f"the orchestrator cannot be imported ({type(exc).__name__}: {exc})",
             fix="run from the app's environment (its requirements installed) and check "
             "--app-dir / --function",
         ) from None
-    for fn in app.get_functions():
-        if fn.get_function_name() == orchestrator and any(
-            b.type == "orchestrationTrigger" for b in fn.get_bindings()
-        ):
-            handle: Handle = fn.get_user_function()
-            return handle
-    names = sorted(
-        fn.get_function_name()
-        for fn in app.get_functions()
+    orchestrators = {
+        fn.get_function_name(): fn
+        for fn in functions
         if any(b.type == "orchestrationTrigger" for b in fn.get_bindings())
-    )
+    }
+    if orchestrator in orchestrators:
+        handle: Handle = orchestrators[orchestrator].get_user_function()
+        return handle
+    names = sorted(orchestrators)
     raise ConfigurationError(
         f"{app_dir}/function_app.py has no orchestrator {orchestrator!r}",
         fix=f"pass --orchestrator with one of: {', '.join(names) or 'none found'}",

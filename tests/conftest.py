@@ -28,7 +28,7 @@ pytest_plugins = ("tests.arm_fixtures",)
 
 @pytest.fixture(scope="session")
 def azurite() -> Iterator[Azurite]:
-    with Azurite((Account(DEV_ACCOUNT), SECRET_ACCOUNT)) as emulator:
+    with Azurite((Account(DEV_ACCOUNT), SECRET_ACCOUNT), blobs=True) as emulator:
         yield emulator
 
 

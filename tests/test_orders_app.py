@@ -1,8 +1,8 @@
 """The sample app's orchestrator, driven through the SDK's own replay, per version.
 
-Each step feeds the SDK a history exactly as the host would (ExecutionStarted with the
-instance's Version, then TaskScheduled/TaskCompleted pairs for every activity so far) and
-reads back the actions it asks for, so a change to the 1.0 path fails here.
+Each episode feeds the SDK the history so far exactly as the host would (see
+tests/histories.py) and records what the code asks for next, so a change to the 1.0 path
+fails here.
 """
 
 from __future__ import annotations
@@ -10,90 +10,42 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from azure.durable_functions.models.DurableOrchestrationContext import (
-    DurableOrchestrationContext,
-)
 from azure.durable_functions.orchestrator import Orchestrator
 
 from tests.conftest import ROOT
+from tests.histories import drive
 
 sys.path.insert(0, str(ROOT / "apps" / "orders"))
 
 from orders import orchestration
 
-NOW = datetime(2026, 11, 1, tzinfo=UTC).isoformat().replace("+00:00", "Z")
 ORDER = {"id": "o-1", "amount": 100}
-
-
-def event(event_type: int, event_id: int = -1, **fields: Any) -> dict[str, Any]:
-    return {
-        "EventType": event_type,
-        "EventId": event_id,
-        "IsPlayed": True,
-        "Timestamp": NOW,
-        "Result": None,
-        "TimerId": None,
-        **fields,
-    }
-
-
-def run(fn: Callable[..., Any], version: str | None, results: list[Any]) -> dict[str, Any]:
-    """One orchestrator episode after the given activity results, through the SDK."""
-    history = [event(12), event(0, Name="ProcessOrder", Version=version, Input=json.dumps(ORDER))]
-    for seq, result in enumerate(results):
-        history += [
-            event(4, seq, Name="scheduled"),
-            event(5, TaskScheduledId=seq, Result=json.dumps(result)),
-        ]
-    history.append(event(12))
-    body = {
-        "history": history,
-        "instanceId": "i-1",
-        "isReplaying": True,
-        "parentInstanceId": None,
-        "input": ORDER,
-        "upperSchemaVersion": 1,
-        "upperSchemaVersionNew": 2,
-    }
-    context = DurableOrchestrationContext.from_json(json.dumps(body))
-    state: dict[str, Any] = json.loads(Orchestrator(fn).handle(context))
-    return state
+ACTIVITIES: dict[str, Callable[[Any], Any]] = {
+    "ValidateOrder": orchestration.validate_order,
+    "ApplyDiscount": orchestration.apply_discount,
+    "ProcessPayment": orchestration.process_payment,
+    "ProcessPaymentWithDiscount": orchestration.process_payment,
+    "ShipOrder": orchestration.ship_order,
+}
 
 
 def activity_sequence(fn: Callable[..., Any], version: str | None) -> list[str]:
-    """Replays until done; returns the activities in the order the code scheduled them."""
-    names: list[str] = []
-    results: list[Any] = []
-    activities = {
-        "ValidateOrder": orchestration.validate_order,
-        "ApplyDiscount": orchestration.apply_discount,
-        "ProcessPayment": orchestration.process_payment,
-        "ProcessPaymentWithDiscount": orchestration.process_payment,
-        "ShipOrder": orchestration.ship_order,
-    }
-    payload: Any = ORDER
-    for _ in range(10):
-        state = run(fn, version, results)
-        if state["isDone"]:
-            if isinstance(state.get("output"), dict):
-                assert state["output"]["version"] == version
-            return names
-        action = [a for group in state["actions"] for a in group][-1]
-        assert action["actionType"] == 0
-        names.append(action["functionName"])
-        given = action["input"]
-        payload = activities[action["functionName"]](
-            json.loads(given) if isinstance(given, str) else given or payload
-        )
-        results.append(payload)
-    raise AssertionError("the orchestrator never finished")
+    """Runs the orchestrator to its end through the SDK; what it scheduled, in order."""
+    run = drive(
+        Orchestrator.create(fn),
+        ACTIVITIES,
+        instance_id="i-1",
+        version=version,
+        input=ORDER,
+        steps=20,
+    )
+    return run.scheduled()
 
 
-LEGACY = ["ValidateOrder", "ProcessPayment", "ShipOrder"]
+LEGACY = ["ValidateOrder", "ProcessPayment", "timer", "ShipOrder"]
 CURRENT = ["ValidateOrder", "ApplyDiscount", "ProcessPaymentWithDiscount", "ShipOrder"]
 
 

@@ -9,11 +9,18 @@ runtime compares them.
 from __future__ import annotations
 
 from collections.abc import Generator
+from datetime import timedelta
 from typing import Any
+
+import azure.durable_functions as df
 
 from taskhub.versions import compare_versions
 
 LEGACY_VERSION = "1.0"
+SETTLE = timedelta(minutes=1)
+"""1.0 waits for the payment to settle before shipping."""
+PAYMENT_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5000, max_number_of_attempts=3)
+"""2.0 retries the payment provider instead of waiting."""
 
 
 def process_order(context: Any) -> Generator[Any, Any, dict[str, Any]]:
@@ -21,10 +28,13 @@ def process_order(context: Any) -> Generator[Any, Any, dict[str, Any]]:
     if compare_versions(context.version, LEGACY_VERSION) <= 0:
         validated = yield context.call_activity("ValidateOrder", order)
         payment = yield context.call_activity("ProcessPayment", validated)
+        yield context.create_timer(context.current_utc_datetime + SETTLE)
     else:
         validated = yield context.call_activity("ValidateOrder", order)
         discounted = yield context.call_activity("ApplyDiscount", validated)
-        payment = yield context.call_activity("ProcessPaymentWithDiscount", discounted)
+        payment = yield context.call_activity_with_retry(
+            "ProcessPaymentWithDiscount", PAYMENT_RETRY, discounted
+        )
     shipment = yield context.call_activity("ShipOrder", payment)
     return {"order": order.get("id"), "shipment": shipment, "version": context.version}
 
