@@ -25,6 +25,7 @@ from scripts.app_options import DrainArgs, SlotHub, slot_hub
 from scripts.arm import AppSlots
 from scripts.exits import Exit
 from scripts.gate import DrainGate, GateResult, GateSettings
+from scripts.replay import Handle, Selection, describe, replay_unfinished
 from scripts.stack_outputs import StackApp
 from taskhub.errors import ConfigurationError, TaskHubError
 from taskhub.hostjson import DurableSettings
@@ -205,6 +206,38 @@ def verify(url: str, timeout: float, say: Say, interval: float = 2.0) -> dict[st
                 )
             say(f"  verify: {url} -> {last}; asking again ({elapsed:.0f}s)")
             time.sleep(interval)
+
+
+def replay_stage(
+    slots: AppSlots,
+    slot: str,
+    drain: DrainArgs,
+    stack: StackApp | None,
+    handle: Handle,
+    name: str | None,
+) -> Callable[[Say], dict[str, Any]]:
+    """The replay check on the hub `slot` runs: the hub the new code runs after the swap."""
+
+    def run(say: Say) -> dict[str, Any]:
+        live_only = DrainArgs(None, None, None, None, None, drain.retries)
+        found = slot_hub(slots, slot, live_only, stack)
+        results = replay_unfinished(handle, found.target, drain.retry, Selection(name), say)
+        failing = [r for _, r in results if r.outcome != "ok"]
+        detail = {
+            "hub": found.target.hub.name,
+            "replayed": len(results),
+            "failing": [{**r.json(), "why": describe(r)} for r in failing],
+        }
+        if failing:
+            raise StageFailed(
+                f"{len(failing)} in-flight instance(s) of hub {found.target.hub.name!r} would not "
+                "replay through the new code",
+                Exit.NOT_YET,
+                detail,
+            )
+        return detail
+
+    return run
 
 
 def release_id(given: str | None) -> str:
@@ -422,6 +455,11 @@ class Release:
                 f"{plan.target} runs the new code but its health check failed; to roll back, "
                 f"`durable-deploy swap {where}` swaps the old code back (its hub and in-flight "
                 "orchestrations travel with it)"
+            )
+        if failed == "replay":
+            return (
+                "the new code changes what in-flight orchestrations already recorded: put the "
+                "change behind a new orchestration version, or wait for them to finish"
             )
         if failed == "gate" and exit is Exit.NOT_YET:
             return "run the release again later; nothing was swapped"

@@ -16,10 +16,15 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from taskhub.connection import RetrySettings
 from taskhub.errors import ConfigurationError
-from taskhub.history import History
+from taskhub.history import History, HistoryStore, large_messages_container
+from taskhub.instances import InstanceRecord, InstanceStore
+
+if TYPE_CHECKING:
+    from scripts.connect import Target
 
 # Recorded event kinds a replay must reproduce, by EventType number.
 RECORDED = {4: "TaskScheduled", 7: "SubOrchestrationInstanceCreated", 10: "TimerCreated"}
@@ -173,6 +178,54 @@ def replay(handle: Handle, history: History) -> Replay:
             did,
         )
     return result
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which unfinished instances to replay."""
+
+    name: str | None = None
+    version: str | None = None
+    limit: int | None = None
+
+    def keep(self, record: InstanceRecord) -> bool:
+        if self.name and (record.name or "").lower() != self.name.lower():
+            return False
+        return self.version is None or (record.version or "") == self.version
+
+
+def replay_unfinished(
+    handle: Handle,
+    target: Target,
+    retry: RetrySettings,
+    selection: Selection,
+    say: Callable[[str], None],
+) -> list[tuple[InstanceRecord, Replay]]:
+    """Replays the selected unfinished instances of a hub, oldest first; it only reads."""
+    connection, hub = target.connection, target.hub
+    with connection.service_client(retry) as service:
+        records = InstanceStore(service, hub, secrets=connection.secrets).unfinished()
+        chosen = [r for r in records if selection.keep(r)][: selection.limit]
+        say(
+            f"replay: {len(chosen)} of {len(records)} unfinished instance(s) of hub "
+            f"{hub.name!r} at {connection.description}"
+        )
+        blobs = connection.blob_reader(large_messages_container(hub), retry)
+        store = HistoryStore(service, hub, blobs, secrets=connection.secrets)
+        results = []
+        for record in chosen:
+            result = replay(handle, store.history(record.instance_id))
+            results.append((record, result))
+            say(f"  {record.instance_id} v{record.version or '-'}: {result.outcome}")
+    return results
+
+
+def describe(result: Replay) -> str:
+    if result.outcome == "error":
+        return "the code raised during replay: " + " | ".join(result.error)
+    had = result.history.json() if result.history else None
+    did = result.code.json() if result.code else "nothing"
+    return f"nondeterministic at step {result.position}: history has {had}, the code did {did}"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from collections.abc import Generator
 from typing import Any
 
 from orders.orchestration import LEGACY_VERSION, PAYMENT_RETRY, SETTLE
+
 from taskhub.versions import compare_versions
 
 Flow = Generator[Any, Any, Any]

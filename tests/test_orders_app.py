@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from azure.durable_functions.orchestrator import Orchestrator
 
+from scripts.history_simulator import drive
 from tests.conftest import ROOT
-from tests.histories import drive
 
 sys.path.insert(0, str(ROOT / "apps" / "orders"))
 

@@ -13,17 +13,17 @@ from azure.durable_functions import Orchestrator
 from azure.storage.blob import BlobServiceClient
 
 from scripts.azurite import Azurite
+from scripts.history_simulator import HistoryWriter, Recorded, drive
 from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.history import HistoryStore, large_messages_container
 from taskhub.hubs import TaskHub
 from tests.conftest import ROOT, SECRET_ACCOUNT, Run, run_cli
-from tests.histories import HistoryWriter, Recorded, drive
 
 sys.path.insert(0, str(ROOT / "apps" / "orders"))
 
-from orders import orchestration  # noqa: E402
+from orders import orchestration
 
-from tests.test_orders_app import ACTIVITIES  # noqa: E402
+from tests.test_orders_app import ACTIVITIES
 
 ORDER = {"id": "o-7", "amount": 40}
 BIG = {**ORDER, "note": "x" * 70_000}

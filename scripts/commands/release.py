@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,14 +12,17 @@ from scripts.app_options import ArmArgs, DrainArgs, with_arm_options, with_drain
 from scripts.commands.gate import with_wait_options
 from scripts.exits import Exit
 from scripts.gate import GateSettings
-from scripts.release import Release, ReleasePlan, ReleaseReport, release_id
+from scripts.release import Release, ReleasePlan, ReleaseReport, release_id, replay_stage
+from scripts.replay import load_orchestrator
 from scripts.report import JsonOption, Output, cannot_decide
 from taskhub.errors import TaskHubError
 
 HELP = (
     "Release the code in --slot (default staging) into --target (default production): "
-    "check -> quiesce (with --quiesce) -> gate -> swap (or, with --preview, preview then "
-    "complete) -> verify -> resume.\n\n"
+    "check -> replay (with --replay-*) -> quiesce (with --quiesce) -> gate -> swap (or, with "
+    "--preview, preview then complete) -> verify -> resume.\n\n"
+    "replay runs the replay check on the source slot's hub: the instances the new code will "
+    "carry on after the swap must replay through it. "
     "check reads both slots' live settings and refuses when they run the same task hub. The "
     "gate drains the hub the target runs now (from its live app settings, so it stays right "
     "after earlier swaps). verify asks the new target's health path until it answers 2xx. "
@@ -30,6 +34,7 @@ HELP = (
     "the fix)."
 )
 RELEASE_PANEL = "Release"
+REPLAY_PANEL = "Replay check (before quiesce; on the hub the new code will run)"
 
 
 @with_arm_options
@@ -89,12 +94,40 @@ def release(
             rich_help_panel=RELEASE_PANEL,
         ),
     ] = None,
+    replay_app_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Run the replay check with the new code's function app folder.",
+            rich_help_panel=REPLAY_PANEL,
+        ),
+    ] = None,
+    replay_orchestrator: Annotated[
+        str | None,
+        typer.Option(
+            help="Orchestrator to replay in --replay-app-dir.", rich_help_panel=REPLAY_PANEL
+        ),
+    ] = None,
+    replay_function: Annotated[
+        str | None,
+        typer.Option(
+            metavar="MODULE:ATTR",
+            help="Or the orchestrator function itself.",
+            rich_help_panel=REPLAY_PANEL,
+        ),
+    ] = None,
     json_output: JsonOption = False,
     ci: CiOption = CiSystem.AUTO,
 ) -> None:
     out, annotator = Output(as_json=json_output), Annotator(ci)
     try:
         slots = site.slots()
+        stack = site.stack()
+        checks = []
+        if replay_app_dir or replay_orchestrator or replay_function:
+            handle = load_orchestrator(replay_function, replay_app_dir, replay_orchestrator)
+            checks.append(
+                ("replay", replay_stage(slots, slot, drain, stack, handle, replay_orchestrator))
+            )
         plan = ReleasePlan(
             source=slot,
             target=target,
@@ -103,10 +136,11 @@ def release(
             preview=preview,
             gate=settings,
             drain=drain,
-            stack=site.stack(),
+            stack=stack,
             health_path=health_path,
             health_url=health_url,
             verify_timeout=verify_timeout,
+            extra_checks=checks,
         )
     except TaskHubError as exc:
         cannot_decide(out, annotator, "release", exc)

@@ -10,11 +10,9 @@ import typer
 from scripts.annotations import Annotator, CiOption, CiSystem
 from scripts.connect import HubArgs, with_hub_options
 from scripts.exits import Exit
-from scripts.replay import Replay, load_orchestrator, replay
+from scripts.replay import Selection, describe, load_orchestrator, replay_unfinished
 from scripts.report import JsonOption, Output, cannot_decide
 from taskhub.errors import TaskHubError
-from taskhub.history import HistoryStore, large_messages_container
-from taskhub.instances import InstanceStore
 
 HELP = (
     "Replay the recorded history of every unfinished instance through the orchestrator "
@@ -71,27 +69,9 @@ def replay_check(
     try:
         handle = load_orchestrator(function, app_dir, orchestrator)
         target = where.target()
-        connection = target.connection
-        out.secrets = connection.secrets
-        wanted_name = name or orchestrator
-        with connection.service_client(where.retry) as service:
-            records = [
-                r
-                for r in InstanceStore(service, target.hub, secrets=connection.secrets).unfinished()
-                if (not wanted_name or (r.name or "").lower() == wanted_name.lower())
-                and (version is None or (r.version or "") == version)
-            ][:instances]
-            out.progress(
-                f"replay-check: {len(records)} unfinished instance(s) of hub "
-                f"{target.hub.name!r} at {connection.description}"
-            )
-            blobs = connection.blob_reader(large_messages_container(target.hub), where.retry)
-            store = HistoryStore(service, target.hub, blobs, secrets=connection.secrets)
-            results = []
-            for record in records:
-                result = replay(handle, store.history(record.instance_id))
-                results.append((record, result))
-                out.progress(f"  {record.instance_id} v{record.version or '-'}: {result.outcome}")
+        out.secrets = target.connection.secrets
+        selection = Selection(name=name or orchestrator, version=version, limit=instances)
+        results = replay_unfinished(handle, target, where.retry, selection, out.progress)
     except TaskHubError as exc:
         cannot_decide(out, annotator, "replay-check", exc)
     failing = [r for _, r in results if r.outcome != "ok"]
@@ -109,7 +89,7 @@ def replay_check(
         out.json(payload)
     else:
         for result in failing:
-            out.text(f"  {result.instance_id}: {_describe(result)}", style="red")
+            out.text(f"  {result.instance_id}: {describe(result)}", style="red")
         verdict = "REPLAYS" if not failing else "WOULD BREAK"
         out.text(
             f"{verdict}  {len(results) - len(failing)} of {len(results)} in-flight instance(s) "
@@ -117,13 +97,5 @@ def replay_check(
             style="bold green" if not failing else "bold red",
         )
     for result in failing:
-        annotator.message("error", "replay-check", f"{result.instance_id}: {_describe(result)}")
+        annotator.message("error", "replay-check", f"{result.instance_id}: {describe(result)}")
     raise typer.Exit(int(code))
-
-
-def _describe(result: Replay) -> str:
-    if result.outcome == "error":
-        return "the code raised during replay: " + " | ".join(result.error)
-    had = result.history.json() if result.history else None
-    did = result.code.json() if result.code else "nothing"
-    return f"nondeterministic at step {result.position}: history has {had}, the code did {did}"

@@ -1,4 +1,6 @@
-"""Orchestration histories as the Durable Task runtime records them, written to a hub.
+"""A stand-in for the Durable Task runtime's history: what it records, written to a hub.
+
+Tests and `make run` use it where a real Functions host would have run orchestrations.
 
 `drive` plays the runtime around the sample app's orchestrator: each episode it hands the
 SDK the history so far, records a TaskScheduled / TimerCreated / SubOrchestration... event for
@@ -183,7 +185,8 @@ class HistoryWriter:
             }
             for prop, value in event.items():
                 if prop in ("Input", "Result") and isinstance(value, str) and len(value) > LARGE:
-                    blob = f"{run.instance_id}/history-{sequence:016X}-{event['EventType']}-{prop}.json.gz"
+                    kind = event["EventType"]
+                    blob = f"{run.instance_id}/history-{sequence:016X}-{kind}-{prop}.json.gz"
                     self.container.upload_blob(blob, gzip.compress(value.encode()))
                     row[f"{prop}BlobName"] = blob
                     value = ""
