@@ -8,19 +8,15 @@ fails here.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from azure.durable_functions.orchestrator import Orchestrator
+from orders import orchestration
 
 from scripts.history_simulator import drive
 from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "apps" / "orders"))
-
-from orders import orchestration
 
 ORDER = {"id": "o-1", "amount": 100}
 ACTIVITIES: dict[str, Callable[[Any], Any]] = {

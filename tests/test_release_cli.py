@@ -5,15 +5,24 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from azure.data.tables import TableServiceClient
+from azure.durable_functions import Orchestrator
+from azure.storage.blob import BlobServiceClient
+from orders import orchestration
 
+from scripts.azurite import DEV_ACCOUNT, Azurite
+from scripts.history_simulator import HistoryWriter, drive
 from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from scripts.release import RELEASE_SETTING
+from taskhub.hubs import TaskHub
 from taskhub.starters import MARKER_SETTING
 from tests.arm_fixtures import Deployment
 from tests.conftest import SECRET_ACCOUNT
+from tests.test_orders_app import ACTIVITIES
 
 FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "5"]
 
@@ -152,3 +161,55 @@ def test_a_missing_hub_fails_the_gate_with_the_fix(d: Deployment) -> None:
     assert "does not exist" in gate["message"] and "--allow-missing-hub" in gate["fix"]
     assert "nothing was swapped" in result["next"]
     assert release(d, "--allow-missing-hub")[0] == 0
+
+
+@pytest.fixture
+def staging_in_flight(azurite: Azurite, hub_name: str) -> Iterator[None]:
+    """Two 1.0 orders in flight on the hub the staging slot runs (the new code's hub)."""
+    conn = azurite.connection_string(DEV_ACCOUNT)
+    with TableServiceClient.from_connection_string(conn) as service:
+        hub = TaskHub(hub_name)
+        staging = DurableHostSimulator(service, hub)
+        staging.create_hub()
+        writer = HistoryWriter(service, BlobServiceClient.from_connection_string(conn), hub)
+        for instance_id in ("s-1", "s-2"):
+            writer.write(
+                drive(
+                    Orchestrator.create(orchestration.process_order),
+                    ACTIVITIES,
+                    instance_id=instance_id,
+                    version="1.0",
+                    input={"id": instance_id},
+                    steps=2,
+                )
+            )
+            staging.write(SimulatedInstance(instance_id, "ProcessOrder", "Running", "1.0"))
+        yield
+
+
+def test_the_replay_stage_stops_a_release_that_would_break_in_flight_work(
+    d: Deployment, host: DurableHostSimulator, staging_in_flight: None
+) -> None:
+    before = dict(d.slot("production").settings)
+    code, result, output = release(
+        d,
+        "--quiesce",
+        "StartOrder",
+        "--replay-app-dir",
+        "apps/orders",
+        "--replay-function",
+        "tests.replay_variants:renamed",
+    )
+    assert code == 1, output
+    assert stages(result) == [("check", "ok"), ("replay", "failed")]
+    replay = result["stages"][1]
+    assert replay["replayed"] == 2 and len(replay["failing"]) == 2
+    assert "ChargeCard" in replay["failing"][0]["why"]
+    assert "new orchestration version" in result["next"]
+    assert d.swap_calls() == 0
+    assert d.slot("production").settings == before, "nothing was quiesced"
+    code, result, output = release(
+        d, "--replay-app-dir", "apps/orders", "--replay-orchestrator", "ProcessOrder"
+    )
+    assert code == 0, output
+    assert dict(stages(result))["replay"] == "ok"

@@ -4,25 +4,20 @@ DurableTask.AzureStorage writes them (see tests/histories.py for the sources che
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import pytest
 from azure.data.tables import TableServiceClient
 from azure.durable_functions import Orchestrator
 from azure.storage.blob import BlobServiceClient
+from orders import orchestration
 
 from scripts.azurite import Azurite
 from scripts.history_simulator import HistoryWriter, Recorded, drive
 from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.history import HistoryStore, large_messages_container
 from taskhub.hubs import TaskHub
-from tests.conftest import ROOT, SECRET_ACCOUNT, Run, run_cli
-
-sys.path.insert(0, str(ROOT / "apps" / "orders"))
-
-from orders import orchestration
-
+from tests.conftest import SECRET_ACCOUNT, Run, run_cli
 from tests.test_orders_app import ACTIVITIES
 
 ORDER = {"id": "o-7", "amount": 40}
