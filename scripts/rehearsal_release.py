@@ -12,14 +12,18 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 import threading
 import time
 from pathlib import Path
 
 from azure.data.tables import TableServiceClient
+from azure.durable_functions import Orchestrator
+from azure.storage.blob import BlobServiceClient
 
 from scripts.arm_stand_in import SlotState, running_arm
 from scripts.azurite import Account, Azurite
+from scripts.history_simulator import HistoryWriter, drive
 from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from scripts.rehearsal import cli, console, section
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
@@ -28,6 +32,58 @@ from taskhub.status import RuntimeStatus
 
 SUBSCRIPTION = "00000000-0000-0000-0000-00000000d0d0"
 STARTER = "StartOrder"
+APP_DIR = Path(os.path.relpath(Path(__file__).resolve().parent.parent / "apps" / "orders"))
+
+
+def _seed_staging(connection: str, hub: TaskHub) -> None:
+    """Smoke tests of build 42 left two 2.0 orders waiting on staging's hub."""
+    sys.path.insert(0, str(APP_DIR))
+    from orders import orchestration
+
+    activities = {
+        "ValidateOrder": orchestration.validate_order,
+        "ApplyDiscount": orchestration.apply_discount,
+        "ProcessPaymentWithDiscount": orchestration.process_payment,
+    }
+    with TableServiceClient.from_connection_string(connection) as service:
+        staging = DurableHostSimulator(service, hub)
+        staging.create_hub()
+        writer = HistoryWriter(service, BlobServiceClient.from_connection_string(connection), hub)
+        for instance_id, failures in (
+            ("smoke-1", {}),
+            ("smoke-2", {"ProcessPaymentWithDiscount": 1}),
+        ):
+            writer.write(
+                drive(
+                    Orchestrator.create(orchestration.process_order),
+                    activities,
+                    instance_id=instance_id,
+                    version="2.0",
+                    input={"id": instance_id, "amount": 20},
+                    steps=3 + len(failures),
+                    failures=failures,
+                )
+            )
+            staging.write(
+                SimulatedInstance(instance_id, "ProcessOrder", RuntimeStatus.RUNNING, "2.0")
+            )
+    console.print(
+        f"Staging's hub {hub.name} holds 2 orders started by smoke tests (2.0, one retrying its "
+        "payment):\nafter the swap, production's new code must carry them on."
+    )
+
+
+def _replay_demo(connection: str, hub: str) -> None:
+    section("Replay check: would the new code replay the histories already recorded?")
+    env = {**os.environ, "DURABLE_DEPLOY_CONNECTION_STRING": connection}
+    for function, meaning in (
+        (["--orchestrator", "ProcessOrder"], "build 42 as it is"),
+        (["--function", "tests.replay_variants:current_path_only"], "an edit to the 2.0 path"),
+    ):
+        command = ["replay-check", "--hub", hub, "--app-dir", str(APP_DIR), *function]
+        console.print(f"$ durable-deploy {' '.join(command)}   # {meaning}", markup=False)
+        done = cli(*command, env=env)
+        console.print(f"  (exit {done.returncode})")
 
 
 def _slot(hub: str, connection: str, content: str) -> SlotState:
@@ -41,7 +97,7 @@ def _slot(hub: str, connection: str, content: str) -> SlotState:
 
 
 def rehearse_release(stack_output: Path, workdir: Path) -> int:
-    section("Release: check -> quiesce -> gate -> swap with preview -> verify -> resume")
+    section("Release: check -> replay -> quiesce -> gate -> swap with preview -> verify -> resume")
     console.print(
         "Stand-ins: a loopback TLS server plays Azure Resource Manager and App Service's "
         "managed identity endpoint;\nAzurite plays both slots' durable storage accounts; the "
@@ -57,7 +113,7 @@ def rehearse_release(stack_output: Path, workdir: Path) -> int:
         )
         for name in ("production", "staging")
     }
-    with Azurite(tuple(accounts.values())) as azurite, running_arm(workdir) as arm:
+    with Azurite(tuple(accounts.values()), blobs=True) as azurite, running_arm(workdir) as arm:
         conn = {name: azurite.connection_string(a.name) for name, a in accounts.items()}
         arm.stand_in.faults.swap_seconds = 3  # App Service swaps take a while; show progress
         hub = slots["production"]["taskHub"]
@@ -79,6 +135,8 @@ def rehearse_release(stack_output: Path, workdir: Path) -> int:
             )
             console.print(f"Production runs build 41 on hub {hub}: 2 orders in flight.")
             console.print("Staging holds build 42 on its own account.")
+            _seed_staging(conn["staging"], TaskHub(slots["staging"]["taskHub"]))
+            _replay_demo(conn["staging"], slots["staging"]["taskHub"])
 
             def finish() -> None:
                 for instance in ("order-2001", "order-2002"):
@@ -107,6 +165,10 @@ def rehearse_release(stack_output: Path, workdir: Path) -> int:
                 arm.stand_in.content_url(arm.url, app, "production"),
                 "--verify-timeout",
                 "20",
+                "--replay-app-dir",
+                str(APP_DIR),
+                "--replay-orchestrator",
+                "ProcessOrder",
             ]
             console.print(f"$ durable-deploy {' '.join(command)}", markup=False)
             player = threading.Thread(target=finish, daemon=True)

@@ -223,7 +223,7 @@ def replay_stage(
         found = slot_hub(slots, slot, live_only, stack)
         results = replay_unfinished(handle, found.target, drain.retry, Selection(name), say)
         failing = [r for _, r in results if r.outcome != "ok"]
-        detail = {
+        detail: dict[str, Any] = {
             "hub": found.target.hub.name,
             "replayed": len(results),
             "failing": [{**r.json(), "why": describe(r)} for r in failing],
@@ -235,7 +235,8 @@ def replay_stage(
                 Exit.NOT_YET,
                 detail,
             )
-        return detail
+        message = f"{len(results)} in-flight instance(s) replay through the new code"
+        return {**detail, "message": message}
 
     return run
 
@@ -331,6 +332,7 @@ class Release:
             for name, check in plan.extra_checks:
                 with self.stage(name) as stage:
                     stage.detail.update(check(self.say))
+                    stage.message = stage.detail.pop("message", "")
             if self.swapped:
                 self._skip("quiesce", "gate", "swap", why="this release already swapped")
                 quiesced_slot = plan.source if plan.functions else None
