@@ -63,10 +63,14 @@ def test_every_command_line_parses(template: Path) -> None:
         assert "Usage:" in run.stdout
 
 
-def test_the_slot_templates_release_through_the_gate() -> None:
+def test_the_templates_check_replays_before_code_moves() -> None:
     for ci in ("github-actions", "azure-pipelines"):
-        stages = [words[0] for words in command_lines(ROOT / f"pipelines/{ci}/release-slots.yml")]
-        assert "release" in stages and "swap" in stages
+        slots = command_lines(ROOT / f"pipelines/{ci}/release-slots.yml")
+        release = next(words for words in slots if words[0] == "release")
+        assert "--replay-app-dir" in release and "--quiesce" in release
+        assert any(words[0] == "swap" for words in slots)
+        routing = command_lines(ROOT / f"pipelines/{ci}/release-routing.yml")
+        assert routing[0][0] == "replay-check", "before the code deploys in place"
 
 
 def test_a_renamed_option_would_be_caught() -> None:
