@@ -34,7 +34,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +93,21 @@ class Operation:
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+Handler = Callable[["ArmStandIn", Request, "SiteState"], Awaitable[Response]]
+
+
+def _arm_call(handler: Handler) -> Callable[[ArmStandIn, Request], Awaitable[Response]]:
+    """Authenticates, applies the fault switches and finds the site before `handler` runs."""
+
+    async def endpoint(self: ArmStandIn, request: Request) -> Response:
+        found = self._check(request)
+        if isinstance(found, Response):
+            return found
+        return await handler(self, request, found)
+
+    return endpoint
 
 
 class ArmStandIn:
@@ -175,23 +190,23 @@ class ArmStandIn:
 
     # --- ARM ---
 
-    def _check(self, request: Request) -> tuple[SiteState | None, Response | None]:
+    def _check(self, request: Request) -> SiteState | Response:
         self.calls.append((request.method, request.url.path))
         if request.headers.get("authorization") != f"Bearer {self.token}":
-            return None, _error(401, "AuthenticationFailed", "Authentication failed.")
+            return _error(401, "AuthenticationFailed", "Authentication failed.")
         if self.faults.status is not None:
             status = self.faults.status
             code = {403: "AuthorizationFailed"}.get(status, "Fault")
-            return None, _error(status, code, f"The client does not have authorization ({status}).")
+            return _error(status, code, f"The client does not have authorization ({status}).")
         if self.faults.burst:
             status = self.faults.burst.pop(0)
-            return None, _error(status, "InternalServerError", "Transient failure, try again.")
+            return _error(status, "InternalServerError", "Transient failure, try again.")
         if request.query_params.get("api-version") is None:
-            return None, _error(400, "MissingApiVersionParameter", "api-version is required.")
+            return _error(400, "MissingApiVersionParameter", "api-version is required.")
         p = request.path_params
         site = self.sites.get((p["subscription"].lower(), p["group"].lower(), p["name"].lower()))
         if site is None:
-            return None, _error(
+            return _error(
                 404,
                 "ResourceNotFound",
                 f"The Resource 'Microsoft.Web/sites/{p['name']}' under resource group "
@@ -199,10 +214,10 @@ class ArmStandIn:
             )
         slot = p.get("slot", PRODUCTION)
         if slot not in site.slots:
-            return None, _error(
+            return _error(
                 404, "ResourceNotFound", f"Slot '{slot}' of site '{site.name}' was not found."
             )
-        return site, None
+        return site
 
     def _resource_id(self, site: SiteState, slot: str, suffix: str = "") -> str:
         path = SITE_PATH.format(
@@ -210,10 +225,8 @@ class ArmStandIn:
         )
         return path + ("" if slot == PRODUCTION else f"/slots/{slot}") + suffix
 
-    async def _get_site(self, request: Request) -> Response:
-        site, error = self._check(request)
-        if error or site is None:
-            return error or Response(status_code=500)
+    @_arm_call
+    async def _get_site(self, request: Request, site: SiteState) -> Response:
         slot = request.path_params.get("slot", PRODUCTION)
         host = f"{site.name}.azurewebsites.net"
         if slot != PRODUCTION:
@@ -247,16 +260,12 @@ class ArmStandIn:
             }
         )
 
-    async def _list_settings(self, request: Request) -> Response:
-        site, error = self._check(request)
-        if error or site is None:
-            return error or Response(status_code=500)
+    @_arm_call
+    async def _list_settings(self, request: Request, site: SiteState) -> Response:
         return self._settings_resource(site, request.path_params.get("slot", PRODUCTION))
 
-    async def _put_settings(self, request: Request) -> Response:
-        site, error = self._check(request)
-        if error or site is None:
-            return error or Response(status_code=500)
+    @_arm_call
+    async def _put_settings(self, request: Request, site: SiteState) -> Response:
         body = await request.json()
         properties = body.get("properties")
         if not isinstance(properties, dict):
@@ -266,10 +275,8 @@ class ArmStandIn:
         slot.restarts += 1
         return self._settings_resource(site, request.path_params.get("slot", PRODUCTION))
 
-    async def _slot_config_names(self, request: Request) -> Response:
-        site, error = self._check(request)
-        if error or site is None:
-            return error or Response(status_code=500)
+    @_arm_call
+    async def _slot_config_names(self, request: Request, site: SiteState) -> Response:
         return JSONResponse(
             {
                 "id": self._resource_id(site, PRODUCTION, "/config/slotConfigNames"),
@@ -301,10 +308,8 @@ class ArmStandIn:
     def _busy(self, site: SiteState) -> bool:
         return any(op.site is site and not self._finish(op) for op in self._operations.values())
 
-    async def _swap(self, request: Request) -> Response:
-        site, error = self._check(request)
-        if error or site is None:
-            return error or Response(status_code=500)
+    @_arm_call
+    async def _swap(self, request: Request, site: SiteState) -> Response:
         slots = await self._target(request, site)
         if isinstance(slots, Response):
             return slots
@@ -336,10 +341,8 @@ class ArmStandIn:
             operation.finished = True
         return operation.finished
 
-    async def _operation(self, request: Request) -> Response:
-        site, error = self._check(request)
-        if error or site is None:
-            return error or Response(status_code=500)
+    @_arm_call
+    async def _operation(self, request: Request, site: SiteState) -> Response:
         operation = self._operations.get(request.path_params["operation"])
         if operation is None or operation.site is not site:
             return _error(404, "NotFound", "The operation was not found.")
@@ -352,10 +355,8 @@ class ArmStandIn:
             )
         return Response(status_code=200)
 
-    async def _apply(self, request: Request) -> Response:
-        site, error = self._check(request)
-        if error or site is None:
-            return error or Response(status_code=500)
+    @_arm_call
+    async def _apply(self, request: Request, site: SiteState) -> Response:
         slots = await self._target(request, site)
         if isinstance(slots, Response):
             return slots
@@ -370,10 +371,8 @@ class ArmStandIn:
         source.restarts += 1
         return Response(status_code=200)
 
-    async def _reset(self, request: Request) -> Response:
-        site, error = self._check(request)
-        if error or site is None:
-            return error or Response(status_code=500)
+    @_arm_call
+    async def _reset(self, request: Request, site: SiteState) -> Response:
         slot = site.slots[request.path_params.get("slot", PRODUCTION)]
         if slot.before_preview is not None:
             slot.settings, slot.before_preview = slot.before_preview, None

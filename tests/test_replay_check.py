@@ -36,6 +36,17 @@ LEGACY = [i for i, s in SCENARIOS.items() if s[0] in ("1.0", None)]
 CURRENT = [i for i, s in SCENARIOS.items() if s[0] == "2.0"]
 
 
+def finished(instance_id: str) -> Recorded:
+    return drive(
+        Orchestrator.create(orchestration.process_order),
+        ACTIVITIES,
+        instance_id=instance_id,
+        version="1.0",
+        input=ORDER,
+        steps=20,
+    )
+
+
 def record(scenario: str, instance_id: str | None = None) -> Recorded:
     version, steps, failures, given = SCENARIOS[scenario]
     return drive(
@@ -59,15 +70,7 @@ def in_flight(
     for instance_id, run in runs.items():
         writer.write(run)
         host.write(SimulatedInstance(instance_id, "ProcessOrder", "Running", run.version))
-    finished = drive(
-        Orchestrator.create(orchestration.process_order),
-        ACTIVITIES,
-        instance_id="v1-finished",
-        version="1.0",
-        input=ORDER,
-        steps=20,
-    )
-    writer.write(finished)
+    writer.write(finished("v1-finished"))
     host.write(SimulatedInstance("v1-finished", "ProcessOrder", "Completed", "1.0"))
     return runs
 
@@ -206,15 +209,7 @@ def test_the_reader_takes_large_values_from_blobs_and_skips_older_generations(
 ) -> None:
     blobs = BlobServiceClient.from_connection_string(azurite.connection_string(SECRET_ACCOUNT.name))
     writer = HistoryWriter(service, blobs, host.hub)
-    older = drive(
-        Orchestrator.create(orchestration.process_order),
-        ACTIVITIES,
-        instance_id="o/1",
-        version="1.0",
-        input=ORDER,
-        steps=20,
-    )
-    writer.write(older)
+    writer.write(finished("o/1"))
     newer = record("v1-large-input", instance_id="o/1")
     writer.write(newer)  # ContinueAsNew: the new generation overwrites rows 0..n only
     container = blobs.get_container_client(large_messages_container(host.hub))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,10 +9,10 @@ import typer
 from scripts.annotations import Annotator, CiOption, CiSystem
 from scripts.app_options import ArmArgs, DrainArgs, with_arm_options, with_drain_options
 from scripts.commands.gate import with_wait_options
+from scripts.commands.replay import CodeArgs, with_code_options
 from scripts.exits import Exit
 from scripts.gate import GateSettings
 from scripts.release import Release, ReleasePlan, ReleaseReport, release_id, replay_stage
-from scripts.replay import load_orchestrator
 from scripts.report import JsonOption, Output, cannot_decide
 from taskhub.errors import TaskHubError
 
@@ -40,10 +39,12 @@ REPLAY_PANEL = "Replay check (before quiesce; on the hub the new code will run)"
 @with_arm_options
 @with_drain_options
 @with_wait_options
+@with_code_options("replay-", REPLAY_PANEL)
 def release(
     site: ArmArgs,
     drain: DrainArgs,
     settings: GateSettings,
+    code: CodeArgs,
     slot: Annotated[
         str,
         typer.Option("--slot", help="Slot holding the new code.", rich_help_panel=RELEASE_PANEL),
@@ -94,27 +95,6 @@ def release(
             rich_help_panel=RELEASE_PANEL,
         ),
     ] = None,
-    replay_app_dir: Annotated[
-        Path | None,
-        typer.Option(
-            help="Run the replay check with the new code's function app folder.",
-            rich_help_panel=REPLAY_PANEL,
-        ),
-    ] = None,
-    replay_orchestrator: Annotated[
-        str | None,
-        typer.Option(
-            help="Orchestrator to replay in --replay-app-dir.", rich_help_panel=REPLAY_PANEL
-        ),
-    ] = None,
-    replay_function: Annotated[
-        str | None,
-        typer.Option(
-            metavar="MODULE:ATTR",
-            help="Or the orchestrator function itself.",
-            rich_help_panel=REPLAY_PANEL,
-        ),
-    ] = None,
     json_output: JsonOption = False,
     ci: CiOption = CiSystem.AUTO,
 ) -> None:
@@ -123,11 +103,9 @@ def release(
         slots = site.slots()
         stack = site.stack()
         checks = []
-        if replay_app_dir or replay_orchestrator or replay_function:
-            handle = load_orchestrator(replay_function, replay_app_dir, replay_orchestrator)
-            checks.append(
-                ("replay", replay_stage(slots, slot, drain, stack, handle, replay_orchestrator))
-            )
+        if code.given:
+            replay = replay_stage(slots, slot, drain, stack, code.handle(), code.orchestrator)
+            checks.append(("replay", replay))
         plan = ReleasePlan(
             source=slot,
             target=target,

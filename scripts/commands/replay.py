@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from scripts.annotations import Annotator, CiOption, CiSystem
-from scripts.connect import HubArgs, with_hub_options
+from scripts.connect import HubArgs, shared_options, with_hub_options
 from scripts.exits import Exit
-from scripts.replay import Selection, describe, load_orchestrator, replay_unfinished
+from scripts.replay import Handle, Selection, describe, load_orchestrator, replay_unfinished
 from scripts.report import JsonOption, Output, cannot_decide
 from taskhub.errors import TaskHubError
 
@@ -29,29 +31,67 @@ HELP = (
 APP_PANEL = "The orchestrator code"
 
 
+@dataclass(frozen=True)
+class CodeArgs:
+    """Where the orchestrator code to replay lives."""
+
+    app_dir: Path | None
+    orchestrator: str | None
+    function: str | None
+
+    @property
+    def given(self) -> bool:
+        return bool(self.app_dir or self.orchestrator or self.function)
+
+    def handle(self) -> Handle:
+        return load_orchestrator(self.function, self.app_dir, self.orchestrator)
+
+
+def with_code_options(
+    prefix: str, panel: str
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The code options, as `--<prefix>app-dir`, `--<prefix>orchestrator`, `--<prefix>function`."""
+
+    def template(app_dir: Any = None, orchestrator: Any = None, function: Any = None) -> None:
+        """Declares the code options once, for `replay-check` and `release`."""
+
+    template.__annotations__ = {
+        "app_dir": Annotated[
+            Path | None,
+            typer.Option(
+                f"--{prefix}app-dir",
+                help="Folder of the Python v2 function app with the new code (its "
+                f"function_app.py); also put on the import path for --{prefix}function.",
+                rich_help_panel=panel,
+            ),
+        ],
+        "orchestrator": Annotated[
+            str | None,
+            typer.Option(
+                f"--{prefix}orchestrator",
+                help="Orchestrator function name registered in the app.",
+                rich_help_panel=panel,
+            ),
+        ],
+        "function": Annotated[
+            str | None,
+            typer.Option(
+                f"--{prefix}function",
+                metavar="MODULE:ATTR",
+                help="Or the orchestrator generator function itself.",
+                rich_help_panel=panel,
+            ),
+        ],
+        "return": None,
+    }
+    return shared_options(template, CodeArgs, name="code")
+
+
 @with_hub_options
+@with_code_options("", APP_PANEL)
 def replay_check(
     where: HubArgs,
-    app_dir: Annotated[
-        Path | None,
-        typer.Option(
-            help="Folder of a Python v2 function app (its function_app.py).",
-            rich_help_panel=APP_PANEL,
-        ),
-    ] = None,
-    orchestrator: Annotated[
-        str | None,
-        typer.Option(help="Orchestrator function name in --app-dir.", rich_help_panel=APP_PANEL),
-    ] = None,
-    function: Annotated[
-        str | None,
-        typer.Option(
-            metavar="MODULE:ATTR",
-            help="The orchestrator generator function itself (importable; add --app-dir to "
-            "the path).",
-            rich_help_panel=APP_PANEL,
-        ),
-    ] = None,
+    code: CodeArgs,
     instances: Annotated[
         int | None,
         typer.Option(min=1, help="Replay at most N instances (oldest first; default all)."),
@@ -67,22 +107,22 @@ def replay_check(
 ) -> None:
     out, annotator = Output(as_json=json_output), Annotator(ci)
     try:
-        handle = load_orchestrator(function, app_dir, orchestrator)
+        handle = code.handle()
         target = where.target()
         out.secrets = target.connection.secrets
-        selection = Selection(name=name or orchestrator, version=version, limit=instances)
+        selection = Selection(name=name or code.orchestrator, version=version, limit=instances)
         results = replay_unfinished(handle, target, where.retry, selection, out.progress)
     except TaskHubError as exc:
         cannot_decide(out, annotator, "replay-check", exc)
     failing = [r for _, r in results if r.outcome != "ok"]
-    code = Exit.NOT_YET if failing else Exit.OK
+    exit_code = Exit.NOT_YET if failing else Exit.OK
     payload: dict[str, Any] = {
         "command": "replay-check",
         "hub": target.hub.name,
         "replayed": len(results),
         "ok": len(results) - len(failing),
         "failing": len(failing),
-        "exit_code": int(code),
+        "exit_code": int(exit_code),
         "instances": [{**r.json(), "name": rec.name, "version": rec.version} for rec, r in results],
     }
     if out.as_json:
@@ -98,4 +138,4 @@ def replay_check(
         )
     for result in failing:
         annotator.message("error", "replay-check", f"{result.instance_id}: {describe(result)}")
-    raise typer.Exit(int(code))
+    raise typer.Exit(int(exit_code))
