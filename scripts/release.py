@@ -219,7 +219,14 @@ def replay_stage(
     """The replay check on the hub `slot` runs: the hub the new code runs after the swap."""
 
     def run(say: Say) -> dict[str, Any]:
-        live_only = DrainArgs(None, None, None, None, None, drain.retries)
+        live_only = DrainArgs(
+            hub=None,
+            connection_string=None,
+            account_url=None,
+            connection_setting=None,
+            tracking_prefix=None,
+            retries=drain.retries,
+        )
         found = slot_hub(slots, slot, live_only, stack)
         results = replay_unfinished(handle, found.target, drain.retry, Selection(name), say)
         failing = [r for _, r in results if r.outcome != "ok"]

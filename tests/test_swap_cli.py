@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from scripts.arm import AppRef, open_slots
 from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from scripts.release import health_url
 from taskhub.starters import MARKER_SETTING
-from tests.arm_fixtures import APP, STICKY, Deployment
+from tests.arm_fixtures import APP, GROUP, STICKY, SUBSCRIPTION, Deployment
 from tests.conftest import CLI, ROOT, SECRET_ACCOUNT
 
 
@@ -183,3 +185,19 @@ def test_quiesce_refuses_a_bad_function_name(d: Deployment) -> None:
     assert run.code == 2
     assert "is not a function name" in run.stdout
     assert not any(method == "PUT" for method, _ in d.stand_in.calls)
+
+
+def test_the_health_url_defaults_to_the_slots_host_name(
+    d: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in d.arm.env.items():
+        monkeypatch.setenv(key, value)
+    slots = AppRef(SUBSCRIPTION, GROUP, APP)
+    opened = open_slots(slots, None, 0)
+    assert health_url(opened, "production", "/api/health", None) == (
+        "https://orders-test.azurewebsites.net/api/health"
+    )
+    assert health_url(opened, "staging", "status", None) == (
+        "https://orders-test-staging.azurewebsites.net/status"
+    )
+    assert health_url(opened, "staging", "x", "https://front.door/x") == "https://front.door/x"
