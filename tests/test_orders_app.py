@@ -1,8 +1,8 @@
 """The sample app's orchestrator, driven through the SDK's own replay, per version.
 
 Each episode feeds the SDK the history so far exactly as the host would (see
-tests/histories.py) and records what the code asks for next, so a change to the 1.0 path
-fails here.
+scripts/history_simulator.py) and records what the code asks for next, so a change to the
+1.0 path fails here.
 """
 
 from __future__ import annotations

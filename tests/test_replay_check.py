@@ -1,5 +1,5 @@
 """`durable-deploy replay-check` against histories written into Azurite (tables and blobs) as
-DurableTask.AzureStorage writes them (see tests/histories.py for the sources checked)."""
+DurableTask.AzureStorage writes them; scripts/history_simulator.py cites the sources checked."""
 
 from __future__ import annotations
 
