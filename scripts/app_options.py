@@ -8,6 +8,7 @@ Functions host does, unless the user names the hub and connection explicitly.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -46,11 +47,13 @@ class ArmArgs:
     arm_endpoint: str | None
     arm_retries: int
 
+    @functools.cached_property
     def stack(self) -> StackApp | None:
+        """The app's entry in the stack outputs, read once per command."""
         return read_stack_app(self.stack_output, self.app) if self.stack_output else None
 
     def ref(self) -> AppRef:
-        stack = self.stack()
+        stack = self.stack
         app = self.app or (stack.app if stack else None)
         group = self.resource_group or (stack.resource_group if stack else None)
         missing = [

@@ -30,7 +30,13 @@ from scripts.stack_outputs import StackApp
 from taskhub.errors import ConfigurationError, TaskHubError
 from taskhub.hostjson import DurableSettings
 from taskhub.instances import InstanceStore
-from taskhub.starters import SettingsChange, function_name_problem, quiesced, resumed
+from taskhub.starters import (
+    MARKER_SETTING,
+    SettingsChange,
+    function_name_problem,
+    quiesced,
+    resumed,
+)
 
 RELEASE_SETTING = "DurableDeploy__Release"
 """Stamped on the source slot before a swap; it moves with the code, so a re-run of the same
@@ -168,7 +174,11 @@ def _rewrite(
     try:
         result = change(current)
     except ValueError as exc:
-        raise ConfigurationError(str(exc), fix="see the message") from None
+        raise ConfigurationError(
+            str(exc),
+            fix=f"set the starters' AzureWebJobs.<Function>.Disabled settings on {slot!r} as "
+            f"they should be, then delete {MARKER_SETTING}",
+        ) from None
     if result.changed:
         slots.replace_settings(slot, result.settings)
     return result

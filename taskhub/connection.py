@@ -11,6 +11,7 @@ Three ways in, matching how Durable Functions itself is configured:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,24 +168,28 @@ class StorageConnection:
         )
 
     def blob_reader(self, container: str, retry: RetrySettings) -> Callable[[str], bytes]:
-        """Reads blobs of `container` in the same account, connecting on first use."""
-        from azure.storage.blob import BlobServiceClient
+        """Reads blobs of `container` in the same account, connecting on first use.
 
-        clients: list[Any] = []
+        Most histories have no large message, so most runs never open a blob client. An
+        account URL maps its table endpoint to the blob one (`.table.` -> `.blob.`).
+        """
+        from azure.storage.blob import BlobServiceClient, ContainerClient
+
+        @functools.cache
+        def client() -> ContainerClient:
+            if self.connection_string is not None:
+                service = BlobServiceClient.from_connection_string(
+                    self.connection_string, **retry.client_kwargs()
+                )
+            else:
+                endpoint = self.endpoint.replace(".table.", ".blob.")
+                service = BlobServiceClient(
+                    endpoint, credential=self.credential, **retry.client_kwargs()
+                )
+            return service.get_container_client(container)
 
         def read(name: str) -> bytes:
-            if not clients:
-                if self.connection_string is not None:
-                    service = BlobServiceClient.from_connection_string(
-                        self.connection_string, **retry.client_kwargs()
-                    )
-                else:
-                    endpoint = self.endpoint.replace(".table.", ".blob.")
-                    service = BlobServiceClient(
-                        endpoint, credential=self.credential, **retry.client_kwargs()
-                    )
-                clients.append(service.get_container_client(container))
-            data: bytes = clients[0].download_blob(name).readall()
+            data: bytes = client().download_blob(name).readall()
             return data
 
         return read

@@ -101,7 +101,7 @@ def release(
     out, annotator = Output(as_json=json_output), Annotator(ci)
     try:
         slots = site.slots()
-        stack = site.stack()
+        stack = site.stack
         checks = []
         if code.given:
             replay = replay_stage(slots, slot, drain, stack, code.handle(), code.orchestrator)

@@ -57,7 +57,7 @@ def swap(
         payload["app"] = slots.ref.app
         if require_drained and action in (SwapAction.SWAP, SwapAction.COMPLETE):
             once = GateSettings(timeout=0, stable_for=1)
-            found, result = drain_slot(slots, target, drain, site.stack(), once, out.progress)
+            found, result = drain_slot(slots, target, drain, site.stack, once, out.progress)
             out.secrets = found.target.connection.secrets
             payload["gate"] = gate_stage(result, found)
         payload.update(perform(slots, action, slot, target, out.progress))
