@@ -27,8 +27,12 @@ if TYPE_CHECKING:
     from scripts.connect import Target
 
 # Recorded event kinds a replay must reproduce, by EventType number.
-RECORDED = {4: "TaskScheduled", 7: "SubOrchestrationInstanceCreated", 10: "TimerCreated"}
-RECORDED[14] = "EventSent"
+RECORDED = {
+    4: "TaskScheduled",
+    7: "SubOrchestrationInstanceCreated",
+    10: "TimerCreated",
+    14: "EventSent",
+}
 # What each SDK actionType records when DurableTask runs it (None: nothing recorded).
 ACTION_RECORDS: dict[int, str | None] = {
     0: "TaskScheduled",
@@ -134,11 +138,20 @@ def _same(a: Step, b: Step) -> bool:
     return a.kind == b.kind and (a.name or "").lower() == (b.name or "").lower()
 
 
-def compare(recorded: list[Step], actions: list[dict[str, Any]]) -> tuple[int, Step, Step | None]:
-    """The first divergence as (position, recorded step, emitted step), or position -1.
+@dataclass(frozen=True)
+class Divergence:
+    position: int
+    history: Step
+    code: Step | None
+    """None: the code stopped short of what the history recorded."""
 
-    A retrying call emits one action but records TaskScheduled, then TimerCreated and
-    TaskScheduled again per retry: those recorded pairs belong to the same action.
+
+def compare(recorded: list[Step], actions: list[dict[str, Any]]) -> Divergence | None:
+    """The first place where the emitted actions leave the recorded steps, if any.
+
+    Actions beyond the recorded steps are new work, as DurableTask sees them. A retrying
+    call emits one action but records TaskScheduled, then TimerCreated and TaskScheduled
+    again per retry: those recorded pairs belong to the same action.
     """
     position = 0
     for action in actions:
@@ -146,9 +159,9 @@ def compare(recorded: list[Step], actions: list[dict[str, Any]]) -> tuple[int, S
         if emitted is None:
             continue
         if position >= len(recorded):
-            return -1, recorded[-1] if recorded else emitted, None  # new work: fine
+            return None
         if not _same(recorded[position], emitted):
-            return position, recorded[position], emitted
+            return Divergence(position, recorded[position], emitted)
         position += 1
         while int(action["actionType"]) in RETRYING and position + 1 < len(recorded):
             timer, again = recorded[position], recorded[position + 1]
@@ -156,8 +169,8 @@ def compare(recorded: list[Step], actions: list[dict[str, Any]]) -> tuple[int, S
                 break
             position += 2
     if position < len(recorded):
-        return position, recorded[position], None
-    return -1, recorded[-1] if recorded else Step("", None), None
+        return Divergence(position, recorded[position], None)
+    return None
 
 
 def replay(handle: Handle, history: History) -> Replay:
@@ -169,14 +182,11 @@ def replay(handle: Handle, history: History) -> Replay:
         result.outcome = "error"
         result.error = _frames(exc)
         return result
-    position, had, did = compare(recorded, flatten_actions(state.get("actions") or []))
-    if position >= 0:
-        result.outcome, result.position, result.history, result.code = (
-            "nondeterministic",
-            position,
-            had,
-            did,
-        )
+    divergence = compare(recorded, flatten_actions(state.get("actions") or []))
+    if divergence:
+        result.outcome = "nondeterministic"
+        result.position = divergence.position
+        result.history, result.code = divergence.history, divergence.code
     return result
 
 

@@ -15,6 +15,7 @@ from orders import orchestration
 from scripts.azurite import Azurite
 from scripts.history_simulator import HistoryWriter, Recorded, drive
 from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from scripts.replay import Divergence, Step, compare
 from taskhub.history import HistoryStore, large_messages_container
 from taskhub.hubs import TaskHub
 from tests.conftest import SECRET_ACCOUNT, Run, run_cli
@@ -232,3 +233,16 @@ def test_history_rows_use_the_hub_table(service: TableServiceClient) -> None:
     assert HistoryStore(service, TaskHub("Orders")).table.table_name == "OrdersHistory"
     shared = TaskHub("Orders", tracking_prefix="Shared")
     assert HistoryStore(service, shared).table.table_name == "SharedHistory"
+
+
+def test_compare_numbers_steps_as_durabletask_does() -> None:
+    a, b = Step("TaskScheduled", "A"), Step("TaskScheduled", "B")
+    timer = Step("TimerCreated", None)
+    call_a = {"actionType": 0, "functionName": "a"}  # names compare case-insensitively
+    retry_a = {"actionType": 1, "functionName": "A"}
+    call_b = {"actionType": 0, "functionName": "B"}
+    wait = {"actionType": 6}  # waiting for an event records nothing
+    assert compare([a, b], [call_a, wait, call_b, {"actionType": 5}]) is None, "new work is fine"
+    assert compare([a, b], [call_a]) == Divergence(1, b, None), "the code stopped short"
+    assert compare([a, timer, a, b], [retry_a, call_b]) is None, "one retrying call"
+    assert compare([a, timer, a, b], [call_a, call_b]) == Divergence(1, timer, b)
