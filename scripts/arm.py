@@ -26,6 +26,7 @@ from azure.identity import DefaultAzureCredential
 from azure.mgmt.web import WebSiteManagementClient
 from azure.mgmt.web.models import CsmSlotEntity, StringDictionary
 
+from scripts.app_service_errors import Refusal, classify, decode
 from taskhub.errors import ConfigurationError, TaskHubError
 
 PRODUCTION = "production"
@@ -38,11 +39,25 @@ ROLE_HINT = (
 
 
 class ArmError(TaskHubError):
-    """ARM refused or failed a call; `status` is its HTTP status when it answered."""
+    """ARM refused or failed a call; `status` is its HTTP status when it answered, `refusal`
+    which App Service refusal it was, so a release can act on it (reset a preview, wait)."""
 
-    def __init__(self, message: str, *, fix: str = "", status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        fix: str = "",
+        status: int | None = None,
+        refusal: Refusal = Refusal.OTHER,
+    ) -> None:
         super().__init__(message, fix=fix)
         self.status = status
+        self.refusal = refusal
+
+
+class SwapMayHaveStarted(ArmError):
+    """azure-core retried the swap POST after a 5xx and the retry got 409: App Service had
+    most likely accepted the first attempt, and that swap is the operation in progress."""
 
 
 @dataclass(frozen=True)
@@ -80,13 +95,6 @@ def web_client(subscription: str, endpoint: str, retries: int) -> WebSiteManagem
     )
 
 
-def _describe(exc: HttpResponseError) -> str:
-    error = getattr(exc, "error", None)
-    code = getattr(error, "code", None)
-    message = getattr(error, "message", None) or exc.reason or ""
-    return f"{code}: {message}" if code else str(message)
-
-
 @contextmanager
 def arm_errors(what: str, ref: AppRef, slot: str | None = None) -> Iterator[None]:
     """Turns ARM and credential failures while doing `what` into an actionable ArmError."""
@@ -103,37 +111,64 @@ def arm_errors(what: str, ref: AppRef, slot: str | None = None) -> Iterator[None
             status=status or 401,
         ) from None
     except HttpResponseError as exc:
-        status = exc.status_code
-        detail = _describe(exc)
-        if status == 403:
-            raise ArmError(
-                f"{what}: not authorised on {where!r} {scope} ({detail})",
-                fix=f"grant the pipeline's identity {ROLE_HINT}",
-                status=status,
-            ) from None
-        if status == 404:
-            raise ArmError(
-                f"{what}: app or slot {where!r} not found {scope} ({detail})",
-                fix="check --subscription, --resource-group, --app and the slot names "
-                "(`az functionapp deployment slot list`)",
-                status=status,
-            ) from None
-        if status == 409:
-            raise ArmError(
-                f"{what}: another swap or slot operation is running on {ref.app!r} ({detail})",
-                fix="wait for it to finish (Activity log of the app), then run this stage again",
-                status=status,
-            ) from None
-        raise ArmError(
-            f"{what}: ARM answered {status} for {where!r} ({detail})",
-            fix="transient failures were already retried; check Azure status and run again",
-            status=status,
-        ) from None
+        raise _refused(what, ref, where, scope, exc) from None
     except (ServiceRequestError, ServiceResponseError) as exc:
         raise ArmError(
             f"{what}: cannot reach Azure Resource Manager ({str(exc).splitlines()[0][:300]})",
             fix=f"check the network and the ARM endpoint ({ARM_ENDPOINT_ENV})",
         ) from None
+
+
+def _refused(what: str, ref: AppRef, where: str, scope: str, exc: HttpResponseError) -> ArmError:
+    """The ArmError for an answer ARM or App Service gave, with the fix that matches its cause."""
+    status, cause = exc.status_code, decode(exc)
+    refusal = classify(cause.message)
+    if status == 403:
+        message, fix = (
+            f"{what}: not authorised on {where!r} {scope} ({cause})",
+            f"grant the pipeline's identity {ROLE_HINT}",
+        )
+    elif status == 404:
+        message, fix = (
+            f"{what}: app or slot {where!r} not found {scope} ({cause})",
+            "check --subscription, --resource-group, --app and the slot names "
+            "(`az functionapp deployment slot list`)",
+        )
+    elif refusal is Refusal.PREVIEW_PENDING:
+        message, fix = (
+            f"{what}: a swap with preview is pending on {ref.app!r}, and App Service locks "
+            f"the slots' settings until it is completed or reset ({cause})",
+            "cancel it with `durable-deploy swap --slot <the previewed slot> --action reset` "
+            "(or finish it with `--action complete`), then run this again",
+        )
+    elif status == 409:
+        message, fix = (
+            f"{what}: another swap or slot operation is running on {ref.app!r} ({cause})",
+            "wait for it to finish (Activity log of the app), then run this stage again",
+        )
+    elif refusal is Refusal.WARM_UP:
+        message, fix = (
+            f"{what}: App Service could not start or warm up the source slot ({cause})",
+            "nothing was swapped (App Service reverts the source slot): make the source slot "
+            "start and answer its warm-up request (its logs, WEBSITE_SWAP_WARMUP_PING_PATH and "
+            "WEBSITE_SWAP_WARMUP_PING_STATUSES, applicationInitialization), then run again",
+        )
+    elif refusal is Refusal.RETRY:
+        message, fix = (
+            f"{what}: App Service stopped the operation and asks to retry it ({cause})",
+            "nothing was swapped: run the same command again",
+        )
+    elif status is not None and status < 500:
+        message, fix = (
+            f"{what}: App Service refused it for {where!r} ({status}: {cause})",
+            "fix the cause App Service names, then run again",
+        )
+    else:
+        message, fix = (
+            f"{what}: ARM answered {status} for {where!r} ({cause})",
+            "transient failures were already retried; check Azure status and run again",
+        )
+    return ArmError(message, fix=fix, status=status, refusal=refusal)
 
 
 def _entity(slot: str) -> CsmSlotEntity:
@@ -187,35 +222,55 @@ class AppSlots:
         return list(names.app_setting_names or [])
 
     def swap(self, source: str, target: str, progress: Progress, interval: float = 2.0) -> float:
-        """Swaps and waits for the long-running operation; returns its seconds."""
+        """Swaps `source` into `target` and waits for the long-running operation (seconds).
+
+        The source is the slot in the path, the target is `targetSlot` (WebApps.json,
+        `WebApps_SwapSlot`, api-version 2025-05-01: "Name of the source slot"; CsmSlotEntity
+        `targetSlot`: "Destination deployment slot"). App Service applies the target's slot
+        settings to the source and restarts and warms up the source only, so the target
+        keeps serving until its routing switches (deploy-staging-slots.md, "What happens
+        during a swap").
+        """
         started = time.monotonic()
-        with arm_errors(f"swap {source} into {target}", self.ref, source):
-            poller: LROPoller[None]
-            if target == PRODUCTION:
-                poller = self.apps.begin_swap_slot_with_production(
-                    self.ref.resource_group, self.ref.app, _entity(source), polling_interval=1
-                )
-            elif source == PRODUCTION:
-                poller = self.apps.begin_swap_slot_with_production(
-                    self.ref.resource_group, self.ref.app, _entity(target), polling_interval=1
-                )
-            else:
-                poller = self.apps.begin_swap_slot(
-                    self.ref.resource_group,
-                    self.ref.app,
-                    source,
-                    _entity(target),
-                    polling_interval=1,
-                )
-            while not poller.done():
-                poller.wait(interval)
-                if not poller.done():
-                    progress(time.monotonic() - started)
-            poller.result()
+        answers: list[int] = []
+        hooks: dict[str, Any] = {
+            "polling_interval": 1,
+            "raw_response_hook": lambda r: answers.append(r.http_response.status_code),
+        }
+        try:
+            with arm_errors(f"swap {source} into {target}", self.ref, source):
+                poller: LROPoller[None]
+                group, app = self.ref.resource_group, self.ref.app
+                if source == PRODUCTION:
+                    poller = self.apps.begin_swap_slot_with_production(
+                        group, app, _entity(target), **hooks
+                    )
+                else:
+                    poller = self.apps.begin_swap_slot(group, app, source, _entity(target), **hooks)
+                while not poller.done():
+                    poller.wait(interval)
+                    if not poller.done():
+                        progress(time.monotonic() - started)
+                poller.result()
+        except ArmError as exc:
+            earlier = answers[:-1]
+            if exc.status == 409 and any(code >= 500 for code in earlier):
+                raise SwapMayHaveStarted(
+                    f"swap {source} into {target}: the first request was answered "
+                    f"{earlier[0]} and retried, and the retry got 409: App Service most likely "
+                    f"accepted the first and is swapping now ({exc.message})",
+                    fix="wait for the swap to finish (Activity log of the app), then check "
+                    "which code each slot runs before swapping again",
+                    status=409,
+                    refusal=exc.refusal,
+                ) from None
+            raise
         return time.monotonic() - started
 
     def preview(self, source: str, target: str) -> None:
-        """Phase one of a swap with preview: the target's slot settings land on the source."""
+        """Phase one of a swap with preview: the target's slot settings land on the source,
+        which restarts (WebApps.json `WebApps_ApplySlotConfigurationSlot`: "Applies the
+        configuration settings from the target slot onto the current slot")."""
         with arm_errors(f"apply {target}'s slot settings to {source}", self.ref, source):
             if source == PRODUCTION:
                 self.apps.apply_slot_config_to_production(
@@ -226,16 +281,17 @@ class AppSlots:
                     self.ref.resource_group, self.ref.app, source, _entity(target)
                 )
 
-    def reset(self, *slots: str) -> None:
-        """Cancels a preview: each slot gets its own settings back (a no-op when none ran)."""
-        for slot in slots:
-            with arm_errors("reset the slot settings", self.ref, slot):
-                if slot == PRODUCTION:
-                    self.apps.reset_production_slot_config(self.ref.resource_group, self.ref.app)
-                else:
-                    self.apps.reset_slot_configuration_slot(
-                        self.ref.resource_group, self.ref.app, slot
-                    )
+    def reset(self, source: str) -> None:
+        """Cancels a preview: the source gets its own settings back, a no-op when none ran
+        (WebApps.json `WebApps_ResetSlotConfigurationSlot`: "Resets the configuration settings
+        of the current slot if they were previously modified")."""
+        with arm_errors("reset the slot settings", self.ref, source):
+            if source == PRODUCTION:
+                self.apps.reset_production_slot_config(self.ref.resource_group, self.ref.app)
+            else:
+                self.apps.reset_slot_configuration_slot(
+                    self.ref.resource_group, self.ref.app, source
+                )
 
 
 def open_slots(ref: AppRef, endpoint: str | None, retries: int) -> AppSlots:

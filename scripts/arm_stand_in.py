@@ -1,29 +1,43 @@
 """A loopback stand-in for the few Azure Resource Manager endpoints the release stages call.
 
 No ARM emulator exists, so tests and `make run` drive the real `azure-mgmt-web` client
-against this server. It follows the documented contract of Microsoft.Web (api-version
-2025-05-01) for what we call, and nothing more:
+against this server. It follows Microsoft.Web's contract (azure-rest-api-specs
+specification/web/resource-manager/Microsoft.Web/AppService/stable/2025-05-01/WebApps.json,
+api-version 2025-05-01) for what we call, and nothing more; tests/test_arm_contract.py
+checks every route and returned field against the SDK built from that specification.
 
-- GET  .../sites/{name} and .../sites/{name}/slots/{slot}
-- POST .../config/appsettings/list and PUT .../config/appsettings (whole-collection
-  replace, which is why quiesce merges), GET .../config/slotConfigNames
-- POST .../slotsswap: 202 Accepted with Location and Retry-After, then GET on the
-  Location answers 202 while the swap runs and 200 when it is done
-- POST .../applySlotConfig (swap with preview, phase one) and .../resetSlotConfig
-- errors as ARM's {"error": {"code", "message"}} body
+- GET .../sites/{name}[/slots/{slot}]                          (WebApps_Get, WebApps_GetSlot)
+- POST .../config/appsettings/list, PUT .../config/appsettings (WebApps_ListApplicationSettings,
+  WebApps_UpdateApplicationSettings: a whole-collection replace, which is why quiesce merges)
+- GET .../config/slotConfigNames                               (WebApps_ListSlotConfigurationNames)
+- POST .../[slots/{slot}/]slotsswap {"targetSlot"}: the slot in the path is the **source**,
+  `targetSlot` the destination (WebApps_SwapSlot: "Name of the source slot"); 202 with
+  Location under the source's path (.../slots/staging/operationresults/{id}, as App Service
+  answers, microsoft/azure-pipelines-tasks#13003), 202 while it runs, then 200, or 400 with
+  App Service's cause when the swap failed (#5566, #12835, #15068 there)
+- POST .../[slots/{slot}/]applySlotConfig {"targetSlot"} and .../resetSlotConfig
+  (WebApps_ApplySlotConfigurationSlot, WebApps_ResetSlotConfigurationSlot)
 
-It behaves like App Service where that matters to us: settings named in slotConfigNames
-stay with their slot, every other setting and the deployed content move; a second swap
-on a site while one runs gets 409 Conflict; a settings change or a swap restarts the slot.
+What a swap does to the slots is scripts/arm_slots.py. The site lock: while a swap runs,
+every write answers 409 "Cannot modify this site because another operation is in progress"
+(microsoft/azure-pipelines-tasks#11384); while a swap with preview is pending, settings
+writes and other swaps answer 409 "The slot cannot be changed because its configuration
+settings have been prepared for swap" (Azure/azure-cli#27820). ARM's own refusals (sign-in,
+permission, missing resource) use ARM's {"error": {"code", "message"}}; App Service's use
+its own {"Code", "Message", "Target", "Details", "Innererror"} (scripts/app_service_errors.py).
 
 Tokens come from its App Service managed identity endpoint (IDENTITY_ENDPOINT and
 IDENTITY_HEADER), so DefaultAzureCredential runs its own managed-identity code path and
 no secret of ours is involved. It serves TLS with a certificate made for the run: azure-core
 refuses to send a bearer token over plain HTTP, and so it should.
 
-Fault switches for tests: `faults.status` answers every ARM call with that status (401,
-403), `faults.burst` answers the next calls with the listed statuses (500 bursts), and
-`faults.swap_seconds` makes swaps slow and `faults.swap_status` refuses them.
+Every ARM call is recorded in `calls` (method, path, JSON body). Fault switches for tests:
+`faults.status` answers every ARM call with that status (401, 403), `faults.burst` answers
+the next calls with the listed statuses (500 bursts), `faults.swap_seconds` makes swaps
+slow, `faults.swap_status` refuses them, `faults.refuse` refuses any call by its last path
+segment, `faults.swap_failure` makes the next swap's poll
+end in 400 with that message, and `faults.accepted_then` accepts the next swap but answers
+it with that status (a gateway 5xx after the work began), so azure-core retries the POST.
 """
 
 from __future__ import annotations
@@ -38,40 +52,23 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from scripts.arm_slots import PRODUCTION, SiteState, SlotState
 from scripts.serve import serve_in_thread
 
 API_VERSION = "2025-05-01"
-PRODUCTION = "production"
 SITE_PATH = (
     "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}"
 )
-
-
-@dataclass
-class SlotState:
-    settings: dict[str, str]
-    content: str
-    """What is deployed there (stands for the package); served on the slot's content path."""
-    healthy: bool = True
-    restarts: int = 0
-    before_preview: dict[str, str] | None = None
-    """Settings before applySlotConfig, so resetSlotConfig can put them back."""
-
-
-@dataclass
-class SiteState:
-    subscription: str
-    resource_group: str
-    name: str
-    slots: dict[str, SlotState]
-    sticky: list[str] = field(default_factory=list)
-    location: str = "West Europe"
+PREPARED_FOR_SWAP = (
+    "The slot cannot be changed because its configuration settings have been prepared for swap."
+)
 
 
 @dataclass
@@ -80,31 +77,71 @@ class Faults:
     burst: list[int] = field(default_factory=list)
     swap_seconds: float = 0.0
     swap_status: int | None = None
+    swap_failure: str | None = None
+    accepted_then: int | None = None
+    refuse: dict[str, int] = field(default_factory=dict)
+    """Last path segment (e.g. "resetSlotConfig") -> the status App Service answers it with."""
+
+
+@dataclass(frozen=True)
+class ArmCall:
+    method: str
+    path: str
+    body: Any = None
 
 
 @dataclass
 class Operation:
+    id: str
     site: SiteState
     source: str
     target: str
     done_at: float
+    failure: str | None = None
+    previewed: bool = False
+    """Phase 1 ran as a preview before this swap: a failure leaves the preview pending."""
     finished: bool = False
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
+    """ARM's own error body (authentication, authorisation, missing resources)."""
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _app_service_error(status: int, code: str, message: str) -> JSONResponse:
+    """App Service's own error body, as in azure-docs' Microsoft.Web `statusMessage` example."""
+    body = {
+        "Code": code,
+        "Message": message,
+        "Target": None,
+        "Details": [
+            {"Message": message},
+            {"Code": code},
+            {"ErrorEntity": {"Code": code, "Message": message, "ExtendedCode": "04000"}},
+        ],
+        "Innererror": None,
+    }
+    return JSONResponse(body, status_code=status)
 
 
 Handler = Callable[["ArmStandIn", Request, "SiteState"], Awaitable[Response]]
 
 
 def _arm_call(handler: Handler) -> Callable[[ArmStandIn, Request], Awaitable[Response]]:
-    """Authenticates, applies the fault switches and finds the site before `handler` runs."""
+    """Records the call, authenticates, applies the fault switches and finds the site."""
 
     async def endpoint(self: ArmStandIn, request: Request) -> Response:
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            body = raw.decode(errors="replace")
+        self.calls.append(ArmCall(request.method, request.url.path, body))
         found = self._check(request)
         if isinstance(found, Response):
             return found
+        with self._lock:
+            self._running(found)  # a swap whose time has come ends, polled or not
         return await handler(self, request, found)
 
     return endpoint
@@ -116,35 +153,32 @@ class ArmStandIn:
     def __init__(self) -> None:
         self.sites: dict[tuple[str, str, str], SiteState] = {}
         self.faults = Faults()
-        self.calls: list[tuple[str, str]] = []
+        self.calls: list[ArmCall] = []
         self.identity_header = secrets.token_hex(16)
         self.token = secrets.token_urlsafe(32)
         self._operations: dict[str, Operation] = {}
         self._lock = threading.Lock()
-        site = SITE_PATH
+        site, slot = SITE_PATH, SITE_PATH + "/slots/{slot}"
         self.app = Starlette(
             routes=[
                 Route("/msi/token", self._token),
                 Route(site, self._get_site),
-                Route(site + "/slots/{slot}", self._get_site),
-                Route(site + "/config/appsettings/list", self._list_settings, methods=["POST"]),
-                Route(
-                    site + "/slots/{slot}/config/appsettings/list",
-                    self._list_settings,
-                    methods=["POST"],
-                ),
-                Route(site + "/config/appsettings", self._put_settings, methods=["PUT"]),
-                Route(
-                    site + "/slots/{slot}/config/appsettings", self._put_settings, methods=["PUT"]
+                Route(slot, self._get_site),
+                *(
+                    route
+                    for base in (site, slot)
+                    for route in (
+                        Route(
+                            base + "/config/appsettings/list", self._list_settings, methods=["POST"]
+                        ),
+                        Route(base + "/config/appsettings", self._put_settings, methods=["PUT"]),
+                        Route(base + "/slotsswap", self._swap, methods=["POST"]),
+                        Route(base + "/operationresults/{operation}", self._operation),
+                        Route(base + "/applySlotConfig", self._apply, methods=["POST"]),
+                        Route(base + "/resetSlotConfig", self._reset, methods=["POST"]),
+                    )
                 ),
                 Route(site + "/config/slotConfigNames", self._slot_config_names),
-                Route(site + "/slotsswap", self._swap, methods=["POST"]),
-                Route(site + "/slots/{slot}/slotsswap", self._swap, methods=["POST"]),
-                Route(site + "/operationresults/{operation}", self._operation),
-                Route(site + "/applySlotConfig", self._apply, methods=["POST"]),
-                Route(site + "/slots/{slot}/applySlotConfig", self._apply, methods=["POST"]),
-                Route(site + "/resetSlotConfig", self._reset, methods=["POST"]),
-                Route(site + "/slots/{slot}/resetSlotConfig", self._reset, methods=["POST"]),
                 Route("/_content/{name}/{slot}/{path:path}", self._content),
             ]
         )
@@ -191,7 +225,6 @@ class ArmStandIn:
     # --- ARM ---
 
     def _check(self, request: Request) -> SiteState | Response:
-        self.calls.append((request.method, request.url.path))
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return _error(401, "AuthenticationFailed", "Authentication failed.")
         if self.faults.status is not None:
@@ -201,6 +234,8 @@ class ArmStandIn:
         if self.faults.burst:
             status = self.faults.burst.pop(0)
             return _error(status, "InternalServerError", "Transient failure, try again.")
+        if (refused := self.faults.refuse.get(request.url.path.rsplit("/", 1)[-1])) is not None:
+            return _app_service_error(refused, "BadRequest", "The operation was refused (fault).")
         if request.query_params.get("api-version") is None:
             return _error(400, "MissingApiVersionParameter", "api-version is required.")
         p = request.path_params
@@ -255,7 +290,6 @@ class ArmStandIn:
                 "id": self._resource_id(site, slot, "/config/appsettings"),
                 "name": "appsettings",
                 "type": "Microsoft.Web/sites/config",
-                "location": site.location,
                 "properties": site.slots[slot].settings,
             }
         )
@@ -266,14 +300,21 @@ class ArmStandIn:
 
     @_arm_call
     async def _put_settings(self, request: Request, site: SiteState) -> Response:
-        body = await request.json()
-        properties = body.get("properties")
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except json.JSONDecodeError:
+            body = None
+        properties = body.get("properties") if isinstance(body, dict) else None
         if not isinstance(properties, dict):
-            return _error(400, "BadRequest", "The request body must have 'properties'.")
-        slot = site.slots[request.path_params.get("slot", PRODUCTION)]
-        slot.settings = {str(k): str(v) for k, v in properties.items()}
-        slot.restarts += 1
-        return self._settings_resource(site, request.path_params.get("slot", PRODUCTION))
+            return _app_service_error(400, "BadRequest", "The request body must have 'properties'.")
+        name = request.path_params.get("slot", PRODUCTION)
+        with self._lock:
+            if locked := self._locked(site):
+                return locked
+            slot = site.slots[name]
+            slot.settings = {str(k): str(v) for k, v in properties.items()}
+            slot.restarts += 1
+        return self._settings_resource(site, name)
 
     @_arm_call
     async def _slot_config_names(self, request: Request, site: SiteState) -> Response:
@@ -290,54 +331,89 @@ class ArmStandIn:
             }
         )
 
-    async def _target(self, request: Request, site: SiteState) -> tuple[str, str] | Response:
+    async def _pair(self, request: Request, site: SiteState) -> tuple[str, str] | Response:
+        """(source, target): the slot in the path and the body's `targetSlot`."""
         try:
             body = json.loads(await request.body() or b"{}")
         except json.JSONDecodeError:
-            return _error(400, "BadRequest", "The request body is not JSON.")
-        target = body.get("targetSlot")
+            return _app_service_error(400, "BadRequest", "The request body is not JSON.")
+        target = body.get("targetSlot") if isinstance(body, dict) else None
         if not isinstance(target, str) or not target:
-            return _error(400, "BadRequest", "'targetSlot' is required.")
+            return _app_service_error(400, "BadRequest", "'targetSlot' is required.")
         source = request.path_params.get("slot", PRODUCTION)
         if target not in site.slots:
             return _error(404, "ResourceNotFound", f"Slot '{target}' was not found.")
         if target == source:
-            return _error(400, "BadRequest", "Cannot swap a slot with itself.")
+            return _app_service_error(400, "BadRequest", "Cannot swap a slot with itself.")
         return source, target
 
-    def _busy(self, site: SiteState) -> bool:
-        return any(op.site is site and not self._finish(op) for op in self._operations.values())
+    def _running(self, site: SiteState) -> Operation | None:
+        return next(
+            (op for op in self._operations.values() if op.site is site and not self._finish(op)),
+            None,
+        )
+
+    def _locked(self, site: SiteState, pair: tuple[str, str] | None = None) -> Response | None:
+        """The 409 App Service gives a write while the site is locked, else None.
+
+        A pending preview lets through only its own completion, its reset and a repeat of it
+        (`pair` is the write's (source, target), None for a settings write)."""
+        running = self._running(site)
+        if running is not None:
+            return _app_service_error(
+                409,
+                "Conflict",
+                "Cannot modify this site because another operation is in progress. Details: "
+                f"Id: {running.id}, OperationName: SwapSiteSlots, SiteName: {site.name}, "
+                f"SlotName: {running.source}",
+            )
+        if site.preview is not None and pair != site.preview:
+            return _app_service_error(409, "Conflict", PREPARED_FOR_SWAP)
+        return None
 
     @_arm_call
     async def _swap(self, request: Request, site: SiteState) -> Response:
-        slots = await self._target(request, site)
-        if isinstance(slots, Response):
-            return slots
+        pair = await self._pair(request, site)
+        if isinstance(pair, Response):
+            return pair
         if self.faults.swap_status is not None:
-            return _error(self.faults.swap_status, "Conflict", "The swap was refused (fault).")
-        with self._lock:
-            if self._busy(site):
-                return _error(
-                    409,
-                    "Conflict",
-                    f"Cannot modify this site because another operation is in progress. "
-                    f"Site: {site.name}, operation: swap.",
-                )
-            operation_id = secrets.token_hex(8)
-            self._operations[operation_id] = Operation(
-                site, *slots, done_at=time.monotonic() + self.faults.swap_seconds
+            return _app_service_error(
+                self.faults.swap_status, "Conflict", "The swap was refused (fault)."
             )
+        with self._lock:
+            if locked := self._locked(site, pair):
+                return locked
+            previewed = site.preview == pair
+            if not previewed:
+                site.apply_target_settings(*pair)
+            operation = Operation(
+                secrets.token_hex(8),
+                site,
+                *pair,
+                done_at=time.monotonic() + self.faults.swap_seconds,
+                failure=self.faults.swap_failure,
+                previewed=previewed,
+            )
+            self.faults.swap_failure = None
+            self._operations[operation.id] = operation
+        if (status := self.faults.accepted_then) is not None:
+            self.faults.accepted_then = None
+            return _error(status, "GatewayTimeout", "The gateway did not receive a response.")
         location = (
             f"{str(request.base_url).rstrip('/')}"
-            f"{self._resource_id(site, PRODUCTION, f'/operationresults/{operation_id}')}"
+            f"{self._resource_id(site, pair[0], f'/operationresults/{operation.id}')}"
             f"?api-version={API_VERSION}"
         )
         return Response(status_code=202, headers={"Location": location, "Retry-After": "1"})
 
     def _finish(self, operation: Operation) -> bool:
-        """Completes the swap once its time has come; True when it is done."""
+        """Ends the swap once its time has come; True when it is over (done or failed)."""
         if not operation.finished and time.monotonic() >= operation.done_at:
-            _swap_slots(operation.site, operation.source, operation.target)
+            site = operation.site
+            if operation.failure is None:
+                site.complete(operation.source, operation.target)
+            elif not operation.previewed:
+                site.restore(operation.source)
             operation.finished = True
         return operation.finished
 
@@ -353,30 +429,32 @@ class ArmStandIn:
                 status_code=202,
                 headers={"Location": str(request.url), "Retry-After": "1"},
             )
+        if operation.failure is not None:
+            return _app_service_error(400, "BadRequest", operation.failure)
         return Response(status_code=200)
 
     @_arm_call
     async def _apply(self, request: Request, site: SiteState) -> Response:
-        slots = await self._target(request, site)
-        if isinstance(slots, Response):
-            return slots
-        source, target = site.slots[slots[0]], site.slots[slots[1]]
-        if source.before_preview is None:
-            source.before_preview = dict(source.settings)
-        for name in site.sticky:
-            if name in target.settings:
-                source.settings[name] = target.settings[name]
-            else:
-                source.settings.pop(name, None)
-        source.restarts += 1
+        pair = await self._pair(request, site)
+        if isinstance(pair, Response):
+            return pair
+        with self._lock:
+            if locked := self._locked(site, pair):
+                return locked
+            if site.preview is None:
+                site.apply_target_settings(*pair)
+                site.preview = pair
         return Response(status_code=200)
 
     @_arm_call
     async def _reset(self, request: Request, site: SiteState) -> Response:
-        slot = site.slots[request.path_params.get("slot", PRODUCTION)]
-        if slot.before_preview is not None:
-            slot.settings, slot.before_preview = slot.before_preview, None
-            slot.restarts += 1
+        slot = request.path_params.get("slot", PRODUCTION)
+        with self._lock:
+            if locked := self._locked(site, site.preview):
+                return locked
+            site.restore(slot)
+            if site.preview is not None and site.preview[0] == slot:
+                site.preview = None
         return Response(status_code=200)
 
     # --- the slots' own content, for the release's health check ---
@@ -389,27 +467,6 @@ class ArmStandIn:
             return JSONResponse({"error": "no such site"}, status_code=404)
         body = {"app": site.name, "slot": p["slot"], "content": slot.content}
         return JSONResponse(body, status_code=200 if slot.healthy else 503)
-
-
-def _swap_slots(site: SiteState, source: str, target: str) -> None:
-    """Content and non-sticky settings change places; sticky settings stay with the slot
-    (its own ones, when a preview had lent it the other slot's)."""
-    a, b = site.slots[source], site.slots[target]
-    sticky = set(site.sticky)
-
-    def keep(slot: SlotState) -> dict[str, str]:
-        own = slot.before_preview if slot.before_preview is not None else slot.settings
-        return {k: v for k, v in own.items() if k in sticky}
-
-    def move(slot: SlotState) -> dict[str, str]:
-        return {k: v for k, v in slot.settings.items() if k not in sticky}
-
-    a.settings, b.settings = {**move(b), **keep(a)}, {**move(a), **keep(b)}
-    a.content, b.content = b.content, a.content
-    a.healthy, b.healthy = b.healthy, a.healthy
-    for slot in (a, b):
-        slot.before_preview = None
-        slot.restarts += 1
 
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
@@ -474,4 +531,12 @@ def running_arm(folder: Path, stand_in: ArmStandIn | None = None) -> Iterator[Ru
         yield RunningArm(stand_in, url, cert)
 
 
-__all__ = ["API_VERSION", "ArmStandIn", "Faults", "RunningArm", "SiteState", "SlotState"]
+__all__ = [
+    "API_VERSION",
+    "ArmCall",
+    "ArmStandIn",
+    "Faults",
+    "RunningArm",
+    "SiteState",
+    "SlotState",
+]

@@ -22,7 +22,8 @@ from typing import Any
 import httpx
 
 from scripts.app_options import DrainArgs, SlotHub, slot_hub
-from scripts.arm import AppSlots
+from scripts.app_service_errors import Refusal
+from scripts.arm import AppSlots, ArmError, SwapMayHaveStarted
 from scripts.exits import Exit
 from scripts.gate import DrainGate, GateResult, GateSettings
 from scripts.replay import Handle, Selection, describe, replay_unfinished
@@ -136,20 +137,26 @@ def perform(
         )
     if action is SwapAction.PREVIEW:
         slots.preview(source, target)
-        say(f"preview: {target}'s slot settings applied to {source}; it restarts and warms up")
+        say(
+            f"preview: {target}'s slot settings applied to {source}; {source} restarts and "
+            f"warms up while {target} keeps serving"
+        )
         return {"restarted": [source]}
     if action is SwapAction.RESET:
-        slots.reset(source, target)
-        say(f"reset: {source} and {target} have their own slot settings again")
-        return {"reset": [source, target]}
+        slots.reset(source)
+        say(f"reset: {source} has its own slot settings again (it restarts if a preview ran)")
+        return {"reset": [source]}
     label = slots.ref.slot_label
 
     def waiting(elapsed: float) -> None:
         say(f"  swapping {label(source)} -> {label(target)}: {elapsed:.0f}s")
 
     seconds = slots.swap(source, target, waiting)
-    say(f"swap: {label(source)} is now in {target} ({seconds:.1f}s)")
-    return {"swap_seconds": round(seconds, 3)}
+    say(
+        f"swap: {label(source)} is now in {target} ({seconds:.1f}s); {source} restarted to "
+        f"warm up, {target} switched without a restart"
+    )
+    return {"swap_seconds": round(seconds, 3), "restarted": [source]}
 
 
 def quiesce(slots: AppSlots, slot: str, functions: list[str]) -> SettingsChange:
@@ -281,6 +288,8 @@ class ReleasePlan:
     health_path: str
     health_url: str | None
     verify_timeout: float
+    swap_timeout: float = 900.0
+    """How long to wait for a swap App Service accepted although its answer was lost."""
     extra_checks: list[tuple[str, Callable[[Say], dict[str, Any]]]] = field(default_factory=list)
     """Stages run after `check` and before the swap (e.g. the replay check)."""
 
@@ -317,6 +326,10 @@ class Release:
         self.say = say
         self.report = ReleaseReport([])
         self.swapped = False
+        self._failure: BaseException | None = None
+        self.preview_pending = False
+        """A swap with preview is pending and this run could not reset it: the slots'
+        settings are locked, so the advice must reset it before anything else."""
 
     @contextmanager
     def stage(self, name: str) -> Iterator[Stage]:
@@ -381,6 +394,7 @@ class Release:
         except StageFailed as exc:
             failed = self.report.stages[-1].name
             self.report.exit, self.report.failed = exc.exit, failed
+            self._failure = exc.__cause__
             self.report.next_step = self._advice(failed, exc.exit)
         finally:
             self._resume(quiesced_slot)
@@ -438,13 +452,48 @@ class Release:
             if change.changed:
                 self.say(f"stamped {RELEASE_SETTING}={plan.release_id} on {plan.source}")
             steps = [SwapAction.PREVIEW, SwapAction.COMPLETE] if plan.preview else [SwapAction.SWAP]
-            for action in steps:
-                stage.detail[str(action)] = perform(
-                    self.slots, action, plan.source, plan.target, self.say
-                )
-                stage.detail["last_action"] = str(action)
+            try:
+                for action in steps:
+                    stage.detail[str(action)] = perform(
+                        self.slots, action, plan.source, plan.target, self.say
+                    )
+                    stage.detail["last_action"] = str(action)
+            except SwapMayHaveStarted as exc:
+                stage.detail["accepted_on_retry"] = self._await_stamp(exc)
+                stage.detail["last_action"] = str(steps[-1])
+            except ArmError:
+                if plan.preview:
+                    stage.detail["preview_reset"] = self._reset_preview()
+                raise
             self.swapped = True
             stage.message = f"{plan.source} swapped into {plan.target}"
+
+    def _await_stamp(self, lost: SwapMayHaveStarted) -> dict[str, Any]:
+        """Reads the target until this release's stamp arrives with the code (the accepted
+        swap finished) or `swap_timeout` passes; the stamp is what makes the swap ours."""
+        plan = self.plan
+        started = time.monotonic()
+        self.say(
+            f"  {lost.message}; waiting for {RELEASE_SETTING}={plan.release_id} on {plan.target}"
+        )
+        while time.monotonic() - started < plan.swap_timeout:
+            if self.slots.settings(plan.target).get(RELEASE_SETTING) == plan.release_id:
+                seconds = round(time.monotonic() - started, 3)
+                self.say(f"  the accepted swap finished: {plan.target} carries this release")
+                return {"status": 409, "seconds": seconds}
+            time.sleep(min(plan.gate.interval, 5.0))
+        raise lost
+
+    def _reset_preview(self) -> bool:
+        """Cancels this run's preview after a failed swap, so the slots' settings are no longer
+        locked and the starters can be resumed; True when the reset went through."""
+        try:
+            perform(self.slots, SwapAction.RESET, self.plan.source, self.plan.target, self.say)
+        except ArmError as exc:
+            self.say(f"  could not reset the preview: {exc.message}")
+            self.preview_pending = True
+            return False
+        return True
 
     def _resume(self, slot: str | None) -> None:
         if slot is None:
@@ -457,18 +506,43 @@ class Release:
         except StageFailed as exc:
             if self.report.exit is Exit.OK:
                 self.report.exit, self.report.failed = exc.exit, "resume"
-            self.report.next_step = (
-                f"run `durable-deploy resume --slot {slot}` to re-enable the starters"
-            )
+            refusal = getattr(exc.__cause__, "refusal", None)
+            if refusal is Refusal.PREVIEW_PENDING:
+                self.preview_pending = True
+            self.report.next_step = self._commands(f"durable-deploy resume --slot {slot}")
+
+    def _commands(self, *steps: str) -> str:
+        """The steps to take, in order; a pending preview's reset comes first, because App
+        Service refuses every settings write until it is reset."""
+        plan = self.plan
+        reset = f"durable-deploy swap --slot {plan.source} --target {plan.target} --action reset"
+        todo = [reset, *steps] if self.preview_pending else list(steps)
+        shown = [f"`{step}`" if step.startswith("durable-deploy") else step for step in todo]
+        return "in this order: " + "; ".join(f"{i}. {step}" for i, step in enumerate(shown, 1))
 
     def _advice(self, failed: str, exit: Exit) -> str:
         plan = self.plan
         where = f"--slot {plan.source} --target {plan.target}"
-        if failed == "swap" and plan.preview:
+        cause = self.report.stages[-1].detail.get("fix")
+        refusal = getattr(self._failure, "refusal", None)
+        if refusal is Refusal.PREVIEW_PENDING:
+            self.preview_pending = True
+            return self._commands("run the release again")
+        if isinstance(self._failure, SwapMayHaveStarted):
             return (
-                f"the preview may have been applied: `durable-deploy swap {where} --action "
-                "reset` restores both slots' own settings"
+                "wait for the swap in progress to finish (Activity log of the app), then run "
+                "the release again: if it was this release's, the target carries its stamp "
+                "and the re-run does not swap again"
             )
+        if failed == "swap":
+            if self.preview_pending:
+                return self._commands("run the release again")
+            reset = (
+                f"{plan.source} has its own slot settings again; "
+                if self.report.stages[-1].detail.get("preview_reset")
+                else ""
+            )
+            return f"{reset}nothing was swapped: {cause or 'fix the cause above'}"
         if failed == "verify":
             return (
                 f"{plan.target} runs the new code but its health check failed; to roll back, "

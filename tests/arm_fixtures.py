@@ -19,6 +19,23 @@ GROUP = "rg-orders"
 APP = "orders-test"
 STICKY = "SLOT_ROLE"
 
+# What App Service answered real swaps with, as users quoted them:
+WARM_UP_TIMED_OUT = (
+    # microsoft/azure-pipelines-tasks#15068
+    f"Cannot swap slots for site '{APP}' because the warmup requests to application in "
+    "'staging' slot have timed out."
+)
+WORKER_NOT_STARTED = (
+    # microsoft/azure-pipelines-tasks#13003
+    f"Cannot swap slots for site '{APP}' because the worker process for 'staging' slot could "
+    "not be started."
+)
+PLEASE_RETRY = (
+    # microsoft/azure-pipelines-tasks#12835
+    f"Cannot swap slots for site '{APP}' because the allocation of VM instances for 'staging' "
+    "slot has changed during the swap process. Please retry the swap operation."
+)
+
 
 @dataclass
 class Deployment:
@@ -45,7 +62,7 @@ class Deployment:
         return self.stand_in.content_url(self.arm.url, APP, "production")
 
     def swap_calls(self) -> int:
-        return sum(1 for method, path in self.stand_in.calls if path.endswith("/slotsswap"))
+        return sum(1 for call in self.stand_in.calls if call.path.endswith("/slotsswap"))
 
 
 def slot_settings(hub: str, connection: str, role: str, extra: dict[str, str]) -> dict[str, str]:

@@ -20,7 +20,7 @@ from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from scripts.release import RELEASE_SETTING
 from taskhub.hubs import TaskHub
 from taskhub.starters import MARKER_SETTING
-from tests.arm_fixtures import Deployment
+from tests.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment
 from tests.conftest import SECRET_ACCOUNT
 from tests.test_orders_app import ACTIVITIES
 
@@ -76,6 +76,45 @@ def test_a_release_with_quiesce_and_preview_waits_swaps_verifies_and_resumes(
     assert SECRET_ACCOUNT.key not in output
 
 
+def test_a_release_sends_exactly_these_arm_calls(d: Deployment, host: DurableHostSimulator) -> None:
+    """Source in the path, production as `targetSlot` (WebApps.json WebApps_SwapSlot and
+    WebApps_ApplySlotConfigurationSlot, api-version 2025-05-01): what
+    `az webapp deployment slot swap --slot staging` sends."""
+    production_before = dict(d.slot("production").settings)
+    code, _, output = release(d, "--quiesce", "StartOrder", "--preview", "--release-id", "r1")
+    assert code == 0, output
+    site = (
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}/providers/Microsoft.Web/sites/{APP}"
+    )
+    pair = {"targetSlot": "production", "preserveVnet": True}
+    calls = [(c.method, c.path.removeprefix(site), c.body) for c in d.stand_in.calls]
+    writes = [body["properties"] for method, _, body in calls if method == "PUT"]
+    polls = [c for c in calls if "/operationresults/" in c[1]]
+    assert polls and all(c[0] == "GET" and c[1].startswith("/slots/staging/") for c in polls)
+    assert [c for c in calls if c not in polls] == [
+        ("POST", "/slots/staging/config/appsettings/list", None),  # check
+        ("POST", "/config/appsettings/list", None),
+        ("POST", "/config/appsettings/list", None),  # quiesce
+        ("PUT", "/config/appsettings", {"properties": writes[0]}),
+        ("POST", "/config/appsettings/list", None),  # gate: the hub production runs
+        ("POST", "/slots/staging/config/appsettings/list", None),  # stamp
+        ("PUT", "/slots/staging/config/appsettings", {"properties": writes[1]}),
+        ("POST", "/slots/staging/applySlotConfig", pair),  # preview
+        ("POST", "/slots/staging/slotsswap", pair),  # complete
+        ("POST", "/slots/staging/config/appsettings/list", None),  # resume
+        ("PUT", "/slots/staging/config/appsettings", {"properties": writes[2]}),
+    ]
+    assert writes[0] == {
+        **production_before,
+        "AzureWebJobs.StartOrder.Disabled": "true",
+        MARKER_SETTING: '{"StartOrder": null}',
+    }
+    assert writes[1][RELEASE_SETTING] == "r1"
+    assert "AzureWebJobs.StartOrder.Disabled" not in writes[2]
+    # Phase 1 and the swap restart staging only; production restarted once, for quiesce.
+    assert (d.slot("production").restarts, d.slot("staging").restarts) == (1, 4)
+
+
 def test_running_the_same_release_again_never_swaps_back(
     d: Deployment, host: DurableHostSimulator
 ) -> None:
@@ -122,25 +161,6 @@ def test_two_slots_on_one_hub_fail_the_check(d: Deployment) -> None:
     assert "run the same task hub" in result["stages"][0]["message"]
     assert d.swap_calls() == 0
     assert SECRET_ACCOUNT.key not in output
-
-
-def test_a_failed_swap_after_a_preview_offers_reset(
-    d: Deployment, host: DurableHostSimulator
-) -> None:
-    staging_before = dict(d.slot("staging").settings)
-    d.stand_in.faults.swap_status = 409
-    code, result, output = release(d, "--preview")
-    assert code == 2, output
-    assert result["failed_stage"] == "swap"
-    assert "--action reset" in result["next"]
-    assert d.slot("staging").settings["SLOT_ROLE"] == "prod", "the preview was applied"
-    d.stand_in.faults.swap_status = None
-    run = d.cli("swap", *d.app_args(), "--action", "reset")
-    assert run.code == 0, run.output
-    assert {k: v for k, v in d.slot("staging").settings.items() if k != RELEASE_SETTING} == (
-        staging_before
-    )
-    assert d.slot("production").content == "orders 1.0"
 
 
 @pytest.mark.parametrize("missing", ["--subscription", "--resource-group"])

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from scripts.arm import AppRef, open_slots
+from scripts.arm_stand_in import PREPARED_FOR_SWAP
 from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from scripts.release import health_url
 from taskhub.starters import MARKER_SETTING
@@ -169,10 +170,10 @@ def test_quiesce_merges_and_resume_restores_exactly(d: Deployment) -> None:
     assert {k: v for k, v in after.items() if k in before and "Start" not in k} == {
         k: v for k, v in before.items() if "Start" not in k
     }
-    puts = sum(1 for method, _ in d.stand_in.calls if method == "PUT")
+    puts = sum(1 for call in d.stand_in.calls if call.method == "PUT")
     again = d.cli("quiesce", *args, "--function", "StartOrder")
     assert again.code == 0 and json.loads(again.stdout)["restarted"] is False
-    assert sum(1 for method, _ in d.stand_in.calls if method == "PUT") == puts
+    assert sum(1 for call in d.stand_in.calls if call.method == "PUT") == puts
     run = d.cli("resume", *args)
     assert run.code == 0, run.output
     assert production.settings == before
@@ -184,7 +185,7 @@ def test_quiesce_refuses_a_bad_function_name(d: Deployment) -> None:
     run = d.cli("quiesce", *d.app_args(), "--function", "Start Order")
     assert run.code == 2
     assert "is not a function name" in run.stdout
-    assert not any(method == "PUT" for method, _ in d.stand_in.calls)
+    assert not any(call.method == "PUT" for call in d.stand_in.calls)
 
 
 def test_the_health_url_defaults_to_the_slots_host_name(
@@ -201,3 +202,62 @@ def test_the_health_url_defaults_to_the_slots_host_name(
         "https://orders-test-staging.azurewebsites.net/status"
     )
     assert health_url(opened, "staging", "x", "https://front.door/x") == "https://front.door/x"
+
+
+def test_each_action_names_the_source_in_the_path_and_the_target_in_the_body(
+    d: Deployment,
+) -> None:
+    """WebApps.json (2025-05-01) WebApps_ApplySlotConfigurationSlot, WebApps_SwapSlot,
+    WebApps_ResetSlotConfigurationSlot: the path's slot is the source."""
+    pair = {"targetSlot": "production", "preserveVnet": True}
+    site = (
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}/providers/Microsoft.Web/sites/{APP}"
+    )
+    for action, call in (
+        ("preview", ("POST", "/slots/staging/applySlotConfig", pair)),
+        ("reset", ("POST", "/slots/staging/resetSlotConfig", None)),
+        ("swap", ("POST", "/slots/staging/slotsswap", pair)),
+    ):
+        d.stand_in.calls.clear()
+        assert swap(d, "--action", action)[0] == 0
+        sent = [(c.method, c.path.removeprefix(site), c.body) for c in d.stand_in.calls]
+        assert sent[0] == call
+        assert all("/operationresults/" in path for _, path, _ in sent[1:])
+
+
+def test_a_swap_restarts_the_source_only_and_some_settings_never_swap(d: Deployment) -> None:
+    """deploy-staging-slots.md "What happens during a swap" (phase 1 restarts the source) and
+    "which settings are swapped" (`_EXTENSION_VERSION` and the diagnostics settings stay)."""
+    production, staging = d.slot("production"), d.slot("staging")
+    production.settings.update(
+        FUNCTIONS_EXTENSION_VERSION="~4", WEBSITE_HTTPLOGGING_RETENTION_DAYS="7"
+    )
+    staging.settings.update(
+        FUNCTIONS_EXTENSION_VERSION="~4.1", WEBSITE_HTTPLOGGING_RETENTION_DAYS="1"
+    )
+    code, _, output = swap(d, "--action", "preview")
+    assert code == 0, output
+    assert (production.restarts, staging.restarts) == (0, 1)
+    assert staging.settings["FUNCTIONS_EXTENSION_VERSION"] == "~4", "warms up on the target's"
+    code, _, output = swap(d, "--action", "complete")
+    assert code == 0, output
+    assert (production.restarts, staging.restarts) == (0, 2)
+    assert production.content == "orders 2.0"
+    assert production.settings["FUNCTIONS_EXTENSION_VERSION"] == "~4"
+    assert staging.settings["FUNCTIONS_EXTENSION_VERSION"] == "~4.1"
+    assert production.settings["WEBSITE_HTTPLOGGING_RETENTION_DAYS"] == "7"
+    assert staging.settings["WEBSITE_HTTPLOGGING_RETENTION_DAYS"] == "1"
+
+
+def test_settings_are_locked_while_a_preview_is_pending(d: Deployment) -> None:
+    assert swap(d, "--action", "preview")[0] == 0
+    before = dict(d.slot("production").settings)
+    run = d.cli("quiesce", *d.app_args(), "--function", "StartOrder", "--json")
+    assert run.code == 2, run.output
+    error = json.loads(run.stdout)["error"]
+    assert PREPARED_FOR_SWAP in error["message"], "App Service's own error body, decoded"
+    assert "--action reset" in error["fix"]
+    assert d.slot("production").settings == before
+    assert swap(d, "--action", "reset")[0] == 0
+    run = d.cli("quiesce", *d.app_args(), "--function", "StartOrder")
+    assert run.code == 0, run.output

@@ -17,14 +17,18 @@ from taskhub.errors import TaskHubError
 HELP = (
     "Swap a slot into another (default: staging into production) through Azure Resource "
     "Manager, showing progress while the operation runs.\n\n"
-    "--action swap swaps at once; preview applies the target's slot settings to the source "
-    "and restarts it (phase one of a swap with preview); complete finishes that swap; reset "
-    "cancels a preview, giving both slots their own settings back. With --require-drained, "
+    "The source slot (--slot) is the one App Service restarts: --action swap applies the "
+    "target's slot settings to the source, restarts and warms it up, then switches the "
+    "routing, so the target keeps serving without a restart; preview does only the first "
+    "part (phase one of a swap with preview) and locks both slots' settings until complete "
+    "finishes that swap or reset cancels it, giving the source its own settings back. With "
+    "--require-drained, "
     "swap and complete first read the target's task hub once (the hub its live app settings "
     "name, or --hub and a connection option) and refuse while anything is unfinished.\n\n"
     "Exit codes: 0 done; 1 --require-drained found unfinished orchestrations, nothing "
     "swapped; 2 cannot (sign-in or permission refused, app or slot not found, another swap "
-    "running, ARM failing after retries)."
+    "running or a preview pending, the swap failed with App Service's cause, ARM failing "
+    "after retries)."
 )
 
 
