@@ -542,7 +542,7 @@ class Release:
                 if self.report.stages[-1].detail.get("preview_reset")
                 else ""
             )
-            return f"{reset}nothing was swapped: {cause or 'fix the cause above'}"
+            return reset + (cause or "fix the cause above and run the release again")
         if failed == "verify":
             return (
                 f"{plan.target} runs the new code but its health check failed; to roll back, "

@@ -43,8 +43,12 @@ def test_a_release_with_quiesce_and_preview_waits_swaps_verifies_and_resumes(
     production_before = dict(d.slot("production").settings)
 
     def finish() -> None:
+        """Completes the order once the gate has read it a few times (after quiesce)."""
+        deadline = time.monotonic() + 60
+        while d.slot("production").settings.get("AzureWebJobs.StartOrder.Disabled") != "true":
+            assert time.monotonic() < deadline, "quiesce never happened"
+            time.sleep(0.1)
         time.sleep(1.5)
-        assert d.slot("production").settings["AzureWebJobs.StartOrder.Disabled"] == "true"
         host.transition("order-1", "Completed")
 
     player = threading.Thread(target=finish)
@@ -81,6 +85,7 @@ def test_a_release_sends_exactly_these_arm_calls(d: Deployment, host: DurableHos
     WebApps_ApplySlotConfigurationSlot, api-version 2025-05-01): what
     `az webapp deployment slot swap --slot staging` sends."""
     production_before = dict(d.slot("production").settings)
+    staging_before = dict(d.slot("staging").settings)
     code, _, output = release(d, "--quiesce", "StartOrder", "--preview", "--release-id", "r1")
     assert code == 0, output
     site = (
@@ -109,7 +114,8 @@ def test_a_release_sends_exactly_these_arm_calls(d: Deployment, host: DurableHos
         "AzureWebJobs.StartOrder.Disabled": "true",
         MARKER_SETTING: '{"StartOrder": null}',
     }
-    assert writes[1][RELEASE_SETTING] == "r1"
+    assert writes[1] == {**staging_before, RELEASE_SETTING: "r1"}
+    assert writes[2] == d.slot("staging").settings
     assert "AzureWebJobs.StartOrder.Disabled" not in writes[2]
     # Phase 1 and the swap restart staging only; production restarted once, for quiesce.
     assert (d.slot("production").restarts, d.slot("staging").restarts) == (1, 4)
