@@ -518,6 +518,8 @@ class Release:
         reset = f"durable-deploy swap --slot {plan.source} --target {plan.target} --action reset"
         todo = [reset, *steps] if self.preview_pending else list(steps)
         shown = [f"`{step}`" if step.startswith("durable-deploy") else step for step in todo]
+        if len(shown) == 1:
+            return f"run {shown[0]}"
         return "in this order: " + "; ".join(f"{i}. {step}" for i, step in enumerate(shown, 1))
 
     def _advice(self, failed: str, exit: Exit) -> str:
