@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -335,7 +335,7 @@ def test_the_app_limit_is_configurable() -> None:
         assert fired(pack, apps) == {"function-app-limit"}
 
 
-def _handmade(tmp_path: Path, program: str = "handmade", **config: bool | str) -> Path:
+def _handmade(tmp_path: Path, config: Mapping[str, bool | str], program: str = "handmade") -> Path:
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     shutil.copy(ROOT / "tests" / "programs" / f"{program}.py", tmp_path / "__main__.py")
     namespace = program.replace("_", "").replace("handmadeflex", "handflex")
@@ -355,7 +355,7 @@ def _handmade(tmp_path: Path, program: str = "handmade", **config: bool | str) -
 def test_check_cli_on_a_program_without_our_components(
     tmp_path: Path, config: dict[str, bool], code: int, policy: str | None
 ) -> None:
-    project = _handmade(tmp_path, **config)
+    project = _handmade(tmp_path, config)
     run = run_cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
     assert run.code == code, run.output
     result = json.loads(run.stdout)
@@ -384,7 +384,7 @@ def test_check_cli_on_the_example_stack_and_errors() -> None:
 def test_a_raw_flex_program_with_rolling_updates_needs_versioning(
     tmp_path: Path, config: dict[str, bool | str], code: int, policies: set[str]
 ) -> None:
-    project = _handmade(tmp_path, "handmade_flex", **config)
+    project = _handmade(tmp_path, config, "handmade_flex")
     run = run_cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
     assert run.code == code, run.output
     result = json.loads(run.stdout)
