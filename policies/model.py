@@ -13,7 +13,7 @@ from typing import Any
 
 from pulumi_policy import proxy
 
-from taskhub.flex import PLATFORM_DEFAULT_UPDATE
+from taskhub.flex import PLATFORM_DEFAULT_UPDATE, SiteUpdateStrategy
 from taskhub.hostjson import override_setting
 from taskhub.plans import PlanFamily, plan_family
 
@@ -128,8 +128,10 @@ def is_flex_site(props: Mapping[str, Any]) -> bool:
 def site_update_strategy(props: Mapping[str, Any]) -> str:
     config = props.get("functionAppConfig")
     update = config.get("siteUpdateStrategy") if isinstance(config, Mapping) else None
-    kind = update.get("type") if isinstance(update, Mapping) else None
-    return str(kind or PLATFORM_DEFAULT_UPDATE)
+    kind = str(update.get("type") or "") if isinstance(update, Mapping) else ""
+    # ARM binds enum values case-insensitively; an unknown value is passed on as written.
+    known = {s.value.lower(): s.value for s in SiteUpdateStrategy}
+    return known.get(kind.strip().lower(), kind) if kind else PLATFORM_DEFAULT_UPDATE.value
 
 
 def inline_settings(props: Mapping[str, Any]) -> dict[str, Any]:

@@ -105,28 +105,13 @@ def rehearse_flex(workdir: Path) -> int:
                 return rollout.returncode
 
             section("Stage: follow the rolling update until 1.0 has drained")
-            console.print(
-                "$ durable-deploy versions ... --watch --until-drained 1.0 --interval 1 "
-                "--stable-for 2 --timeout 60"
-            )
+            watch = "--watch --until-drained 1.0 --interval 1 --stable-for 2 --timeout 60"
+            console.print(f"$ durable-deploy versions ... {watch}")
             started = time.monotonic()
             known = {i.instance_id for i in old}
             player = threading.Thread(target=_play, args=(host, started, known), daemon=True)
             player.start()
-            watched = cli(
-                "versions",
-                *where,
-                "--watch",
-                "--until-drained",
-                "1.0",
-                "--interval",
-                "1",
-                "--stable-for",
-                "2",
-                "--timeout",
-                "60",
-                env=env,
-            )
+            watched = cli("versions", *where, *watch.split(), env=env)
             player.join()
     if watched.returncode != 0:
         console.print(f"[bold red]The watch exited {watched.returncode}: rehearsal failed.")

@@ -178,9 +178,14 @@ def flex_setting(name: str, value: str | None) -> Callable[[Graph], None]:
     return mutate
 
 
-def recreate_without_version(g: Graph) -> None:
-    first(g, WEB_APP)["inputs"]["functionAppConfig"]["siteUpdateStrategy"]["type"] = "Recreate"
-    flex_setting(PREFIX + "defaultVersion", None)(g)
+def rolling(strategy: str, without: str) -> Callable[[Graph], None]:
+    """The Flex app with `siteUpdateStrategy.type` written as `strategy`, one setting removed."""
+
+    def mutate(g: Graph) -> None:
+        first(g, WEB_APP)["inputs"]["functionAppConfig"]["siteUpdateStrategy"]["type"] = strategy
+        flex_setting(without, None)(g)
+
+    return mutate
 
 
 @pytest.mark.parametrize(
@@ -199,10 +204,14 @@ def recreate_without_version(g: Graph) -> None:
             {"flex-rolling-update-versioning": "mandatory"},
         ),
         (
+            rolling("rollingupdate", PREFIX + "defaultVersion"),
+            {"flex-rolling-update-versioning": "mandatory"},
+        ),
+        (
             flex_setting(PREFIX + "versionMatchStrategy", "strict"),
             {"flex-rolling-update-strict": "advisory"},
         ),
-        (recreate_without_version, {}),
+        (rolling("Recreate", PREFIX + "defaultVersion"), {}),
         (flex_setting("FUNCTIONS_WORKER_RUNTIME", "python"), {"flex-settings-ignored": "advisory"}),
         (
             # No content share on Flex: a key here is not required by the platform.
