@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
+import os
+import re
+import subprocess
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,7 +16,7 @@ from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from scripts.watch import changes_between
 from taskhub.drain import version_or_older
 from taskhub.instances import InstanceRecord
-from tests.conftest import SECRET_ACCOUNT, Run, run_cli
+from tests.conftest import CLI, ROOT, SECRET_ACCOUNT, Run, run_cli
 
 FAST = ("--interval", "0.3", "--stable-for", "2")
 
@@ -38,6 +40,32 @@ def watch(azurite: Azurite, hub: str, version: str, *extra: str, timeout: str = 
     )
 
 
+def _watch_stepwise(
+    azurite: Azurite, hub: str, version: str, steps: dict[int, Callable[[], None]]
+) -> Run:
+    """Run the watch, doing `steps[n]` right after its n-th read is reported on stderr.
+
+    Tied to the reads rather than to the clock, so a slow machine cannot make a change
+    land before the first read.
+    """
+    conn = azurite.connection_string(SECRET_ACCOUNT.name)
+    args = ["versions", "--hub", hub, "--connection-string", conn, "--watch"]
+    args += ["--until-drained", version, "--interval", "1", "--stable-for", "2", "--json"]
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "TF_BUILD")}
+    with subprocess.Popen(
+        [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    ) as process:
+        assert process.stderr is not None and process.stdout is not None
+        stderr = []
+        for line in process.stderr:
+            stderr.append(line)
+            if match := re.search(r"\] read (\d+):", line):
+                steps.get(int(match.group(1)), lambda: None)()
+        stdout = process.stdout.read()
+        code = process.wait(timeout=60)
+    return Run(code, stdout, "".join(stderr))
+
+
 def test_a_rolling_update_is_followed_to_its_drained_exit(
     azurite: Azurite, host: DurableHostSimulator
 ) -> None:
@@ -46,19 +74,20 @@ def test_a_rolling_update_is_followed_to_its_drained_exit(
     host.write(SimulatedInstance("old-2", "ProcessOrder", "Suspended", None))
     host.write(SimulatedInstance("new-1", "ProcessOrder", "Running", "2.0"))
 
-    def rollout() -> None:
-        time.sleep(1.0)
+    def first() -> None:
         host.transition("old-1", "Completed")
         host.write(SimulatedInstance("new-2", "ProcessOrder", "Pending", "2.0"))
-        time.sleep(1.0)
-        host.transition("old-2", "Running")
-        time.sleep(1.0)
-        host.transition("old-2", "Completed")
 
-    player = threading.Thread(target=rollout)
-    player.start()
-    run = watch(azurite, host.hub.name, "1.0")
-    player.join()
+    run = _watch_stepwise(
+        azurite,
+        host.hub.name,
+        "1.0",
+        {
+            1: first,
+            2: lambda: host.transition("old-2", "Running"),
+            3: lambda: host.transition("old-2", "Completed"),
+        },
+    )
     assert run.code == 0, run.output
     result = json.loads(run.stdout)
     assert result["drained"] is True and result["outcome"] == "drained"
