@@ -10,7 +10,8 @@ from scripts.annotations import Annotator, CiOption, CiSystem
 from scripts.connect import HubArgs, with_hub_options
 from scripts.exits import Exit
 from scripts.report import JsonOption, Output, cannot_decide, instance_json, instance_line, iso
-from scripts.watch import WatchSettings, watch_rollout, with_watch_options
+from scripts.watch import WatchSettings, with_watch_options
+from scripts.watch_report import watch_rollout
 from taskhub.errors import ConfigurationError, TaskHubError
 from taskhub.instances import InstanceStore
 from taskhub.rollout import Rollout, VersionSummary, plan_rollout, summarize
