@@ -13,6 +13,15 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from taskhub.classic import function_name_problem
+from taskhub.flex import (
+    DEFAULT_INSTANCE_MEMORY_MB,
+    DEFAULT_MAXIMUM_INSTANCES,
+    INSTANCE_MEMORY_MB,
+    MAXIMUM_INSTANCES,
+    SiteUpdateStrategy,
+    always_ready_name_problem,
+    rolling_update_versioning_problem,
+)
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
 from taskhub.hubs import hub_name_problem
 from taskhub.plans import PlanFamily, max_slots, plan_family
@@ -90,6 +99,18 @@ class RoutingConfig:
 
 
 @dataclass(frozen=True)
+class FlexConfig:
+    """`functionAppConfig` of a Flex Consumption app (see taskhub/flex.py for the sources)."""
+
+    maximum_instance_count: int = DEFAULT_MAXIMUM_INSTANCES
+    instance_memory_mb: int = DEFAULT_INSTANCE_MEMORY_MB
+    always_ready: tuple[tuple[str, int], ...] = ()
+    # The platform's default is Recreate; for Durable apps we default to RollingUpdate,
+    # which keeps in-progress executions alive (versioning settings then become mandatory).
+    site_update_strategy: SiteUpdateStrategy = SiteUpdateStrategy.ROLLING_UPDATE
+
+
+@dataclass(frozen=True)
 class AppConfig:
     app_name: str
     runtime: str
@@ -107,6 +128,8 @@ class AppConfig:
     host_json_schema: str = "2"
     tags: dict[str, str] = field(default_factory=dict)
     routing: RoutingConfig | None = None
+    flex: FlexConfig | None = None
+    """Set exactly when the plan is Flex Consumption (FC1)."""
 
     @property
     def plan_family(self) -> PlanFamily:
@@ -138,13 +161,26 @@ def _object(values: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value
 
 
-def _choice(values: Mapping[str, Any], key: str, kind: type[E], default: E) -> E:
+def _choice(
+    values: Mapping[str, Any], key: str, kind: type[E], default: E, *, block: str = ""
+) -> E:
     raw = values.get(key, default.value)
     try:
         return kind(raw)
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
-        raise ConfigError(key, raw, f"is not one of {allowed}", f"use one of {allowed}") from None
+        raise ConfigError(
+            f"{block}{key}", raw, f"is not one of {allowed}", f"use one of {allowed}"
+        ) from None
+
+
+def _integer(block: Mapping[str, Any], key: str, default: int) -> int:
+    value = block.get(key, default)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"flex.{key}", value, "must be a whole number", "set a number")
+    return value
 
 
 def _hub(key: str, name: str) -> str:
@@ -256,6 +292,85 @@ def _routing(values: Mapping[str, Any]) -> RoutingConfig:
     return RoutingConfig(tuple(str(v) for v in versions), prefix, limit)
 
 
+def _flex(values: Mapping[str, Any], family: PlanFamily) -> FlexConfig | None:
+    block = _object(values, "flex")
+    if family is not PlanFamily.FLEX_CONSUMPTION:
+        if block:
+            raise ConfigError(
+                "flex", dict(block), "applies to Flex Consumption only", "remove it, or use FC1"
+            )
+        return None
+    known = {"maximumInstanceCount", "instanceMemoryMB", "alwaysReady", "siteUpdateStrategy"}
+    if unknown := set(block) - known:
+        raise ConfigError(
+            "flex", dict(block), f"unknown field(s) {sorted(unknown)}", f"use {', '.join(known)}"
+        )
+    low, high = MAXIMUM_INSTANCES
+    count = _integer(block, "maximumInstanceCount", DEFAULT_MAXIMUM_INSTANCES)
+    if not low <= count <= high:
+        raise ConfigError(
+            "flex.maximumInstanceCount",
+            count,
+            f"Flex Consumption allows {low} to {high}",
+            f"set a value from {low} to {high}",
+        )
+    memory = _integer(block, "instanceMemoryMB", DEFAULT_INSTANCE_MEMORY_MB)
+    if memory not in INSTANCE_MEMORY_MB:
+        sizes = ", ".join(map(str, INSTANCE_MEMORY_MB))
+        raise ConfigError(
+            "flex.instanceMemoryMB", memory, f"is not one of {sizes}", f"use one of {sizes}"
+        )
+    ready = block.get("alwaysReady") or {}
+    if not isinstance(ready, Mapping):
+        raise ConfigError(
+            "flex.alwaysReady", ready, "must map scale groups to counts", '{"durable": 1}'
+        )
+    for name, instances in ready.items():
+        problem = always_ready_name_problem(str(name))
+        if problem or not isinstance(instances, int) or isinstance(instances, bool):
+            raise ConfigError(
+                "flex.alwaysReady",
+                dict(ready),
+                problem or f"{instances!r} is not a count",
+                'map http, blob, durable or function:<name> to a count, e.g. {"durable": 1}',
+            )
+    return FlexConfig(
+        maximum_instance_count=count,
+        instance_memory_mb=memory,
+        always_ready=tuple(sorted((str(k), int(v)) for k, v in ready.items())),
+        site_update_strategy=_choice(
+            block,
+            "siteUpdateStrategy",
+            SiteUpdateStrategy,
+            SiteUpdateStrategy.ROLLING_UPDATE,
+            block="flex.",
+        ),
+    )
+
+
+def _check_flex_fits(
+    flex: FlexConfig, strategy: Strategy, versioning: VersioningConfig, schema: str
+) -> None:
+    """What Flex Consumption cannot do, refused before a plan is declared."""
+    if schema == "1":
+        raise ConfigError(
+            "hostJsonSchema", schema, "Flex Consumption runs Functions 4.x only", 'use "2"'
+        )
+    if flex.site_update_strategy is not SiteUpdateStrategy.ROLLING_UPDATE:
+        return
+    # Routing gives every version app its own defaultVersion; versioning takes the stack's.
+    default_version = "routed" if strategy is Strategy.ROUTING else versioning.default_version
+    match = versioning.match_strategy.value if versioning.match_strategy else None
+    if problem := rolling_update_versioning_problem(default_version, match):
+        raise ConfigError(
+            "versioning",
+            {"defaultVersion": versioning.default_version, "versionMatchStrategy": match},
+            problem,
+            "set versioning.defaultVersion and versioning.versionMatchStrategy "
+            "(CurrentOrOlder), or flex.siteUpdateStrategy: Recreate",
+        )
+
+
 def _slot_configs(
     names: tuple[str, ...], mode: SlotMode, hub_name: str, prefix: str
 ) -> tuple[SlotConfig, ...]:
@@ -308,13 +423,14 @@ def load(values: Mapping[str, Any]) -> AppConfig:
     except ValueError as exc:
         raise ConfigError("planSku", plan_sku, str(exc), "pick a listed SKU") from None
     strategy = _choice(values, "strategy", Strategy, Strategy.SLOTS)
-    if family is PlanFamily.FLEX_CONSUMPTION:
+    flex = _flex(values, family)
+    if flex is not None and strategy is Strategy.SLOTS:
         raise ConfigError(
-            "planSku",
-            plan_sku,
-            "Flex Consumption has no deployment slots and "
-            "its deployment model is not declared by these components",
-            "use EP1-EP3 (Elastic Premium), Y1, or a Dedicated SKU",
+            "strategy",
+            strategy.value,
+            "Flex Consumption (FC1) has no deployment slots",
+            "use strategy: versioning (one app, rolled out in place) or strategy: routing "
+            "(one Flex app per version), or an Elastic Premium plan for slots",
         )
     hub_name = _hub("hubName", _text(values, "hubName", re.sub(r"[^A-Za-z0-9]", "", app_name)))
     storage_prefix = _text(values, "storagePrefix", re.sub(r"[^a-z0-9]", "", app_name)[:16])
@@ -352,6 +468,13 @@ def load(values: Mapping[str, Any]) -> AppConfig:
         raise ConfigError(
             "slots.names", names, "the slots strategy needs a staging slot", 'add "staging"'
         )
+    if names and flex is not None:
+        raise ConfigError(
+            "slots.names",
+            names,
+            "Flex Consumption has no deployment slots",
+            "remove slots.names; new versions roll out in place",
+        )
     if names and len(names) + 1 > max_slots(plan_sku):
         raise ConfigError(
             "slots.names",
@@ -381,6 +504,8 @@ def load(values: Mapping[str, Any]) -> AppConfig:
             "Functions 1.x has no orchestration versioning",
             'use "2", or remove the versioning block',
         )
+    if flex is not None:
+        _check_flex_fits(flex, strategy, versioning, schema)
     tags = _object(values, "tags")
     return AppConfig(
         app_name=app_name,
@@ -399,6 +524,7 @@ def load(values: Mapping[str, Any]) -> AppConfig:
         host_json_schema=schema,
         tags={str(k): str(v) for k, v in tags.items()},
         routing=_routing(values) if strategy is Strategy.ROUTING else None,
+        flex=flex,
     )
 
 
@@ -417,6 +543,7 @@ STACK_KEYS = (
     "hostJsonSchema",
     "tags",
     "routing",
+    "flex",
 )
 
 

@@ -17,6 +17,7 @@ import pulumi
 from pulumi_azure_native import authorization, web
 
 from components.config import PRODUCTION, AppConfig, Connection, SlotConfig
+from components.flex import flex_plan, function_app_config
 from components.storage import DurableStorage, DurableStorageArgs
 from taskhub.classic import classic_settings
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING, DurableSettings
@@ -73,19 +74,23 @@ class DurableFunctionApp(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         identity_based = cfg.connection is Connection.IDENTITY
         content_share = cfg.plan_family in (PlanFamily.CONSUMPTION, PlanFamily.ELASTIC_PREMIUM)
+        flex = cfg.flex
 
-        kind, tier = _PLAN_SHAPE[cfg.plan_family]
-        plan = web.AppServicePlan(
-            f"{name}-plan",
-            name=f"{cfg.app_name}-plan",
-            resource_group_name=rg,
-            location=location,
-            kind=kind,
-            reserved=True,
-            sku=web.SkuDescriptionArgs(name=cfg.plan_sku, tier=tier),
-            tags=cfg.tags,
-            opts=child,
-        )
+        if flex:
+            plan = flex_plan(f"{name}-plan", f"{cfg.app_name}-plan", rg, location, cfg.tags, child)
+        else:
+            kind, tier = _PLAN_SHAPE[cfg.plan_family]
+            plan = web.AppServicePlan(
+                f"{name}-plan",
+                name=f"{cfg.app_name}-plan",
+                resource_group_name=rg,
+                location=location,
+                kind=kind,
+                reserved=True,
+                sku=web.SkuDescriptionArgs(name=cfg.plan_sku, tier=tier),
+                tags=cfg.tags,
+                opts=child,
+            )
         runtime = DurableStorage(
             f"{name}-runtime",
             DurableStorageArgs(
@@ -127,9 +132,17 @@ class DurableFunctionApp(pulumi.ComponentResource):
             )
 
         def site_config(slot: SlotConfig) -> web.SiteConfigArgs:
+            # Flex takes the runtime from functionAppConfig and rejects or ignores these.
+            host = (
+                {}
+                if flex
+                else {
+                    "FUNCTIONS_EXTENSION_VERSION": "~4",
+                    "FUNCTIONS_WORKER_RUNTIME": cfg.runtime,
+                }
+            )
             values: dict[str, pulumi.Input[str]] = {
-                "FUNCTIONS_EXTENSION_VERSION": "~4",
-                "FUNCTIONS_WORKER_RUNTIME": cfg.runtime,
+                **host,
                 **connection(RUNTIME_STORAGE_SETTING, runtime),
                 **connection(cfg.durable_setting, durable[slot.storage_account]),
                 **durable_settings(slot).app_settings(),
@@ -139,10 +152,17 @@ class DurableFunctionApp(pulumi.ComponentResource):
             if content_share:
                 values["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] = runtime.connection_string(rg)
                 values["WEBSITE_CONTENTSHARE"] = f"{cfg.app_name}-{slot.name}"[:63]
+            app_settings = [
+                web.NameValuePairArgs(name=k, value=v) for k, v in sorted(values.items())
+            ]
+            if flex:
+                # No ftpsState (Flex has no FTP), no linuxFxVersion: see components/flex.py.
+                return web.SiteConfigArgs(
+                    app_settings=app_settings,
+                    min_tls_version=web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2,
+                )
             return web.SiteConfigArgs(
-                app_settings=[
-                    web.NameValuePairArgs(name=k, value=v) for k, v in sorted(values.items())
-                ],
+                app_settings=app_settings,
                 ftps_state=web.FtpsState.DISABLED,
                 min_tls_version=web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2,
                 http20_enabled=True,
@@ -161,6 +181,10 @@ class DurableFunctionApp(pulumi.ComponentResource):
             "tags": cfg.tags,
         }
         production, *staging = cfg.slots
+        if flex:
+            common["function_app_config"] = function_app_config(
+                name, flex, (cfg.runtime, cfg.runtime_version), runtime, rg, child
+            )
         app = web.WebApp(
             f"{name}-app",
             name=cfg.app_name,
@@ -178,15 +202,16 @@ class DurableFunctionApp(pulumi.ComponentResource):
                 opts=child,
                 **common,
             )
-        # Declared even when empty: it owns the app's whole sticky list, so no durable
-        # setting can be made sticky outside this program without showing up as drift.
-        web.WebAppSlotConfigurationNames(
-            f"{name}-sticky-settings",
-            name=app.name,
-            resource_group_name=rg,
-            app_setting_names=list(cfg.sticky_settings),
-            opts=child,
-        )
+        if not flex:  # Flex has no slots, so no sticky settings either.
+            # Declared even when empty: it owns the app's whole sticky list, so no durable
+            # setting can be made sticky outside this program without showing up as drift.
+            web.WebAppSlotConfigurationNames(
+                f"{name}-sticky-settings",
+                name=app.name,
+                resource_group_name=rg,
+                app_setting_names=list(cfg.sticky_settings),
+                opts=child,
+            )
         if identity_based:
             shared = [tracking.storage] if tracking else []
             # Identities stay with their slot on a swap while the durable setting moves with
@@ -195,6 +220,9 @@ class DurableFunctionApp(pulumi.ComponentResource):
                 grant_data_roles(
                     f"{name}-{slot_name}", site, [runtime, *durable.values(), *shared], child
                 )
+        elif flex:
+            # The deployment container is read with the identity even when keys are used.
+            grant_data_roles(f"{name}-{PRODUCTION}", app, [runtime], child, roles=("blob",))
         # With a tracking store the hub's Instances table lives there, not beside the queues.
         instances_store = tracking.storage if tracking else None
 

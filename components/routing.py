@@ -23,6 +23,7 @@ from components.config import (
     SlotConfig,
     Strategy,
 )
+from components.flex import flex_plan, function_app_config
 from components.function_app import (
     DurableFunctionApp,
     DurableFunctionAppArgs,
@@ -103,38 +104,75 @@ class RoutingGroup(pulumi.ComponentResource):
         tracking: TrackingStore,
         opts: pulumi.ResourceOptions,
     ) -> dict[str, Any]:
-        """The router app: reads routes and instance owners from the tracking store."""
+        """The router app: reads routes and instance owners from the tracking store.
+
+        On Flex Consumption it gets its own Flex plan like every version app, and no
+        content share (so its runtime account keeps shared keys off).
+        """
+        flex = cfg.flex
         runtime = DurableStorage(
             f"{name}-router-runtime",
             DurableStorageArgs(
                 rg,
                 f"{cfg.storage_prefix}router"[:24],
                 location,
-                allow_shared_key_access=True,
+                allow_shared_key_access=flex is None,
                 tags=cfg.tags,
             ),
             opts,
         )
-        plan = web.AppServicePlan(
-            f"{name}-router-plan",
-            name=f"{cfg.app_name}-router-plan",
-            resource_group_name=rg,
-            location=location,
-            kind="functionapp",
-            reserved=True,
-            sku=web.SkuDescriptionArgs(name="Y1", tier="Dynamic"),
-            tags=cfg.tags,
-            opts=opts,
-        )
+        plan_name = f"{cfg.app_name}-router-plan"
+        if flex:
+            plan = flex_plan(f"{name}-router-plan", plan_name, rg, location, cfg.tags, opts)
+        else:
+            plan = web.AppServicePlan(
+                f"{name}-router-plan",
+                name=plan_name,
+                resource_group_name=rg,
+                location=location,
+                kind="functionapp",
+                reserved=True,
+                sku=web.SkuDescriptionArgs(name="Y1", tier="Dynamic"),
+                tags=cfg.tags,
+                opts=opts,
+            )
         settings: dict[str, pulumi.Input[str]] = {
-            "FUNCTIONS_EXTENSION_VERSION": "~4",
-            "FUNCTIONS_WORKER_RUNTIME": "python",
             "AzureWebJobsStorage__accountName": runtime.account.name,
             f"{ROUTER_STORAGE_SETTING}__accountName": tracking.storage.account.name,
             "TrackingStorePrefix": tracking.prefix,
-            "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING": runtime.connection_string(rg),
-            "WEBSITE_CONTENTSHARE": f"{cfg.app_name}-router",
         }
+        if not flex:
+            settings.update(
+                {
+                    "FUNCTIONS_EXTENSION_VERSION": "~4",
+                    "FUNCTIONS_WORKER_RUNTIME": "python",
+                    "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING": runtime.connection_string(rg),
+                    "WEBSITE_CONTENTSHARE": f"{cfg.app_name}-router",
+                }
+            )
+        app_settings = [web.NameValuePairArgs(name=k, value=v) for k, v in sorted(settings.items())]
+        tls = web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2
+        site: dict[str, Any]
+        if flex:
+            # The router runs no orchestrations: only an HTTP always-ready group applies.
+            router_flex = dataclasses.replace(
+                flex, always_ready=tuple(g for g in flex.always_ready if g[0] == "http")
+            )
+            site = {
+                "site_config": web.SiteConfigArgs(app_settings=app_settings, min_tls_version=tls),
+                "function_app_config": function_app_config(
+                    f"{name}-router", router_flex, ("python", "3.11"), runtime, rg, opts
+                ),
+            }
+        else:
+            site = {
+                "site_config": web.SiteConfigArgs(
+                    app_settings=app_settings,
+                    ftps_state=web.FtpsState.DISABLED,
+                    min_tls_version=tls,
+                    linux_fx_version="Python|3.11",
+                )
+            }
         app = web.WebApp(
             f"{name}-router",
             name=f"{cfg.app_name}-router",
@@ -146,16 +184,9 @@ class RoutingGroup(pulumi.ComponentResource):
             identity=web.ManagedServiceIdentityArgs(
                 type=web.ManagedServiceIdentityType.SYSTEM_ASSIGNED
             ),
-            site_config=web.SiteConfigArgs(
-                app_settings=[
-                    web.NameValuePairArgs(name=k, value=v) for k, v in sorted(settings.items())
-                ],
-                ftps_state=web.FtpsState.DISABLED,
-                min_tls_version=web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2,
-                linux_fx_version="Python|3.11",
-            ),
             tags=cfg.tags,
             opts=opts,
+            **site,
         )
         grant_data_roles(f"{name}-router", app, [tracking.storage], opts, roles=("table",))
         grant_data_roles(f"{name}-router", app, [runtime], opts)

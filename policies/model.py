@@ -13,6 +13,10 @@ from typing import Any
 
 from pulumi_policy import proxy
 
+from taskhub.flex import PLATFORM_DEFAULT_UPDATE, SiteUpdateStrategy
+from taskhub.hostjson import override_setting
+from taskhub.plans import PlanFamily, plan_family
+
 WEB_APP = "azure-native:web:WebApp"
 WEB_APP_SLOT = "azure-native:web:WebAppSlot"
 APP_SETTINGS = "azure-native:web:WebAppApplicationSettings"
@@ -21,6 +25,7 @@ STICKY_NAMES = "azure-native:web:WebAppSlotConfigurationNames"
 PLAN = "azure-native:web:AppServicePlan"
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 PRODUCTION = "production"
+DURABLE_PREFIX = override_setting("")
 
 
 _UNKNOWN = {v for k, v in vars(proxy).items() if k.startswith("UNKNOWN_") and isinstance(v, str)}
@@ -73,6 +78,20 @@ class Site:
     def label(self) -> str:
         return self.app if self.slot == PRODUCTION else f"{self.app}/{self.slot}"
 
+    @property
+    def is_flex(self) -> bool:
+        """Only Flex Consumption sites carry `functionAppConfig` (Microsoft.Web 2023-12-01+)."""
+        return is_flex_site(self.props)
+
+    @property
+    def is_durable(self) -> bool:
+        """Judged from its settings: some durableTask value is set as an app setting.
+
+        host.json inside the package is out of a preview's sight; an app configured only
+        there is not judged Durable.
+        """
+        return any(str(name).startswith(DURABLE_PREFIX) for name in self.settings)
+
 
 @dataclass
 class App:
@@ -84,6 +103,35 @@ class App:
     @property
     def is_function_app(self) -> bool:
         return any("functionapp" in str(s.props.get("kind", "")) for s in self.sites.values())
+
+    @property
+    def is_flex(self) -> bool:
+        """On Flex Consumption: an FC1 plan, or (plan unknown in a preview) functionAppConfig."""
+        try:
+            if self.plan_sku and plan_family(self.plan_sku) is PlanFamily.FLEX_CONSUMPTION:
+                return True
+        except ValueError:
+            pass
+        return any(site.is_flex for site in self.sites.values())
+
+    @property
+    def site_update_strategy(self) -> str:
+        """`functionAppConfig.siteUpdateStrategy.type`, the platform default when absent."""
+        production = self.sites.get(PRODUCTION)
+        return site_update_strategy(production.props if production else {})
+
+
+def is_flex_site(props: Mapping[str, Any]) -> bool:
+    return isinstance(props.get("functionAppConfig"), Mapping)
+
+
+def site_update_strategy(props: Mapping[str, Any]) -> str:
+    config = props.get("functionAppConfig")
+    update = config.get("siteUpdateStrategy") if isinstance(config, Mapping) else None
+    kind = str(update.get("type") or "") if isinstance(update, Mapping) else ""
+    # ARM binds enum values case-insensitively; an unknown value is passed on as written.
+    known = {s.value.lower(): s.value for s in SiteUpdateStrategy}
+    return known.get(kind.strip().lower(), kind) if kind else PLATFORM_DEFAULT_UPDATE.value
 
 
 def inline_settings(props: Mapping[str, Any]) -> dict[str, Any]:

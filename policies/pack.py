@@ -21,7 +21,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies import resources, routing, slots
+from policies import flex, resources, routing, slots
 from policies.model import App, Resource, build_apps, known
 from policies.slots import Finding
 
@@ -77,12 +77,12 @@ STACK_RULES = (
         "The app's plan has deployment slots, and enough of them.",
         MANDATORY,
         "Use Elastic Premium (3 slots), Consumption (2) or a Dedicated tier with slots; "
-        "Flex Consumption has none.",
+        "Flex Consumption has none: use versioning (in place) or routing (app per version).",
         slots.plan_supports_slots,
     ),
     StackRule(
         "content-share-distinct",
-        "Each slot has its own WEBSITE_CONTENTSHARE.",
+        "Each slot has its own WEBSITE_CONTENTSHARE (Flex Consumption has no content share).",
         MANDATORY,
         "Set WEBSITE_CONTENTSHARE to a distinct value per slot, e.g. <app>-<slot>.",
         slots.content_share_distinct,
@@ -102,6 +102,32 @@ STACK_RULES = (
         "Retire drained versions' apps, or raise maxFunctionApps after a quota increase.",
         routing.function_app_limit,
         PolicyConfigSchema(properties={"maxFunctionApps": {"type": "integer", "default": 100}}),
+    ),
+    StackRule(
+        "flex-rolling-update-versioning",
+        "A Durable app on Flex Consumption with RollingUpdate sets defaultVersion and a "
+        "versionMatchStrategy other than None.",
+        MANDATORY,
+        "Set AzureFunctionsJobHost__extensions__durableTask__defaultVersion and "
+        "...__versionMatchStrategy (CurrentOrOlder) as app settings, or set "
+        "functionAppConfig.siteUpdateStrategy.type to Recreate.",
+        flex.rolling_update_versioning,
+    ),
+    StackRule(
+        "flex-rolling-update-strict",
+        "Strict version matching on a Flex rolling update strands old in-flight instances.",
+        ADVISORY,
+        "Prefer CurrentOrOlder: new workers then carry on the old versions' instances.",
+        flex.rolling_update_strict,
+    ),
+    StackRule(
+        "flex-settings-ignored",
+        "A Flex Consumption app sets no app setting that Flex replaces or ignores.",
+        ADVISORY,
+        "Remove FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION, WEBSITE_CONTENTSHARE, "
+        "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING, WEBSITE_RUN_FROM_PACKAGE and the like; "
+        "runtime and scale go in functionAppConfig.",
+        flex.settings_ignored,
     ),
 )
 

@@ -15,7 +15,10 @@ from policies.model import (
     WEB_APP_SLOT,
     Resource,
     inline_settings,
+    is_flex_site,
+    site_update_strategy,
 )
+from taskhub.flex import SiteUpdateStrategy
 from taskhub.hostjson import override_setting
 from taskhub.hubs import hub_name_problem
 from taskhub.versions import FailureStrategy, MatchStrategy, parse_strategy
@@ -64,6 +67,8 @@ def versioning_valid(resource: Resource) -> list[str]:
 
 
 def versioning_caution(resource: Resource) -> list[str]:
+    if site_update_strategy(resource.props) == SiteUpdateStrategy.ROLLING_UPDATE:
+        return []  # the Flex rolling-update rules judge these sites
     value = str(settings_of(resource).get(MATCH, "")).strip().lower()
     if value == "none":
         return [
@@ -86,7 +91,8 @@ def security_baseline(resource: Resource) -> list[str]:
             found.append(f"{resource.name}: httpsOnly is not true")
         if str(site_config.get("minTlsVersion", "1.2")) < "1.2":
             found.append(f"{resource.name}: minTlsVersion {site_config.get('minTlsVersion')} < 1.2")
-        if str(site_config.get("ftpsState", "")) in ("", "AllAllowed"):
+        # Flex Consumption has no FTP at all and rejects ftpsState.
+        if not is_flex_site(props) and str(site_config.get("ftpsState", "")) in ("", "AllAllowed"):
             found.append(f"{resource.name}: ftpsState should be Disabled (or FtpsOnly)")
     if resource.type == STORAGE_ACCOUNT:
         if props.get("enableHttpsTrafficOnly") is False:
@@ -99,11 +105,13 @@ def security_baseline(resource: Resource) -> list[str]:
 
 
 def no_keys_in_settings(resource: Resource) -> list[str]:
+    # Flex has no content share, so nothing there needs a key.
+    exempt = set() if is_flex_site(resource.props) else _KEY_REQUIRED
     return [
         f"{resource.name}: app setting {name} holds a storage key or SAS in plain text; use an "
         "identity-based connection (<Setting>__accountName) or a Key Vault reference"
         for name, value in settings_of(resource).items()
-        if name not in _KEY_REQUIRED
+        if name not in exempt
         and isinstance(value, str)
         and _SECRET_IN_VALUE.search(value)
         and not value.startswith("@Microsoft.KeyVault(")

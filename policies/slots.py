@@ -80,20 +80,26 @@ def runtime_storage_shared(apps: Mapping[str, App], _config: Mapping[str, Any]) 
 def plan_supports_slots(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
     found = []
     for app in apps.values():
-        if not app.plan_sku or len(app.sites) < 2:
+        if len(app.sites) < 2:
+            continue
+        if app.is_flex:
+            # Known from the plan, or from functionAppConfig when the plan is not known yet.
+            found.append(
+                (
+                    f"{app.name}: Flex Consumption ({app.plan_sku or 'functionAppConfig'}) has "
+                    "no deployment slots; roll out in place (versioning) or use an app per "
+                    "version (routing)",
+                    next(iter(app.sites.values())).urn,
+                )
+            )
+            continue
+        if not app.plan_sku:
             continue
         try:
             family, allowed = plan_family(app.plan_sku), max_slots(app.plan_sku)
         except ValueError:
             continue
-        if family is PlanFamily.FLEX_CONSUMPTION:
-            found.append(
-                (
-                    f"{app.name}: Flex Consumption ({app.plan_sku}) has no deployment slots",
-                    next(iter(app.sites.values())).urn,
-                )
-            )
-        elif len(app.sites) > allowed:
+        if family is not PlanFamily.FLEX_CONSUMPTION and len(app.sites) > allowed:
             found.append(
                 (
                     f"{app.name}: {len(app.sites)} slots on {app.plan_sku}, which allows "
@@ -107,6 +113,8 @@ def plan_supports_slots(apps: Mapping[str, App], _config: Mapping[str, Any]) -> 
 def content_share_distinct(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
     found = []
     for app in apps.values():
+        if app.is_flex:
+            continue  # no content share on Flex: the setting is ignored (`flex-settings-ignored`)
         shares: dict[str, list[Site]] = defaultdict(list)
         for site in app.sites.values():
             share = site.settings.get("WEBSITE_CONTENTSHARE")

@@ -151,7 +151,12 @@ def main() -> int:
         if code != 0:
             return code
 
-        return rehearse_routing(Path(workdir))
+        code = rehearse_routing(Path(workdir))
+        if code != 0:
+            return code
+        from scripts.rehearsal_flex import rehearse_flex
+
+        return rehearse_flex(Path(workdir))
 
 
 def _rehearse(stack_output: Path) -> int:

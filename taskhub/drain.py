@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from taskhub.instances import InstanceRecord
+from taskhub.versions import compare_versions
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,12 @@ def snapshot(records: Iterable[InstanceRecord], ignore_names: Iterable[str] = ()
 
 def _count(values: Iterable[str]) -> dict[str, int]:
     return dict(sorted(Counter(values).items()))
+
+
+def version_or_older(records: Iterable[InstanceRecord], version: str) -> tuple[InstanceRecord, ...]:
+    """The records of `version` or an older one, by DurableTask's own CompareVersions.
+
+    Unversioned instances are older than any version ("only one empty: it is older"), so
+    they hold a drain of any version; "1.0" is older than "1.0.0", "10" older than "9".
+    """
+    return tuple(r for r in records if compare_versions(r.version, version) <= 0)

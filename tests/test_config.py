@@ -7,9 +7,18 @@ from typing import Any
 import pytest
 
 from components.config import ConfigError, SlotMode, load
+from taskhub.flex import SiteUpdateStrategy
 from taskhub.versions import FailureStrategy, MatchStrategy
 
 BASE: dict[str, Any] = {"appName": "orders-dev", "planSku": "EP1", "slots": {"names": ["staging"]}}
+
+
+FLEX: dict[str, Any] = {
+    "planSku": "FC1",
+    "strategy": "versioning",
+    "slots": {},
+    "versioning": {"defaultVersion": "2.0", "versionMatchStrategy": "CurrentOrOlder"},
+}
 
 
 def config(**changes: Any) -> dict[str, Any]:
@@ -47,6 +56,32 @@ def test_versioning_values_are_normalised_as_dotnet_binds_them() -> None:
     assert cfg.versioning.failure_strategy is FailureStrategy.FAIL
 
 
+def test_flex_accepts_versioning_and_routing_with_rolling_updates_by_default() -> None:
+    cfg = load(config(**FLEX))
+    assert cfg.flex is not None and cfg.slots[0].name == "production" and len(cfg.slots) == 1
+    assert cfg.flex.site_update_strategy is SiteUpdateStrategy.ROLLING_UPDATE
+    assert (cfg.flex.maximum_instance_count, cfg.flex.instance_memory_mb) == (100, 2048)
+    routed = load(
+        config(
+            planSku="FC1",
+            strategy="routing",
+            slots={},
+            routing={"versions": ["1.0.3"]},
+            versioning={"versionMatchStrategy": "CurrentOrOlder"},
+        )
+    )
+    assert routed.flex is not None and routed.routing is not None
+    # Recreate stops old workers before new ones start: no versioning demanded.
+    recreate = load(
+        config(
+            planSku="FC1", strategy="versioning", slots={}, flex={"siteUpdateStrategy": "Recreate"}
+        )
+    )
+    assert recreate.flex is not None
+    assert recreate.flex.site_update_strategy is SiteUpdateStrategy.RECREATE
+    assert load(config()).flex is None
+
+
 @pytest.mark.parametrize(
     ("changes", "key", "says"),
     [
@@ -54,7 +89,21 @@ def test_versioning_values_are_normalised_as_dotnet_binds_them() -> None:
         ({"appName": "Orders_Dev"}, "appName", "not a valid function app name"),
         ({"runtime": "ruby"}, "runtime", "not a supported worker runtime"),
         ({"planSku": "Z9"}, "planSku", "unknown plan SKU"),
-        ({"planSku": "FC1"}, "planSku", "Flex Consumption has no deployment slots"),
+        ({"planSku": "FC1"}, "strategy", "Flex Consumption (FC1) has no deployment slots"),
+        ({**FLEX, "versioning": {}}, "versioning", "defaultVersion is not set"),
+        (
+            {**FLEX, "versioning": {"defaultVersion": "2.0", "versionMatchStrategy": "None"}},
+            "versioning",
+            "versionMatchStrategy is None",
+        ),
+        ({**FLEX, "versioning": {"defaultVersion": "2.0"}}, "versioning", "not set explicitly"),
+        ({**FLEX, "flex": {"instanceMemoryMB": 1024}}, "flex.instanceMemoryMB", "512, 2048"),
+        ({**FLEX, "flex": {"maximumInstanceCount": 10}}, "flex.maximumInstanceCount", "40 to"),
+        ({**FLEX, "flex": {"alwaysReady": {"queue": 1}}}, "flex.alwaysReady", "scale group"),
+        ({**FLEX, "flex": {"siteUpdateStrategy": "Blue"}}, "flex.siteUpdateStrategy", "not one"),
+        ({**FLEX, "hostJsonSchema": "1", "versioning": {}}, "hostJsonSchema", "Functions 4.x"),
+        ({**FLEX, "slots": {"names": ["staging"]}}, "slots.names", "Flex Consumption has no"),
+        ({"flex": {"instanceMemoryMB": 2048}}, "flex", "Flex Consumption only"),
         ({"planSku": "Y1", "slots": {"names": ["a", "b"]}}, "slots.names", "allows 2 slots"),
         ({"planSku": "EP1", "slots": {"names": ["a", "b", "c"]}}, "slots.names", "allows 3"),
         ({"slots": {"names": []}}, "slots.names", "needs a staging slot"),

@@ -47,7 +47,7 @@ def test_there_are_templates_for_both_ci_systems_and_strategies() -> None:
     assert names == {
         f"{ci}/release-{strategy}.yml"
         for ci in ("github-actions", "azure-pipelines")
-        for strategy in ("slots", "routing")
+        for strategy in ("slots", "routing", "versioning")
     }
 
 
@@ -75,3 +75,37 @@ def test_the_templates_check_replays_before_code_moves() -> None:
 
 def test_a_renamed_option_would_be_caught() -> None:
     assert run_cli("release", "--quiesce-function", "X", "--help").code == 2
+
+
+def _steps_text(path: Path) -> list[str]:
+    """Each step of a workflow or pipeline as its YAML text, in order."""
+    document = yaml.safe_load(path.read_text())
+    if "jobs" in document:
+        steps = document["jobs"]["release"]["steps"]
+    else:
+        (stage,) = document["stages"]
+        steps = stage["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"]
+    return [yaml.safe_dump(step) for step in steps]
+
+
+@pytest.mark.parametrize(
+    ("ci", "deploy_step"),
+    [("github-actions", "Azure/functions-action@v1"), ("azure-pipelines", "AzureFunctionApp@2")],
+)
+def test_the_versioning_path_checks_before_and_follows_after_the_platform_deploy(
+    ci: str, deploy_step: str
+) -> None:
+    path = ROOT / f"pipelines/{ci}/release-versioning.yml"
+    stages = [words[0] for words in command_lines(path)]
+    assert stages == ["replay-check", "versions", "versions", "retire"]
+    replay, rollout, watch, retire = command_lines(path)
+    assert "--slot" in replay and replay[replay.index("--slot") + 1] == "production"
+    assert "--worker-version" in rollout and "--watch" not in rollout
+    assert "--watch" in watch and "--until-drained" in watch
+    assert "--record" in retire
+    steps = _steps_text(path)
+    deploy = next(i for i, text in enumerate(steps) if deploy_step in text)
+    assert any("--worker-version" in text for text in steps[:deploy])
+    assert any("--until-drained" in text for text in steps[deploy + 1 :])
+    assert "isFlexConsumption: true" in steps[deploy] or ci == "github-actions"
+    assert "durable-deploy lint" in path.read_text(), "the placeholder for the lint stage"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from taskhub.flex import DEPRECATED_SETTINGS
 from tests.conftest import ROOT, run_cli
 
 DURABLE = "DurableManagementStorage"
@@ -211,3 +213,88 @@ def test_routing_declares_an_app_per_minor_with_one_tracking_store() -> None:
     outputs = graph["outputs"]
     assert outputs["apps"]["orders-v1-0"]["minor"] == "1.0"
     assert outputs["router"]["trackingPrefix"] == "DurableTask"
+
+
+def _flex_site_checks(site: dict[str, Any], runtime: tuple[str, str]) -> dict[str, Any]:
+    """What every Flex app declares (azure-docs flex-consumption-plan.md, site updates)."""
+    inputs = site["inputs"]
+    assert not set(settings(site)) & DEPRECATED_SETTINGS
+    assert not {"ftpsState", "linuxFxVersion", "alwaysOn"} & set(inputs["siteConfig"])
+    config: dict[str, Any] = inputs["functionAppConfig"]
+    assert config["runtime"] == {"name": runtime[0], "version": runtime[1]}
+    storage = config["deployment"]["storage"]
+    assert storage["type"] == "blobContainer"
+    assert storage["authentication"] == {"type": "SystemAssignedIdentity"}
+    assert re.fullmatch(
+        r"https://[a-z0-9]{3,24}\.blob\.core\.windows\.net/app-package", storage["value"]
+    )
+    runtime_account = settings(site).get("AzureWebJobsStorage__accountName")
+    assert runtime_account is None or f"//{runtime_account}." in storage["value"]
+    return config
+
+
+def test_flex_declares_its_own_plan_and_function_app_config() -> None:
+    graph = plan("flex")
+    (plan_,) = of_type(graph, "azure-native:web:AppServicePlan")
+    assert plan_["inputs"]["sku"] == {"name": "FC1", "tier": "FlexConsumption"}
+    assert plan_["inputs"]["kind"] == "functionapp" and plan_["inputs"]["reserved"] is True
+    (site,) = of_type(graph, SITES[0])
+    assert not of_type(graph, SITES[1])
+    assert not of_type(graph, "azure-native:web:WebAppSlotConfigurationNames")
+    config = _flex_site_checks(site, ("python", "3.11"))
+    assert config["siteUpdateStrategy"] == {"type": "RollingUpdate"}
+    scale = config["scaleAndConcurrency"]
+    assert (scale["maximumInstanceCount"], scale["instanceMemoryMB"]) == (100, 2048)
+    assert scale["alwaysReady"] == [{"name": "durable", "instanceCount": 1}]
+    (container,) = of_type(graph, "azure-native:storage:BlobContainer")
+    assert container["inputs"]["accountName"] == settings(site)["AzureWebJobsStorage__accountName"]
+    assert container["inputs"]["publicAccess"] == "None"
+    by_setting = settings(site)
+    prefix = "AzureFunctionsJobHost__extensions__durableTask__"
+    assert by_setting[prefix + "defaultVersion"] == "2.0"
+    assert by_setting[prefix + "versionMatchStrategy"] == "CurrentOrOlder"
+    assert by_setting[f"{DURABLE}__accountName"] == "ordersflexdprod"
+    # Identity first: no account needs its keys (no content share on Flex).
+    accounts = of_type(graph, "azure-native:storage:StorageAccount")
+    assert all(a["inputs"]["allowSharedKeyAccess"] is False for a in accounts)
+    assert len(of_type(graph, "azure-native:authorization:RoleAssignment")) == len(accounts) * 3
+    # The stages read the same output shape as on the other plans.
+    dev_slot = plan("dev")["outputs"]["apps"]["orders-dev"]["slots"]["production"]
+    flex_slot = graph["outputs"]["apps"]["orders-flex"]["slots"]["production"]
+    assert set(flex_slot) == set(dev_slot) and flex_slot["taskHub"] == "OrdersFlex"
+
+
+def test_flex_with_connection_strings_still_reads_its_package_with_the_identity(
+    tmp_path: Path,
+) -> None:
+    project = _project_with(
+        tmp_path,
+        "flexkeys",
+        {
+            "appName": "orders-fk",
+            "planSku": "FC1",
+            "strategy": "versioning",
+            "connection": "connectionString",
+            "flex": {"siteUpdateStrategy": "Recreate"},
+        },
+    )
+    graph = plan("flexkeys", project)
+    (role,) = of_type(graph, "azure-native:authorization:RoleAssignment")
+    assert role["inputs"]["roleDefinitionId"].endswith("b7e6dc6d-f1e8-4753-8033-0f276bb0955b")
+    (site,) = of_type(graph, SITES[0])
+    assert _flex_site_checks(site, ("python", "3.11"))["siteUpdateStrategy"] == {"type": "Recreate"}
+
+
+def test_flex_routing_gives_every_version_and_the_router_a_flex_plan() -> None:
+    graph = plan("flexrouting")
+    plans = of_type(graph, "azure-native:web:AppServicePlan")
+    assert len(plans) == 3 and {p["inputs"]["sku"]["name"] for p in plans} == {"FC1"}
+    assert len({p["inputs"]["name"] for p in plans}) == 3
+    by_app = {s["inputs"]["name"]: s for s in of_type(graph, SITES[0])}
+    assert set(by_app) == {"ordersfx-v1-0", "ordersfx-v1-1", "ordersfx-router"}
+    for site in by_app.values():
+        _flex_site_checks(site, ("python", "3.11"))
+    prefix = "AzureFunctionsJobHost__extensions__durableTask__"
+    assert settings(by_app["ordersfx-v1-1"])[prefix + "defaultVersion"] == "1.1.0"
+    assert len(of_type(graph, "azure-native:storage:BlobContainer")) == 3
+    assert set(graph["outputs"]) == set(plan("routing")["outputs"])

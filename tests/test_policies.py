@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,11 @@ def dev() -> Graph:
 @pytest.fixture(scope="module")
 def prod() -> Graph:
     return plan_graph("prod")
+
+
+@pytest.fixture(scope="module")
+def flex() -> Graph:
+    return plan_graph("flex")
 
 
 def analyze(analyzer: PolicyAnalyzer, graph: Graph) -> list[Violation]:
@@ -118,9 +123,13 @@ def match(value: str) -> Callable[[Graph], None]:
     return mutate
 
 
-def test_the_example_stacks_pass_clean(analyzer: PolicyAnalyzer, dev: Graph, prod: Graph) -> None:
+def test_the_example_stacks_pass_clean(
+    analyzer: PolicyAnalyzer, dev: Graph, prod: Graph, flex: Graph
+) -> None:
     assert analyze(analyzer, dev) == []
     assert analyze(analyzer, prod) == []
+    assert analyze(analyzer, flex) == []
+    assert analyze(analyzer, plan_graph("flexrouting")) == []
 
 
 @pytest.mark.parametrize(
@@ -129,7 +138,6 @@ def test_the_example_stacks_pass_clean(analyzer: PolicyAnalyzer, dev: Graph, pro
         ("dev", make_sticky, "durable-setting-not-sticky", "mandatory"),
         ("dev", share_hub, "slots-distinct-task-hubs", "mandatory"),
         ("dev", split_runtime, "runtime-storage-shared", "advisory"),
-        ("dev", flex_plan, "plan-supports-slots", "mandatory"),
         ("dev", same_share, "content-share-distinct", "mandatory"),
         ("dev", bad_hub, "hub-name-valid", "mandatory"),
         ("dev", insecure_app, "security-baseline", "mandatory"),
@@ -156,6 +164,96 @@ def test_each_variant_fires_exactly_its_rule(
     assert {v.policy for v in violations} == {policy}
     assert {v.level for v in violations} == {level}
     assert all(v.message and v.remediation for v in violations)
+
+
+def flex_setting(name: str, value: str | None) -> Callable[[Graph], None]:
+    """Set (or with None remove) one app setting of the Flex stack's app."""
+
+    def mutate(g: Graph) -> None:
+        pairs = first(g, WEB_APP)["inputs"]["siteConfig"]["appSettings"]
+        pairs[:] = [p for p in pairs if p["name"] != name]
+        if value is not None:
+            pairs.append({"name": name, "value": value})
+
+    return mutate
+
+
+def rolling(strategy: str, without: str) -> Callable[[Graph], None]:
+    """The Flex app with `siteUpdateStrategy.type` written as `strategy`, one setting removed."""
+
+    def mutate(g: Graph) -> None:
+        first(g, WEB_APP)["inputs"]["functionAppConfig"]["siteUpdateStrategy"]["type"] = strategy
+        flex_setting(without, None)(g)
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    ("mutate", "fired_levels"),
+    [
+        (
+            flex_setting(PREFIX + "defaultVersion", None),
+            {"flex-rolling-update-versioning": "mandatory"},
+        ),
+        (
+            flex_setting(PREFIX + "versionMatchStrategy", None),
+            {"flex-rolling-update-versioning": "mandatory"},
+        ),
+        (
+            flex_setting(PREFIX + "versionMatchStrategy", "None"),
+            {"flex-rolling-update-versioning": "mandatory"},
+        ),
+        (
+            rolling("rollingupdate", PREFIX + "defaultVersion"),
+            {"flex-rolling-update-versioning": "mandatory"},
+        ),
+        (
+            flex_setting(PREFIX + "versionMatchStrategy", "strict"),
+            {"flex-rolling-update-strict": "advisory"},
+        ),
+        (rolling("Recreate", PREFIX + "defaultVersion"), {}),
+        (flex_setting("FUNCTIONS_WORKER_RUNTIME", "python"), {"flex-settings-ignored": "advisory"}),
+        (
+            # No content share on Flex: a key here is not required by the platform.
+            flex_setting(
+                "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+                "DefaultEndpointsProtocol=https;AccountName=r;AccountKey=k==",
+            ),
+            {"flex-settings-ignored": "advisory", "no-keys-in-app-settings": "advisory"},
+        ),
+    ],
+)
+def test_flex_rules_on_the_flex_stack(
+    analyzer: PolicyAnalyzer,
+    flex: Graph,
+    mutate: Callable[[Graph], None],
+    fired_levels: dict[str, str],
+) -> None:
+    graph = copy.deepcopy(flex)
+    mutate(graph)
+    violations = analyze(analyzer, graph)
+    assert {v.policy: v.level for v in violations} == fired_levels
+    assert all(v.message and v.remediation for v in violations)
+
+
+def test_slots_stay_refused_on_flex(analyzer: PolicyAnalyzer, dev: Graph, flex: Graph) -> None:
+    graph = copy.deepcopy(dev)
+    flex_plan(graph)
+    fired_levels = {v.policy: v.level for v in analyze(analyzer, graph)}
+    # The dev app's worker-runtime and content-share settings are ignored on FC1, too.
+    assert fired_levels == {
+        "plan-supports-slots": "mandatory",
+        "flex-settings-ignored": "advisory",
+    }
+    # A second site next to a functionAppConfig site, plan unknown (as in a preview).
+    graph = copy.deepcopy(flex)
+    site = copy.deepcopy(first(graph, WEB_APP))
+    graph = [r for r in graph if r["type"] != "azure-native:web:AppServicePlan"]
+    site["type"], site["name"] = SLOT, "orders-flex-staging"
+    site["inputs"]["slot"] = "staging"
+    settings(site)[DURABLE_ACCOUNT]["value"] = "other"
+    graph.append(site)
+    assert "plan-supports-slots" in fired(analyzer, graph)
 
 
 def test_too_many_slots_for_the_plan(analyzer: PolicyAnalyzer, prod: Graph) -> None:
@@ -246,10 +344,11 @@ def test_the_app_limit_is_configurable() -> None:
         assert fired(pack, apps) == {"function-app-limit"}
 
 
-def _handmade(tmp_path: Path, **config: bool) -> Path:
+def _handmade(tmp_path: Path, config: Mapping[str, bool | str], program: str = "handmade") -> Path:
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copy(ROOT / "tests" / "programs" / "handmade.py", tmp_path / "__main__.py")
-    lines = ["config:"] + [f"  handmade:{k}: {json.dumps(v)}" for k, v in config.items()]
+    shutil.copy(ROOT / "tests" / "programs" / f"{program}.py", tmp_path / "__main__.py")
+    namespace = program.replace("_", "").replace("handmadeflex", "handflex")
+    lines = ["config:"] + [f"  {namespace}:{k}: {json.dumps(v)}" for k, v in config.items()]
     (tmp_path / "Pulumi.hand.yaml").write_text("\n".join(lines) + "\n")
     return tmp_path
 
@@ -265,7 +364,7 @@ def _handmade(tmp_path: Path, **config: bool) -> Path:
 def test_check_cli_on_a_program_without_our_components(
     tmp_path: Path, config: dict[str, bool], code: int, policy: str | None
 ) -> None:
-    project = _handmade(tmp_path, **config)
+    project = _handmade(tmp_path, config)
     run = run_cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
     assert run.code == code, run.output
     result = json.loads(run.stdout)
@@ -280,3 +379,26 @@ def test_check_cli_on_the_example_stack_and_errors() -> None:
     assert run.code == 0, run.output
     assert "no mandatory violation" in run.stdout
     assert run_cli("check", "--stack", "nosuch").code == 2
+
+
+@pytest.mark.parametrize(
+    ("config", "code", "policies"),
+    [
+        ({}, 1, {"flex-rolling-update-versioning"}),
+        ({"defaultVersion": "2.0"}, 1, {"flex-rolling-update-versioning"}),
+        ({"defaultVersion": "2.0", "matchStrategy": "CurrentOrOlder"}, 0, set()),
+        ({"recreate": True}, 0, set()),
+    ],
+)
+def test_a_raw_flex_program_with_rolling_updates_needs_versioning(
+    tmp_path: Path, config: dict[str, bool | str], code: int, policies: set[str]
+) -> None:
+    project = _handmade(tmp_path, config, "handmade_flex")
+    run = run_cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
+    assert run.code == code, run.output
+    result = json.loads(run.stdout)
+    assert result["resources"] == 4
+    assert {v["policy"] for v in result["violations"]} == policies
+    if policies:
+        (violation,) = result["violations"]
+        assert violation["level"] == "mandatory" and "hand-flex" in violation["message"]

@@ -10,6 +10,8 @@ from scripts.annotations import Annotator, CiOption, CiSystem
 from scripts.connect import HubArgs, with_hub_options
 from scripts.exits import Exit
 from scripts.report import JsonOption, Output, cannot_decide, instance_json, instance_line, iso
+from scripts.watch import WatchSettings, with_watch_options
+from scripts.watch_report import watch_rollout
 from taskhub.errors import ConfigurationError, TaskHubError
 from taskhub.instances import InstanceStore
 from taskhub.rollout import Rollout, VersionSummary, plan_rollout, summarize
@@ -24,14 +26,18 @@ HELP = (
     "reject (left waiting; orphaned once every worker is W) or fail, by the runtime's own "
     "rules (DurableTask's CompareVersions, not semantic versioning).\n\n"
     "Exit codes: 0 report printed, or the rollout orphans and fails nothing; 1 the rollout "
-    "would reject or fail unfinished instances; 2 cannot decide."
+    "would reject or fail unfinished instances; 2 cannot decide.\n\n"
+    "With --watch --until-drained VERSION it follows an in-place rollout instead: exit 0 once "
+    "no unfinished instance of VERSION or older is left, 1 at --timeout, 2 cannot decide."
 )
 ROLLOUT = "Rollout question"
 
 
 @with_hub_options
+@with_watch_options
 def versions(
     where: HubArgs,
+    watching: WatchSettings,
     all_hubs: Annotated[
         bool, typer.Option("--all-hubs", help="With --tracking-prefix: every hub in the store.")
     ] = False,
@@ -61,6 +67,18 @@ def versions(
 ) -> None:
     out = Output(as_json=json_output)
     annotator = Annotator(ci)
+    if watching.enabled or watching.until_drained is not None:
+        conflicting = ["--worker-version" if worker_version else "", "--all-hubs" * all_hubs]
+        exit_code = watch_rollout(
+            where,
+            watching,
+            include_entities=include_entities,
+            show=show,
+            out=out,
+            annotator=annotator,
+            conflicting=conflicting,
+        )
+        raise typer.Exit(int(exit_code))
     try:
         match = parse_strategy(MatchStrategy, match_strategy)
         failure = parse_strategy(FailureStrategy, failure_strategy)

@@ -1,0 +1,242 @@
+"""`versions --watch --until-drained VERSION`: follow an in-place rollout until the old drain.
+
+A deploy in place (Flex Consumption rolling updates, or any plan without slots) gives no
+signal that old workers are gone, and with a version match strategy the new workers leave
+newer-than-theirs work alone while old workers finish theirs. What can be read is the hub:
+this loop re-reads its unfinished instances every --interval, prints per-version counts and
+what changed since the previous read (started, finished, status changes), and passes once
+no unfinished instance of VERSION or older (DurableTask's CompareVersions, unversioned
+counting as oldest) is left for --stable-for reads in a row. Old workers still running can
+start new old-version instances during the update; the stable window is there to see them.
+
+Fail closed as the drain gate does: a read error is "cannot decide", a missing Instances
+table too unless --allow-missing-hub, and any status but the four terminal ones (unknown
+ones included, the server filter keeps them) counts as unfinished.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import typer
+
+from scripts.connect import shared_options
+from scripts.exits import Exit
+from scripts.report import UNVERSIONED_LABEL
+from taskhub.drain import version_or_older
+from taskhub.errors import HubNotFoundError, TaskHubError
+from taskhub.instances import InstanceRecord, InstanceStore
+
+PANEL = "Watching a rollout"
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    enabled: bool = False
+    until_drained: str | None = None
+    interval: float = 15.0
+    timeout: float = 3600.0
+    stable_for: int = 2
+    allow_missing_hub: bool = False
+
+
+def _watch_options(
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Follow a rollout: re-read the hub every --interval (needs --until-drained).",
+            rich_help_panel=PANEL,
+        ),
+    ] = False,
+    until_drained: Annotated[
+        str | None,
+        typer.Option(
+            "--until-drained",
+            metavar="VERSION",
+            help="With --watch: exit 0 once no unfinished instance of VERSION or older "
+            "(unversioned included) is left.",
+            rich_help_panel=PANEL,
+        ),
+    ] = None,
+    interval: Annotated[
+        float, typer.Option(min=0.1, help="Seconds between reads.", rich_help_panel=PANEL)
+    ] = 15.0,
+    timeout: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds before giving up with exit 1.", rich_help_panel=PANEL),
+    ] = 3600.0,
+    stable_for: Annotated[
+        int,
+        typer.Option(min=1, help="Drained reads in a row needed to pass.", rich_help_panel=PANEL),
+    ] = 2,
+    allow_missing_hub: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing-hub",
+            help="Treat a missing Instances table as drained (a hub that never ran).",
+            rich_help_panel=PANEL,
+        ),
+    ] = False,
+) -> None:
+    """Declares the watch options once, for `with_watch_options`."""
+
+
+def _watch_settings(watch: bool, **values: Any) -> WatchSettings:
+    return WatchSettings(enabled=watch, **values)
+
+
+with_watch_options = shared_options(_watch_options, _watch_settings, name="watching")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One instance's difference between two reads of the unfinished set."""
+
+    instance_id: str
+    version: str
+    before: str | None
+    """Status at the previous read; None: it was not unfinished then (it started)."""
+    after: str | None
+    """Status now; None: it is no longer unfinished (it finished, or was purged)."""
+
+    @property
+    def text(self) -> str:
+        what = (
+            "started"
+            if self.before is None
+            else "finished"
+            if self.after is None
+            else f"{self.before} -> {self.after}"
+        )
+        return f"{self.instance_id} ({self.version or UNVERSIONED_LABEL}) {what}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "instance_id": self.instance_id,
+            "version": self.version,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+def changes_between(
+    previous: Iterable[InstanceRecord], current: Iterable[InstanceRecord]
+) -> tuple[Change, ...]:
+    before = {r.instance_id: r for r in previous}
+    now = {r.instance_id: r for r in current}
+    found = [
+        Change(i, now[i].version, before[i].runtime_status if i in before else None, s)
+        for i, s in ((i, r.runtime_status) for i, r in now.items())
+        if i not in before or before[i].runtime_status != s
+    ]
+    found += [
+        Change(i, r.version, r.runtime_status, None) for i, r in before.items() if i not in now
+    ]
+    return tuple(sorted(found, key=lambda c: (c.after is not None, c.instance_id)))
+
+
+@dataclass(frozen=True)
+class WatchRead:
+    read: int
+    elapsed: float
+    unfinished: tuple[InstanceRecord, ...]
+    blocking: tuple[InstanceRecord, ...]
+    changes: tuple[Change, ...]
+
+    @property
+    def by_version(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, Counter[str]] = {}
+        for record in self.unfinished:
+            counts.setdefault(record.version, Counter())[record.runtime_status] += 1
+        return {v: dict(sorted(c.items())) for v, c in sorted(counts.items())}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "elapsed_seconds": round(self.elapsed, 3),
+            "blocking": len(self.blocking),
+            "by_version": self.by_version,
+            "changes": [c.to_json() for c in self.changes],
+        }
+
+
+@dataclass
+class WatchResult:
+    exit: Exit = Exit.CANNOT_DECIDE
+    outcome: str = "error"
+    reads: int = 0
+    stable_reads: int = 0
+    elapsed: float = 0.0
+    last: WatchRead | None = None
+    timeline: list[WatchRead] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: TaskHubError | None = None
+
+
+class RolloutWatch:
+    def __init__(
+        self,
+        store: InstanceStore,
+        settings: WatchSettings,
+        *,
+        include_entities: bool = False,
+        on_read: Callable[[WatchRead, float], None] = lambda _r, _w: None,
+    ) -> None:
+        assert settings.until_drained is not None
+        self.store, self.settings, self.version = store, settings, settings.until_drained
+        self.include_entities = include_entities
+        self._on_read = on_read
+
+    def _unfinished(self, result: WatchResult) -> list[InstanceRecord]:
+        try:
+            return self.store.unfinished(include_entities=self.include_entities)
+        except HubNotFoundError:
+            if not self.settings.allow_missing_hub:
+                raise
+            warning = (
+                f"table {self.store.hub.instances_table!r} does not exist; counted as drained "
+                "because --allow-missing-hub was given"
+            )
+            if warning not in result.warnings:
+                result.warnings.append(warning)
+            return []
+
+    def run(self) -> WatchResult:
+        started = time.monotonic()
+        result = WatchResult()
+        previous: tuple[InstanceRecord, ...] = ()
+        try:
+            while True:
+                unfinished = tuple(self._unfinished(result))
+                result.reads += 1
+                result.elapsed = time.monotonic() - started
+                read = WatchRead(
+                    result.reads,
+                    result.elapsed,
+                    unfinished,
+                    version_or_older(unfinished, self.version),
+                    changes_between(previous, unfinished) if result.reads > 1 else (),
+                )
+                previous, result.last = unfinished, read
+                if read.read == 1 or read.changes:
+                    result.timeline.append(read)
+                result.stable_reads = 0 if read.blocking else result.stable_reads + 1
+                if result.stable_reads >= self.settings.stable_for:
+                    result.exit, result.outcome = Exit.OK, "drained"
+                    return result
+                remaining = self.settings.timeout - result.elapsed
+                if remaining <= 0:
+                    result.exit, result.outcome = Exit.NOT_YET, "timeout"
+                    return result
+                wait = min(self.settings.interval, remaining)
+                self._on_read(read, wait)
+                time.sleep(wait)
+        except TaskHubError as exc:
+            result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, "error", exc
+            result.elapsed = time.monotonic() - started
+            return result
