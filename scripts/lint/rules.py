@@ -72,7 +72,7 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         "DDZ005",
-        "io",
+        "I/O",
         Level.ERROR,
         "does I/O whose result is not recorded and may differ on replay",
         "move it into an activity (or use context.call_http)",
