@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 from sarif import loader
@@ -22,7 +23,7 @@ SCHEMA = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_tex
 APPS = [FIXTURES / "ddz001" / "finding", FIXTURES / "helper_chain", FIXTURES / "ddz011" / "finding"]
 
 
-def _sarif(tmp_path: Path, *apps: Path) -> tuple[Path, dict]:
+def _sarif(tmp_path: Path, *apps: Path) -> tuple[Path, dict[str, Any]]:
     path = tmp_path / "lint.sarif"
     run = run_cli("lint", *map(str, apps), "--sarif", str(path), "--json")
     assert run.code in (0, 1), run.output
