@@ -25,5 +25,5 @@ def test_skip_lint_leaves_the_stage_out(d: Deployment) -> None:
     code, result, output = release(
         d, "--replay-app-dir", app, "--replay-orchestrator", "orchestrator", "--skip-lint"
     )
-    assert "lint" not in dict(stages(result)), output
-    assert stages(result)[0] == ("check", "ok")
+    assert code == 0, output
+    assert [name for name, _ in stages(result)][:2] == ["check", "replay"]
