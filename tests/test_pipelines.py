@@ -75,3 +75,11 @@ def test_the_templates_check_replays_before_code_moves() -> None:
 
 def test_a_renamed_option_would_be_caught() -> None:
     assert run_cli("release", "--quiesce-function", "X", "--help").code == 2
+
+
+def test_the_slot_templates_lint_first_and_github_uploads_the_sarif() -> None:
+    for ci in ("github-actions", "azure-pipelines"):
+        first = command_lines(ROOT / f"pipelines/{ci}/release-slots.yml")[0]
+        assert first[:2] == ["lint", "apps/orders"] and "--sarif" in first
+    github = (ROOT / "pipelines/github-actions/release-slots.yml").read_text()
+    assert "github/codeql-action/upload-sarif@v3" in github and "security-events: write" in github
