@@ -96,6 +96,6 @@ def test_azure_pipelines_issues_carry_source_path_and_line() -> None:
     run = run_cli("lint", str(FIXTURES / "ddz009/finding"), "--ci", "azure-devops")
     relative = f"{(FIXTURES / 'ddz009/finding').relative_to(Path.cwd())}/function_app.py"
     assert (
-        f"##vso[task.logissue type=warning;sourcepath={relative};linenumber=10;columnnumber=5]"
+        f"##vso[task.logissue type=warning;sourcepath={relative};linenumber=11;columnnumber=5]"
         in run.stderr
     )

@@ -1,4 +1,5 @@
 import azure.durable_functions as df
+from shared import CACHE
 
 app = df.DFApp()
 SEEN = []
@@ -12,6 +13,7 @@ def orchestrator(context):
     COUNT += 1
     SEEN.append(context.instance_id)  # expect: DDZ010
     TOTALS["orders"] = COUNT  # expect: DDZ010
+    CACHE[context.instance_id] = True  # expect: DDZ010
     yield context.call_activity("Work", COUNT)
 
 
