@@ -84,6 +84,9 @@ PATTERNS: dict[str, Api] = {
     **_all("DDZ006", "os.environ", "os.environb", "os.getenv", "os.getenvb", "os.putenv"),
 }
 
+REFERENCE_RULES = frozenset({"DDZ006"})
+"""Rules a mere reference breaks (`os.environ["X"]` calls nothing); for the others only a
+call counts, so `except requests.HTTPError:` or an annotation is not I/O."""
 YIELDABLE = frozenset(
     {
         "call_activity",

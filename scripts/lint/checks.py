@@ -265,7 +265,7 @@ class FunctionChecker(ast.NodeVisitor):
 
     def _reference(self, node: ast.Name | ast.Attribute) -> None:
         api = apis.match(self.qualify(node)) if isinstance(node.ctx, ast.Load) else None
-        if api is not None and api.rule is not None and api.calls_only_with is None:
+        if api is not None and api.rule in apis.REFERENCE_RULES:
             self._hit(api.rule, node, f"`{ast.unparse(node)}`")
             return
         self.generic_visit(node)

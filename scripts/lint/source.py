@@ -119,6 +119,8 @@ def parse(path: Path, name: str) -> Module:
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigurationError(f"{path}: cannot read: {exc}", fix="check the file") from exc
+    except ValueError as exc:  # null bytes, on Pythons that do not call them a SyntaxError
+        raise ConfigurationError(f"{path}: cannot parse: {exc}", fix="fix the file") from exc
     module = Module(name, path, tree, text.splitlines())
     _index(module)
     return module
