@@ -99,3 +99,20 @@ def test_azure_pipelines_issues_carry_source_path_and_line() -> None:
         f"##vso[task.logissue type=warning;sourcepath={relative};linenumber=11;columnnumber=5]"
         in run.stderr
     )
+
+
+def test_an_orchestrator_registered_inside_a_function_is_not_called_clean(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "function_app.py").write_text(
+        "import azure.durable_functions as df\n"
+        "def create_app():\n"
+        "    app = df.DFApp()\n"
+        "    @app.orchestration_trigger(context_name='context')\n"
+        "    def run(context):\n"
+        "        yield context.call_activity('Work', None)\n"
+        "    return app\n"
+    )
+    run = run_cli("lint", str(tmp_path))
+    assert run.code == 2 and "are not at module level" in run.output, run.output
+    assert "function_app.py:4" in run.output

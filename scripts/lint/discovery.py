@@ -81,6 +81,9 @@ class AppModel:
     has_app: bool = False
     unnamed: list[str] = field(default_factory=list)
     """Registrations whose name the source does not spell out."""
+    unread: list[str] = field(default_factory=list)
+    """Orchestrator registrations not at module level (in a function, a branch, a loop over
+    something other than a literal): their code cannot be found, so it is not checked."""
 
     def counted(self, function: DurableFunction) -> bool:
         """Whether the runtime will know this function (its blueprint is registered)."""
@@ -121,6 +124,8 @@ class _Registration:
 class _V2Scanner:
     def __init__(self, app: AppModel, module: Module, apps: dict[str, bool]) -> None:
         self.app, self.module, self.apps = app, module, apps
+        self.read: set[int] = set()
+        """The trigger calls this scan understood; any other one is a registration it missed."""
 
     def _owner(self, expr: ast.expr) -> str | None:
         dotted = self.module.qualify(expr)
@@ -141,8 +146,9 @@ class _V2Scanner:
             kind, keyword = TRIGGERS[method]
             registration.kind = kind
             given = _argument(decorator, keyword, 1)
-            if given is not None:
+            if given is not None and not (isinstance(given, ast.Constant) and given.value is None):
                 registration.names.append(_string(self.module, given, env))
+        self.read.add(id(decorator))
         return True
 
     def _record(self, registration: _Registration, line: int) -> None:
@@ -193,12 +199,7 @@ class _V2Scanner:
             if found:
                 self._record(found, stmt.lineno)
         elif isinstance(stmt, ast.For):
-            rounds = _literal_rounds(stmt)
-            if rounds is None:
-                if any(self._chain(n, {}) for n in ast.walk(stmt) if isinstance(n, ast.Call)):
-                    self.app.unnamed.append(f"{self.module.path}:{stmt.lineno}")
-                return
-            for bound in rounds:
+            for bound in _literal_rounds(stmt) or []:
                 for inner in stmt.body:
                     self._statement(inner, {**env, **bound})
 
@@ -212,6 +213,16 @@ class _V2Scanner:
     def scan(self) -> None:
         for stmt in self.module.tree.body:
             self._statement(stmt, {})
+        for node in ast.walk(self.module.tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in TRIGGERS
+                and id(node) not in self.read
+            ):
+                where = f"{self.module.path}:{node.lineno}"
+                missed = self.app.unread if node.func.attr == "orchestration_trigger" else None
+                (missed if missed is not None else self.app.unnamed).append(where)
 
 
 def _bind(target: ast.expr, value: ast.expr) -> Env | None:

@@ -140,6 +140,13 @@ def lint_app(root: Path, settings: lint_config.LintConfig) -> AppResult:
         result.notes.append(
             "DDZ008 not checked: function names built at run time at " + ", ".join(app.unnamed)
         )
+    if app.unread:
+        raise ConfigurationError(
+            f"orchestrator registration(s) at {', '.join(app.unread)} are not at module level, "
+            "so the lint cannot find their code",
+            fix="register orchestrators at module level (@app.orchestration_trigger), as the "
+            "Functions host indexes them",
+        )
     merged: dict[tuple[str, Path, int, int], Finding] = {}
     for orchestrator in app.of_kind(Kind.ORCHESTRATOR):
         if orchestrator.code is None:
