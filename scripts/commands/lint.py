@@ -39,17 +39,24 @@ def lint_command(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="PATH",
+            show_default=False,
             help="Function app folders (with host.json or function_app.py), or folders "
-            "holding several; default: the current folder."
+            "holding several; default: the current folder.",
         ),
     ] = None,
     select: Annotated[
         list[str] | None,
-        typer.Option(help="Only these rules (codes or prefixes, comma-separated; repeatable)."),
+        typer.Option(
+            metavar="CODES",
+            help="Only these rules (codes or prefixes, comma-separated; repeatable).",
+        ),
     ] = None,
     ignore: Annotated[
         list[str] | None,
-        typer.Option(help="Also skip these rules (codes or prefixes; repeatable)."),
+        typer.Option(
+            metavar="CODES", help="Also skip these rules (codes or prefixes; repeatable)."
+        ),
     ] = None,
     config: Annotated[
         Path | None,

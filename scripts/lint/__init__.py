@@ -1,8 +1,8 @@
 """`durable-deploy lint`: orchestrator code that cannot replay, found without importing the app.
 
-Modules, one job each: `rules` (the catalogue), `source` (the app's own modules and their
-imports), `discovery` (which functions are orchestrators, activities and entities),
-`checks` (what one function body does wrong), `walk` (orchestrators and the helpers they
-reach), `config`, `suppression`, `engine` (all of it for a set of paths), `sarif`,
-`stage` (the release stage) and `flake8_plugin`.
+Modules, one job each: `rules` (the catalogue), `apis` (what each rule matches), `source`
+(the app's own modules and their imports), `discovery` (which functions are orchestrators,
+activities and entities), `checks` (what one function body does wrong), `walk`
+(orchestrators and the helpers they reach), `config`, `suppression`, `engine` (all of it
+for a set of paths), `sarif`, `stage` (the release stage) and `flake8_plugin`.
 """
