@@ -51,8 +51,9 @@ def rehearse_lint(workdir: Path) -> int:
         console.print("[bold red]The planted clock read was not caught exactly: rehearsal failed.")
         return 2
     finding = caught[0]
+    shown = os.path.relpath(os.path.abspath(finding["path"]), workdir)
     console.print(
-        f"  {finding['path']}:{finding['line']}:{finding['col']}: {finding['rule']} "
+        f"  {shown}:{finding['line']}:{finding['col']}: {finding['rule']} "
         f"{finding['message']} (in {', '.join(finding['orchestrators'])})",
         markup=False,
     )
