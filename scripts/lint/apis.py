@@ -17,7 +17,7 @@ class Api:
     """None: allowed (an exception carved out of a wider prefix)."""
     calls_only_with: int | None = None
     """Only a call with at most this many arguments counts (`time.localtime()` is now,
-    `time.localtime(ts)` is not)."""
+    `time.localtime(ts)` is not; `random.Random(seed)` repeats, `random.Random()` does not)."""
 
 
 def _all(rule: str | None, *names: str, calls_only_with: int | None = None) -> dict[str, Api]:
@@ -52,6 +52,7 @@ PATTERNS: dict[str, Api] = {
         "os.getrandom",
         "numpy.random",
     ),
+    **_all("DDZ002", "random.Random", "numpy.random.default_rng", calls_only_with=0),
     **_all("DDZ003", "time.sleep", "asyncio.sleep"),
     **_all("DDZ004", "threading", "concurrent.futures", "multiprocessing", "asyncio"),
     **_all(
@@ -80,7 +81,7 @@ PATTERNS: dict[str, Api] = {
         "pyodbc",
         "azure",
     ),
-    **_all(None, "azure.functions", "azure.durable_functions"),
+    **_all(None, "azure.functions", "azure.durable_functions", "azure.core.exceptions"),
     **_all("DDZ006", "os.environ", "os.environb", "os.getenv", "os.getenvb", "os.putenv"),
 }
 

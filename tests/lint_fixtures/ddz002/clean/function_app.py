@@ -1,3 +1,4 @@
+import random
 import uuid
 
 import azure.durable_functions as df
@@ -10,7 +11,8 @@ NAMESPACE = uuid.UUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
 def orchestrator(context):
     order_id = context.new_uuid()
     stable = str(uuid.uuid5(NAMESPACE, "orders"))
-    yield context.call_activity("Work", [order_id, stable])
+    seeded = random.Random(order_id).random()
+    yield context.call_activity("Work", [order_id, stable, seeded])
 
 
 @app.activity_trigger(input_name="value")

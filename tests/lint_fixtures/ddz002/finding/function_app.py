@@ -14,7 +14,8 @@ def orchestrator(context):
     pick = random.choice([1, 2, 3])  # expect: DDZ002
     token = secrets.token_hex(8)  # expect: DDZ002
     salt = os.urandom(4)  # expect: DDZ002
-    yield context.call_activity("Work", [order_id, pick, token, salt.hex()])
+    unseeded = random.Random()  # expect: DDZ002
+    yield context.call_activity("Work", [order_id, pick, token, salt.hex(), unseeded.random()])
 
 
 @app.activity_trigger(input_name="value")
