@@ -7,10 +7,11 @@ into the app's own functions are handed back as callees, so `walk` can follow th
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from scripts.lint import apis
+from scripts.lint.scope import Scope, nested
 from scripts.lint.source import AppSource, FunctionNode, Module
 
 NameProblem = Callable[[str, str], str | None]
@@ -35,58 +36,8 @@ class Callee:
     """Parameters of the callee that receive the orchestration context."""
 
 
-def _nested(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node below `node`, not entering nested function definitions."""
-    for child in ast.iter_child_nodes(node):
-        if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield child
-            yield from _nested(child)
-
-
 def _truthy_constant(test: ast.expr) -> bool:
     return isinstance(test, ast.Constant) and bool(test.value)
-
-
-@dataclass
-class _Scope:
-    """What the function binds itself: its locals shadow module names."""
-
-    locals: set[str] = field(default_factory=set)
-    imports: dict[str, str] = field(default_factory=dict)
-    single: dict[str, ast.expr] = field(default_factory=dict)
-    """Names assigned exactly once, to this value."""
-    globals: dict[str, ast.Global] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, node: FunctionNode) -> _Scope:
-        scope = cls()
-        arguments = node.args
-        for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
-            scope.locals.add(arg.arg)
-        for extra in (arguments.vararg, arguments.kwarg):
-            if extra:
-                scope.locals.add(extra.arg)
-        counts: dict[str, int] = {}
-        for child in _nested(node):
-            if isinstance(child, ast.Global):
-                scope.globals.update(dict.fromkeys(child.names, child))
-            elif isinstance(child, ast.Import | ast.ImportFrom):
-                for alias in child.names:
-                    scope.imports[alias.asname or alias.name.split(".")[0]] = (
-                        alias.name
-                        if isinstance(child, ast.Import)
-                        else f"{child.module or ''}.{alias.name}"
-                    )
-            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store | ast.Del):
-                scope.locals.add(child.id)
-                counts[child.id] = counts.get(child.id, 0) + 1
-            elif isinstance(child, ast.Assign) and len(child.targets) == 1:
-                target = child.targets[0]
-                if isinstance(target, ast.Name):
-                    scope.single[target.id] = child.value
-        scope.locals -= set(scope.globals)
-        scope.single = {k: v for k, v in scope.single.items() if counts.get(k) == 1}
-        return scope
 
 
 class FunctionChecker(ast.NodeVisitor):
@@ -101,7 +52,7 @@ class FunctionChecker(ast.NodeVisitor):
         self.source, self.module, self.node = source, module, node
         self.context = context
         self.names = names
-        self.scope = _Scope.of(node)
+        self.scope = Scope.of(node)
         self.hits: list[Hit] = []
         self.callees: list[Callee] = []
         self.guarded = 0
@@ -320,7 +271,7 @@ class FunctionChecker(ast.NodeVisitor):
     def _written_globals(self) -> None:
         written = {
             n.id
-            for n in _nested(self.node)
+            for n in nested(self.node)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store | ast.Del)
         }
         for name, statement in self.scope.globals.items():
@@ -330,7 +281,7 @@ class FunctionChecker(ast.NodeVisitor):
     def _unyielded_names(self) -> None:
         receivers = {
             id(n.func.value)
-            for n in _nested(self.node)
+            for n in nested(self.node)
             if isinstance(n, ast.Call)
             and isinstance(n.func, ast.Attribute)
             and n.func.attr in ("append", "extend", "add")
@@ -358,7 +309,7 @@ class FunctionChecker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def _unbounded(self, loop: ast.While | ast.For, subject: str) -> None:
-        methods = {self._context_method(n.func) for n in _nested(loop) if isinstance(n, ast.Call)}
+        methods = {self._context_method(n.func) for n in nested(loop) if isinstance(n, ast.Call)}
         if methods & apis.HISTORY_GROWING and "continue_as_new" not in methods:
             self._hit("DDZ009", loop, subject)
 

@@ -7,7 +7,6 @@ not in the app (it could not be read, so it was not checked).
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from scripts.lint import config as lint_config
-from scripts.lint.checks import NameProblem
 from scripts.lint.discovery import AppModel, Kind, discover, is_app_root
+from scripts.lint.names import name_judge
 from scripts.lint.rules import RULES, Level, Rule
 from scripts.lint.source import SKIPPED_DIRS
 from scripts.lint.suppression import suppressed
@@ -95,38 +94,6 @@ class LintReport:
         return levels
 
 
-def _names(app: AppModel) -> NameProblem | None:
-    """DDZ008's judge: None when the app's names are not all spelled out in the source."""
-    if app.unnamed:
-        return None
-    known: dict[str, dict[str, str]] = {kind.value: {} for kind in Kind}
-    uncounted: dict[str, str] = {}
-    for function in app.functions:
-        for name in function.names:
-            if app.counted(function):
-                known[function.kind.value][name.lower()] = name
-            elif function.blueprint:
-                uncounted[name.lower()] = function.blueprint
-
-    def problem(kind: str, name: str) -> str | None:
-        key = name.lower()
-        if key in known[kind]:
-            return None
-        if key in uncounted:
-            blueprint = uncounted[key].rpartition(".")[2]
-            return f"it is in blueprint {blueprint}, which no app registers (register_functions)"
-        other = next((k for k, names in known.items() if key in names), None)
-        if other:
-            return f"{name!r} is an {other}, not an {kind}"
-        close = difflib.get_close_matches(key, list(known[kind]), n=1, cutoff=0.6)
-        if close:
-            return f"did you mean {known[kind][close[0]]!r}?"
-        defined = sorted(known[kind].values())
-        return f"its {kind} functions are {', '.join(defined[:8]) or 'none'}"
-
-    return problem
-
-
 def _column(line: str, col: int) -> int:
     """ast counts UTF-8 bytes; people, flake8 output and SARIF count characters."""
     return len(line.encode("utf-8")[: col - 1].decode("utf-8", errors="ignore")) + 1
@@ -135,7 +102,7 @@ def _column(line: str, col: int) -> int:
 def lint_app(root: Path, settings: lint_config.LintConfig) -> AppResult:
     app = discover(root)
     result = AppResult(app)
-    names = _names(app)
+    names = name_judge(app)
     if app.unnamed:
         result.notes.append(
             "DDZ008 not checked: function names built at run time at " + ", ".join(app.unnamed)
