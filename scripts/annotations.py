@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, TextIO
 
@@ -59,6 +60,15 @@ def _azure_property(text: str) -> str:
     return _azure_data(text).replace(";", "%3B").replace("]", "%5D")
 
 
+@dataclass(frozen=True)
+class SourceLocation:
+    """A file (relative to the checkout) and a 1-based line and column."""
+
+    file: str
+    line: int
+    col: int = 1
+
+
 class Annotator:
     """Writes annotations for one CI system (or nothing, for `none`)."""
 
@@ -75,14 +85,27 @@ class Annotator:
     def _write(self, line: str) -> None:
         print(line, file=self._stream, flush=True)
 
-    def message(self, level: str, title: str, text: str) -> None:
-        """level: error, warning or notice."""
+    def message(
+        self, level: str, title: str, text: str, *, where: SourceLocation | None = None
+    ) -> None:
+        """level: error, warning or notice; `where` pins it to a line of a file."""
         if self.system is CiSystem.GITHUB:
-            self._write(f"::{level} title={_github_property(title)}::{_github_data(text)}")
+            place = ""
+            if where:
+                place = f"file={_github_property(where.file)},line={where.line},col={where.col},"
+            self._write(f"::{level} {place}title={_github_property(title)}::{_github_data(text)}")
         elif self.system is CiSystem.AZURE_DEVOPS:
             # Azure Pipelines has no "notice" issue type; plain lines carry those.
             if level in ("error", "warning"):
-                self._write(f"##vso[task.logissue type={level}]{_azure_data(f'{title}: {text}')}")
+                place = ""
+                if where:
+                    place = (
+                        f";sourcepath={_azure_property(where.file)};linenumber={where.line}"
+                        f";columnnumber={where.col}"
+                    )
+                self._write(
+                    f"##vso[task.logissue type={level}{place}]{_azure_data(f'{title}: {text}')}"
+                )
             else:
                 self._write(f"{title}: {text}")
 

@@ -8,6 +8,8 @@ from scripts.commands.check import HELP as CHECK_HELP
 from scripts.commands.check import check
 from scripts.commands.gate import HELP as GATE_HELP
 from scripts.commands.gate import gate
+from scripts.commands.lint import HELP as LINT_HELP
+from scripts.commands.lint import lint_command
 from scripts.commands.plan import HELP as PLAN_HELP
 from scripts.commands.plan import plan
 from scripts.commands.release import HELP as RELEASE_HELP
@@ -48,6 +50,7 @@ app.command("versions", help=VERSIONS_HELP)(versions)
 app.command("retire", help=RETIRE_HELP)(retire)
 app.command("scaffold-version", help=SCAFFOLD_HELP)(scaffold)
 app.command("replay-check", help=REPLAY_HELP)(replay_check)
+app.command("lint", help=LINT_HELP)(lint_command)
 app.command("quiesce", help=QUIESCE_HELP)(quiesce)
 app.command("swap", help=SWAP_HELP)(swap)
 app.command("resume", help=RESUME_HELP)(resume)

@@ -141,7 +141,9 @@ def main() -> int:
         "plays Azure Resource Manager for the release.\nThe stages run for real."
     )
     with tempfile.TemporaryDirectory(prefix="durable-rehearsal-") as workdir:
-        code = _rehearse(Path(workdir) / f"{STACK}.json")
+        from scripts.rehearsal_lint import rehearse_lint
+
+        code = rehearse_lint(Path(workdir)) or _rehearse(Path(workdir) / f"{STACK}.json")
         if code != 0:
             return code
         from scripts.rehearsal_release import rehearse_release

@@ -292,6 +292,8 @@ class ReleasePlan:
     """How long to wait for a swap App Service accepted although its answer was lost."""
     extra_checks: list[tuple[str, Callable[[Say], dict[str, Any]]]] = field(default_factory=list)
     """Stages run after `check` and before the swap (e.g. the replay check)."""
+    preflight: list[tuple[str, Callable[[Say], dict[str, Any]]]] = field(default_factory=list)
+    """Stages run first, before the slots are read (the lint)."""
 
 
 @dataclass
@@ -356,13 +358,11 @@ class Release:
         plan = self.plan
         quiesced_slot: str | None = None
         try:
+            self._run_checks(plan.preflight)
             with self.stage("check") as stage:
                 stage.detail.update(self._check())
                 stage.message = stage.detail.pop("message")
-            for name, check in plan.extra_checks:
-                with self.stage(name) as stage:
-                    stage.detail.update(check(self.say))
-                    stage.message = stage.detail.pop("message", "")
+            self._run_checks(plan.extra_checks)
             if self.swapped:
                 self._skip("quiesce", "gate", "swap", why="this release already swapped")
                 quiesced_slot = plan.source if plan.functions else None
@@ -399,6 +399,12 @@ class Release:
         finally:
             self._resume(quiesced_slot)
         return self.report
+
+    def _run_checks(self, checks: list[tuple[str, Callable[[Say], dict[str, Any]]]]) -> None:
+        for name, check in checks:
+            with self.stage(name) as stage:
+                stage.detail.update(check(self.say))
+                stage.message = stage.detail.pop("message", "")
 
     def _skip(self, *names: str, why: str) -> None:
         for name in names:

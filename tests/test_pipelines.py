@@ -97,8 +97,8 @@ def test_the_versioning_path_checks_before_and_follows_after_the_platform_deploy
 ) -> None:
     path = ROOT / f"pipelines/{ci}/release-versioning.yml"
     stages = [words[0] for words in command_lines(path)]
-    assert stages == ["replay-check", "versions", "versions", "retire"]
-    replay, rollout, watch, retire = command_lines(path)
+    assert stages == ["lint", "replay-check", "versions", "versions", "retire"]
+    _, replay, rollout, watch, retire = command_lines(path)
     assert "--slot" in replay and replay[replay.index("--slot") + 1] == "production"
     assert "--worker-version" in rollout and "--watch" not in rollout
     assert "--watch" in watch and "--until-drained" in watch
@@ -108,4 +108,10 @@ def test_the_versioning_path_checks_before_and_follows_after_the_platform_deploy
     assert any("--worker-version" in text for text in steps[:deploy])
     assert any("--until-drained" in text for text in steps[deploy + 1 :])
     assert "isFlexConsumption: true" in steps[deploy] or ci == "github-actions"
-    assert "durable-deploy lint" in path.read_text(), "the placeholder for the lint stage"
+@pytest.mark.parametrize("flow", ["slots", "versioning"])
+def test_the_templates_lint_first_and_github_uploads_the_sarif(flow: str) -> None:
+    for ci in ("github-actions", "azure-pipelines"):
+        first = command_lines(ROOT / f"pipelines/{ci}/release-{flow}.yml")[0]
+        assert first[:2] == ["lint", "apps/orders"] and "--sarif" in first
+    github = (ROOT / f"pipelines/github-actions/release-{flow}.yml").read_text()
+    assert "github/codeql-action/upload-sarif@v3" in github and "security-events: write" in github

@@ -227,8 +227,8 @@ def test_the_replay_stage_stops_a_release_that_would_break_in_flight_work(
         "tests.replay_variants:renamed",
     )
     assert code == 1, output
-    assert stages(result) == [("check", "ok"), ("replay", "failed")]
-    replay = result["stages"][1]
+    assert stages(result) == [("lint", "ok"), ("check", "ok"), ("replay", "failed")]
+    replay = result["stages"][2]
     assert replay["replayed"] == 2 and len(replay["failing"]) == 2
     assert "ChargeCard" in replay["failing"][0]["why"]
     assert "new orchestration version" in result["next"]

@@ -12,14 +12,17 @@ from scripts.commands.gate import with_wait_options
 from scripts.commands.replay import CodeArgs, with_code_options
 from scripts.exits import Exit
 from scripts.gate import GateSettings
+from scripts.lint.stage import lint_stage
 from scripts.release import Release, ReleasePlan, ReleaseReport, release_id, replay_stage
 from scripts.report import JsonOption, Output, cannot_decide
 from taskhub.errors import TaskHubError
 
 HELP = (
     "Release the code in --slot (default staging) into --target (default production): "
-    "check -> replay (with --replay-*) -> quiesce (with --quiesce) -> gate -> swap (or, with "
-    "--preview, preview then complete) -> verify -> resume.\n\n"
+    "lint (of --replay-app-dir; --skip-lint) -> check -> replay (with --replay-*) -> quiesce "
+    "(with --quiesce) -> gate -> swap (or, with --preview, preview then complete) -> verify -> "
+    "resume.\n\n"
+    "lint runs the determinism linter on the new code first; it needs no Azure access. "
     "replay runs the replay check on the source slot's hub: the instances the new code will "
     "carry on after the swap must replay through it. "
     "check reads both slots' live settings and refuses when they run the same task hub. The "
@@ -32,8 +35,8 @@ HELP = (
     "before the starters are resumed, and a swap App Service accepted behind a 5xx is "
     "recognised by that stamp.\n\n"
     "Exit codes: 0 released; 1 a stage said not yet (unfinished orchestrations at the gate's "
-    "timeout, health check failing, replay check failing); 2 cannot (the stage is named, with "
-    "the fix)."
+    "timeout, health check failing, replay check or lint failing); 2 cannot (the stage is "
+    "named, with the fix)."
 )
 RELEASE_PANEL = "Release"
 REPLAY_PANEL = "Replay check (before quiesce; on the hub the new code will run)"
@@ -98,11 +101,22 @@ def release(
             rich_help_panel=RELEASE_PANEL,
         ),
     ] = None,
+    skip_lint: Annotated[
+        bool,
+        typer.Option(
+            "--skip-lint",
+            help="Do not run the lint stage on --replay-app-dir first.",
+            rich_help_panel=REPLAY_PANEL,
+        ),
+    ] = False,
     json_output: JsonOption = False,
     ci: CiOption = CiSystem.AUTO,
 ) -> None:
     out, annotator = Output(as_json=json_output), Annotator(ci)
     try:
+        preflight = []
+        if code.app_dir and not skip_lint:
+            preflight.append(("lint", lint_stage(code.app_dir)))
         slots = site.slots()
         stack = site.stack
         checks = []
@@ -122,6 +136,7 @@ def release(
             health_url=health_url,
             verify_timeout=verify_timeout,
             extra_checks=checks,
+            preflight=preflight,
         )
     except TaskHubError as exc:
         cannot_decide(out, annotator, "release", exc)

@@ -1,0 +1,6 @@
+import os
+import time
+
+
+def elapsed():
+    return [time.monotonic(), os.getenv("ZONE")]  # expect: DDZ006

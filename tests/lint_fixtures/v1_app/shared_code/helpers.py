@@ -1,0 +1,5 @@
+import time
+
+
+def stamp():
+    return time.time()  # expect: DDZ001
