@@ -108,6 +108,8 @@ def test_the_versioning_path_checks_before_and_follows_after_the_platform_deploy
     assert any("--worker-version" in text for text in steps[:deploy])
     assert any("--until-drained" in text for text in steps[deploy + 1 :])
     assert "isFlexConsumption: true" in steps[deploy] or ci == "github-actions"
+
+
 @pytest.mark.parametrize("flow", ["slots", "versioning"])
 def test_the_templates_lint_first_and_github_uploads_the_sarif(flow: str) -> None:
     for ci in ("github-actions", "azure-pipelines"):
