@@ -42,6 +42,7 @@ def instance_json(record: InstanceRecord) -> dict[str, Any]:
         "last_updated_time": iso(record.last_updated_time),
         "task_hub": record.task_hub,
         "is_entity": record.is_entity,
+        "unreadable": list(record.unreadable),
     }
 
 
@@ -54,10 +55,11 @@ def counts_text(counts: Mapping[str, int], *, versions: bool = False) -> str:
 
 def instance_line(record: InstanceRecord) -> str:
     version = f"v{record.version}" if record.version else UNVERSIONED_LABEL
-    return (
-        f"{record.instance_id}  {record.name or '?'}  {version}  {record.runtime_status}  "
-        f"created {iso(record.created_time) or '?'}"
+    line = (
+        f"{record.instance_id}  {record.name or '?'}  {version}  "
+        f"{record.runtime_status or '(no status)'}  created {iso(record.created_time) or '?'}"
     )
+    return f"{line}  UNREADABLE: {'; '.join(record.unreadable)}" if record.unreadable else line
 
 
 class Output:
@@ -81,7 +83,12 @@ class Output:
 
 
 def error_json(exc: TaskHubError) -> dict[str, str]:
-    return {"kind": type(exc).__name__, "message": exc.message, "fix": exc.fix}
+    return {
+        "type": type(exc).__name__,
+        "kind": type(exc).__name__,
+        "message": exc.message,
+        "fix": exc.fix,
+    }
 
 
 def cannot_decide(out: Output, annotator: Annotator, command: str, exc: TaskHubError) -> NoReturn:
