@@ -65,6 +65,9 @@ def instance_line(record: InstanceRecord) -> str:
 class Output:
     """stdout for the result (JSON or text), stderr for progress; secrets redacted in both."""
 
+    json_objects_printed = 0
+    """JSON objects this process put on stdout, so the error boundary never adds a second."""
+
     def __init__(self, *, as_json: bool, secrets: Iterable[str] = ()) -> None:
         self.as_json = as_json
         self.secrets = tuple(secrets)
@@ -80,6 +83,7 @@ class Output:
 
     def json(self, payload: Mapping[str, Any]) -> None:
         print(redact(json.dumps(payload, indent=2, default=str), self.secrets), flush=True)
+        Output.json_objects_printed += 1
 
 
 def error_json(exc: TaskHubError) -> dict[str, str]:
