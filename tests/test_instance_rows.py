@@ -84,8 +84,8 @@ def must_hold(row: dict[str, Any], hub: TaskHub) -> bool:
     if row["PartitionKey"].startswith("@"):
         return False  # entities are skipped unless --include-entities
     owner = row.get("TaskHubName")
-    named = isinstance(owner, str) and bool(owner.strip())
-    if hub.shares_tracking_store and named and owner.strip().lower() != hub.name.lower():
+    named = owner.strip() if isinstance(owner, str) else ""
+    if hub.shares_tracking_store and named and named.lower() != hub.name.lower():
         return False  # another hub's row
     status = row.get("RuntimeStatus")
     return not (isinstance(status, str) and status in TERMINAL_STATUSES)
