@@ -114,7 +114,7 @@ class InstanceStore:
 
     def hub_names(self) -> list[str]:
         """The hub names recorded in the table (a shared tracking store's TaskHubName values)."""
-        rows = self._query("", ["PartitionKey", "RuntimeStatus", "TaskHubName"])
+        rows = self._query("", ["PartitionKey", "TaskHubName"])
         return sorted({r.task_hub for r in map(InstanceRecord.from_entity, rows) if r.task_hub})
 
     def _may_belong_to_hub(self, record: InstanceRecord) -> bool:
