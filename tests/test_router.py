@@ -189,6 +189,13 @@ def test_ambiguous_requests_are_refused_before_any_decision(router: str, target:
     assert "error" in json.loads(body) and b"backend" not in body
 
 
+def test_a_repeated_version_header_is_400(router: str) -> None:
+    status, body = raw_request(
+        router, b"/api/orders", b"x-app-version: 1.0\r\nx-app-version: 1.1\r\n"
+    )
+    assert status == 400 and b"repeated" in body
+
+
 def test_an_oversized_version_is_400(router: str) -> None:
     for version in ("1." + "9" * 5000, "9" * 12 + ".0"):
         response = get(router, headers={"x-app-version": version})

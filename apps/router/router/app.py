@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route as Endpoint
 
-from router.routing import decide
+from router.routing import VERSION_HEADER, decide
 from taskhub.routes import Route, RouteTable
 
 HOP_BY_HOP = frozenset(
@@ -79,6 +79,8 @@ def create_app(
         table = await cache.get()
         if table is None:
             return _error(503, "route table unavailable")
+        if len(request.headers.getlist(VERSION_HEADER)) > 1:
+            return _error(400, f"header {VERSION_HEADER} is repeated")
         raw_path = _raw_path(request)
         raw_query = request.scope.get("query_string", b"").decode("latin-1")
         query = parse_qsl(raw_query, keep_blank_values=True)
