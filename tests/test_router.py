@@ -7,7 +7,7 @@ import socket
 import sys
 import time
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
@@ -268,6 +268,35 @@ def test_fuzzed_versions_and_paths_never_500(router: str, version: str, path: st
         timeout=10,
     )
     assert response.status_code < 500 or response.status_code in (502, 504), response.text
+
+
+SEGMENTS = ["api", "instances", "INSTANCES", "old-1", "new%2F1", "p%2541", "pA", "x%2Fy",
+            ".", "..", "%2e%2e", "%2E", "..%2F", "a%5C..", "%ff", ""]  # fmt: skip
+OWNERS = {"old-1": "v10", "new/1": "v11", "p%41": "v10", "pA": "v11"}
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(segments=st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=6))
+def test_fuzzed_paths_are_refused_or_forwarded_byte_for_byte(
+    router: str, segments: list[str]
+) -> None:
+    target = "/" + "/".join(segments)
+    status, body = raw_request(router, target.encode(), b"x-app-version: 1.1\r\n")
+    assert status in (200, 400, 404), body
+    if status != 200:
+        return
+    echoed = as_json(body.decode())
+    assert echoed["raw_path"] == target  # the bytes judged are the bytes forwarded
+    decoded = [unquote(s) for s in segments]
+    owned = [
+        decoded[i + 1]
+        for i, s in enumerate(decoded[:-1])
+        if s.lower() == "instances" and decoded[i + 1]
+    ]
+    # The owner of the first instance named decides; without one, the version header.
+    assert echoed["backend"] == (OWNERS[owned[0]] if owned else "v11")
 
 
 def test_the_last_good_table_survives_a_store_outage(backends: dict[str, str]) -> None:
