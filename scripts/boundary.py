@@ -17,7 +17,7 @@ import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import typer
@@ -42,25 +42,16 @@ def set_debug(on: bool) -> None:
 
 
 def secrets_of(arguments: Mapping[str, Any], environ: Mapping[str, str]) -> list[str]:
-    """Secrets in a command's arguments, in the settings a `--connection-setting` names,
-    and anywhere in the environment (connection strings travel in variables)."""
-
-    def texts(value: Any) -> Iterable[str]:
+    """Secrets in a command's arguments and anywhere in the environment: connection strings
+    travel in variables (DURABLE_DEPLOY_CONNECTION_STRING, the setting a
+    `--connection-setting` names)."""
+    texts: list[str] = list(environ.values())
+    for value in arguments.values():
         if isinstance(value, str):
-            yield value
+            texts.append(value)
         elif isinstance(value, list | tuple):
-            yield from (v for v in value if isinstance(v, str))
-
-    found: list[str] = []
-    for name, value in arguments.items():
-        for text in texts(value):
-            found += secrets_in(text)
-            if name.endswith("connection_setting"):
-                for key in (text, f"CUSTOMCONNSTR_{text}"):
-                    found += secrets_in(environ.get(key, ""))
-    for value in environ.values():
-        found += secrets_in(value)
-    return found
+            texts += [v for v in value if isinstance(v, str)]
+    return [secret for text in texts for secret in secrets_in(text)]
 
 
 def as_task_hub_error(exc: Exception) -> TaskHubError:
