@@ -232,7 +232,8 @@ def drain(
 @app.command(
     "retire",
     help="Retire MAJOR.MINOR once the tracking store shows no unfinished "
-    "instance of its hub, and print the stack config change that removes its app.",
+    "instance of its hub, and print the stack config change that removes its app. Exit 2 "
+    "when its hub never recorded an instance there (the app writes under another hub).",
 )
 @with_store_options
 def retire_route(
