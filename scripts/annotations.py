@@ -16,6 +16,8 @@ from typing import Annotated, TextIO
 
 import typer
 
+from taskhub.secrets import redact
+
 
 class CiSystem(StrEnum):
     AUTO = "auto"
@@ -83,7 +85,7 @@ class Annotator:
         self._environ = environ
 
     def _write(self, line: str) -> None:
-        print(line, file=self._stream, flush=True)
+        print(redact(line), file=self._stream, flush=True)
 
     def message(
         self, level: str, title: str, text: str, *, where: SourceLocation | None = None
@@ -116,7 +118,7 @@ class Annotator:
             if path:
                 with open(path, "a", encoding="utf-8") as out:
                     for key, value in values.items():
-                        out.write(f"{key}={value}\n")
+                        out.write(redact(f"{key}={value}") + "\n")
         elif self.system is CiSystem.AZURE_DEVOPS:
             for key, value in values.items():
                 self._write(
@@ -130,4 +132,4 @@ class Annotator:
             path = self._environ.get("GITHUB_STEP_SUMMARY")
             if path:
                 with open(path, "a", encoding="utf-8") as out:
-                    out.write(markdown.rstrip() + "\n")
+                    out.write(redact(markdown.rstrip()) + "\n")

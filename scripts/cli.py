@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from typing import Annotated
+
 import typer
 
+from scripts.boundary import guard_commands, secrets_of, set_debug
 from scripts.commands.check import HELP as CHECK_HELP
 from scripts.commands.check import check
 from scripts.commands.gate import HELP as GATE_HELP
@@ -26,6 +32,7 @@ from scripts.commands.swap import HELP as SWAP_HELP
 from scripts.commands.swap import swap
 from scripts.commands.versions import HELP as VERSIONS_HELP
 from scripts.commands.versions import versions
+from taskhub.secrets import redact, register
 
 app = typer.Typer(
     name="durable-deploy",
@@ -39,8 +46,14 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
-    """Keeps `durable-deploy <stage>` a group even while it has one stage."""
+def _root(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Print the traceback of an unexpected error (stderr)."),
+    ] = False,
+) -> None:
+    """Keeps `durable-deploy <stage>` a group, and takes the options every stage shares."""
+    set_debug(debug)
 
 
 app.command("gate", help=GATE_HELP)(gate)
@@ -56,10 +69,27 @@ app.command("swap", help=SWAP_HELP)(swap)
 app.command("resume", help=RESUME_HELP)(resume)
 app.command("release", help=RELEASE_HELP)(release)
 app.add_typer(routes_app, name="routes")
+guard_commands(app)
 
 
 def main() -> None:
-    app()
+    """Runs the CLI; a usage error under --json is still one JSON object, and exit 2."""
+    register(secrets_of({"argv": sys.argv}, os.environ))
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as exc:  # a usage error: bad option, unknown command
+        text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if "--json" in sys.argv:
+            message = redact(text)
+            error = {"type": "UsageError", "message": message, "fix": "see --help"}
+            print(json.dumps({"command": " ".join(sys.argv[1:2]), "error": error}))
+        else:
+            print(redact(f"Error: {text}"), file=sys.stderr)
+            print("Try 'durable-deploy --help' for help.", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

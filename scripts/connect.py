@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from scripts.stack_outputs import read_stack_slot
+from scripts.stack_outputs import read_outputs, read_stack_slot, typed
 from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.errors import ConfigurationError
 from taskhub.hubs import TaskHub
@@ -267,23 +266,20 @@ class StoreArgs:
     @functools.cached_property
     def stack(self) -> dict[str, Any]:
         """The stack outputs, read once per command."""
-        if self.stack_output is None:
-            return {}
-        try:
-            outputs: dict[str, Any] = json.loads(self.stack_output.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigurationError(
-                f"{self.stack_output} is not readable JSON ({exc})",
-                fix="write it with `pulumi stack output --json > FILE`",
-            ) from None
-        return outputs
+        return read_outputs(self.stack_output) if self.stack_output is not None else {}
+
+    @property
+    def router(self) -> dict[str, Any]:
+        """The stack's `router` output (tracking store endpoint and prefix), checked."""
+        return typed(self.stack, "router", dict, str(self.stack_output), required=False) or {}
 
     def connection(self) -> StorageConnection:
-        router = self.stack.get("router") or {}
+        router = self.router
         explicit = self.connection_string or self.account_url or self.connection_setting
+        endpoint = typed(router, "tableEndpoint", str, "router", required=False)
         return resolve_connection(
             self.connection_string,
-            self.account_url or (None if explicit else router.get("tableEndpoint")),
+            self.account_url or (None if explicit else endpoint),
             self.connection_setting,
         )
 
@@ -293,8 +289,8 @@ class StoreArgs:
 
     @property
     def prefix(self) -> str:
-        router = self.stack.get("router") or {}
-        return self.tracking_prefix or str(router.get("trackingPrefix") or "DurableTask")
+        prefix = typed(self.router, "trackingPrefix", str, "router", required=False)
+        return self.tracking_prefix or prefix or "DurableTask"
 
 
 def _store_options(

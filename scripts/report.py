@@ -42,6 +42,7 @@ def instance_json(record: InstanceRecord) -> dict[str, Any]:
         "last_updated_time": iso(record.last_updated_time),
         "task_hub": record.task_hub,
         "is_entity": record.is_entity,
+        "unreadable": list(record.unreadable),
     }
 
 
@@ -54,14 +55,18 @@ def counts_text(counts: Mapping[str, int], *, versions: bool = False) -> str:
 
 def instance_line(record: InstanceRecord) -> str:
     version = f"v{record.version}" if record.version else UNVERSIONED_LABEL
-    return (
-        f"{record.instance_id}  {record.name or '?'}  {version}  {record.runtime_status}  "
-        f"created {iso(record.created_time) or '?'}"
+    line = (
+        f"{record.instance_id}  {record.name or '?'}  {version}  "
+        f"{record.runtime_status or '(no status)'}  created {iso(record.created_time) or '?'}"
     )
+    return f"{line}  UNREADABLE: {'; '.join(record.unreadable)}" if record.unreadable else line
 
 
 class Output:
     """stdout for the result (JSON or text), stderr for progress; secrets redacted in both."""
+
+    json_objects_printed = 0
+    """JSON objects this process put on stdout, so the error boundary never adds a second."""
 
     def __init__(self, *, as_json: bool, secrets: Iterable[str] = ()) -> None:
         self.as_json = as_json
@@ -78,10 +83,16 @@ class Output:
 
     def json(self, payload: Mapping[str, Any]) -> None:
         print(redact(json.dumps(payload, indent=2, default=str), self.secrets), flush=True)
+        Output.json_objects_printed += 1
 
 
 def error_json(exc: TaskHubError) -> dict[str, str]:
-    return {"kind": type(exc).__name__, "message": exc.message, "fix": exc.fix}
+    return {
+        "type": type(exc).__name__,
+        "kind": type(exc).__name__,
+        "message": exc.message,
+        "fix": exc.fix,
+    }
 
 
 def cannot_decide(out: Output, annotator: Annotator, command: str, exc: TaskHubError) -> NoReturn:

@@ -1,7 +1,9 @@
 """Reading `pulumi stack output --json`, so a pipeline never retypes a hub name.
 
 The shape is what __main__.py exports: apps.<app>.slots.<slot> with taskHub,
-tableEndpoint, durableStorageAccount, connectionSetting and trackingPrefix.
+tableEndpoint, durableStorageAccount, connectionSetting and trackingPrefix. The file is
+user input: every value is checked for its type before use, so a list where an object
+belongs or a number where a hub name belongs is a clear exit 2, not a crash.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from taskhub.errors import ConfigurationError
 
 PRODUCTION = "production"
+T = TypeVar("T")
+_EXPECTED = {"dict": "an object", "str": "a non-empty string", "list": "a list"}
+_FIX = "write it with `pulumi stack output --json --show-secrets=false > FILE`"
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,37 @@ class StackSlot:
     table_endpoint: str
     tracking_prefix: str | None
     connection_setting: str | None
+
+
+def read_outputs(path: Path) -> dict[str, Any]:
+    """The whole outputs object; exit-2 errors for a missing, unreadable or non-object file."""
+    try:
+        outputs = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigurationError(f"{path} does not exist", fix=_FIX) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigurationError(f"{path} is not readable JSON ({exc})", fix=_FIX) from None
+    if not isinstance(outputs, dict):
+        raise ConfigurationError(
+            f"{path} holds a JSON {type(outputs).__name__}, not the outputs object", fix=_FIX
+        )
+    return outputs
+
+
+def typed(
+    entry: dict[str, Any], key: str, kind: type[T], where: str, *, required: bool = True
+) -> T:
+    """`entry[key]` when it has type `kind` (None when absent and not `required`)."""
+    value = entry.get(key)
+    if value is None and not required:
+        return value  # type: ignore[return-value]
+    if not isinstance(value, kind) or (kind is str and not value):
+        expected = _EXPECTED.get(kind.__name__, kind.__name__)
+        raise ConfigurationError(
+            f"{where}.{key} is {json.dumps(value, default=str)[:60]}, not {expected}",
+            fix="use the outputs of a stack of this project (" + _FIX[0].lower() + _FIX[1:] + ")",
+        )
+    return value
 
 
 def _pick(options: dict[str, Any], wanted: str | None, what: str, source: str) -> str:
@@ -46,36 +82,30 @@ class StackApp:
 
 
 def read_stack_app(path: Path, app: str | None) -> StackApp:
-    try:
-        outputs = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigurationError(
-            f"{path} does not exist", fix="write it with `pulumi stack output --json > FILE`"
-        ) from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigurationError(
-            f"{path} is not readable JSON ({exc})",
-            fix="write it with `pulumi stack output --json --show-secrets=false > FILE`",
-        ) from None
-    apps = outputs.get("apps") if isinstance(outputs, dict) else None
+    apps = read_outputs(path).get("apps")
     if not isinstance(apps, dict) or not apps:
         raise ConfigurationError(
             f"{path} has no 'apps' output", fix="use the outputs of a stack of this project"
         )
     app_name = _pick(apps, app, "app", str(path))
-    entry = apps[app_name]
-    return StackApp(app_name, entry.get("resourceGroup"), entry.get("slots") or {})
+    where = f"{path}: apps.{app_name}"
+    entry = typed(apps, app_name, dict, f"{path}: apps")
+    slots = typed(entry, "slots", dict, where, required=False) or {}
+    for name in slots:
+        typed(slots, name, dict, f"{where}.slots")
+    return StackApp(app_name, typed(entry, "resourceGroup", str, where, required=False), slots)
 
 
 def read_stack_slot(path: Path, app: str | None, slot: str = PRODUCTION) -> StackSlot:
     found = read_stack_app(path, app)
     slot_name = _pick(found.slots, slot, "slot", f"app {found.app!r} in {path}")
     entry = found.slots[slot_name]
+    where = f"{path}: apps.{found.app}.slots.{slot_name}"
     return StackSlot(
         app=found.app,
         slot=slot_name,
-        hub=entry["taskHub"],
-        table_endpoint=entry["tableEndpoint"],
-        tracking_prefix=entry.get("trackingPrefix"),
-        connection_setting=entry.get("connectionSetting"),
+        hub=typed(entry, "taskHub", str, where),
+        table_endpoint=typed(entry, "tableEndpoint", str, where),
+        tracking_prefix=typed(entry, "trackingPrefix", str, where, required=False),
+        connection_setting=typed(entry, "connectionSetting", str, where, required=False),
     )

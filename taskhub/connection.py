@@ -21,7 +21,7 @@ from azure.core.credentials import AzureSasCredential, TokenCredential
 from azure.data.tables import TableServiceClient
 
 from taskhub.errors import ConfigurationError
-from taskhub.secrets import redact
+from taskhub.secrets import redact, secrets_in
 
 PUBLIC_TABLE_SUFFIX = "table.core.windows.net"
 
@@ -153,7 +153,7 @@ class StorageConnection:
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be printed, for `redact`."""
         if self.connection_string:
-            return (self.connection_string,)
+            return secrets_in(self.connection_string) or (self.connection_string,)
         if isinstance(self.credential, AzureSasCredential):
             return (self.credential.signature,)
         return ()

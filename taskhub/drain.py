@@ -26,6 +26,11 @@ class DrainSnapshot:
         return not self.blocking
 
     @property
+    def unreadable(self) -> tuple[InstanceRecord, ...]:
+        """Blocking rows whose columns could not be read: they hold, and are listed."""
+        return tuple(r for r in self.blocking if not r.readable)
+
+    @property
     def by_status(self) -> dict[str, int]:
         return _count(r.runtime_status for r in self.blocking)
 
@@ -43,12 +48,15 @@ def snapshot(records: Iterable[InstanceRecord], ignore_names: Iterable[str] = ()
 
     Orchestrator names are matched case-insensitively, as the Functions host resolves them.
     Ignoring is for eternal orchestrations that never finish; they are still reported.
+    An unreadable row is never ignored: its name may be the one thing that was readable.
     """
     ignored_names = {n.lower() for n in ignore_names}
     blocking: list[InstanceRecord] = []
     ignored: list[InstanceRecord] = []
     for record in records:
-        is_ignored = record.name is not None and record.name.lower() in ignored_names
+        is_ignored = (
+            record.readable and record.name is not None and record.name.lower() in ignored_names
+        )
         (ignored if is_ignored else blocking).append(record)
     return DrainSnapshot(blocking=tuple(blocking), ignored=tuple(ignored))
 

@@ -27,6 +27,13 @@ class HubNotFoundError(TaskHubError):
     """The hub's Instances table does not exist: often a mistyped hub name."""
 
 
+class AccountNotFoundError(TaskHubError):
+    """A 404 that is not the service's "table not found": wrong account, endpoint or proxy.
+
+    Never a missing hub: `--allow-missing-hub` must not pass on it.
+    """
+
+
 class AccessDeniedError(TaskHubError):
     """Authentication or authorisation to the storage account failed."""
 

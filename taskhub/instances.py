@@ -11,29 +11,24 @@ mistyped hub name would look exactly like a drained hub.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Any
 
-from azure.core.exceptions import (
-    ClientAuthenticationError,
-    HttpResponseError,
-    ResourceNotFoundError,
-    ServiceRequestError,
-    ServiceResponseError,
-)
 from azure.data.tables import TableClient, TableServiceClient
 
-from taskhub.errors import (
-    AccessDeniedError,
-    HubNotFoundError,
-    StoreUnavailableError,
-    TaskHubError,
-)
-from taskhub.hubs import ENTITY_KEY_PREFIX, TaskHub, is_entity_key, unescape_instance_id
-from taskhub.secrets import redact
+from taskhub.errors import TaskHubError
+from taskhub.hubs import ENTITY_KEY_PREFIX, TaskHub
+from taskhub.instance_rows import InstanceRecord
 from taskhub.status import TERMINAL_STATUSES
+from taskhub.storage_errors import translate_storage_error
+
+__all__ = [
+    "INSTANCE_COLUMNS",
+    "InstanceRecord",
+    "InstanceStore",
+    "translate_storage_error",
+    "unfinished_filter",
+]
 
 INSTANCE_COLUMNS = (
     "PartitionKey",
@@ -51,42 +46,20 @@ _NOT_ENTITY = f"(PartitionKey lt '{ENTITY_KEY_PREFIX}' or PartitionKey ge 'A')"
 
 
 def unfinished_filter(*, include_entities: bool = False) -> str:
-    """OData filter for rows that are not in a terminal status.
+    """OData filter for rows that are not in a terminal status, or whose status is unknown.
 
     Written as "not terminal" rather than "is Running or Pending" so that Suspended,
-    ContinuedAsNew and statuses a future runtime adds are caught too.
+    ContinuedAsNew and statuses a future runtime adds are caught too. A comparison with a
+    column a row does not have (or holds as another type) is false on the service, so
+    `RuntimeStatus ne 'Completed'` alone never returns a row without a RuntimeStatus; the
+    `not (... eq ...)` branch returns exactly those rows as well (false, negated), in the
+    same scan, and the reader then marks them unreadable.
     """
-    not_terminal = " and ".join(f"RuntimeStatus ne '{s}'" for s in sorted(TERMINAL_STATUSES))
-    return not_terminal if include_entities else f"{_NOT_ENTITY} and {not_terminal}"
-
-
-@dataclass(frozen=True)
-class InstanceRecord:
-    """One Instances-table row, reduced to what the stages report."""
-
-    instance_id: str
-    name: str | None
-    version: str
-    runtime_status: str
-    created_time: datetime | None
-    last_updated_time: datetime | None
-    task_hub: str | None
-    is_entity: bool
-
-    @classmethod
-    def from_entity(cls, row: Mapping[str, Any]) -> InstanceRecord:
-        key = str(row["PartitionKey"])
-        return cls(
-            instance_id=unescape_instance_id(key),
-            name=row.get("Name"),
-            # Unversioned instances have no Version column, or an empty one: both are "".
-            version=row.get("Version") or "",
-            runtime_status=row.get("RuntimeStatus") or "",
-            created_time=row.get("CreatedTime"),
-            last_updated_time=row.get("LastUpdatedTime"),
-            task_hub=row.get("TaskHubName"),
-            is_entity=is_entity_key(key),
-        )
+    terminal = sorted(TERMINAL_STATUSES)
+    not_terminal = " and ".join(f"RuntimeStatus ne '{s}'" for s in terminal)
+    not_known_terminal = "not (" + " or ".join(f"RuntimeStatus eq '{s}'" for s in terminal) + ")"
+    status = f"(({not_terminal}) or {not_known_terminal})"
+    return status if include_entities else f"{_NOT_ENTITY} and {status}"
 
 
 class InstanceStore:
@@ -107,25 +80,21 @@ class InstanceStore:
         self._secrets = secrets
 
     def unfinished(self, *, include_entities: bool = False) -> list[InstanceRecord]:
-        """Every not-finished instance of this hub, oldest first.
+        """Every not-finished (or unreadable) instance of this hub, oldest first.
 
-        With a shared tracking store, rows of other hubs are dropped; a row with no
-        TaskHubName cannot be attributed, so it is kept (fail safe) with task_hub None.
+        With a shared tracking store, rows of other hubs are dropped; a row that names no
+        hub (no TaskHubName, an empty one, or one that is not text) cannot be attributed,
+        so it is kept (fail safe) with task_hub None.
         """
         return self._records(unfinished_filter(include_entities=include_entities))
 
-    def instances(
-        self, *, include_entities: bool = False, version: str | None = None
-    ) -> list[InstanceRecord]:
-        """Every instance, finished or not (optionally of one exact version), oldest first."""
-        clauses = [] if include_entities else [_NOT_ENTITY]
-        if version:
-            clauses.append(f"Version eq '{_odata_literal(version)}'")
-        records = self._records(" and ".join(clauses))
-        if version == "":
-            # Unversioned rows have no Version column, which no server filter can match.
-            records = [r for r in records if r.version == ""]
-        return records
+    def instances(self, *, include_entities: bool = False) -> list[InstanceRecord]:
+        """Every instance, finished or not, oldest first.
+
+        No server-side Version filter: a Version stored as a number would never match a
+        string literal, so versions are compared after the reader coerced them.
+        """
+        return self._records("" if include_entities else _NOT_ENTITY)
 
     def _records(self, query: str) -> list[InstanceRecord]:
         records = [
@@ -143,8 +112,15 @@ class InstanceStore:
             query = "RowKey eq ''"
         return next(iter(self._query(query, ["PartitionKey"], page_size=1)), None) is not None
 
+    def hub_names(self) -> list[str]:
+        """The hub names recorded in the table (a shared tracking store's TaskHubName values)."""
+        rows = self._query("", ["PartitionKey", "TaskHubName"])
+        return sorted({r.task_hub for r in map(InstanceRecord.from_entity, rows) if r.task_hub})
+
     def _may_belong_to_hub(self, record: InstanceRecord) -> bool:
-        return record.task_hub is None or record.task_hub.lower() == self.hub.name.lower()
+        if record.task_hub is None:
+            return True
+        return record.task_hub.strip().lower() == self.hub.name.lower()
 
     def _query(
         self, query: str, select: list[str], page_size: int | None = None
@@ -169,36 +145,3 @@ def _age_key(record: InstanceRecord) -> tuple[bool, float, str]:
 
 def _odata_literal(value: str) -> str:
     return value.replace("'", "''")
-
-
-def translate_storage_error(
-    exc: Exception, hub: TaskHub, secrets: tuple[str, ...] = ()
-) -> TaskHubError:
-    """Map an azure-core failure to one of our "cannot decide" errors, secrets removed."""
-    detail = redact(_first_line(exc), secrets)
-    if isinstance(exc, ResourceNotFoundError):
-        return HubNotFoundError(
-            f"table {hub.instances_table!r} does not exist in this storage account, so "
-            f"task hub {hub.name!r} has never run here",
-            fix="check the hub name (host.json hubName, or the site name for the default hub) "
-            "and the storage account; pass --allow-missing-hub if the hub may not exist yet",
-        )
-    if isinstance(exc, ClientAuthenticationError) or (
-        isinstance(exc, HttpResponseError) and exc.status_code in (401, 403)
-    ):
-        return AccessDeniedError(
-            f"storage refused access: {detail}",
-            fix="sign in (az login / a federated pipeline identity) and grant "
-            "'Storage Table Data Reader' on the account, or check the key or SAS",
-        )
-    if isinstance(exc, ServiceRequestError | ServiceResponseError | HttpResponseError):
-        return StoreUnavailableError(
-            f"storage could not be read after retries: {detail}",
-            fix="check the endpoint and network access, then run again",
-        )
-    return StoreUnavailableError(f"unexpected error reading storage: {detail}")
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]

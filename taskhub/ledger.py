@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import ResourceExistsError
 from azure.data.tables import TableServiceClient
 
 from taskhub.errors import TaskHubError
 from taskhub.hubs import TaskHub
-from taskhub.instances import translate_storage_error
 from taskhub.retirement import RetirementDecision
+from taskhub.storage_errors import is_table_missing, translate_storage_error
 
 LEDGER_TABLE = "DurableDeployLedger"
 _MAX_TICKS = 10**19
@@ -106,9 +106,9 @@ class Ledger:
             query += " and Version eq '" + version.replace("'", "''") + "'"
         try:
             rows = list(self._table.query_entities(query))
-        except ResourceNotFoundError:
-            return []
         except Exception as exc:
+            if is_table_missing(exc):
+                return []
             raise translate_storage_error(exc, self.hub, self._secrets) from None
         return [
             LedgerEntry(

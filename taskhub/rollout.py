@@ -54,10 +54,12 @@ class Rollout:
     process: tuple[InstanceRecord, ...]
     reject: tuple[InstanceRecord, ...]
     fail: tuple[InstanceRecord, ...]
+    unreadable: tuple[InstanceRecord, ...] = ()
+    """Unfinished rows whose version or status cannot be read: no worker can be judged."""
 
     @property
     def safe(self) -> bool:
-        return not self.reject and not self.fail
+        return not self.reject and not self.fail and not self.unreadable
 
 
 def plan_rollout(
@@ -68,7 +70,11 @@ def plan_rollout(
 ) -> Rollout:
     process: list[InstanceRecord] = []
     refused: list[InstanceRecord] = []
+    unreadable: list[InstanceRecord] = []
     for record in unfinished:
+        if record.unreadable_column("Version") or record.unreadable_column("RuntimeStatus"):
+            unreadable.append(record)
+            continue
         accepted = worker_accepts(record.version or None, worker_version, match_strategy)
         (process if accepted else refused).append(record)
     rejecting = failure_strategy is FailureStrategy.REJECT
@@ -79,4 +85,5 @@ def plan_rollout(
         process=tuple(process),
         reject=tuple(refused) if rejecting else (),
         fail=() if rejecting else tuple(refused),
+        unreadable=tuple(unreadable),
     )

@@ -2,23 +2,30 @@
 
 Rows live in table `DurableDeployRoutes` (PartitionKey "routes", RowKey the major.minor)
 so the router, the `routes` stages and the retire flow share one truth. The router only
-reads it; stages write it.
+reads it; stages write it, several rows at once in one batch transaction (they share a
+partition), so a change such as "1.1 is current now" is never half written.
+
+A row that does not parse (a hand edit, a newer writer) is skipped and named, never
+allowed to stop the rest of the table from loading.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
-from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableServiceClient, UpdateMode
 
+from taskhub.storage_errors import is_table_missing
 from taskhub.versions import parse_dotnet_version
 
 ROUTES_TABLE = "DurableDeployRoutes"
 _PARTITION = "routes"
+_log = logging.getLogger(__name__)
 
 
 class RouteState(StrEnum):
@@ -56,31 +63,61 @@ class Route:
         }
 
     @classmethod
-    def from_entity(cls, row: dict[str, Any]) -> Route:
+    def from_entity(cls, row: Mapping[str, Any]) -> Route:
+        """The route a row describes; ValueError naming the column when it describes none."""
+        minor = _text(row, "RowKey")
+        if major_minor(minor) != minor:
+            raise ValueError(f"RowKey {minor!r} is not a major.minor version")
+        base_url = _text(row, "BaseUrl")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"BaseUrl {base_url!r} is not an http(s) URL")
+        current = row.get("IsCurrent", False)
+        if not isinstance(current, bool):
+            raise ValueError(f"IsCurrent {current!r} is not a boolean")
+        state = _text(row, "State", str(RouteState.ACTIVE))
+        if state not in set(RouteState):
+            raise ValueError(f"State {state!r} is not one of {', '.join(RouteState)}")
         return cls(
-            minor=row["RowKey"],
-            app=row.get("App", ""),
-            base_url=row.get("BaseUrl", ""),
-            version=row.get("Version", ""),
-            hub=row.get("TaskHubName", ""),
-            state=RouteState(row.get("State", RouteState.ACTIVE)),
-            current=bool(row.get("IsCurrent", False)),
+            minor=minor,
+            app=_text(row, "App"),
+            base_url=base_url,
+            version=_text(row, "Version"),
+            hub=_text(row, "TaskHubName"),
+            state=RouteState(state),
+            current=current,
         )
+
+
+def _text(row: Mapping[str, Any], column: str, default: str = "") -> str:
+    value = row.get(column, default)
+    if not isinstance(value, str):
+        raise ValueError(f"{column} {value!r} is not text")
+    return value
 
 
 @dataclass(frozen=True)
 class RouteTable:
     routes: dict[str, Route] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()
+    """Why each row that did not parse was left out."""
 
     @classmethod
-    def of(cls, routes: Iterable[Route]) -> RouteTable:
-        return cls({r.minor: r for r in routes})
+    def of(cls, routes: Iterable[Route], skipped: Iterable[str] = ()) -> RouteTable:
+        return cls({r.minor: r for r in routes}, tuple(skipped))
+
+    @property
+    def currents(self) -> list[Route]:
+        """Active routes marked current; more than one is a half-done change."""
+        return [
+            r for _, r in sorted(self.routes.items()) if r.current and r.state is RouteState.ACTIVE
+        ]
 
     @property
     def current(self) -> Route | None:
-        return next(
-            (r for r in self.routes.values() if r.current and r.state is RouteState.ACTIVE), None
-        )
+        """The one current route; None when none or several are marked (never a guess)."""
+        currents = self.currents
+        return currents[0] if len(currents) == 1 else None
 
     @property
     def active(self) -> list[str]:
@@ -96,13 +133,26 @@ class RouteStore:
         self.table = service.get_table_client(ROUTES_TABLE)
 
     def load(self) -> RouteTable:
-        """Raises ResourceNotFoundError when no route was ever registered."""
-        rows = self.table.query_entities(f"PartitionKey eq '{_PARTITION}'")
-        return RouteTable.of(Route.from_entity(row) for row in rows)
+        """Raises ResourceNotFoundError (TableNotFound) when no route was ever registered."""
+        routes, skipped = [], []
+        for row in self.table.query_entities(f"PartitionKey eq '{_PARTITION}'"):
+            try:
+                routes.append(Route.from_entity(row))
+            except ValueError as exc:
+                reason = f"route row {row.get('RowKey')!r} skipped: {exc}"
+                _log.warning("%s", reason)
+                skipped.append(reason)
+        return RouteTable.of(routes, skipped)
 
-    def save(self, route: Route) -> None:
+    def save(self, *routes: Route) -> None:
+        """Writes every route in one batch transaction: all of them, or none."""
+        operations = [("upsert", r.to_entity(), {"mode": UpdateMode.REPLACE}) for r in routes]
+        if not operations:
+            return
         try:
-            self.table.upsert_entity(route.to_entity(), mode=UpdateMode.REPLACE)
-        except ResourceNotFoundError:
+            self.table.submit_transaction(operations)
+        except Exception as exc:
+            if not is_table_missing(exc):
+                raise
             self.service.create_table(ROUTES_TABLE)
-            self.table.upsert_entity(route.to_entity(), mode=UpdateMode.REPLACE)
+            self.table.submit_transaction(operations)

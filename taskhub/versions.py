@@ -45,6 +45,8 @@ def _parse_component(text: str) -> int | None:
         sign, digits = "+", body
     if not digits or not all("0" <= c <= "9" for c in digits):
         return None
+    if len(digits.lstrip("0")) > len(str(_INT32_MAX)):
+        return None  # beyond Int32 (and never handed to int(), whatever its length)
     value = int(digits)
     value = -value if sign == "-" else value
     # A negative component fails; "-0" is 0 and passes, as in .NET.

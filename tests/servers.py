@@ -29,6 +29,7 @@ def echo_backend(name: str, delay: float = 0.0) -> Starlette:
                 "backend": name,
                 "method": request.method,
                 "path": request.url.path,
+                "raw_path": bytes(request.scope.get("raw_path", b"")).decode("latin-1"),
                 "query": request.url.query,
                 "body": body.decode(),
                 "headers": {k.lower(): v for k, v in request.headers.items()},

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 import time
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
@@ -57,7 +58,12 @@ def router(azurite: Azurite, backends: dict[str, str]) -> Iterator[str]:
     store = RouteStore(service)
     for route in _routes(backends):
         store.save(route)
-    for hub, instance in (("OrdersV10", "old-1"), ("OrdersV11", "new/1")):
+    for hub, instance in (
+        ("OrdersV10", "old-1"),
+        ("OrdersV11", "new/1"),
+        ("OrdersV10", "p%41"),  # a literal percent sign in the id
+        ("OrdersV11", "pA"),  # what a second decoding of p%2541 would give
+    ):
         host = DurableHostSimulator(service, TaskHub(hub, tracking_prefix=PREFIX))
         host.create_hub()
         host.write(SimulatedInstance(instance, "ProcessOrder", "Running"))
@@ -121,6 +127,80 @@ def test_instance_affine_requests_reach_the_owner(router: str) -> None:
     event = get(router, "/api/raise", params={"instanceId": "new/1"}, method="POST", content=b"{}")
     assert event.json()["backend"] == "v11"
     assert get(router, "/api/instances/nobody").status_code == 404
+
+
+def raw_request(router: str, target: bytes, headers: bytes = b"") -> tuple[int, bytes]:
+    """One request with `target` sent byte for byte (httpx would normalise dot segments)."""
+    where = urlsplit(router)
+    with socket.create_connection((where.hostname, where.port)) as raw:
+        raw.sendall(
+            b"GET "
+            + target
+            + b" HTTP/1.1\r\nHost: router\r\n"
+            + headers
+            + b"Connection: close\r\n\r\n"
+        )
+        reply = b""
+        while chunk := raw.recv(65536):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), body
+
+
+@pytest.mark.parametrize(
+    ("target", "backend", "raw_path"),
+    [
+        # One id with a slash in it, forwarded exactly as received.
+        (b"/api/instances/new%2F1/raiseEvent/Go", "v11", "/api/instances/new%2F1/raiseEvent/Go"),
+        # Decoded once: the id is "p%41" (1.0's), never "pA" (1.1's).
+        (b"/api/instances/p%2541", "v10", "/api/instances/p%2541"),
+        # The Functions host matches routes case-insensitively; so does the router.
+        (b"/runtime/webhooks/durabletask/INSTANCES/old-1", "v10", None),
+    ],
+)
+def test_the_path_routed_on_is_the_path_forwarded(
+    router: str, target: bytes, backend: str, raw_path: str | None
+) -> None:
+    status, body = raw_request(router, target, b"x-app-version: 1.1\r\n")
+    assert status == 200, body
+    echoed = as_json(body.decode())
+    assert echoed["backend"] == backend
+    assert echoed["raw_path"] == (raw_path or target.decode())
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"/api/../instances/old-1",
+        b"/api/%2e%2e/instances/old-1",
+        b"/api/..%2F/instances/old-1",
+        b"/api/%2E%2e%5Cx",
+        b"/api/./orders",
+        b"/api/instances/%ff%fe",
+        b"/api/instances/old-1?instanceId=new%2F1",
+        b"/api/raise?instanceId=old-1&instanceId=new%2F1",
+        b"/api/raise?instanceId=old-1&INSTANCEID=old-1",
+        b"/api/orders?version=1.0&version=1.1",
+    ],
+)
+def test_ambiguous_requests_are_refused_before_any_decision(router: str, target: bytes) -> None:
+    status, body = raw_request(router, target)
+    assert status == 400, body
+    assert "error" in json.loads(body) and b"backend" not in body
+
+
+def test_a_repeated_version_header_is_400(router: str) -> None:
+    status, body = raw_request(
+        router, b"/api/orders", b"x-app-version: 1.0\r\nx-app-version: 1.1\r\n"
+    )
+    assert status == 400 and b"repeated" in body
+
+
+def test_an_oversized_version_is_400(router: str) -> None:
+    for version in ("1." + "9" * 5000, "9" * 12 + ".0"):
+        response = get(router, headers={"x-app-version": version})
+        assert response.status_code == 400, response.text
+        assert "malformed" in response.json()["error"]
 
 
 def test_forwarding_keeps_the_request_and_drops_hop_by_hop(router: str) -> None:
@@ -190,15 +270,63 @@ def test_fuzzed_versions_and_paths_never_500(router: str, version: str, path: st
     assert response.status_code < 500 or response.status_code in (502, 504), response.text
 
 
+SEGMENTS = ["api", "instances", "INSTANCES", "old-1", "new%2F1", "p%2541", "pA", "x%2Fy",
+            ".", "..", "%2e%2e", "%2E", "..%2F", "a%5C..", "%ff", ""]  # fmt: skip
+OWNERS = {"old-1": "v10", "new/1": "v11", "p%41": "v10", "pA": "v11"}
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(segments=st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=6))
+def test_fuzzed_paths_are_refused_or_forwarded_byte_for_byte(
+    router: str, segments: list[str]
+) -> None:
+    target = "/" + "/".join(segments)
+    status, body = raw_request(router, target.encode(), b"x-app-version: 1.1\r\n")
+    assert status in (200, 400, 404), body
+    if status != 200:
+        return
+    echoed = as_json(body.decode())
+    assert echoed["raw_path"] == target  # the bytes judged are the bytes forwarded
+    decoded = [unquote(s) for s in segments]
+    owned = [
+        decoded[i + 1]
+        for i, s in enumerate(decoded[:-1])
+        if s.lower() == "instances" and decoded[i + 1]
+    ]
+    # The owner of the first instance named decides; without one, the version header.
+    assert echoed["backend"] == (OWNERS[owned[0]] if owned else "v11")
+
+
 def test_the_last_good_table_survives_a_store_outage(backends: dict[str, str]) -> None:
     with Azurite((SECRET_ACCOUNT,)) as own:
         service = TableServiceClient.from_connection_string(
             own.connection_string(SECRET_ACCOUNT.name), retry_total=0
         )
-        RouteStore(service).save(Route("1.1", "a", backends["v11"], "1.1.0", "H", current=True))
+        store = RouteStore(service)
+        store.save(Route("1.1", "a", backends["v11"], "1.1.0", "H", current=True))
         app = create_app(route_loader(service), instance_owner(service, "XInstances"), refresh=0.2)
         with serve(app) as url:
             assert get(url).json()["backend"] == "v11"
+            # One row no reader understands is skipped; the rest of the table still loads.
+            bad = {"PartitionKey": "routes", "RowKey": "1.2", "State": "paused", "BaseUrl": 7}
+            store.table.upsert_entity(bad)
+            store.save(Route("1.0", "b", backends["v10"], "1.0.3", "G"))
+            time.sleep(0.5)
+            assert get(url, headers={"x-app-version": "1.0"}).json()["backend"] == "v10"
+            assert get(url, headers={"x-app-version": "1.2"}).status_code == 404
+            # Two current versions (a half-done change by hand): no guess, a 503.
+            store.save(Route("1.0", "b", backends["v10"], "1.0.3", "G", current=True))
+            time.sleep(0.5)
+            twice = get(url)
+            assert twice.status_code == 503 and twice.json()["current"] == ["1.0", "1.1"]
+            store.save(Route("1.0", "b", backends["v10"], "1.0.3", "G"))
+            time.sleep(0.5)
+            assert get(url).json()["backend"] == "v11"  # the cache reloads on a request
             own.stop()
             time.sleep(0.5)
             assert get(url).json()["backend"] == "v11"
+            # The owner of an instance cannot be looked up: 503 JSON, never a guess or a 500.
+            lookup = get(url, "/api/instances/order-1")
+            assert lookup.status_code == 503 and "unavailable" in lookup.json()["error"]

@@ -18,7 +18,8 @@ HELP = (
     "Hold a pipeline until a task hub has no unfinished orchestrations.\n\n"
     "Reads the hub's Instances table (server-side filter, a few columns) every --interval "
     "seconds. Unfinished means anything but Completed, Failed, Canceled and Terminated: "
-    "Pending, Running, Suspended, ContinuedAsNew and unknown statuses all hold the gate. "
+    "Pending, Running, Suspended, ContinuedAsNew, unknown statuses and rows whose status "
+    "cannot be read (listed as unreadable) all hold the gate. "
     "It passes after --stable-for drained reads in a row, so work started between two reads "
     "is caught. It only reads: it never creates a table.\n\n"
     "Exit codes: 0 drained; 1 still unfinished at --timeout; 2 cannot decide (bad arguments, "
@@ -171,6 +172,10 @@ def _payload(
         "outcome": result.outcome,
         "exit_code": int(result.exit),
         "not_finished": len(blocking),
+        "unreadable": {
+            "count": len(snap.unreadable) if snap else 0,
+            "instances": [instance_json(r) for r in (snap.unreadable if snap else ())[:show]],
+        },
         "by_status": snap.by_status if snap else {},
         "by_version": snap.by_version if snap else {},
         "instances": [instance_json(r) for r in blocking[:show]],
@@ -218,6 +223,10 @@ def _render(out: Output, result: GateResult, payload: dict[str, Any], show: int)
         )
     snap = result.snapshot
     if snap and snap.blocking:
+        if snap.unreadable:
+            out.text(f"  unreadable: {len(snap.unreadable)} row(s) hold the gate:")
+            for record in snap.unreadable[:show]:
+                out.text(f"    {instance_line(record)}")
         out.text(f"  by status:  {counts_text(snap.by_status)}")
         out.text(f"  by version: {counts_text(snap.by_version, versions=True)}")
         out.text(f"  oldest {min(show, len(snap.blocking))}:")

@@ -21,7 +21,8 @@ HELP = (
     "Decide whether the legacy code path for --version can be removed.\n\n"
     "Safe only when no unfinished instance has that exact version (it would replay through "
     "that code) and its newest instance was created longer ago than --retention days (newer "
-    "ones mean clients still start it). Never safe on a read error. --record appends the "
+    "ones mean clients still start it). Never safe on a read error or an unreadable row; a "
+    "version the hub never recorded is exit 2 unless --allow-unrecorded. --record appends the "
     f"decision to the {LEDGER_TABLE} table in the same storage account (who, when, why); "
     "--history lists the ledger without reading instances.\n\n"
     "Exit codes: 0 safe (or history listed); 1 not yet, reasons listed; 2 cannot decide."
@@ -39,6 +40,14 @@ def retire(
         bool, typer.Option("--record", help="Append the decision to the ledger.")
     ] = False,
     history: Annotated[bool, typer.Option("--history", help="List the ledger and exit.")] = False,
+    allow_unrecorded: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unrecorded",
+            help="Answer SAFE for a version no instance ever had (the path was never used). "
+            "Without it that is exit 2: it usually means a mistyped version.",
+        ),
+    ] = False,
     json_output: JsonOption = False,
     ci: CiOption = CiSystem.AUTO,
 ) -> None:
@@ -57,8 +66,10 @@ def retire(
                 _render_history(out, entries)
                 raise typer.Exit(int(Exit.OK))
             assert version is not None
-            records = InstanceStore(service, target.hub, secrets=secrets).instances(version=version)
+            records = InstanceStore(service, target.hub, secrets=secrets).instances()
             decision = decide(version, records, timedelta(days=retention), datetime.now(UTC))
+            if not decision.recorded and not allow_unrecorded:
+                raise _unrecorded(decision, target.hub.name)
             entry = ledger.record(decision, os.environ) if record else None
     except TaskHubError as exc:
         cannot_decide(out, annotator, "retire", exc)
@@ -71,6 +82,17 @@ def retire(
     )
     annotator.outputs({"retire_safe": str(decision.safe).lower()})
     raise typer.Exit(int(Exit.OK if decision.safe else Exit.NOT_YET))
+
+
+def _unrecorded(decision: RetirementDecision, hub: str) -> ConfigurationError:
+    known = decision.known_versions
+    shown = ", ".join(repr(v) if v else "'' (unversioned)" for v in known[:10]) or "none"
+    return ConfigurationError(
+        f"no instance of version {decision.version!r} was ever recorded in hub {hub!r}; "
+        f"versions recorded there, closest first: {shown}",
+        fix="check the version string (it matches exactly), or pass --allow-unrecorded if "
+        "that code path was never used",
+    )
 
 
 def _entry_json(entry: LedgerEntry) -> dict[str, Any]:
@@ -115,6 +137,8 @@ def _render_decision(
                 "reasons": list(decision.reasons),
                 "total": decision.total,
                 "unfinished": decision.unfinished,
+                "unreadable": decision.unreadable,
+                "recorded_in_hub": decision.recorded,
                 "newest_created": iso(decision.newest_created),
                 "recorded": _entry_json(entry) if entry else None,
             }

@@ -7,16 +7,17 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
-from azure.core.exceptions import ResourceNotFoundError
 
 from scripts.annotations import Annotator, CiOption, CiSystem
 from scripts.connect import StoreArgs, with_store_options
 from scripts.exits import Exit
 from scripts.report import JsonOption, Output, cannot_decide, instance_line
+from scripts.stack_outputs import typed
 from taskhub.errors import ConfigurationError, TaskHubError
 from taskhub.hubs import TaskHub
-from taskhub.instances import InstanceStore, translate_storage_error
+from taskhub.instances import InstanceStore
 from taskhub.routes import ROUTES_TABLE, Route, RouteState, RouteStore, RouteTable
+from taskhub.storage_errors import is_table_missing, translate_storage_error
 
 app = typer.Typer(
     help="Register the stack's version apps, pick the current version, drain and retire "
@@ -39,9 +40,27 @@ def _route_json(route: Route) -> dict[str, Any]:
     }
 
 
+def _warnings(table: RouteTable) -> list[str]:
+    """What is wrong with the table as stored: skipped rows, a half-done current change."""
+    warnings = list(table.skipped)
+    if len(table.currents) > 1:
+        marked = ", ".join(r.minor for r in table.currents)
+        warnings.append(
+            f"several versions are marked current ({marked}): a half-done change; the router "
+            "answers 503 to requests that name no version until `routes set-current` repairs it"
+        )
+    return warnings
+
+
 def _show(out: Output, table: RouteTable, **extra: Any) -> None:
     if out.as_json:
-        out.json({"routes": [_route_json(r) for _, r in sorted(table.routes.items())], **extra})
+        out.json(
+            {
+                "routes": [_route_json(r) for _, r in sorted(table.routes.items())],
+                "warnings": _warnings(table),
+                **extra,
+            }
+        )
         return
     if not table.routes:
         out.text("no routes registered")
@@ -50,13 +69,22 @@ def _show(out: Output, table: RouteTable, **extra: Any) -> None:
         out.text(
             f"{mark} {minor:6} {r.state:9} {r.version:10} {r.app:24} hub {r.hub}  {r.base_url}"
         )
+    for warning in _warnings(table):
+        out.text(f"  warning: {warning}", style="yellow")
 
 
 def _load(store: RouteStore, hub: TaskHub) -> RouteTable:
     try:
         return store.load()
-    except ResourceNotFoundError:
-        return RouteTable()
+    except Exception as exc:
+        if is_table_missing(exc):
+            return RouteTable()
+        raise translate_storage_error(exc, hub) from None
+
+
+def _save(store: RouteStore, hub: TaskHub, *routes: Route) -> None:
+    try:
+        store.save(*routes)
     except Exception as exc:
         raise translate_storage_error(exc, hub) from None
 
@@ -114,22 +142,26 @@ def sync(
     overrides = dict(item.split("=", 1) for item in base_url or [] if "=" in item)
 
     def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
-        apps = where.stack.get("apps") or {}
+        apps = typed(where.stack, "apps", dict, "--stack-output", required=False) or {}
         if not apps:
             raise ConfigurationError(
                 "--stack-output has no apps", fix="pass a routing stack's outputs"
             )
         fresh = []
-        for name, entry in apps.items():
-            production = entry["slots"]["production"]
-            old = table.routes.get(entry["minor"])
+        for name in apps:
+            entry = typed(apps, name, dict, "apps")
+            slots = typed(entry, "slots", dict, f"apps.{name}")
+            production = typed(slots, "production", dict, f"apps.{name}.slots")
+            minor = typed(entry, "minor", str, f"apps.{name}")
+            old = table.routes.get(minor)
+            host = typed(production, "hostName", str, f"apps.{name}.slots.production")
             fresh.append(
                 Route(
-                    entry["minor"],
+                    minor,
                     name,
-                    overrides.get(entry["minor"], f"https://{production['hostName']}"),
-                    entry["version"],
-                    production["taskHub"],
+                    overrides.get(minor, f"https://{host}"),
+                    typed(entry, "version", str, f"apps.{name}"),
+                    typed(production, "taskHub", str, f"apps.{name}.slots.production"),
                     old.state if old else RouteState.ACTIVE,
                     old.current if old else False,
                 )
@@ -137,8 +169,7 @@ def sync(
         if not any(r.current for r in fresh) and not table.current:
             newest = max(fresh, key=lambda r: tuple(int(p) for p in r.minor.split(".")))
             fresh = [replace(r, current=r is newest) for r in fresh]
-        for route in fresh:
-            store.save(route)
+        _save(store, hub, *fresh)
         _show(out, _load(store, hub))
         return Exit.OK
 
@@ -166,9 +197,14 @@ def set_current(
         target = _route(table, minor)
         if target.state is not RouteState.ACTIVE:
             raise ConfigurationError(f"{minor} is {target.state}", fix="pick an active version")
-        for route in table.routes.values():
-            if route.current != (route is target):
-                store.save(replace(route, current=route is target))
+        # One batch: the old current and the new one change together or not at all, and a
+        # table left with several current routes (a half-done change) is repaired here.
+        changed = [
+            replace(route, current=route is target)
+            for route in table.routes.values()
+            if route.current != (route is target)
+        ]
+        _save(store, hub, *changed)
         _show(out, _load(store, hub))
         return Exit.OK
 
@@ -186,7 +222,7 @@ def drain(
 ) -> None:
     def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
         route = _route(table, minor, replaceable=True)
-        store.save(replace(route, state=RouteState.DRAINING))
+        _save(store, hub, replace(route, state=RouteState.DRAINING))
         _show(out, _load(store, hub))
         return Exit.OK
 
@@ -196,7 +232,8 @@ def drain(
 @app.command(
     "retire",
     help="Retire MAJOR.MINOR once the tracking store shows no unfinished "
-    "instance of its hub, and print the stack config change that removes its app.",
+    "instance of its hub, and print the stack config change that removes its app. Exit 2 "
+    "when its hub never recorded an instance there (the app writes under another hub).",
 )
 @with_store_options
 def retire_route(
@@ -205,16 +242,34 @@ def retire_route(
     def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
         route = _route(table, minor, replaceable=True)
         owner = TaskHub(route.hub, tracking_prefix=where.prefix)
-        unfinished = InstanceStore(service, owner).unfinished(include_entities=True)
+        instances = InstanceStore(service, owner)
+        if not instances.has_any_instance():
+            seen = ", ".join(instances.hub_names()) or "none"
+            raise ConfigurationError(
+                f"hub {route.hub!r} of {minor} never recorded an instance in "
+                f"{owner.instances_table}, so its app may write under another hub name; "
+                f"hubs recorded there: {seen}",
+                fix="check the hub the app really runs (its hubName setting) and "
+                "`routes sync` it, or check the tracking store connection",
+            )
+        unfinished = instances.unfinished(include_entities=True)
         if unfinished:
+            unreadable = sum(1 for r in unfinished if not r.readable)
             if out.as_json:
-                out.json({"retired": False, "unfinished": len(unfinished), "hub": route.hub})
+                out.json(
+                    {
+                        "retired": False,
+                        "unfinished": len(unfinished),
+                        "unreadable": unreadable,
+                        "hub": route.hub,
+                    }
+                )
             else:
                 out.text(f"NOT YET  {len(unfinished)} unfinished instance(s) in hub {route.hub}")
                 for record in unfinished[:10]:
                     out.text(f"  {instance_line(record)}")
             return Exit.NOT_YET
-        store.save(replace(route, state=RouteState.RETIRED, current=False))
+        _save(store, hub, replace(route, state=RouteState.RETIRED, current=False))
         remaining = [
             r.version
             for m, r in sorted(table.routes.items())

@@ -111,6 +111,7 @@ def versions(
         "table": target.hub.instances_table,
         "total": len(records),
         "unfinished": len(unfinished),
+        "unreadable": sum(1 for r in records if not r.readable),
         "hubs": {
             hub_name or "": {v: _summary_json(s) for v, s in sorted(versions_.items())}
             for hub_name, versions_ in report.items()
@@ -163,7 +164,12 @@ def _rollout_json(rollout: Rollout, show: int) -> dict[str, Any]:
 
 
 def _groups(rollout: Rollout) -> list[tuple[str, tuple[Any, ...]]]:
-    return [("process", rollout.process), ("reject", rollout.reject), ("fail", rollout.fail)]
+    return [
+        ("process", rollout.process),
+        ("reject", rollout.reject),
+        ("fail", rollout.fail),
+        ("unreadable", rollout.unreadable),
+    ]
 
 
 def _render(

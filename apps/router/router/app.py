@@ -3,7 +3,9 @@ through `AsgiFunctionApp` (see function_app.py).
 
 It forwards method, path, query, headers (hop-by-hop removed) and a streamed body, adds
 `x-routed-version`, and answers 502 when the app is unreachable, 504 on a timeout. It
-never forwards to a host that is not in the route table, so it is no open proxy.
+never forwards to a host that is not in the route table, so it is no open proxy. The path
+and query are forwarded as the raw bytes the decision was made on (see routing.py), so
+the app receives exactly the request the router judged.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
+from urllib.parse import parse_qsl, quote
 
 import httpx
 from starlette.applications import Starlette
@@ -20,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route as Endpoint
 
-from router.routing import decide
+from router.routing import VERSION_HEADER, decide
 from taskhub.routes import Route, RouteTable
 
 HOP_BY_HOP = frozenset(
@@ -76,15 +79,17 @@ def create_app(
         table = await cache.get()
         if table is None:
             return _error(503, "route table unavailable")
-        query = dict(request.query_params)
+        if len(request.headers.getlist(VERSION_HEADER)) > 1:
+            return _error(400, f"header {VERSION_HEADER} is repeated")
+        raw_path = _raw_path(request)
+        raw_query = request.scope.get("query_string", b"").decode("latin-1")
+        query = parse_qsl(raw_query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in request.headers.items()}
         # The instance lookup is a blocking point read: keep it off the event loop.
-        decision = await run_in_threadpool(
-            decide, table, request.url.path, query, headers, owner_hub
-        )
+        decision = await run_in_threadpool(decide, table, raw_path, query, headers, owner_hub)
         if decision.route is None:
             return _error(decision.status, decision.error, decision.detail)
-        return await _proxy(client, request, decision.route)
+        return await _proxy(client, request, decision.route, raw_path, raw_query)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -94,11 +99,22 @@ def create_app(
     return Starlette(routes=[Endpoint("/{path:path}", forward, methods=METHODS)], lifespan=lifespan)
 
 
-async def _proxy(client: httpx.AsyncClient, request: Request, route: Route) -> Response:
+def _raw_path(request: Request) -> str:
+    """The path as received, still percent-encoded; hosts that give only the decoded path
+    (no `raw_path` in the scope) get it encoded once, so decoding it gives it back."""
+    raw = request.scope.get("raw_path")
+    if raw:
+        return bytes(raw).decode("latin-1")
+    return quote(request.scope.get("path", "/"), safe="/")
+
+
+async def _proxy(
+    client: httpx.AsyncClient, request: Request, route: Route, raw_path: str, raw_query: str
+) -> Response:
     base = httpx.URL(route.base_url)
+    forwarded = base.raw_path.split(b"?")[0].rstrip(b"/") + raw_path.encode("latin-1")
     target = base.copy_with(
-        path=base.path.rstrip("/") + request.url.path,
-        query=request.url.query.encode() if request.url.query else None,
+        raw_path=forwarded + (b"?" + raw_query.encode("latin-1") if raw_query else b"")
     )
     if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
         return _error(400, "request target leaves the route table's host")

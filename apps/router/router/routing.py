@@ -1,23 +1,41 @@
 """Deciding where a request goes: by instance first, then by the version it names.
 
 A request about an existing instance (its id in the path after `instances/`, or in an
-`instanceId` query parameter) goes to the app that owns the instance, found from the
-shared Instances table: old instances keep reaching their old version's app after newer
+`instanceId` query parameter) goes to the app that owns it, found from the shared
+Instances table: old instances keep reaching their old version's app after newer
 versions take new work. Anything else goes by `x-app-version` (or `?version=`), only
 major.minor counting, or to the current version when none is named.
+
+The decision is made on exactly the bytes that are forwarded: the raw path as received,
+each segment percent-decoded once (`a%2Fb` is one id; `p%2541` is `p%41`). Anything that
+two readers could understand differently is refused with 400 before any decision: a dot
+segment (`..`, `%2e%2e`, `..%2F`, which a backend may resolve above the version's base
+path), a path that is not UTF-8, a repeated `instanceId` or `version`, or a path and a
+query naming two different instances.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import unquote_to_bytes
 
 from taskhub.routes import Route, RouteState, RouteTable, major_minor
 
 VERSION_HEADER = "x-app-version"
-_INSTANCE_IN_PATH = re.compile(r"/instances/([^/]+)")
+INSTANCE_SEGMENT = "instances"
+INSTANCE_PARAMETER = "instanceid"
+VERSION_PARAMETER = "version"
+MAX_VERSION_LENGTH = 64
+_SEPARATORS = re.compile(r"[/\\]")
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+Query = Mapping[str, str] | Sequence[tuple[str, str]]
+
+
+class OwnerUnavailable(Exception):
+    """The instance store could not be read: which app owns the instance is unknown."""
 
 
 @dataclass(frozen=True)
@@ -28,33 +46,100 @@ class Decision:
     detail: dict[str, object] | None = None
 
 
-def instance_id_of(path: str, query: Mapping[str, str]) -> str | None:
-    if query.get("instanceId"):
-        return query["instanceId"]
-    match = _INSTANCE_IN_PATH.search(path)
-    return unquote(match.group(1)) if match else None
+class Refused(Exception):
+    """A request the router will not route: answered 400 with `detail`."""
+
+    def __init__(self, error: str, **detail: object) -> None:
+        super().__init__(error)
+        self.error = error
+        self.detail = detail
+
+
+def path_segments(raw_path: str) -> list[str]:
+    """The segments of a raw (percent-encoded) path, each decoded exactly once."""
+    segments = []
+    for raw in raw_path.split("/"):
+        try:
+            segment = unquote_to_bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused("the path is not UTF-8 once percent-decoded") from None
+        if any(part in _DOT_SEGMENTS for part in _SEPARATORS.split(segment)):
+            raise Refused("dot segments ('.', '..', encoded or not) are refused", path=raw_path)
+        segments.append(segment)
+    return segments
+
+
+def _single(pairs: Sequence[tuple[str, str]], name: str) -> str | None:
+    """The one value of query parameter `name` (matched case-insensitively, as the
+    Functions host binds it); a repeated parameter is refused."""
+    values = [v for k, v in pairs if k.lower() == name]
+    if len(values) > 1:
+        raise Refused(f"query parameter {name!r} is repeated", values=values)
+    return values[0] if values else None
+
+
+def _pairs(query: Query) -> list[tuple[str, str]]:
+    return list(query.items()) if isinstance(query, Mapping) else list(query)
+
+
+def instance_id_of(raw_path: str, query: Query) -> str | None:
+    pairs = _pairs(query)
+    from_query = _single(pairs, INSTANCE_PARAMETER) or None
+    segments = path_segments(raw_path)
+    from_path = next(
+        (
+            segments[i + 1]
+            for i, s in enumerate(segments[:-1])
+            if s.lower() == INSTANCE_SEGMENT and segments[i + 1]
+        ),
+        None,
+    )
+    if from_query and from_path and from_query != from_path:
+        raise Refused("the path and the query name different instances")
+    return from_query or from_path
 
 
 def decide(
     table: RouteTable,
-    path: str,
-    query: Mapping[str, str],
+    raw_path: str,
+    query: Query,
     headers: Mapping[str, str],
     owner_hub: Callable[[str], str | None],
 ) -> Decision:
-    instance_id = instance_id_of(path, query)
+    try:
+        return _decide(table, raw_path, query, headers, owner_hub)
+    except Refused as refused:
+        return Decision(None, 400, refused.error, refused.detail)
+    except OwnerUnavailable:
+        return Decision(None, 503, "the instance store is unavailable; retry later")
+
+
+def _decide(
+    table: RouteTable,
+    raw_path: str,
+    query: Query,
+    headers: Mapping[str, str],
+    owner_hub: Callable[[str], str | None],
+) -> Decision:
+    instance_id = instance_id_of(raw_path, query)
+    named = headers.get(VERSION_HEADER) or _single(_pairs(query), VERSION_PARAMETER)
     if instance_id:
         hub = owner_hub(instance_id)
         route = table.by_hub(hub) if hub else None
         if route is None or route.state is RouteState.RETIRED:
             return Decision(None, 404, "unknown instance", {"instanceId": instance_id})
         return Decision(route)
-    named = headers.get(VERSION_HEADER) or query.get("version")
     if not named:
         current = table.current
         if current is None:
-            return Decision(None, 503, "no current version is set", {"active": table.active})
+            marked = [r.minor for r in table.currents]
+            error = "several versions are marked current" if marked else "no current version is set"
+            return Decision(None, 503, error, {"active": table.active, "current": marked})
         return Decision(current)
+    if len(named) > MAX_VERSION_LENGTH:
+        return Decision(
+            None, 400, "malformed version: too long", {"expected": "major.minor[.patch]"}
+        )
     minor = major_minor(named)
     if minor is None:
         return Decision(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableServiceClient
 
+from router.routing import OwnerUnavailable
 from taskhub.hubs import escape_instance_id
 from taskhub.routes import RouteStore, RouteTable
+from taskhub.storage_errors import is_entity_missing, is_table_missing
 
 
 def route_loader(service: TableServiceClient) -> Callable[[], RouteTable]:
@@ -18,15 +19,21 @@ def route_loader(service: TableServiceClient) -> Callable[[], RouteTable]:
 def instance_owner(
     service: TableServiceClient, instances_table: str
 ) -> Callable[[str], str | None]:
-    """A point read (PartitionKey = escaped id, RowKey = "") of the shared Instances table."""
+    """A point read (PartitionKey = escaped id, RowKey = "") of the shared Instances table.
+
+    None when the instance does not exist; OwnerUnavailable when the store cannot say,
+    which the router answers with 503 rather than guessing a version.
+    """
     table = service.get_table_client(instances_table)
 
     def owner(instance_id: str) -> str | None:
         try:
             row = table.get_entity(escape_instance_id(instance_id), "", select=["TaskHubName"])
-        except ResourceNotFoundError:
-            return None
+        except Exception as exc:
+            if is_entity_missing(exc) or is_table_missing(exc):
+                return None
+            raise OwnerUnavailable(type(exc).__name__) from exc
         hub = row.get("TaskHubName")
-        return str(hub) if hub else None
+        return hub if isinstance(hub, str) and hub.strip() else None
 
     return owner
