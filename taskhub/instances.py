@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from azure.core.exceptions import (
@@ -43,6 +43,8 @@ INSTANCE_COLUMNS = (
     "CreatedTime",
     "LastUpdatedTime",
     "TaskHubName",
+    "ExecutionId",
+    "CompletedTime",
 )
 
 # Entity keys start with "@" (0x40); "A" (0x41) is the next character, so this range
@@ -72,6 +74,9 @@ class InstanceRecord:
     last_updated_time: datetime | None
     task_hub: str | None
     is_entity: bool
+    execution_id: str | None = None
+    """The current execution: the one whose History rows are this instance's now."""
+    completed_time: datetime | None = None
 
     @classmethod
     def from_entity(cls, row: Mapping[str, Any]) -> InstanceRecord:
@@ -86,6 +91,8 @@ class InstanceRecord:
             last_updated_time=row.get("LastUpdatedTime"),
             task_hub=row.get("TaskHubName"),
             is_entity=is_entity_key(key),
+            execution_id=row.get("ExecutionId"),
+            completed_time=row.get("CompletedTime"),
         )
 
 
@@ -134,6 +141,13 @@ class InstanceStore:
         if self.hub.shares_tracking_store and not self.all_hubs:
             records = [r for r in records if self._may_belong_to_hub(r)]
         return sorted(records, key=_age_key)
+
+    def completed_since(self, since: datetime) -> list[InstanceRecord]:
+        """Orchestrations that completed at or after `since` (CompletedTime is not indexed)."""
+        stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return self._records(
+            f"{_NOT_ENTITY} and RuntimeStatus eq 'Completed' and CompletedTime ge datetime'{stamp}'"
+        )
 
     def has_any_instance(self) -> bool:
         """Whether the hub ever recorded an instance; a drained but empty hub is suspicious."""
