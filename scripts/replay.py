@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from scripts.replay_numbering import Orchestration, SdkRun, Step, run_sdk
+from scripts.replay_numbering import Orchestration, Step, run_sdk
 from taskhub.history import SDK_EVENT_TYPES, History, UnreadableHistory
 
 # Recorded event kinds a replay must reproduce, by EventType number.
@@ -146,7 +146,7 @@ def replay(orchestration: Orchestration, history: History) -> Replay:
     """Judges one history; UnreadableHistory when the SDK cannot take it."""
     recorded = recorded_steps(history)
     result = Replay(history.instance_id, Outcome.OK, replayed_events=len(recorded))
-    run = _run(orchestration, context_body(history))
+    run = run_sdk(orchestration, context_body(history))
     divergence = compare(recorded, run.steps)
     if divergence and (divergence.code is not None or run.raised is None):
         result.outcome = Outcome.NONDETERMINISTIC
@@ -156,14 +156,6 @@ def replay(orchestration: Orchestration, history: History) -> Replay:
         result.outcome = Outcome.ERROR
         result.error = _frames(run.raised)
     return result
-
-
-def _run(orchestration: Orchestration, body: str) -> SdkRun:
-    try:
-        return run_sdk(orchestration, body)
-    except (TypeError, ValueError, KeyError, IndexError) as exc:
-        # Raised while the SDK builds its context from the history, before any user code.
-        raise UnreadableHistory(f"the SDK cannot read this history ({exc})") from None
 
 
 def unreadable(instance_id: str, reason: str) -> Replay:

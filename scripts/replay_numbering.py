@@ -31,6 +31,8 @@ from azure.durable_functions.models.DurableOrchestrationContext import (
 from azure.durable_functions.models.Task import AtomicTask, TaskBase
 from azure.durable_functions.models.TaskOrchestrationExecutor import TaskOrchestrationExecutor
 
+from taskhub.history import UnreadableHistory
+
 ENTITY_OPERATION_EVENT = "op"
 """EventSent.Name of an entity call or signal: the extension's
 EntityMessageEventNames.RequestMessageEventName, sent by
@@ -114,8 +116,14 @@ class SdkRun:
 
 
 def run_sdk(orchestration: Orchestration, body: str) -> SdkRun:
-    """Replays `body` (the context JSON the extension sends) as Orchestrator.handle does."""
-    context = DurableOrchestrationContext.from_json(body)
+    """Replays `body` (the context JSON the extension sends) as Orchestrator.handle does.
+
+    UnreadableHistory when the SDK cannot even build its context from the history.
+    """
+    try:
+        context = DurableOrchestrationContext.from_json(body)
+    except Exception as exc:
+        raise UnreadableHistory(f"the SDK cannot read this history ({exc!r})") from None
     context._input_expected_type = orchestration.input_type
     steps: dict[int, Step] = {}
     add_to_open_tasks = context._add_to_open_tasks

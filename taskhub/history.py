@@ -156,6 +156,7 @@ def to_worker_event(row: Mapping[str, Any], blobs: BlobReader | None) -> dict[st
     if not isinstance(event.get("EventId"), int):
         event["EventId"] = -1
     event.setdefault("IsPlayed", True)
+    event.setdefault("Version", None)  # the SDK reads ExecutionStarted.Version unguarded
     return event
 
 
