@@ -299,8 +299,10 @@ class HistoryWriter:
         if not self.container.exists():
             self.container.create_container()
 
-    def write(self, run: Recorded) -> None:
+    def rows(self, run: Recorded) -> list[dict[str, Any]]:
+        """The run's rows, the sentinel last; large values uploaded to blobs on the way."""
         key = escape_instance_id(run.instance_id)
+        rows = []
         for sequence, event in enumerate(run.events):
             row = {
                 "PartitionKey": key,
@@ -316,7 +318,10 @@ class HistoryWriter:
                     value = ""
                 if value is not None:
                     row[prop] = value
+            rows.append(row)
+        rows.append({"PartitionKey": key, "RowKey": "sentinel", "ExecutionId": run.execution_id})
+        return rows
+
+    def write(self, run: Recorded) -> None:
+        for row in self.rows(run):
             self.table.upsert_entity(row, mode=UpdateMode.REPLACE)
-        self.table.upsert_entity(
-            {"PartitionKey": key, "RowKey": "sentinel", "ExecutionId": run.execution_id}
-        )
