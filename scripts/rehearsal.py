@@ -150,6 +150,11 @@ def main() -> int:
         code = rehearse_release(Path(workdir) / f"{STACK}.json", Path(workdir))
         if code != 0:
             return code
+        from scripts.rehearsal_prefix import rehearse_prefix
+
+        code = rehearse_prefix()
+        if code != 0:
+            return code
 
         return rehearse_routing(Path(workdir))
 

@@ -167,9 +167,11 @@ def describe(result: Replay) -> str:
         return "the code raised during replay: " + " | ".join(result.error)
     if result.outcome in (Outcome.UNREADABLE, Outcome.NOT_STARTED):
         return f"{result.outcome}: {result.reason}"
-    had = result.history.json() if result.history else None
-    did = result.code.json() if result.code else "nothing"
-    return f"nondeterministic at step {result.position}: history has {had}, the code did {did}"
+    did = result.code or "nothing"
+    return (
+        f"nondeterministic at step {result.position}: history has {result.history}, "
+        f"the code did {did}"
+    )
 
 
 def _frames(exc: BaseException) -> list[str]:

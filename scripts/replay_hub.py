@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scripts.exits import Exit
 from scripts.replay import FAILING, Outcome, Replay, replay, unreadable
-from scripts.replay_numbering import Orchestration
+from scripts.replay_numbering import Orchestration, Step
 from taskhub.connection import RetrySettings
 from taskhub.history import History, HistoryStore, UnreadableHistory, large_messages_container
 from taskhub.instances import InstanceRecord, InstanceStore
@@ -148,18 +148,26 @@ class Finding:
     orchestrator: str
     version: str
     step: int | None
-    recorded: dict[str, Any] | None
-    emitted: dict[str, Any] | str | None
+    recorded: Step | None
+    emitted: Step | str | None
+    """What the code did there; the error's first line when it raised instead."""
     example: str
     instances: set[str] = field(default_factory=set)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.orchestrator} v{self.version or '-'}: a completed history diverges at step "
+            f"{self.step}: history has {self.recorded}, the code did {self.emitted or 'nothing'} "
+            f"(e.g. {self.example}, {len(self.instances)} instance(s))"
+        )
 
     def json(self) -> dict[str, Any]:
         return {
             "orchestrator": self.orchestrator,
             "version": self.version,
             "step": self.step,
-            "recorded": self.recorded,
-            "emitted": self.emitted,
+            "recorded": self.recorded.json() if self.recorded else None,
+            "emitted": self.emitted.json() if isinstance(self.emitted, Step) else self.emitted,
             "example_instance": self.example,
             "instances": len(self.instances),
         }
@@ -175,10 +183,10 @@ class PrefixReport:
     unreadable: dict[str, str] = field(default_factory=dict)
 
     def add(self, record: InstanceRecord, history: History, result: Replay) -> None:
-        emitted: dict[str, Any] | str | None = result.code.json() if result.code else None
+        emitted: Step | str | None = result.code
         if result.outcome == Outcome.ERROR:
             emitted = result.error[0] if result.error else "raised"
-        recorded = result.history.json() if result.history else None
+        recorded = result.history
         orchestrator = str((history.started() or {}).get("Name") or record.name or "")
         key = (orchestrator.lower(), record.version, result.position, str(recorded), str(emitted))
         finding = self.findings.setdefault(

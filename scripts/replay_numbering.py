@@ -55,6 +55,9 @@ class Step:
     def json(self) -> dict[str, Any]:
         return {"event": self.kind, "name": self.name}
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name!r}" if self.name else self.kind
+
 
 # SDK actionType -> (the event DurableTask records for it, the action's name field).
 _RECORDS: dict[int, tuple[str, str | None]] = {

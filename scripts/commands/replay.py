@@ -201,17 +201,8 @@ def replay_check(
     for result in [*failing, *unread]:
         annotator.message("error", "replay-check", f"{result.instance_id}: {describe(result)}")
     for finding in report.findings.values() if report else ():
-        annotator.message("error", "replay-check", _finding_text(finding.json()))
+        annotator.message("error", "replay-check", str(finding))
     raise typer.Exit(int(exit_code))
-
-
-def _finding_text(finding: dict[str, Any]) -> str:
-    return (
-        f"{finding['orchestrator']} v{finding['version'] or '-'}: a completed history diverges "
-        f"at step {finding['step']}: history has {finding['recorded']}, the code did "
-        f"{finding['emitted'] or 'nothing'} (e.g. {finding['example_instance']}, "
-        f"{finding['instances']} instance(s))"
-    )
 
 
 def _render(out: Output, replays: list[Replay], report: PrefixReport | None) -> None:
@@ -233,7 +224,7 @@ def _render(out: Output, replays: list[Replay], report: PrefixReport | None) -> 
     if report is None:
         return
     for finding in report.findings.values():
-        out.text(f"  {_finding_text(finding.json())}", style="red")
+        out.text(f"  {finding!s}", style="red")
     for instance_id, reason in report.unreadable.items():
         out.text(f"  {instance_id} (completed): unreadable: {reason}", style="red")
     clean = not report.findings and not report.unreadable
