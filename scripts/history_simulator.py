@@ -158,10 +158,9 @@ class _Runtime:
             if kind == 9:
                 return  # a signal is fire and forget
         else:
-            fields = {"Name": action["functionName"], "Input": _json(argument)}
-            if kind in (2, 3):
-                fields["InstanceId"] = action.get("instanceId") or uuid.uuid4().hex
-            call = _Call(action, self.decide(_CALLS[kind], **fields))
+            if kind in (2, 3) and not action.get("instanceId"):
+                action = {**action, "instanceId": uuid.uuid4().hex}
+            call = _Call(action, self.decide(_CALLS[kind], **_call_fields(action)))
         self.pending.append(call)
 
     def answer(self, call: _Call) -> None:
@@ -206,9 +205,17 @@ class _Runtime:
             return  # the dummy timer fired: the failure now reaches the orchestrator
         kind = int(call.action["actionType"])
         retry = {k: v for k, v in call.action.items() if k != "fireAt"}
-        fields = {"Name": retry["functionName"], "Input": _json(retry.get("input"))}
-        event_id = self.decide(_CALLS[kind], **fields)
+        # RetryInterceptor runs the same call again: same name, input and instance id.
+        event_id = self.decide(_CALLS[kind], **_call_fields(retry))
         self.pending.insert(0, _Call(retry, event_id, call.attempt + 1))
+
+
+def _call_fields(action: dict[str, Any]) -> dict[str, Any]:
+    """TaskScheduled / SubOrchestrationInstanceCreated fields for an activity or child call."""
+    fields = {"Name": action["functionName"], "Input": _json(action.get("input"))}
+    if int(action["actionType"]) in (2, 3):
+        fields["InstanceId"] = action["instanceId"]
+    return fields
 
 
 def _json(value: Any) -> str:

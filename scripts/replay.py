@@ -92,16 +92,17 @@ def context_body(history: History) -> str:
     raw_input = started.get("Input")
     try:
         given = json.loads(raw_input) if raw_input else None
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise UnreadableHistory(f"ExecutionStarted.Input is not JSON ({exc})") from None
-    parent = started.get("ParentInstance") or {}
+    parent = started.get("ParentInstance")
+    instance = parent.get("OrchestrationInstance") if isinstance(parent, dict) else None
     return json.dumps(
         {
             "history": [e for e in history.events if e["EventType"] in SDK_EVENT_TYPES],
             "input": given,
             "instanceId": history.instance_id,
             "isReplaying": True,
-            "parentInstanceId": (parent.get("OrchestrationInstance") or {}).get("InstanceId"),
+            "parentInstanceId": instance.get("InstanceId") if isinstance(instance, dict) else None,
             "upperSchemaVersion": 1,
             "upperSchemaVersionNew": 2,
             "maximumShortTimerDuration": "6.00:00:00",
@@ -117,9 +118,9 @@ def recorded_steps(history: History) -> list[tuple[int, Step]]:
         kind = RECORDED.get(event["EventType"])
         if kind is None or (kind == "TimerCreated" and event["EventId"] == FAKE_TIMER_ID):
             continue
-        steps.append(
-            (event["EventId"], Step(kind, None if kind == "TimerCreated" else event.get("Name")))
-        )
+        name = event.get("Name")
+        named = None if kind == "TimerCreated" or name is None else str(name)
+        steps.append((event["EventId"], Step(kind, named)))
     return steps
 
 

@@ -184,3 +184,155 @@ def flow(instance_id: str = "flow-1", execution: str = "e-flow") -> Instance:
             [raised("5f3c-req-1", 1), scheduled(5, "Ship")],
         ],
     )
+
+
+def retry_history(instance_id: str, execution: str, *episodes: list[Any]) -> Instance:
+    first = [started("retry", instance_id, execution), scheduled(0, "Charge")]
+    return Instance(instance_id, execution, [first, *episodes])
+
+
+def unchanged_cases() -> list[Instance]:
+    """Every case of issue 14's "Why" that unchanged code must pass."""
+    retry_pending = retry_history("retry-pending", "e1", [failed(0), timer(1)])
+    exhausted = retry_history(
+        "retry-exhausted",
+        "e2",
+        [failed(0), timer(1)],
+        [fired(1), scheduled(2, "Charge")],
+        [failed(2), timer(3)],
+        [fired(3), scheduled(4, "Charge")],
+        [failed(4), timer(5, minutes=0)],  # RetryInterceptor: "Dummy timer for back-compat"
+        [fired(5), scheduled(6, "Refund")],
+    )
+    succeeded = retry_history(
+        "retry-succeeded",
+        "e3",
+        [failed(0), timer(1)],
+        [fired(1), scheduled(2, "Charge")],
+        [completed(2), scheduled(3, "Ship")],
+    )
+    # B fails first, so its retry timer takes 2 and A's takes 3; A's fires first (4).
+    parallel = Instance(
+        "parallel-retry",
+        "e4",
+        [
+            [
+                started("parallel-retry", "parallel-retry", "e4"),
+                scheduled(0, "A"),
+                scheduled(1, "B"),
+            ],
+            [failed(1), timer(2)],
+            [failed(0), timer(3)],
+            [fired(3), scheduled(4, "A")],
+            [fired(2), scheduled(5, "B")],
+        ],
+    )
+    child = Instance(
+        "child-retry",
+        "e5",
+        [
+            [started("child-retry", "child-retry", "e5"), _child_created(0)],
+            [("SubOrchestrationInstanceFailed", {"TaskScheduledId": 0, "Reason": "x"}), timer(1)],
+            [fired(1), _child_created(2)],
+            [
+                ("SubOrchestrationInstanceCompleted", {"TaskScheduledId": 2, "Result": "5"}),
+                scheduled(3, "Ship"),
+            ],
+        ],
+    )
+    entities = Instance(
+        "entities",
+        "e6",
+        [
+            [
+                started("entities", "entities", "e6", version=None),
+                sent(0, "@counter@k", "add", "req-1", signal=True),
+                sent(1, "@counter@k", "get", "req-2", signal=False),
+            ],
+            [raised("req-2", 5), scheduled(2, "Report")],
+        ],
+        version=None,  # an unversioned instance: no Version column anywhere
+    )
+    http = Instance(
+        "http",
+        "e7",
+        [
+            [started("http", "http", "e7"), scheduled(0, "BuiltIn::HttpActivity")],
+            [
+                completed(0, {"statusCode": 200, "content": "q", "headers": {}}),
+                scheduled(1, "Ship"),
+            ],
+        ],
+    )
+    eternal = Instance(
+        "eternal",
+        "gen-2",
+        [[started("eternal", "eternal", "gen-2", tick=2), scheduled(0, "Tick")]],
+        # ContinueAsNew: generation 1 was longer; its rows past the new length remain.
+        extra_rows=[
+            _row("eternal", "gen-1", n, "TaskScheduled", EventId=n, Name="Old") for n in (4, 5, 6)
+        ],
+    )
+    rewound = retry_history(
+        "rewound",
+        "e8",
+        [failed(0), timer(1)],
+        [("ExecutionRewound", {"Reason": "rewind"}), ("SomeFutureEvent", {}), fired(1)],
+    )
+    rewound.episodes[-1].append(scheduled(2, "Charge"))
+    reused_pending = Instance("reused-pending", "e-new", [], status="Pending", sentinel="e-old")
+    reused_pending.extra_rows = _old_execution("reused-pending", "e-old")
+    reused_running = retry_history("reused-running", "e-new2", [failed(0), timer(1)])
+    reused_running.extra_rows = _old_execution("reused-running", "e-old2")[8:]
+    return [
+        flow(),
+        retry_pending,
+        exhausted,
+        succeeded,
+        parallel,
+        child,
+        entities,
+        http,
+        eternal,
+        rewound,
+        Instance("pending", "e9", [], status="Pending"),
+        reused_pending,
+        reused_running,
+        changed(flow("paused", "e10"), status="Paused"),  # a status we do not know
+        changed(flow("nameless", "e11"), name=None),  # the Instances row has no Name
+    ]
+
+
+def _child_created(event_id: int) -> tuple[str, dict[str, Any]]:
+    fields = {"EventId": event_id, "Name": "Child", "InstanceId": "child-1", "Input": "1"}
+    return ("SubOrchestrationInstanceCreated", fields)
+
+
+def _row(
+    instance_id: str, execution: str, sequence: int, kind: str, **fields: Any
+) -> dict[str, Any]:
+    return {
+        "PartitionKey": escape_instance_id(instance_id),
+        "RowKey": f"{sequence:016X}",
+        "ExecutionId": execution,
+        "EventType": kind,
+        "IsPlayed": False,
+        "_Timestamp": "2026-11-29T08:00:00Z",
+        **fields,
+    }
+
+
+def _old_execution(instance_id: str, execution: str) -> list[dict[str, Any]]:
+    """A finished earlier execution under the same id, recorded by code long gone."""
+    return Instance(
+        instance_id,
+        execution,
+        [[started("flow", instance_id, execution), scheduled(0, "Gone")], [completed(0)]]
+        + [[scheduled(n, "Gone")] for n in range(1, 4)],
+    ).history_rows()
+
+
+def changed(instance: Instance, **changes: Any) -> Instance:
+    for key, value in changes.items():
+        setattr(instance, key, value)
+    return instance
