@@ -95,7 +95,7 @@ def _seed(azurite: Azurite, in_flight: int, completed: int, marker: Path | None)
             for prefix, count, template, status in plans
             for n in range(count)
         ]
-        print(f"seeding {len(runs)} histories (one batch each, 16 at a time)...", flush=True)
+        print(f"seeding {len(runs)} histories (one batch each, 8 at a time)...", flush=True)
 
         def store(item: tuple[Recorded, str]) -> None:
             run, status = item
@@ -112,7 +112,7 @@ def _seed(azurite: Azurite, in_flight: int, completed: int, marker: Path | None)
                 )
             )
 
-        with ThreadPoolExecutor(16) as pool:
+        with ThreadPoolExecutor(8) as pool:
             list(pool.map(store, runs))
     print(f"seeded in {time.monotonic() - started:.1f}s")
     if marker:

@@ -254,10 +254,12 @@ def replay_stage(
         }
         verdict = replay_exit(results)
         if verdict != Exit.OK:
-            unreadable = "could not be read" if verdict == Exit.CANNOT_DECIDE else ""
+            what = {
+                Exit.NOT_YET: "would not replay through the new code",
+                Exit.CANNOT_DECIDE: "would not replay or have an unreadable history",
+            }[verdict]
             raise StageFailed(
-                f"{len(failing)} in-flight instance(s) of hub {found.target.hub.name!r} "
-                f"{unreadable or 'would not replay through the new code'}",
+                f"{len(failing)} in-flight instance(s) of hub {found.target.hub.name!r} {what}",
                 verdict,
                 detail,
             )

@@ -173,17 +173,20 @@ def staging_in_flight(azurite: Azurite, hub_name: str) -> Iterator[None]:
         staging.create_hub()
         writer = HistoryWriter(service, BlobServiceClient.from_connection_string(conn), hub)
         for instance_id in ("s-1", "s-2"):
-            writer.write(
-                drive(
-                    Orchestrator.create(orchestration.process_order),
-                    ACTIVITIES,
-                    instance_id=instance_id,
-                    version="1.0",
-                    input={"id": instance_id},
-                    steps=2,
+            run = drive(
+                Orchestrator.create(orchestration.process_order),
+                ACTIVITIES,
+                instance_id=instance_id,
+                version="1.0",
+                input={"id": instance_id},
+                steps=2,
+            )
+            writer.write(run)
+            staging.write(
+                SimulatedInstance(
+                    instance_id, "ProcessOrder", "Running", "1.0", execution_id=run.execution_id
                 )
             )
-            staging.write(SimulatedInstance(instance_id, "ProcessOrder", "Running", "1.0"))
         yield
 
 

@@ -85,7 +85,10 @@ def running(run: Recorded, status: str = "Running") -> SimulatedInstance:
     )
 
 
-def check(azurite: Azurite, hub: str, *args: str) -> tuple[Run, dict[str, Any]]:
+def check(
+    azurite: Azurite, hub: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[Run, dict[str, Any]]:
+    """One `replay-check --json` run: never a traceback, always exactly one JSON object."""
     run = run_cli(
         "replay-check",
         "--connection-string",
@@ -94,8 +97,10 @@ def check(azurite: Azurite, hub: str, *args: str) -> tuple[Run, dict[str, Any]]:
         hub,
         "--json",
         *args,
+        env=env,
     )
-    return run, (json.loads(run.stdout) if run.stdout.strip() else {})
+    assert "Traceback" not in run.stderr, run.stderr
+    return run, json.loads(run.stdout)
 
 
 def edited(name: str) -> list[str]:

@@ -5,7 +5,6 @@ cites them), into a real Azurite, judged by the CLI run as a process."""
 from __future__ import annotations
 
 import gzip
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from azure.storage.blob import BlobServiceClient
 from scripts.azurite import Azurite
 from taskhub.history import large_messages_container
 from taskhub.hubs import TaskHub
-from tests.conftest import SECRET_ACCOUNT, Run, run_cli
+from tests.conftest import SECRET_ACCOUNT
 from tests.durabletask_rows import (
     changed,
     completed,
@@ -29,25 +28,9 @@ from tests.durabletask_rows import (
     unchanged_cases,
     write,
 )
+from tests.test_replay_check import check
 
 PROGRAMS = "tests.replay_programs"
-
-
-def check(
-    azurite: Azurite, hub: str, *args: str, env: dict[str, str] | None = None
-) -> tuple[Run, dict[str, Any]]:
-    run = run_cli(
-        "replay-check",
-        "--connection-string",
-        azurite.connection_string(SECRET_ACCOUNT.name),
-        "--hub",
-        hub,
-        "--json",
-        *args,
-        env=env,
-    )
-    assert "Traceback" not in run.stderr, run.stderr
-    return run, json.loads(run.stdout)
 
 
 def by_id(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
