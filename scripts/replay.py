@@ -41,7 +41,7 @@ class Outcome(StrEnum):
     UNREADABLE = "unreadable"
     """The history could not be read; unknown is never "ok"."""
     NOT_STARTED = "not-started"
-    """A Pending instance with no history yet: nothing to replay, not a failure."""
+    """A Pending (or ContinuedAsNew) instance whose execution has no history yet."""
 
 
 FAILING = (Outcome.NONDETERMINISTIC, Outcome.ERROR)

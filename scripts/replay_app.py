@@ -10,13 +10,15 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from scripts.replay_numbering import Orchestration
 from taskhub.errors import ConfigurationError
 
 APP_FILE = "function_app.py"
+T = TypeVar("T")
 FIX = "run from the app's environment (its requirements installed) and check --app-dir / --function"
 
 
@@ -44,7 +46,8 @@ def load_orchestration(
         if any(b.type == "orchestrationTrigger" for b in fn.get_bindings())
     }
     if orchestrator in orchestrators:
-        return Orchestration.from_handle(orchestrators[orchestrator].get_user_function())
+        handle = orchestrators[orchestrator].get_user_function()
+        return _guarded(lambda: Orchestration.from_handle(handle), orchestrator)
     names = sorted(orchestrators)
     raise ConfigurationError(
         f"{app_dir / APP_FILE} has no orchestrator {orchestrator!r}",
@@ -74,7 +77,7 @@ def _load_app_file(app_dir: Path) -> Any:
     return app
 
 
-def _guarded(load: Any, what: str) -> Any:
+def _guarded(load: Callable[[], T], what: str) -> T:
     """Runs user code that loads the app; whatever it raises becomes "cannot run"."""
     try:
         return load()

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from scripts.connect import Target
 
 DEFAULT_CONCURRENCY = 8
+NOT_STARTED = (RuntimeStatus.PENDING, RuntimeStatus.CONTINUED_AS_NEW)
+"""Statuses whose execution may have recorded nothing yet: a new instance, or the next
+generation of one that continued as new (its rows arrive with its first checkpoint)."""
 DEFAULT_PER_VERSION = 20
 Say = Callable[[str], None]
 Read = History | UnreadableHistory
@@ -83,7 +86,7 @@ def judge_in_flight(
     if isinstance(read, UnreadableHistory):
         return unreadable(record.instance_id, str(read))
     if not read.events:
-        if record.runtime_status == RuntimeStatus.PENDING:
+        if record.runtime_status in NOT_STARTED:
             return Replay(
                 record.instance_id,
                 Outcome.NOT_STARTED,

@@ -45,7 +45,7 @@ def test_bench_router_runs_small() -> None:
 
 def test_bench_replay_runs_small_and_prints_the_ratio() -> None:
     done = subprocess.run(
-        [sys.executable, "bench/replay.py", "--in-flight", "20", "--completed", "10", "--fresh"],
+        [sys.executable, "bench/replay.py", "--in-flight", "20", "--completed", "10"],
         capture_output=True,
         text=True,
         cwd=ROOT,
