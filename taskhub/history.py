@@ -116,9 +116,9 @@ def large_messages_container(hub: TaskHub) -> str:
 
 
 def _iso(value: Any) -> Any:
-    """A time as the extension serialises it for the worker: Json.NET's default ISO format
-    (`yyyy-MM-ddTHH:mm:ss.FFFFFFFK`), whose F digits drop trailing zeros. The SDK parses
-    every event's time with dateutil, which reads the short form in half the time."""
+    """A time as the extension serialises it for the worker: Json.NET's ISO date format,
+    which drops a fraction's trailing zeros (`09:00:00.25Z`, `09:00:01Z`). The SDK parses
+    every event's time with dateutil, which reads the short form in about half the time."""
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0").rstrip(".")
