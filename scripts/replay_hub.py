@@ -45,7 +45,7 @@ class Selection:
 
     def keep(self, record: InstanceRecord) -> bool:
         """A row without a Name is kept: its history says which orchestrator it runs."""
-        if self.name and record.name and record.name.lower() != self.name.lower():
+        if self.name and record.name and str(record.name).lower() != self.name.lower():
             return False
         return self.version is None or (record.version or "") == self.version
 
@@ -218,12 +218,17 @@ def newest_per_version(records: list[InstanceRecord], per_version: int) -> list[
     """The newest `per_version` completed instances of each (orchestrator, version)."""
     groups: dict[tuple[str, str], list[InstanceRecord]] = {}
     for record in records:
-        groups.setdefault(((record.name or "").lower(), record.version), []).append(record)
+        groups.setdefault((str(record.name or "").lower(), record.version), []).append(record)
     chosen = []
     for group in groups.values():
-        group.sort(key=lambda r: (r.completed_time or datetime.min).timestamp(), reverse=True)
+        group.sort(key=_completed_at, reverse=True)
         chosen += group[:per_version]
     return chosen
+
+
+def _completed_at(record: InstanceRecord) -> float:
+    moment = record.completed_time
+    return moment.timestamp() if isinstance(moment, datetime) else 0.0
 
 
 def first_failing_prefix(orchestration: Orchestration, history: History) -> Replay | None:
