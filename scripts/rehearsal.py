@@ -152,6 +152,11 @@ def main() -> int:
         code = rehearse_release(Path(workdir) / f"{STACK}.json", Path(workdir))
         if code != 0:
             return code
+        from scripts.rehearsal_prefix import rehearse_prefix
+
+        code = rehearse_prefix()
+        if code != 0:
+            return code
 
         code = rehearse_routing(Path(workdir))
         if code != 0:

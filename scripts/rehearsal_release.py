@@ -53,19 +53,24 @@ def _seed_staging(connection: str, hub: TaskHub) -> None:
             ("smoke-1", {}),
             ("smoke-2", {"ProcessPaymentWithDiscount": 1}),
         ):
-            writer.write(
-                drive(
-                    Orchestrator.create(orchestration.process_order),
-                    activities,
-                    instance_id=instance_id,
-                    version="2.0",
-                    input={"id": instance_id, "amount": 20},
-                    steps=3 + len(failures),
-                    failures=failures,
-                )
+            run = drive(
+                Orchestrator.create(orchestration.process_order),
+                activities,
+                instance_id=instance_id,
+                version="2.0",
+                input={"id": instance_id, "amount": 20},
+                steps=3 + len(failures),
+                failures=failures,
             )
+            writer.write(run)
             staging.write(
-                SimulatedInstance(instance_id, "ProcessOrder", RuntimeStatus.RUNNING, "2.0")
+                SimulatedInstance(
+                    instance_id,
+                    "ProcessOrder",
+                    RuntimeStatus.RUNNING,
+                    "2.0",
+                    execution_id=run.execution_id,
+                )
             )
     console.print(
         f"Staging's hub {hub.name} holds 2 orders started by smoke tests (2.0, one retrying its "

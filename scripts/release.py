@@ -26,7 +26,9 @@ from scripts.app_service_errors import Refusal
 from scripts.arm import AppSlots, ArmError, SwapMayHaveStarted
 from scripts.exits import Exit
 from scripts.gate import DrainGate, GateResult, GateSettings
-from scripts.replay import Handle, Selection, describe, replay_unfinished
+from scripts.replay import FAILING, Outcome, describe
+from scripts.replay_hub import Selection, replay_exit, replay_unfinished
+from scripts.replay_numbering import Orchestration
 from scripts.stack_outputs import StackApp
 from taskhub.errors import ConfigurationError, TaskHubError
 from taskhub.hostjson import DurableSettings
@@ -230,7 +232,7 @@ def replay_stage(
     slot: str,
     drain: DrainArgs,
     stack: StackApp | None,
-    handle: Handle,
+    orchestration: Orchestration,
     name: str | None,
 ) -> Callable[[Say], dict[str, Any]]:
     """The replay check on the hub `slot` runs: the hub the new code runs after the swap."""
@@ -245,18 +247,27 @@ def replay_stage(
             retries=drain.retries,
         )
         found = slot_hub(slots, slot, live_only, stack)
-        results = replay_unfinished(handle, found.target, drain.retry, Selection(name), say)
-        failing = [r for _, r in results if r.outcome != "ok"]
+        results = [
+            r
+            for _, r in replay_unfinished(
+                orchestration, found.target, drain.retry, Selection(name), say
+            )
+        ]
+        failing = [r for r in results if r.outcome in (*FAILING, Outcome.UNREADABLE)]
         detail: dict[str, Any] = {
             "hub": found.target.hub.name,
             "replayed": len(results),
             "failing": [{**r.json(), "why": describe(r)} for r in failing],
         }
-        if failing:
+        verdict = replay_exit(results)
+        if verdict != Exit.OK:
+            what = {
+                Exit.NOT_YET: "would not replay through the new code",
+                Exit.CANNOT_DECIDE: "would not replay or have an unreadable history",
+            }[verdict]
             raise StageFailed(
-                f"{len(failing)} in-flight instance(s) of hub {found.target.hub.name!r} would not "
-                "replay through the new code",
-                Exit.NOT_YET,
+                f"{len(failing)} in-flight instance(s) of hub {found.target.hub.name!r} {what}",
+                verdict,
                 detail,
             )
         message = f"{len(results)} in-flight instance(s) replay through the new code"

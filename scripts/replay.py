@@ -1,30 +1,26 @@
-"""Replaying recorded histories through the user's orchestrator, the SDK's way.
+"""Judging one recorded history against the new orchestrator code, as DurableTask.Core would.
 
 The SDK runs the code over the history but does not detect nondeterminism itself
-(DOMAIN.md): DurableTask.Core does, by checking every recorded TaskScheduled, TimerCreated,
-SubOrchestrationInstanceCreated and EventSent against the action the code emits at the same
-position. This module does that comparison over the actions the SDK returns, and nothing
-else of replay: the history is fed to the SDK's own `Orchestrator` handle.
+(DOMAIN.md): DurableTask.Core does. TaskOrchestrationContext.HandleTaskScheduledEvent,
+HandleTimerCreatedEvent, HandleSubOrchestrationCreatedEvent and HandleEventSentEvent take
+each recorded event's EventId (its sequence number) and require the action the code gave
+that number to exist ("hasn't (yet?) scheduled this task"), to be of the same type, and,
+except for timers, to carry the same name compared with StringComparison.OrdinalIgnoreCase
+(for EventSent, `EventName`). Actions beyond what was recorded are new work. This module
+applies exactly those rules, over the numbers the SDK gave the tasks (replay_numbering).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from taskhub.connection import RetrySettings
-from taskhub.errors import ConfigurationError
-from taskhub.history import History, HistoryStore, large_messages_container
-from taskhub.instances import InstanceRecord, InstanceStore
-
-if TYPE_CHECKING:
-    from scripts.connect import Target
+from scripts.replay_numbering import Orchestration, Step, run_sdk
+from taskhub.history import SDK_EVENT_TYPES, History, UnreadableHistory
 
 # Recorded event kinds a replay must reproduce, by EventType number.
 RECORDED = {
@@ -33,68 +29,80 @@ RECORDED = {
     10: "TimerCreated",
     14: "EventSent",
 }
-# What each SDK actionType records when DurableTask runs it (None: nothing recorded).
-ACTION_RECORDS: dict[int, str | None] = {
-    0: "TaskScheduled",
-    1: "TaskScheduled",
-    2: "SubOrchestrationInstanceCreated",
-    3: "SubOrchestrationInstanceCreated",
-    4: None,  # ContinueAsNew
-    5: "TimerCreated",
-    6: None,  # WaitForExternalEvent
-    7: "EventSent",  # CallEntity
-    8: "TaskScheduled",  # CallHttp: the built-in HTTP activity
-    9: "EventSent",  # SignalEntity
-}
-RETRYING = {1, 3}
-COMPOUND = {11, 12}
+FAKE_TIMER_ID = -100
+"""FrameworkConstants.FakeTimerIdToSplitDecision: HandleTimerCreatedEvent skips this timer."""
 
-Handle = Callable[[Any], str]
+
+class Outcome(StrEnum):
+    OK = "ok"
+    NONDETERMINISTIC = "nondeterministic"
+    ERROR = "error"
+    """The code raised during replay before reaching what the history recorded."""
+    UNREADABLE = "unreadable"
+    """The history could not be read; unknown is never "ok"."""
+    NOT_STARTED = "not-started"
+    """A Pending (or ContinuedAsNew) instance whose execution has no history yet."""
+
+
+FAILING = (Outcome.NONDETERMINISTIC, Outcome.ERROR)
 
 
 @dataclass(frozen=True)
-class Step:
-    kind: str
-    name: str | None
-
-    def json(self) -> dict[str, Any]:
-        return {"event": self.kind, "name": self.name}
+class Divergence:
+    position: int
+    """The sequence number (EventId) DurableTask names in its exception."""
+    history: Step
+    code: Step | None
+    """None: the code gave this number to nothing (it stopped short of the history)."""
 
 
 @dataclass
 class Replay:
     instance_id: str
-    outcome: str  # ok | nondeterministic | error
+    outcome: Outcome
     position: int | None = None
     history: Step | None = None
     code: Step | None = None
     error: list[str] = field(default_factory=list)
+    reason: str | None = None
     replayed_events: int = 0
 
     def json(self) -> dict[str, Any]:
         return {
             "instance_id": self.instance_id,
-            "outcome": self.outcome,
+            "outcome": str(self.outcome),
             "position": self.position,
             "history": self.history.json() if self.history else None,
             "code": self.code.json() if self.code else None,
             "error": self.error or None,
+            "reason": self.reason,
             "recorded_steps": self.replayed_events,
         }
 
 
 def context_body(history: History) -> str:
-    """The JSON the extension hands a Python orchestrator for this history."""
-    started = history.started() or {}
+    """The JSON the extension hands a Python orchestrator for this history.
+
+    Events the SDK's HistoryEventType does not define (ExecutionRewound = 21 and anything
+    later) are left out rather than passed on as something it would misread.
+    """
+    started = history.started()
+    if started is None:
+        raise UnreadableHistory("the history has no ExecutionStarted event")
     raw_input = started.get("Input")
-    parent = started.get("ParentInstance") or {}
+    try:
+        given = json.loads(raw_input) if raw_input else None
+    except (TypeError, ValueError) as exc:
+        raise UnreadableHistory(f"ExecutionStarted.Input is not JSON ({exc})") from None
+    parent = started.get("ParentInstance")
+    instance = parent.get("OrchestrationInstance") if isinstance(parent, dict) else None
     return json.dumps(
         {
-            "history": history.events,
-            "input": json.loads(raw_input) if raw_input else None,
+            "history": [e for e in history.events if e["EventType"] in SDK_EVENT_TYPES],
+            "input": given,
             "instanceId": history.instance_id,
             "isReplaying": True,
-            "parentInstanceId": (parent.get("OrchestrationInstance") or {}).get("InstanceId"),
+            "parentInstanceId": instance.get("InstanceId") if isinstance(instance, dict) else None,
             "upperSchemaVersion": 1,
             "upperSchemaVersionNew": 2,
             "maximumShortTimerDuration": "6.00:00:00",
@@ -103,146 +111,68 @@ def context_body(history: History) -> str:
     )
 
 
-def recorded_steps(history: History) -> list[Step]:
-    events = [e for e in history.events if e["EventType"] in RECORDED]
-    events.sort(key=lambda e: int(e.get("EventId", -1)))
-    return [
-        Step(RECORDED[e["EventType"]], e.get("Name") if e["EventType"] != 10 else None)
-        for e in events
-    ]
-
-
-def flatten_actions(actions: list[Any]) -> list[dict[str, Any]]:
-    flat: list[dict[str, Any]] = []
-    for action in actions:
-        if isinstance(action, list):
-            flat += flatten_actions(action)
-        elif action.get("actionType") in COMPOUND:
-            flat += flatten_actions(action.get("compoundActions") or [])
-        else:
-            flat.append(action)
-    return flat
-
-
-def _step(action: dict[str, Any]) -> Step | None:
-    kind = ACTION_RECORDS.get(int(action.get("actionType", -1)))
-    if kind is None:
-        return None
-    name = None if kind in ("TimerCreated", "EventSent") else action.get("functionName")
-    if int(action["actionType"]) == 8:
-        name = "BuiltIn::HttpActivity"
-    return Step(kind, name)
-
-
-def _same(a: Step, b: Step) -> bool:
-    return a.kind == b.kind and (a.name or "").lower() == (b.name or "").lower()
-
-
-@dataclass(frozen=True)
-class Divergence:
-    position: int
-    history: Step
-    code: Step | None
-    """None: the code stopped short of what the history recorded."""
-
-
-def compare(recorded: list[Step], actions: list[dict[str, Any]]) -> Divergence | None:
-    """The first place where the emitted actions leave the recorded steps, if any.
-
-    Actions beyond the recorded steps are new work, as DurableTask sees them. A retrying
-    call emits one action but records TaskScheduled, then TimerCreated and TaskScheduled
-    again per retry: those recorded pairs belong to the same action.
-    """
-    position = 0
-    for action in actions:
-        emitted = _step(action)
-        if emitted is None:
+def recorded_steps(history: History) -> list[tuple[int, Step]]:
+    """(sequence number, step) of each event DurableTask checks, in history order."""
+    steps = []
+    for event in history.events:
+        kind = RECORDED.get(event["EventType"])
+        if kind is None or (kind == "TimerCreated" and event["EventId"] == FAKE_TIMER_ID):
             continue
-        if position >= len(recorded):
-            return None
-        if not _same(recorded[position], emitted):
-            return Divergence(position, recorded[position], emitted)
-        position += 1
-        while int(action["actionType"]) in RETRYING and position + 1 < len(recorded):
-            timer, again = recorded[position], recorded[position + 1]
-            if timer.kind != "TimerCreated" or not _same(again, emitted):
-                break
-            position += 2
-    if position < len(recorded):
-        return Divergence(position, recorded[position], None)
+        name = event.get("Name")
+        named = None if kind == "TimerCreated" or name is None else str(name)
+        steps.append((event["EventId"], Step(kind, named)))
+    return steps
+
+
+def _same(recorded: Step, emitted: Step) -> bool:
+    if recorded.kind != emitted.kind:
+        return False
+    # HandleTimerCreatedEvent checks the action type only.
+    return (
+        recorded.kind == "TimerCreated"
+        or (recorded.name or "").upper() == (emitted.name or "").upper()
+    )
+
+
+def compare(recorded: list[tuple[int, Step]], emitted: dict[int, Step]) -> Divergence | None:
+    """The first recorded event (in the order DurableTask processes them) the code breaks."""
+    for number, step in recorded:
+        did = emitted.get(number)
+        if did is None or not _same(step, did):
+            return Divergence(number, step, did)
     return None
 
 
-def replay(handle: Handle, history: History) -> Replay:
+def replay(orchestration: Orchestration, history: History) -> Replay:
+    """Judges one history; UnreadableHistory when the SDK cannot take it."""
     recorded = recorded_steps(history)
-    result = Replay(history.instance_id, "ok", replayed_events=len(recorded))
-    try:
-        state = json.loads(handle(_Body(context_body(history))))
-    except Exception as exc:  # the user's code raised: the SDK wraps it
-        result.outcome = "error"
-        result.error = _frames(exc)
-        return result
-    divergence = compare(recorded, flatten_actions(state.get("actions") or []))
-    if divergence:
-        result.outcome = "nondeterministic"
+    result = Replay(history.instance_id, Outcome.OK, replayed_events=len(recorded))
+    run = run_sdk(orchestration, context_body(history))
+    divergence = compare(recorded, run.steps)
+    if divergence and (divergence.code is not None or run.raised is None):
+        result.outcome = Outcome.NONDETERMINISTIC
         result.position = divergence.position
         result.history, result.code = divergence.history, divergence.code
+    elif run.raised is not None:
+        result.outcome = Outcome.ERROR
+        result.error = _frames(run.raised)
     return result
 
 
-@dataclass(frozen=True)
-class Selection:
-    """Which unfinished instances to replay."""
-
-    name: str | None = None
-    version: str | None = None
-    limit: int | None = None
-
-    def keep(self, record: InstanceRecord) -> bool:
-        if self.name and (record.name or "").lower() != self.name.lower():
-            return False
-        return self.version is None or (record.version or "") == self.version
-
-
-def replay_unfinished(
-    handle: Handle,
-    target: Target,
-    retry: RetrySettings,
-    selection: Selection,
-    say: Callable[[str], None],
-) -> list[tuple[InstanceRecord, Replay]]:
-    """Replays the selected unfinished instances of a hub, oldest first; it only reads."""
-    connection, hub = target.connection, target.hub
-    with connection.service_client(retry) as service:
-        records = InstanceStore(service, hub, secrets=connection.secrets).unfinished()
-        chosen = [r for r in records if selection.keep(r)][: selection.limit]
-        say(
-            f"replay: {len(chosen)} of {len(records)} unfinished instance(s) of hub "
-            f"{hub.name!r} at {connection.description}"
-        )
-        blobs = connection.blob_reader(large_messages_container(hub), retry)
-        store = HistoryStore(service, hub, blobs, secrets=connection.secrets)
-        results = []
-        for record in chosen:
-            result = replay(handle, store.history(record.instance_id))
-            results.append((record, result))
-            say(f"  {record.instance_id} v{record.version or '-'}: {result.outcome}")
-    return results
+def unreadable(instance_id: str, reason: str) -> Replay:
+    return Replay(instance_id, Outcome.UNREADABLE, reason=reason)
 
 
 def describe(result: Replay) -> str:
-    if result.outcome == "error":
+    if result.outcome == Outcome.ERROR:
         return "the code raised during replay: " + " | ".join(result.error)
-    had = result.history.json() if result.history else None
-    did = result.code.json() if result.code else "nothing"
-    return f"nondeterministic at step {result.position}: history has {had}, the code did {did}"
-
-
-@dataclass(frozen=True)
-class _Body:
-    """What the Functions host passes: an object whose `body` is the context JSON."""
-
-    body: str
+    if result.outcome in (Outcome.UNREADABLE, Outcome.NOT_STARTED):
+        return f"{result.outcome}: {result.reason}"
+    did = result.code or "nothing"
+    return (
+        f"nondeterministic at step {result.position}: history has {result.history}, "
+        f"the code did {did}"
+    )
 
 
 def _frames(exc: BaseException) -> list[str]:
@@ -254,44 +184,3 @@ def _frames(exc: BaseException) -> list[str]:
     return [f"{type(cause).__name__}: {message}"] + [
         f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames
     ]
-
-
-def load_orchestrator(
-    function: str | None, app_dir: Path | None, orchestrator: str | None
-) -> Handle:
-    """The orchestrator's SDK handle, from `module:attr` or a v2 app's registered functions."""
-    if app_dir is not None:
-        sys.path.insert(0, str(app_dir.resolve()))
-    try:
-        if function:
-            module, _, attr = function.partition(":")
-            target = getattr(importlib.import_module(module), attr)
-            from azure.durable_functions import Orchestrator
-
-            created: Handle = Orchestrator.create(target)
-            return created
-        if app_dir is None or not orchestrator:
-            raise ConfigurationError(
-                "no orchestrator named",
-                fix="pass --function module:attr, or --app-dir DIR --orchestrator NAME",
-            )
-        functions = importlib.import_module("function_app").app.get_functions()
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise ConfigurationError(
-            f"the orchestrator cannot be imported ({type(exc).__name__}: {exc})",
-            fix="run from the app's environment (its requirements installed) and check "
-            "--app-dir / --function",
-        ) from None
-    orchestrators = {
-        fn.get_function_name(): fn
-        for fn in functions
-        if any(b.type == "orchestrationTrigger" for b in fn.get_bindings())
-    }
-    if orchestrator in orchestrators:
-        handle: Handle = orchestrators[orchestrator].get_user_function()
-        return handle
-    names = sorted(orchestrators)
-    raise ConfigurationError(
-        f"{app_dir}/function_app.py has no orchestrator {orchestrator!r}",
-        fix=f"pass --orchestrator with one of: {', '.join(names) or 'none found'}",
-    )

@@ -36,6 +36,9 @@ class InstanceRecord:
     last_updated_time: datetime | None
     task_hub: str | None
     is_entity: bool
+    execution_id: str | None = None
+    """The current execution: the one whose History rows are this instance's now."""
+    completed_time: datetime | None = None
     unreadable: tuple[str, ...] = ()
     """One "Column: why" per column that could not be coerced; empty for a sound row."""
 
@@ -118,5 +121,7 @@ def read_row(row: Mapping[str, Any]) -> InstanceRecord:
         # "" names no hub: such a row cannot be attributed, like one without the column.
         task_hub=hub if hub and hub.strip() else None,
         is_entity=is_entity_key(key),
+        execution_id=reader.text("ExecutionId", numbers=False),
+        completed_time=reader.time("CompletedTime"),
         unreadable=tuple(reader.problems),
     )

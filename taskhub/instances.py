@@ -12,6 +12,7 @@ mistyped hub name would look exactly like a drained hub.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from azure.data.tables import TableClient, TableServiceClient
@@ -38,6 +39,8 @@ INSTANCE_COLUMNS = (
     "CreatedTime",
     "LastUpdatedTime",
     "TaskHubName",
+    "ExecutionId",
+    "CompletedTime",
 )
 
 # Entity keys start with "@" (0x40); "A" (0x41) is the next character, so this range
@@ -103,6 +106,13 @@ class InstanceStore:
         if self.hub.shares_tracking_store and not self.all_hubs:
             records = [r for r in records if self._may_belong_to_hub(r)]
         return sorted(records, key=_age_key)
+
+    def completed_since(self, since: datetime) -> list[InstanceRecord]:
+        """Orchestrations that completed at or after `since` (CompletedTime is not indexed)."""
+        stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return self._records(
+            f"{_NOT_ENTITY} and RuntimeStatus eq 'Completed' and CompletedTime ge datetime'{stamp}'"
+        )
 
     def has_any_instance(self) -> bool:
         """Whether the hub ever recorded an instance; a drained but empty hub is suspicious."""

@@ -16,13 +16,15 @@ from taskhub.versions import compare_versions
 Flow = Generator[Any, Any, Any]
 
 
-def _current(context: Any, order: Any, discount: str = "ApplyDiscount") -> Flow:
+def _current(
+    context: Any, order: Any, discount: str = "ApplyDiscount", ship: str = "ShipOrder"
+) -> Flow:
     validated = yield context.call_activity("ValidateOrder", order)
     discounted = yield context.call_activity(discount, validated)
     payment = yield context.call_activity_with_retry(
         "ProcessPaymentWithDiscount", PAYMENT_RETRY, discounted
     )
-    return (yield context.call_activity("ShipOrder", payment))
+    return (yield context.call_activity(ship, payment))
 
 
 def _legacy(context: Any) -> bool:
@@ -91,3 +93,11 @@ def broken(context: Any) -> Flow:
     if _legacy(context):
         raise KeyError("customer")
     return (yield from _current(context, order))
+
+
+def shipping_renamed(context: Any) -> Flow:
+    """2.0 ships through a new activity: only instances past their payment can see it."""
+    order = context.get_input()
+    if _legacy(context):
+        return (yield from reordered(context))
+    return (yield from _current(context, order, ship="DispatchOrder"))

@@ -44,3 +44,22 @@ def test_bench_router_runs_small() -> None:
     assert re.search(
         r"^router/direct  p50 [\d.]+  p99 [\d.]+  throughput [\d.]+", done.stdout, re.MULTILINE
     )
+
+
+def test_bench_replay_runs_small_and_prints_the_ratio() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/replay.py", "--in-flight", "20", "--completed", "10"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=180,
+        check=True,
+    )
+    for label in ("Azurite on loopback", r"through a 20 ms proxy"):
+        assert re.search(
+            rf"^{label} +sequential +[\d.]+/s +concurrent \(8\) +[\d.]+/s +ratio [\d.]+x$",
+            done.stdout,
+            re.MULTILINE,
+        ), done.stdout
+    assert re.search(r"^prefix mode: 10 completed histories, 120 prefixes", done.stdout, re.M)
+    assert "findings 0" in done.stdout

@@ -22,6 +22,7 @@ from taskhub.hubs import TaskHub
 from taskhub.starters import MARKER_SETTING
 from tests.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment
 from tests.conftest import SECRET_ACCOUNT
+from tests.durabletask_rows import flow, write
 from tests.test_orders_app import ACTIVITIES
 
 FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "5"]
@@ -199,17 +200,20 @@ def staging_in_flight(azurite: Azurite, hub_name: str) -> Iterator[None]:
         staging.create_hub()
         writer = HistoryWriter(service, BlobServiceClient.from_connection_string(conn), hub)
         for instance_id in ("s-1", "s-2"):
-            writer.write(
-                drive(
-                    Orchestrator.create(orchestration.process_order),
-                    ACTIVITIES,
-                    instance_id=instance_id,
-                    version="1.0",
-                    input={"id": instance_id},
-                    steps=2,
+            run = drive(
+                Orchestrator.create(orchestration.process_order),
+                ACTIVITIES,
+                instance_id=instance_id,
+                version="1.0",
+                input={"id": instance_id},
+                steps=2,
+            )
+            writer.write(run)
+            staging.write(
+                SimulatedInstance(
+                    instance_id, "ProcessOrder", "Running", "1.0", execution_id=run.execution_id
                 )
             )
-            staging.write(SimulatedInstance(instance_id, "ProcessOrder", "Running", "1.0"))
         yield
 
 
@@ -239,3 +243,22 @@ def test_the_replay_stage_stops_a_release_that_would_break_in_flight_work(
     )
     assert code == 0, output
     assert dict(stages(result))["replay"] == "ok"
+
+
+def test_an_unreadable_history_stops_the_release_at_the_replay_stage_with_exit_2(
+    d: Deployment, host: DurableHostSimulator, azurite: Azurite, hub_name: str
+) -> None:
+    case = flow("s-odd", "e-odd")
+    case.extra_rows = case.history_rows()
+    case.extra_rows[3]["RowKey"] = "not-hex"  # tests/durabletask_rows.py cites the layout
+    case.episodes = []
+    conn = azurite.connection_string(DEV_ACCOUNT)
+    with TableServiceClient.from_connection_string(conn) as service:
+        write(service, TaskHub(hub_name), [case])
+    code, result, output = release(
+        d, "--replay-app-dir", "apps/orders", "--replay-function", "tests.replay_programs:unchanged"
+    )
+    assert code == 2, output
+    assert stages(result) == [("check", "ok"), ("replay", "failed")]
+    assert result["stages"][1]["failing"][0]["outcome"] == "unreadable"
+    assert d.swap_calls() == 0

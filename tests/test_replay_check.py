@@ -15,7 +15,8 @@ from orders import orchestration
 from scripts.azurite import Azurite
 from scripts.history_simulator import HistoryWriter, Recorded, drive
 from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
-from scripts.replay import Divergence, Step, compare
+from scripts.replay import Divergence, compare
+from scripts.replay_numbering import Step
 from taskhub.history import HistoryStore, large_messages_container
 from taskhub.hubs import TaskHub
 from tests.conftest import SECRET_ACCOUNT, Run, run_cli
@@ -68,15 +69,26 @@ def in_flight(
     blobs = BlobServiceClient.from_connection_string(azurite.connection_string(SECRET_ACCOUNT.name))
     writer = HistoryWriter(service, blobs, host.hub)
     runs = {instance_id: record(instance_id) for instance_id in SCENARIOS}
-    for instance_id, run in runs.items():
+    for run in runs.values():
         writer.write(run)
-        host.write(SimulatedInstance(instance_id, "ProcessOrder", "Running", run.version))
-    writer.write(finished("v1-finished"))
-    host.write(SimulatedInstance("v1-finished", "ProcessOrder", "Completed", "1.0"))
+        host.write(running(run))
+    done = finished("v1-finished")
+    writer.write(done)
+    host.write(running(done, "Completed"))
     return runs
 
 
-def check(azurite: Azurite, hub: str, *args: str) -> tuple[Run, dict[str, Any]]:
+def running(run: Recorded, status: str = "Running") -> SimulatedInstance:
+    """The Instances row of a recorded run: the ExecutionId names the rows to judge."""
+    return SimulatedInstance(
+        run.instance_id, run.name, status, run.version, execution_id=run.execution_id
+    )
+
+
+def check(
+    azurite: Azurite, hub: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[Run, dict[str, Any]]:
+    """One `replay-check --json` run: never a traceback, always exactly one JSON object."""
     run = run_cli(
         "replay-check",
         "--connection-string",
@@ -85,8 +97,10 @@ def check(azurite: Azurite, hub: str, *args: str) -> tuple[Run, dict[str, Any]]:
         hub,
         "--json",
         *args,
+        env=env,
     )
-    return run, (json.loads(run.stdout) if run.stdout.strip() else {})
+    assert "Traceback" not in run.stderr, run.stderr
+    return run, json.loads(run.stdout)
 
 
 def edited(name: str) -> list[str]:
@@ -235,14 +249,13 @@ def test_history_rows_use_the_hub_table(service: TableServiceClient) -> None:
     assert HistoryStore(service, shared).table.table_name == "SharedHistory"
 
 
-def test_compare_numbers_steps_as_durabletask_does() -> None:
+def test_compare_matches_each_recorded_event_to_the_same_sequence_number() -> None:
     a, b = Step("TaskScheduled", "A"), Step("TaskScheduled", "B")
     timer = Step("TimerCreated", None)
-    call_a = {"actionType": 0, "functionName": "a"}  # names compare case-insensitively
-    retry_a = {"actionType": 1, "functionName": "A"}
-    call_b = {"actionType": 0, "functionName": "B"}
-    wait = {"actionType": 6}  # waiting for an event records nothing
-    assert compare([a, b], [call_a, wait, call_b, {"actionType": 5}]) is None, "new work is fine"
-    assert compare([a, b], [call_a]) == Divergence(1, b, None), "the code stopped short"
-    assert compare([a, timer, a, b], [retry_a, call_b]) is None, "one retrying call"
-    assert compare([a, timer, a, b], [call_a, call_b]) == Divergence(1, timer, b)
+    # HandleTaskScheduledEvent: names compare OrdinalIgnoreCase; new work beyond is fine.
+    emitted = {0: Step("TaskScheduled", "a"), 1: b, 2: timer}
+    assert compare([(0, a), (1, b)], emitted) is None
+    assert compare([(0, a), (1, b)], {0: a}) == Divergence(1, b, None), "stopped short"
+    # HandleTimerCreatedEvent: a timer is checked by type only, never by FireAt.
+    assert compare([(0, a), (1, timer), (2, a)], {0: a, 1: timer, 2: a}) is None
+    assert compare([(0, a), (1, timer)], {0: a, 1: b}) == Divergence(1, timer, b)

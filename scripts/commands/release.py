@@ -121,7 +121,9 @@ def release(
         stack = site.stack
         checks = []
         if code.given:
-            replay = replay_stage(slots, slot, drain, stack, code.handle(), code.orchestrator)
+            replay = replay_stage(
+                slots, slot, drain, stack, code.orchestration(), code.orchestrator
+            )
             checks.append(("replay", replay))
         plan = ReleasePlan(
             source=slot,

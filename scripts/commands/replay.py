@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,22 +13,37 @@ import typer
 
 from scripts.annotations import Annotator, CiOption, CiSystem
 from scripts.connect import HubArgs, shared_options, with_hub_options
-from scripts.exits import Exit
-from scripts.replay import Handle, Selection, describe, load_orchestrator, replay_unfinished
+from scripts.replay import FAILING, Outcome, Replay, describe
+from scripts.replay_app import load_orchestration
+from scripts.replay_hub import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PER_VERSION,
+    PrefixReport,
+    Selection,
+    replay_completed,
+    replay_exit,
+    replay_unfinished,
+)
+from scripts.replay_numbering import Orchestration
 from scripts.report import JsonOption, Output, cannot_decide
-from taskhub.errors import TaskHubError
+from taskhub.errors import ConfigurationError, TaskHubError
 
 HELP = (
     "Replay the recorded history of every unfinished instance through the orchestrator "
     "code about to be deployed, with the SDK's own executor, and report the instances it "
     'would break with "Non-Deterministic workflow detected".\n\n'
     "Every TaskScheduled, SubOrchestrationInstanceCreated, TimerCreated and EventSent in "
-    "the history must be produced again, in order, with the same name. It only reads: "
+    "the history must be produced again at its sequence number, with the same type and "
+    "name, as DurableTask checks them. It only reads: "
     "activities are never run (their results are in the history). It cannot see "
     "nondeterminism the history does not record (random numbers, the clock, I/O in the "
     "orchestrator) nor bugs in the activities themselves.\n\n"
-    "Exit codes: 0 every replayed instance is ok; 1 an instance is nondeterministic or the "
-    "code raised; 2 cannot run (no access, missing table, the app cannot be imported)."
+    "--completed-since 7d also replays every episode prefix of recently completed "
+    "instances, as if each had been in flight there: a breaking edit on a path no instance "
+    "is on right now is found before one is.\n\n"
+    "Exit codes: 0 every selected instance replays (or has not started); 1 an instance is "
+    "nondeterministic or the code raised, or a completed prefix diverges; 2 cannot run (no "
+    "access, missing table, the app cannot be imported) or a history is unreadable."
 )
 APP_PANEL = "The orchestrator code"
 
@@ -43,8 +60,8 @@ class CodeArgs:
     def given(self) -> bool:
         return bool(self.app_dir or self.orchestrator or self.function)
 
-    def handle(self) -> Handle:
-        return load_orchestrator(self.function, self.app_dir, self.orchestrator)
+    def orchestration(self) -> Orchestration:
+        return load_orchestration(self.function, self.app_dir, self.orchestrator)
 
 
 def with_code_options(
@@ -87,6 +104,21 @@ def with_code_options(
     return shared_options(template, CodeArgs, name="code")
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_age(text: str) -> timedelta:
+    """`7d`, `12h`, `30m`: how far back completed instances are taken."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ConfigurationError(
+            f"--completed-since {text!r} is not a duration",
+            fix="write a number and a unit: 30m, 12h, 7d, 2w",
+        )
+    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+
+
 @with_hub_options
 @with_code_options("", APP_PANEL)
 def replay_check(
@@ -102,40 +134,102 @@ def replay_check(
     version: Annotated[
         str | None, typer.Option("--version", help="Only instances of this exact version.")
     ] = None,
+    completed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--completed-since",
+            metavar="AGE",
+            help="Also replay every episode prefix of instances completed within AGE (7d, 12h).",
+        ),
+    ] = None,
+    per_version: Annotated[
+        int,
+        typer.Option(
+            min=1, help="With --completed-since: the newest N per orchestrator and version."
+        ),
+    ] = DEFAULT_PER_VERSION,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Histories read at a time.")
+    ] = DEFAULT_CONCURRENCY,
     json_output: JsonOption = False,
     ci: CiOption = CiSystem.AUTO,
 ) -> None:
     out, annotator = Output(as_json=json_output), Annotator(ci)
+    report: PrefixReport | None = None
     try:
-        handle = code.handle()
+        since = datetime.now(UTC) - parse_age(completed_since) if completed_since else None
+        orchestration = code.orchestration()
         target = where.target()
         out.secrets = target.connection.secrets
         selection = Selection(name=name or code.orchestrator, version=version, limit=instances)
-        results = replay_unfinished(handle, target, where.retry, selection, out.progress)
+        results = replay_unfinished(
+            orchestration, target, where.retry, selection, out.progress, concurrency
+        )
+        if since is not None:
+            report = replay_completed(
+                orchestration,
+                target,
+                where.retry,
+                since,
+                per_version,
+                Selection(name=name or code.orchestrator, version=version),
+                out.progress,
+                concurrency,
+            )
     except TaskHubError as exc:
         cannot_decide(out, annotator, "replay-check", exc)
-    failing = [r for _, r in results if r.outcome != "ok"]
-    exit_code = Exit.NOT_YET if failing else Exit.OK
+    replays = [r for _, r in results]
+    exit_code = replay_exit(replays, report)
+    failing = [r for r in replays if r.outcome in FAILING]
+    unread = [r for r in replays if r.outcome == Outcome.UNREADABLE]
     payload: dict[str, Any] = {
         "command": "replay-check",
         "hub": target.hub.name,
         "replayed": len(results),
-        "ok": len(results) - len(failing),
+        "ok": sum(1 for r in replays if r.outcome == Outcome.OK),
+        "not_started": sum(1 for r in replays if r.outcome == Outcome.NOT_STARTED),
         "failing": len(failing),
+        "unreadable": len(unread),
         "exit_code": int(exit_code),
         "instances": [{**r.json(), "name": rec.name, "version": rec.version} for rec, r in results],
+        "completed": report.json() if report is not None else None,
     }
     if out.as_json:
         out.json(payload)
     else:
-        for result in failing:
-            out.text(f"  {result.instance_id}: {describe(result)}", style="red")
-        verdict = "REPLAYS" if not failing else "WOULD BREAK"
-        out.text(
-            f"{verdict}  {len(results) - len(failing)} of {len(results)} in-flight instance(s) "
-            "replay through this code",
-            style="bold green" if not failing else "bold red",
-        )
-    for result in failing:
+        _render(out, replays, report)
+    for result in [*failing, *unread]:
         annotator.message("error", "replay-check", f"{result.instance_id}: {describe(result)}")
+    for finding in report.findings.values() if report else ():
+        annotator.message("error", "replay-check", str(finding))
     raise typer.Exit(int(exit_code))
+
+
+def _render(out: Output, replays: list[Replay], report: PrefixReport | None) -> None:
+    bad = [r for r in replays if r.outcome in (*FAILING, Outcome.UNREADABLE)]
+    for result in bad:
+        out.text(f"  {result.instance_id}: {describe(result)}", style="red")
+    good = sum(1 for r in replays if r.outcome in (Outcome.OK, Outcome.NOT_STARTED))
+    verdict = (
+        "REPLAYS"
+        if not bad
+        else "WOULD BREAK"
+        if any(r.outcome in FAILING for r in bad)
+        else "CANNOT DECIDE"
+    )
+    out.text(
+        f"{verdict}  {good} of {len(replays)} in-flight instance(s) replay through this code",
+        style="bold green" if not bad else "bold red",
+    )
+    if report is None:
+        return
+    for finding in report.findings.values():
+        out.text(f"  {finding!s}", style="red")
+    for instance_id, reason in report.unreadable.items():
+        out.text(f"  {instance_id} (completed): unreadable: {reason}", style="red")
+    clean = not report.findings and not report.unreadable
+    out.text(
+        f"{'REPLAYS' if clean else 'WOULD BREAK' if report.findings else 'CANNOT DECIDE'}  "
+        f"{report.prefixes} prefix(es) of {report.histories} completed history(ies)",
+        style="bold green" if clean else "bold red",
+    )
