@@ -260,5 +260,5 @@ def test_an_unreadable_history_stops_the_release_at_the_replay_stage_with_exit_2
     )
     assert code == 2, output
     assert stages(result) == [("lint", "ok"), ("check", "ok"), ("replay", "failed")]
-    assert result["stages"][1]["failing"][0]["outcome"] == "unreadable"
+    assert result["stages"][2]["failing"][0]["outcome"] == "unreadable"
     assert d.swap_calls() == 0
