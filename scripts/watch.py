@@ -16,7 +16,6 @@ ones included, the server filter keeps them) counts as unfinished.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,10 +24,10 @@ from typing import Annotated, Any
 import typer
 
 from scripts.connect import shared_options
-from scripts.exits import Exit
+from scripts.gate import Polled, poll
 from scripts.report import UNVERSIONED_LABEL
 from taskhub.drain import version_or_older
-from taskhub.errors import HubNotFoundError, TaskHubError
+from taskhub.errors import HubNotFoundError
 from taskhub.instances import InstanceRecord, InstanceStore
 
 PANEL = "Watching a rollout"
@@ -166,16 +165,9 @@ class WatchRead:
 
 
 @dataclass
-class WatchResult:
-    exit: Exit = Exit.CANNOT_DECIDE
-    outcome: str = "error"
-    reads: int = 0
-    stable_reads: int = 0
-    elapsed: float = 0.0
+class WatchResult(Polled):
     last: WatchRead | None = None
     timeline: list[WatchRead] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    error: TaskHubError | None = None
 
 
 class RolloutWatch:
@@ -207,36 +199,25 @@ class RolloutWatch:
             return []
 
     def run(self) -> WatchResult:
-        started = time.monotonic()
         result = WatchResult()
-        previous: tuple[InstanceRecord, ...] = ()
-        try:
-            while True:
-                unfinished = tuple(self._unfinished(result))
-                result.reads += 1
-                result.elapsed = time.monotonic() - started
-                read = WatchRead(
-                    result.reads,
-                    result.elapsed,
-                    unfinished,
-                    version_or_older(unfinished, self.version),
-                    changes_between(previous, unfinished) if result.reads > 1 else (),
-                )
-                previous, result.last = unfinished, read
-                if read.read == 1 or read.changes:
-                    result.timeline.append(read)
-                result.stable_reads = 0 if read.blocking else result.stable_reads + 1
-                if result.stable_reads >= self.settings.stable_for:
-                    result.exit, result.outcome = Exit.OK, "drained"
-                    return result
-                remaining = self.settings.timeout - result.elapsed
-                if remaining <= 0:
-                    result.exit, result.outcome = Exit.NOT_YET, "timeout"
-                    return result
-                wait = min(self.settings.interval, remaining)
-                self._on_read(read, wait)
-                time.sleep(wait)
-        except TaskHubError as exc:
-            result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, "error", exc
-            result.elapsed = time.monotonic() - started
-            return result
+
+        def good(unfinished: tuple[InstanceRecord, ...]) -> bool:
+            previous = result.last
+            read = WatchRead(
+                result.reads,
+                result.elapsed,
+                unfinished,
+                version_or_older(unfinished, self.version),
+                changes_between(previous.unfinished, unfinished) if previous else (),
+            )
+            result.last = read
+            if previous is None or read.changes:
+                result.timeline.append(read)
+            return not read.blocking
+
+        def waiting(wait: float) -> None:
+            assert result.last is not None
+            self._on_read(result.last, wait)
+
+        poll(result, lambda: tuple(self._unfinished(result)), good, self.settings, waiting)
+        return result
