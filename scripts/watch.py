@@ -29,6 +29,7 @@ from scripts.report import UNVERSIONED_LABEL
 from taskhub.drain import version_or_older
 from taskhub.errors import HubNotFoundError
 from taskhub.instances import InstanceRecord, InstanceStore
+from taskhub.retirement import closest_first, listed
 
 PANEL = "Watching a rollout"
 
@@ -219,5 +220,28 @@ class RolloutWatch:
             assert result.last is not None
             self._on_read(result.last, wait)
 
-        poll(result, lambda: tuple(self._unfinished(result)), good, self.settings, waiting)
+        def passed() -> None:
+            result.warnings.extend(self._unrecorded(result))
+
+        poll(result, lambda: tuple(self._unfinished(result)), good, self.settings, waiting, passed)
         return result
+
+    def _unrecorded(self, result: WatchResult) -> list[str]:
+        """A version no instance ever had passes at once, and is as likely a typo (`1.O`, or
+        `1.0` for `1.0.0`) as a version long drained: the pass says so, with the versions
+        the hub did record, as `retire` refuses such a version."""
+        seen = (r for read in result.timeline for r in read.unfinished)
+        if any(r.version == self.version for r in seen):
+            return []
+        try:
+            records = self.store.instances(include_entities=self.include_entities)
+        except HubNotFoundError:
+            return []  # passing on --allow-missing-hub, which already warned
+        if any(r.version == self.version or r.unreadable_column("Version") for r in records):
+            return []
+        known = listed(closest_first(self.version, (r.version for r in records)))
+        return [
+            f"no instance of version {self.version!r} was ever recorded in hub "
+            f"{self.store.hub.name!r} (versions recorded there, closest first: {known}); "
+            "check the version string: nothing unfinished is at or below one never used"
+        ]
