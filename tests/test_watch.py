@@ -202,3 +202,20 @@ def test_a_version_never_recorded_passes_with_a_warning_naming_the_recorded_ones
     drained = watch(azurite, host.hub.name, "1.0")
     assert drained.code == 0, drained.output
     assert json.loads(drained.stdout)["warnings"] == []
+
+
+def test_a_row_without_runtime_status_holds_the_watch_and_is_listed(
+    azurite: Azurite, host: DurableHostSimulator
+) -> None:
+    """DurableTask always writes RuntimeStatus (AzureTableTrackingStore
+    SetNewExecutionAsync); a row without one cannot be judged finished."""
+    for i in range(3):
+        host.write(SimulatedInstance(f"new-{i}", "ProcessOrder", "Running", "1.0"))
+    row = host.row(SimulatedInstance("mystery", "ProcessOrder", "Completed", "1.0"))
+    row.pop("RuntimeStatus")
+    host.table.upsert_entity(row)
+    run = watch(azurite, host.hub.name, "1.0", "--show", "1", timeout="1")
+    assert run.code == 1, run.output
+    unreadable = json.loads(run.stdout)["unreadable"]
+    assert unreadable["count"] == 1
+    assert unreadable["instances"][0]["instance_id"] == "mystery"
