@@ -127,7 +127,13 @@ def versions(
             "error",
             "rollout check",
             f"workers {worker_version} would reject {len(rollout.reject)} and fail "
-            f"{len(rollout.fail)} unfinished instance(s)",
+            f"{len(rollout.fail)} unfinished instance(s)"
+            + (
+                f"; {len(rollout.unreadable)} unfinished row(s) cannot be read, so no worker "
+                "can be judged for them"
+                if rollout.unreadable
+                else ""
+            ),
         )
     annotator.outputs(
         {
@@ -197,7 +203,8 @@ def _render(
     out.text(
         f"rollout to workers at {rollout.worker_version!r} ({rollout.match_strategy}, "
         f"{rollout.failure_strategy}): process {len(rollout.process)}, reject "
-        f"{len(rollout.reject)}, fail {len(rollout.fail)}: {verdict}",
+        f"{len(rollout.reject)}, fail {len(rollout.fail)}, unreadable {len(rollout.unreadable)}: "
+        f"{verdict}",
         style="bold green" if rollout.safe else "bold red",
     )
     for name, group in _groups(rollout)[1:]:
