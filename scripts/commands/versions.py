@@ -26,7 +26,7 @@ HELP = (
     "reject (left waiting; orphaned once every worker is W) or fail, by the runtime's own "
     "rules (DurableTask's CompareVersions, not semantic versioning).\n\n"
     "Exit codes: 0 report printed, or the rollout orphans and fails nothing; 1 the rollout "
-    "would reject or fail unfinished instances; 2 cannot decide.\n\n"
+    "would reject or fail unfinished instances, or some cannot be read; 2 cannot decide.\n\n"
     "With --watch --until-drained VERSION it follows an in-place rollout instead: exit 0 once "
     "no unfinished instance of VERSION or older is left, 1 at --timeout, 2 cannot decide."
 )
