@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from scripts.exits import Exit
 from taskhub.drain import DrainSnapshot, snapshot
@@ -40,16 +41,70 @@ class GateProgress:
 
 
 @dataclass
-class GateResult:
-    exit: Exit
-    outcome: str
+class Polled:
+    """How a wait for `stable_for` good reads in a row ended (the gate's, the watch's)."""
+
+    exit: Exit = Exit.CANNOT_DECIDE
+    outcome: str = "error"
     reads: int = 0
     stable_reads: int = 0
     elapsed: float = 0.0
-    snapshot: DrainSnapshot | None = None
-    hub_missing: bool = False
     warnings: list[str] = field(default_factory=list)
     error: TaskHubError | None = None
+
+
+Read = TypeVar("Read")
+
+
+class Timing(Protocol):
+    """How long to wait, how often to read, and how many good reads in a row pass."""
+
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def interval(self) -> float: ...
+    @property
+    def stable_for(self) -> int: ...
+
+
+def poll(
+    result: Polled,
+    fetch: Callable[[], Read],
+    good: Callable[[Read], bool],
+    settings: Timing,
+    waiting: Callable[[float], None],
+    passed: Callable[[], None] = lambda: None,
+) -> None:
+    """Fetches until `good` says so for `stable_for` reads in a row (then `passed`), or the
+    timeout. `result` is kept current before `good` and `waiting` run, so they can report
+    the count and the time; a TaskHubError anywhere ends the wait as "cannot decide"."""
+    started = time.monotonic()
+    try:
+        while True:
+            read = fetch()
+            result.reads += 1
+            result.elapsed = time.monotonic() - started
+            result.stable_reads = result.stable_reads + 1 if good(read) else 0
+            if result.stable_reads >= settings.stable_for:
+                result.exit, result.outcome = Exit.OK, "drained"
+                passed()
+                return
+            remaining = settings.timeout - result.elapsed
+            if remaining <= 0:
+                result.exit, result.outcome = Exit.NOT_YET, "timeout"
+                return
+            wait = min(settings.interval, remaining)
+            waiting(wait)
+            time.sleep(wait)
+    except TaskHubError as exc:
+        result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, "error", exc
+        result.elapsed = time.monotonic() - started
+
+
+@dataclass
+class GateResult(Polled):
+    snapshot: DrainSnapshot | None = None
+    hub_missing: bool = False
 
     @property
     def drained(self) -> bool:
@@ -78,33 +133,25 @@ class DrainGate:
         return snapshot(records, self.settings.ignore_orchestrations), False
 
     def run(self) -> GateResult:
-        started = time.monotonic()
-        result = GateResult(exit=Exit.CANNOT_DECIDE, outcome="error")
-        try:
-            while True:
-                result.snapshot, result.hub_missing = self.read()
-                result.reads += 1
-                result.stable_reads = result.stable_reads + 1 if result.snapshot.drained else 0
-                result.elapsed = time.monotonic() - started
-                if result.stable_reads >= self.settings.stable_for:
-                    result.exit, result.outcome = Exit.OK, "drained"
-                    result.warnings.extend(self._suspicions(result))
-                    return result
-                remaining = self.settings.timeout - result.elapsed
-                if remaining <= 0:
-                    result.exit, result.outcome = Exit.NOT_YET, "timeout"
-                    return result
-                wait = min(self.settings.interval, remaining)
-                self._on_progress(
-                    GateProgress(
-                        result.snapshot, result.reads, result.stable_reads, result.elapsed, wait
-                    )
+        result = GateResult()
+
+        def good(read: tuple[DrainSnapshot, bool]) -> bool:
+            result.snapshot, result.hub_missing = read
+            return read[0].drained
+
+        def waiting(wait: float) -> None:
+            assert result.snapshot is not None
+            self._on_progress(
+                GateProgress(
+                    result.snapshot, result.reads, result.stable_reads, result.elapsed, wait
                 )
-                time.sleep(wait)
-        except TaskHubError as exc:
-            result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, "error", exc
-            result.elapsed = time.monotonic() - started
-            return result
+            )
+
+        def passed() -> None:
+            result.warnings.extend(self._suspicions(result))
+
+        poll(result, self.read, good, self.settings, waiting, passed)
+        return result
 
     def _suspicions(self, result: GateResult) -> list[str]:
         """Warnings about a pass that may not mean what the user thinks."""

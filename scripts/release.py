@@ -1,6 +1,7 @@
 """The release stages, each safe to run again, and the flow that chains them.
 
-check -> quiesce -> gate -> swap (or preview, then complete) -> verify -> resume.
+lint -> check -> replay -> quiesce -> gate -> swap (or preview, then complete) -> verify ->
+resume; a re-run of a release that already swapped skips replay, quiesce, gate and swap.
 
 A stage that fails stops the flow and names itself. Starters that this run quiesced are
 always resumed, even when a later stage fails: leaving production unable to start
@@ -373,11 +374,14 @@ class Release:
             with self.stage("check") as stage:
                 stage.detail.update(self._check())
                 stage.message = stage.detail.pop("message")
-            self._run_checks(plan.extra_checks)
             if self.swapped:
-                self._skip("quiesce", "gate", "swap", why="this release already swapped")
+                # The source now runs the old code and its hub: nothing there is the new
+                # code's to carry on, and the new code already runs in the target.
+                checks = [name for name, _ in plan.extra_checks]
+                self._skip(*checks, "quiesce", "gate", "swap", why="this release already swapped")
                 quiesced_slot = plan.source if plan.functions else None
             else:
+                self._run_checks(plan.extra_checks)
                 if plan.functions:
                     with self.stage("quiesce") as stage:
                         change = quiesce(self.slots, plan.target, plan.functions)
@@ -567,6 +571,11 @@ class Release:
                 f"{plan.target} runs the new code but its health check failed; to roll back, "
                 f"`durable-deploy swap {where}` swaps the old code back (its hub and in-flight "
                 "orchestrations travel with it)"
+            )
+        if failed == "replay" and exit is Exit.CANNOT_DECIDE:
+            return (
+                "a history could not be read (see `failing`: the reason per instance); repair "
+                "or purge it and run the release again; nothing was swapped"
             )
         if failed == "replay":
             return (

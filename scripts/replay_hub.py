@@ -17,6 +17,7 @@ from scripts.exits import Exit
 from scripts.replay import FAILING, Outcome, Replay, replay, unreadable
 from scripts.replay_numbering import Orchestration, Step
 from taskhub.connection import RetrySettings
+from taskhub.errors import ConfigurationError
 from taskhub.history import History, HistoryStore, UnreadableHistory, large_messages_container
 from taskhub.instances import InstanceRecord, InstanceStore
 from taskhub.status import RuntimeStatus
@@ -65,6 +66,27 @@ class Selection:
         if self.name and named and named.lower() != self.name.lower():
             return None
         return named
+
+
+def one_orchestrator(selection: Selection, records: Iterable[InstanceRecord]) -> None:
+    """Without a name, every selected instance is replayed through the one function given:
+    right for an app with one orchestrator, a false "nondeterministic" for the instances of
+    the others (a sub-orchestration's children, a second workflow). Several orchestrators'
+    instances and no name is therefore "cannot decide", not a verdict."""
+    if selection.name:
+        return
+    names: dict[str, str] = {}
+    for record in records:
+        if record.name and record.readable:
+            names.setdefault(record.name.lower(), record.name)
+    if len(names) > 1:
+        shown = ", ".join(sorted(names.values(), key=str.lower)[:10])
+        raise ConfigurationError(
+            f"instances of {len(names)} orchestrators are selected ({shown}) and no "
+            "orchestrator is named, so each would be judged by the one function given",
+            fix="name the orchestrator that function is: replay-check --name NAME (release: "
+            "--replay-orchestrator NAME)",
+        )
 
 
 def read_histories(
@@ -135,6 +157,7 @@ def replay_unfinished(
     with connection.service_client(retry) as service:
         records = InstanceStore(service, hub, secrets=connection.secrets).unfinished()
         chosen = [r for r in records if selection.keep(r)][: selection.limit]
+        one_orchestrator(selection, chosen)
         say(
             f"replay: {len(chosen)} of {len(records)} unfinished instance(s) of hub "
             f"{hub.name!r} at {connection.description}"
@@ -270,6 +293,7 @@ def replay_completed(
     with connection.service_client(retry) as service:
         records = InstanceStore(service, hub, secrets=connection.secrets).completed_since(since)
         chosen = newest_per_version([r for r in records if selection.keep(r)], per_version)
+        one_orchestrator(selection, chosen)
         say(
             f"prefixes: {len(chosen)} of {len(records)} instance(s) completed since "
             f"{since.isoformat(timespec='seconds')}"

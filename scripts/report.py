@@ -46,6 +46,12 @@ def instance_json(record: InstanceRecord) -> dict[str, Any]:
     }
 
 
+def unreadable_json(records: Iterable[InstanceRecord], show: int) -> dict[str, Any]:
+    """The rows among `records` that hold a wait because they cannot be read, and why."""
+    unreadable = [r for r in records if not r.readable]
+    return {"count": len(unreadable), "instances": [instance_json(r) for r in unreadable[:show]]}
+
+
 def counts_text(counts: Mapping[str, int], *, versions: bool = False) -> str:
     def label(key: str) -> str:
         return (key or UNVERSIONED_LABEL) if versions else (key or "(no status)")

@@ -16,7 +16,6 @@ ones included, the server filter keeps them) counts as unfinished.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,11 +24,12 @@ from typing import Annotated, Any
 import typer
 
 from scripts.connect import shared_options
-from scripts.exits import Exit
+from scripts.gate import Polled, poll
 from scripts.report import UNVERSIONED_LABEL
 from taskhub.drain import version_or_older
-from taskhub.errors import HubNotFoundError, TaskHubError
+from taskhub.errors import HubNotFoundError
 from taskhub.instances import InstanceRecord, InstanceStore
+from taskhub.retirement import closest_first, listed
 
 PANEL = "Watching a rollout"
 
@@ -166,16 +166,9 @@ class WatchRead:
 
 
 @dataclass
-class WatchResult:
-    exit: Exit = Exit.CANNOT_DECIDE
-    outcome: str = "error"
-    reads: int = 0
-    stable_reads: int = 0
-    elapsed: float = 0.0
+class WatchResult(Polled):
     last: WatchRead | None = None
     timeline: list[WatchRead] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    error: TaskHubError | None = None
 
 
 class RolloutWatch:
@@ -207,36 +200,48 @@ class RolloutWatch:
             return []
 
     def run(self) -> WatchResult:
-        started = time.monotonic()
         result = WatchResult()
-        previous: tuple[InstanceRecord, ...] = ()
+
+        def good(unfinished: tuple[InstanceRecord, ...]) -> bool:
+            previous = result.last
+            read = WatchRead(
+                result.reads,
+                result.elapsed,
+                unfinished,
+                version_or_older(unfinished, self.version),
+                changes_between(previous.unfinished, unfinished) if previous else (),
+            )
+            result.last = read
+            if previous is None or read.changes:
+                result.timeline.append(read)
+            return not read.blocking
+
+        def waiting(wait: float) -> None:
+            assert result.last is not None
+            self._on_read(result.last, wait)
+
+        def passed() -> None:
+            result.warnings.extend(self._unrecorded(result))
+
+        poll(result, lambda: tuple(self._unfinished(result)), good, self.settings, waiting, passed)
+        return result
+
+    def _unrecorded(self, result: WatchResult) -> list[str]:
+        """A version no instance ever had passes at once, and is as likely a typo (`1.O`, or
+        `1.0` for `1.0.0`) as a version long drained: the pass says so, with the versions
+        the hub did record, as `retire` refuses such a version."""
+        seen = (r for read in result.timeline for r in read.unfinished)
+        if any(r.version == self.version for r in seen):
+            return []
         try:
-            while True:
-                unfinished = tuple(self._unfinished(result))
-                result.reads += 1
-                result.elapsed = time.monotonic() - started
-                read = WatchRead(
-                    result.reads,
-                    result.elapsed,
-                    unfinished,
-                    version_or_older(unfinished, self.version),
-                    changes_between(previous, unfinished) if result.reads > 1 else (),
-                )
-                previous, result.last = unfinished, read
-                if read.read == 1 or read.changes:
-                    result.timeline.append(read)
-                result.stable_reads = 0 if read.blocking else result.stable_reads + 1
-                if result.stable_reads >= self.settings.stable_for:
-                    result.exit, result.outcome = Exit.OK, "drained"
-                    return result
-                remaining = self.settings.timeout - result.elapsed
-                if remaining <= 0:
-                    result.exit, result.outcome = Exit.NOT_YET, "timeout"
-                    return result
-                wait = min(self.settings.interval, remaining)
-                self._on_read(read, wait)
-                time.sleep(wait)
-        except TaskHubError as exc:
-            result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, "error", exc
-            result.elapsed = time.monotonic() - started
-            return result
+            records = self.store.instances(include_entities=self.include_entities)
+        except HubNotFoundError:
+            return []  # passing on --allow-missing-hub, which already warned
+        if any(r.version == self.version or r.unreadable_column("Version") for r in records):
+            return []
+        known = listed(closest_first(self.version, (r.version for r in records)))
+        return [
+            f"no instance of version {self.version!r} was ever recorded in hub "
+            f"{self.store.hub.name!r} (versions recorded there, closest first: {known}); "
+            "check the version string: nothing unfinished is at or below one never used"
+        ]

@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterable
 from scripts.annotations import Annotator
 from scripts.connect import HubArgs
 from scripts.exits import Exit
-from scripts.report import UNVERSIONED_LABEL, Output, error_json, instance_json, instance_line
+from scripts.report import (
+    UNVERSIONED_LABEL,
+    Output,
+    error_json,
+    instance_json,
+    instance_line,
+    unreadable_json,
+)
 from scripts.watch import RolloutWatch, WatchRead, WatchResult, WatchSettings
 from taskhub.errors import ConfigurationError, TaskHubError
 from taskhub.instances import InstanceStore
@@ -108,6 +115,7 @@ def _report(
                 "not_finished": len(blocking),
                 "by_version": last.by_version if last else {},
                 "instances": [instance_json(r) for r in blocking[:show]],
+                "unreadable": unreadable_json(blocking, show),
                 "reads": result.reads,
                 "stable_reads": result.stable_reads,
                 "elapsed_seconds": round(result.elapsed, 3),
@@ -135,6 +143,8 @@ def _report(
         )
         for record in blocking[:show]:
             out.text(f"    {instance_line(record)}")
+        if unreadable := [r for r in blocking if not r.readable]:
+            out.text(f"  unreadable: {len(unreadable)} row(s) hold the watch (see above or --json)")
     if last and not out.as_json:
         out.text(f"  unfinished by version: {_counts(last)}")
     for warning in result.warnings:

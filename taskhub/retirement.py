@@ -44,6 +44,12 @@ def closest_first(wanted: str, versions: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(set(versions), key=lambda v: (-likeness(v), v)))
 
 
+def listed(versions: Iterable[str], most: int = 10) -> str:
+    """Versions for a message, `''` named as the unversioned instances it stands for."""
+    shown = [repr(v) if v else "'' (unversioned)" for v in versions]
+    return ", ".join(shown[:most]) or "none"
+
+
 def decide(
     version: str, records: Iterable[InstanceRecord], retention: timedelta, now: datetime
 ) -> RetirementDecision:

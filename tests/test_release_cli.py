@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -190,10 +189,8 @@ def test_a_missing_hub_fails_the_gate_with_the_fix(d: Deployment) -> None:
     assert release(d, "--allow-missing-hub")[0] == 0
 
 
-@pytest.fixture
-def staging_in_flight(azurite: Azurite, hub_name: str) -> Iterator[None]:
-    """Two 1.0 orders in flight on the hub the staging slot runs (the new code's hub)."""
-    conn = azurite.connection_string(DEV_ACCOUNT)
+def orders_in_flight(conn: str, hub_name: str) -> None:
+    """Two 1.0 orders in flight on `hub_name` of the account `conn` names."""
     with TableServiceClient.from_connection_string(conn) as service:
         hub = TaskHub(hub_name)
         staging = DurableHostSimulator(service, hub)
@@ -214,7 +211,12 @@ def staging_in_flight(azurite: Azurite, hub_name: str) -> Iterator[None]:
                     instance_id, "ProcessOrder", "Running", "1.0", execution_id=run.execution_id
                 )
             )
-        yield
+
+
+@pytest.fixture
+def staging_in_flight(azurite: Azurite, hub_name: str) -> None:
+    """Two 1.0 orders in flight on the hub the staging slot runs (the new code's hub)."""
+    orders_in_flight(azurite.connection_string(DEV_ACCOUNT), hub_name)
 
 
 def test_the_replay_stage_stops_a_release_that_would_break_in_flight_work(
@@ -262,3 +264,28 @@ def test_an_unreadable_history_stops_the_release_at_the_replay_stage_with_exit_2
     assert stages(result) == [("lint", "ok"), ("check", "ok"), ("replay", "failed")]
     assert result["stages"][2]["failing"][0]["outcome"] == "unreadable"
     assert d.swap_calls() == 0
+    assert "new orchestration version" not in result["next"]
+    assert "could not be read" in result["next"] and "nothing was swapped" in result["next"]
+
+
+def test_a_re_run_after_the_swap_does_not_replay_the_old_code_s_hub(
+    d: Deployment, host: DurableHostSimulator, azurite: Azurite, hub_name: str
+) -> None:
+    """After the swap the source slot runs the old code and its hub: its in-flight work is
+    the old code's, which the new code never carries on, so a re-run skips the replay."""
+    code, _, output = release(d, "--release-id", "r1")
+    assert code == 0, output
+    orders_in_flight(azurite.connection_string(SECRET_ACCOUNT.name), hub_name)
+    code, result, output = release(
+        d,
+        "--release-id",
+        "r1",
+        "--replay-app-dir",
+        "apps/orders",
+        "--replay-function",
+        "tests.replay_variants:renamed",
+    )
+    assert code == 0, output
+    replay = dict(stages(result))
+    assert replay["replay"] == "skipped" and replay["verify"] == "ok"
+    assert d.swap_calls() == 1

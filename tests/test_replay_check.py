@@ -259,3 +259,39 @@ def test_compare_matches_each_recorded_event_to_the_same_sequence_number() -> No
     # HandleTimerCreatedEvent: a timer is checked by type only, never by FireAt.
     assert compare([(0, a), (1, timer), (2, a)], {0: a, 1: timer, 2: a}) is None
     assert compare([(0, a), (1, timer)], {0: a, 1: b}) == Divergence(1, timer, b)
+
+
+def _reminder(context: Any) -> Any:
+    """A second orchestrator of the same hub: a timer, then an activity."""
+    yield context.create_timer(context.current_utc_datetime)
+    return (yield context.call_activity("ValidateOrder", ORDER))
+
+
+def test_one_function_and_instances_of_several_orchestrators_is_cannot_decide(
+    azurite: Azurite,
+    service: TableServiceClient,
+    host: DurableHostSimulator,
+    in_flight: dict[str, Recorded],
+) -> None:
+    """A bare --function is one orchestrator's code: replaying another's instances through
+    it would call them nondeterministic although nothing of theirs changed."""
+    blobs = BlobServiceClient.from_connection_string(azurite.connection_string(SECRET_ACCOUNT.name))
+    reminder = drive(
+        Orchestrator.create(_reminder),
+        ACTIVITIES,
+        instance_id="reminder-1",
+        version="1.0",
+        input=None,
+        steps=1,
+        name="SendReminder",
+    )
+    HistoryWriter(service, blobs, host.hub).write(reminder)
+    host.write(running(reminder))
+    unchanged = ["--app-dir", "apps/orders", "--function", "orders.orchestration:process_order"]
+    run, result = check(azurite, host.hub.name, *unchanged)
+    assert run.code == 2, run.output
+    assert "ProcessOrder, SendReminder" in result["error"]["message"]
+    assert "--name" in result["error"]["fix"]
+    run, result = check(azurite, host.hub.name, *unchanged, "--name", "ProcessOrder")
+    assert run.code == 0, run.output
+    assert "reminder-1" not in outcomes(result)

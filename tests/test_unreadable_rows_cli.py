@@ -65,6 +65,12 @@ def test_mixed_column_types_never_crash_versions_or_retire(
     assert report.code == 1, report.output  # an unreadable version cannot be judged
     result = json.loads(report.stdout)
     assert (result["total"], result["unreadable"], result["rollout"]["unreadable"]) == (4, 2, 1)
+    annotated = cli(
+        azurite, "versions", "--hub", host.hub.name, "--worker-version", "2.0", "--ci", "github"
+    )
+    assert "reject 0 and fail 0 unfinished instance(s); 1 unfinished row(s) cannot be read" in (
+        annotated.stderr
+    )
     # Version 1 stored as Int32 is version "1": retire sees its running instance.
     int32 = cli(azurite, "retire", "--hub", host.hub.name, "--version", "1")
     assert int32.code == 1, int32.output

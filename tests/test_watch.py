@@ -185,3 +185,37 @@ def test_changes_and_the_version_predicate() -> None:
     assert found == [("a", "Running", None), ("b", "Pending", "Running"), ("c", None, "Pending")]
     records = [_record("u", "", "Running"), _record("v", "1.0.0", "Running")]
     assert [r.instance_id for r in version_or_older(records, "1.0")] == ["u"]
+
+
+def test_a_version_never_recorded_passes_with_a_warning_naming_the_recorded_ones(
+    azurite: Azurite, host: DurableHostSimulator
+) -> None:
+    """`1.O` for `1.0` is not at or below any running version, so nothing holds it: the pass
+    must not read as "1.0 drained" without a word (retire refuses such a version)."""
+    host.write(SimulatedInstance("old-1", "ProcessOrder", "Running", "1.0"))
+    host.write(SimulatedInstance("new-1", "ProcessOrder", "Running", "2.0"))
+    typo = watch(azurite, host.hub.name, "0.9")
+    assert typo.code == 0, typo.output
+    (warning,) = json.loads(typo.stdout)["warnings"]
+    assert "'0.9' was ever recorded" in warning and "'1.0', '2.0'" in warning
+    host.transition("old-1", "Completed")
+    drained = watch(azurite, host.hub.name, "1.0")
+    assert drained.code == 0, drained.output
+    assert json.loads(drained.stdout)["warnings"] == []
+
+
+def test_a_row_without_runtime_status_holds_the_watch_and_is_listed(
+    azurite: Azurite, host: DurableHostSimulator
+) -> None:
+    """DurableTask always writes RuntimeStatus (AzureTableTrackingStore
+    SetNewExecutionAsync); a row without one cannot be judged finished."""
+    for i in range(3):
+        host.write(SimulatedInstance(f"new-{i}", "ProcessOrder", "Running", "1.0"))
+    row = host.row(SimulatedInstance("mystery", "ProcessOrder", "Completed", "1.0"))
+    row.pop("RuntimeStatus")
+    host.table.upsert_entity(row)
+    run = watch(azurite, host.hub.name, "1.0", "--show", "1", timeout="1")
+    assert run.code == 1, run.output
+    unreadable = json.loads(run.stdout)["unreadable"]
+    assert unreadable["count"] == 1
+    assert unreadable["instances"][0]["instance_id"] == "mystery"

@@ -10,7 +10,15 @@ from scripts.annotations import Annotator, CiOption, CiSystem
 from scripts.connect import HubArgs, shared_options, with_hub_options
 from scripts.exits import Exit
 from scripts.gate import DrainGate, GateProgress, GateResult, GateSettings
-from scripts.report import JsonOption, Output, counts_text, error_json, instance_json, instance_line
+from scripts.report import (
+    JsonOption,
+    Output,
+    counts_text,
+    error_json,
+    instance_json,
+    instance_line,
+    unreadable_json,
+)
 from taskhub.errors import TaskHubError
 from taskhub.instances import InstanceStore
 
@@ -172,10 +180,7 @@ def _payload(
         "outcome": result.outcome,
         "exit_code": int(result.exit),
         "not_finished": len(blocking),
-        "unreadable": {
-            "count": len(snap.unreadable) if snap else 0,
-            "instances": [instance_json(r) for r in (snap.unreadable if snap else ())[:show]],
-        },
+        "unreadable": unreadable_json(blocking, show),
         "by_status": snap.by_status if snap else {},
         "by_version": snap.by_version if snap else {},
         "instances": [instance_json(r) for r in blocking[:show]],

@@ -15,7 +15,7 @@ from scripts.report import JsonOption, Output, cannot_decide, iso
 from taskhub.errors import ConfigurationError, TaskHubError
 from taskhub.instances import InstanceStore
 from taskhub.ledger import LEDGER_TABLE, Ledger, LedgerEntry
-from taskhub.retirement import RetirementDecision, decide
+from taskhub.retirement import RetirementDecision, decide, listed
 
 HELP = (
     "Decide whether the legacy code path for --version can be removed.\n\n"
@@ -85,8 +85,7 @@ def retire(
 
 
 def _unrecorded(decision: RetirementDecision, hub: str) -> ConfigurationError:
-    known = decision.known_versions
-    shown = ", ".join(repr(v) if v else "'' (unversioned)" for v in known[:10]) or "none"
+    shown = listed(decision.known_versions)
     return ConfigurationError(
         f"no instance of version {decision.version!r} was ever recorded in hub {hub!r}; "
         f"versions recorded there, closest first: {shown}",

@@ -26,7 +26,7 @@ HELP = (
     "reject (left waiting; orphaned once every worker is W) or fail, by the runtime's own "
     "rules (DurableTask's CompareVersions, not semantic versioning).\n\n"
     "Exit codes: 0 report printed, or the rollout orphans and fails nothing; 1 the rollout "
-    "would reject or fail unfinished instances; 2 cannot decide.\n\n"
+    "would reject or fail unfinished instances, or some cannot be read; 2 cannot decide.\n\n"
     "With --watch --until-drained VERSION it follows an in-place rollout instead: exit 0 once "
     "no unfinished instance of VERSION or older is left, 1 at --timeout, 2 cannot decide."
 )
@@ -127,7 +127,13 @@ def versions(
             "error",
             "rollout check",
             f"workers {worker_version} would reject {len(rollout.reject)} and fail "
-            f"{len(rollout.fail)} unfinished instance(s)",
+            f"{len(rollout.fail)} unfinished instance(s)"
+            + (
+                f"; {len(rollout.unreadable)} unfinished row(s) cannot be read, so no worker "
+                "can be judged for them"
+                if rollout.unreadable
+                else ""
+            ),
         )
     annotator.outputs(
         {
@@ -197,7 +203,8 @@ def _render(
     out.text(
         f"rollout to workers at {rollout.worker_version!r} ({rollout.match_strategy}, "
         f"{rollout.failure_strategy}): process {len(rollout.process)}, reject "
-        f"{len(rollout.reject)}, fail {len(rollout.fail)}: {verdict}",
+        f"{len(rollout.reject)}, fail {len(rollout.fail)}, unreadable {len(rollout.unreadable)}: "
+        f"{verdict}",
         style="bold green" if rollout.safe else "bold red",
     )
     for name, group in _groups(rollout)[1:]:
