@@ -36,7 +36,8 @@ Every ARM call is recorded in `calls` (method, path, JSON body). Fault switches 
 the next calls with the listed statuses (500 bursts), `faults.swap_seconds` makes swaps
 slow, `faults.swap_status` refuses them, `faults.refuse` refuses any call by its last path
 segment, `faults.swap_failure` makes the next swap's poll
-end in 400 with that message, and `faults.accepted_then` accepts the next swap but answers
+end in 400 with that message, `faults.settings_lost` applies settings writes but loses
+their answers, and `faults.accepted_then` accepts the next swap but answers
 it with that status (a gateway 5xx after the work began), so azure-core retries the POST.
 """
 
@@ -81,6 +82,9 @@ class Faults:
     accepted_then: int | None = None
     refuse: dict[str, int] = field(default_factory=dict)
     """Last path segment (e.g. "resetSlotConfig") -> the status App Service answers it with."""
+    settings_lost: list[int] = field(default_factory=list)
+    """Statuses for the next settings PUTs, answered AFTER the settings were applied: the
+    answer of a write that took effect is lost (a gateway timeout in front of App Service)."""
 
 
 @dataclass(frozen=True)
@@ -314,6 +318,9 @@ class ArmStandIn:
             slot = site.slots[name]
             slot.settings = {str(k): str(v) for k, v in properties.items()}
             slot.restarts += 1
+            if self.faults.settings_lost:
+                status = self.faults.settings_lost.pop(0)
+                return _error(status, "GatewayTimeout", "The gateway did not receive a response.")
         return self._settings_resource(site, name)
 
     @_arm_call

@@ -162,14 +162,18 @@ def perform(
     return {"swap_seconds": round(seconds, 3), "restarted": [source]}
 
 
-def quiesce(slots: AppSlots, slot: str, functions: list[str]) -> SettingsChange:
+def quiesce(
+    slots: AppSlots, slot: str, functions: list[str], writing: Callable[[], None] = lambda: None
+) -> SettingsChange:
+    """`writing` is told just before the settings write, whose answer may be lost although
+    App Service applied it: from then on the slot must be resumed whatever happens."""
     problems = [p for f in functions if (p := function_name_problem(f))]
     if problems or not functions:
         raise ConfigurationError(
             "; ".join(problems) or "no starter function named",
             fix="pass --function NAME for each client function that starts orchestrations",
         )
-    return _rewrite(slots, slot, lambda current: quiesced(current, functions))
+    return _rewrite(slots, slot, lambda current: quiesced(current, functions), writing)
 
 
 def resume(slots: AppSlots, slot: str) -> SettingsChange:
@@ -177,7 +181,10 @@ def resume(slots: AppSlots, slot: str) -> SettingsChange:
 
 
 def _rewrite(
-    slots: AppSlots, slot: str, change: Callable[[dict[str, str]], SettingsChange]
+    slots: AppSlots,
+    slot: str,
+    change: Callable[[dict[str, str]], SettingsChange],
+    writing: Callable[[], None] = lambda: None,
 ) -> SettingsChange:
     """Read, change, write back the whole collection; no write when nothing changes."""
     current = slots.settings(slot)
@@ -190,6 +197,7 @@ def _rewrite(
             f"they should be, then delete {MARKER_SETTING}",
         ) from None
     if result.changed:
+        writing()
         slots.replace_settings(slot, result.settings)
     return result
 
@@ -369,6 +377,11 @@ class Release:
     def run(self) -> ReleaseReport:
         plan = self.plan
         quiesced_slot: str | None = None
+
+        def quiescing() -> None:
+            nonlocal quiesced_slot
+            quiesced_slot = plan.target
+
         try:
             self._run_checks(plan.preflight)
             with self.stage("check") as stage:
@@ -384,7 +397,7 @@ class Release:
                 self._run_checks(plan.extra_checks)
                 if plan.functions:
                     with self.stage("quiesce") as stage:
-                        change = quiesce(self.slots, plan.target, plan.functions)
+                        change = quiesce(self.slots, plan.target, plan.functions, quiescing)
                         quiesced_slot = plan.target
                         stage.detail = {"slot": plan.target, "functions": list(change.functions)}
                         stage.message = (

@@ -103,7 +103,10 @@ def test_a_pending_preview_stops_the_release_with_the_commands_in_order(
     assert d.cli("swap", *d.app_args(), "--action", "preview").code == 0
     code, result, output = release(d, "--quiesce", "StartOrder")
     assert code == 2, output
-    assert stages(result) == [("check", "ok"), ("quiesce", "failed")]
+    # The refused write may have been applied for all the release knows: it reads the
+    # slot again, finds nothing quiesced and writes nothing.
+    assert stages(result) == [("check", "ok"), ("quiesce", "failed"), ("resume", "ok")]
+    assert result["stages"][2]["message"] == "nothing to restore"
     assert "a swap with preview is pending" in result["stages"][1]["message"]
     assert result["next"] == f"in this order: 1. {RESET}; 2. run the release again"
     assert d.cli("swap", *d.app_args(), "--action", "reset").code == 0
@@ -126,3 +129,20 @@ def test_a_swap_accepted_before_a_gateway_error_is_recognised_by_its_stamp(
     assert len(swaps) == 2 and swaps[0].body == swaps[1].body
     assert d.slot("production").content == "orders 2.0"
     assert d.slot("production").settings[RELEASE_SETTING] == "r9"
+
+
+def test_a_quiesce_whose_answer_was_lost_is_resumed(
+    d: Deployment, host: DurableHostSimulator
+) -> None:
+    """App Service applied the quiesce, but the answers to the write and to its one retry
+    were lost: the starters are disabled in production although the release never heard
+    so. The release resumes them anyway (a slot that was not quiesced would be left as is)."""
+    production_before = dict(d.slot("production").settings)
+    d.stand_in.faults.settings_lost = [504, 504]
+    code, result, output = release(d, "--quiesce", "StartOrder", "--arm-retries", "1")
+    assert code == 2, output
+    assert result["failed_stage"] == "quiesce"
+    resumed = dict((s["stage"], s) for s in result["stages"])["resume"]
+    assert resumed["status"] == "ok" and resumed["message"] == "starters restored", output
+    assert d.slot("production").settings == production_before
+    assert d.swap_calls() == 0
