@@ -349,8 +349,8 @@ def retire_route(
 
 @app.command(
     "ramp-watch",
-    help="Watch a ramping MAJOR.MINOR for --window: every --interval, count the "
-    "orchestrations of it and of the current version created in the last --window "
+    help="Watch a ramping MAJOR.MINOR for --duration (default: --window): every --interval, "
+    "count the orchestrations of it and of the current version created in the last --window "
     "(failed vs finished) in the shared tracking store. When its failure rate exceeds "
     "--max-failure-rate and the current one's by --margin, set its ramp to 0 and exit 1. "
     "Exit 0 when the window passes cleanly with at least --min-finished finished; exit 2 "
@@ -363,9 +363,9 @@ def ramp_watch(
     max_failure_rate: Annotated[
         float, typer.Option("--max-failure-rate", min=0.0, max=1.0, help="e.g. 0.05.")
     ] = 0.05,
-    window: Annotated[str, typer.Option("--window", help="How long to watch: 90s, 15m, 1h.")] = (
-        "15m"
-    ),
+    window: Annotated[
+        str, typer.Option("--window", help="Count instances created this long ago: 90s, 15m, 1h.")
+    ] = "15m",
     margin: Annotated[
         float,
         typer.Option("--margin", min=0.0, max=1.0, help="How much worse than the current."),
@@ -375,11 +375,15 @@ def ramp_watch(
         typer.Option("--min-finished", min=1, help="Finished instances needed for a pass."),
     ] = 10,
     interval: Annotated[str, typer.Option("--interval", help="Time between reads.")] = "30s",
+    duration: Annotated[
+        str | None, typer.Option("--duration", help="How long to watch (default: --window).")
+    ] = None,
     json_output: JsonOption = False,
     ci: CiOption = CiSystem.AUTO,
 ) -> None:
     def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
         span = parse_duration(window, "--window")
+        watched = parse_duration(duration, "--duration") if duration else span
         pause = parse_duration(interval, "--interval").total_seconds()
         limits = Limits(max_failure_rate, margin, min_finished)
         target, current = _ramp_and_current(table, minor)
@@ -387,7 +391,7 @@ def ramp_watch(
         reader = InstanceStore(
             service, TaskHub(target.hub, tracking_prefix=where.prefix), all_hubs=True
         )
-        ends = time.monotonic() + span.total_seconds()
+        ends = time.monotonic() + watched.total_seconds()
         while True:
             tallies = tally(reader.instances(), hubs, datetime.now(UTC) - span)
             ramping, baseline = tallies[target.minor], tallies[current.minor]
