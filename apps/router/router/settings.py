@@ -5,7 +5,8 @@ names the tracking store account holding both the route table and the shared Ins
 table; `TrackingStorePrefix` (default DurableTask) its table prefix; `RouterPublicUrl` the
 router's own base URL for rewritten status URLs (default: what each client called);
 `RouterRefreshSeconds` how often the route table is reloaded (30);
-`RouterNegativeCacheSeconds` how long "no such instance" is remembered (2).
+`RouterNegativeCacheSeconds` how long "no such instance" is remembered (2);
+`RouterOwnerCacheSize` how many instance owners are kept (100000; 0 reads every time).
 """
 
 from __future__ import annotations
@@ -59,4 +60,5 @@ def app_from_settings(environ: Mapping[str, str]) -> Starlette:
         refresh=float(environ.get("RouterRefreshSeconds", "30")),
         public_url=environ.get("RouterPublicUrl") or None,
         negative_ttl=float(environ.get("RouterNegativeCacheSeconds", "2")),
+        cache_size=int(environ.get("RouterOwnerCacheSize", "100000")),
     )
