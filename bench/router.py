@@ -101,7 +101,7 @@ def wrk(binary: str, url: str, connections: int, duration: float) -> Result:
             binary,
             f"-t{min(2, connections)}",
             f"-c{connections}",
-            f"-d{duration:g}s",
+            f"-d{max(1, round(duration))}s",
             "--latency",
             url,
         ],

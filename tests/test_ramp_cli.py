@@ -15,6 +15,7 @@ from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
 from tests.conftest import SECRET_ACCOUNT, Run, plan_outputs_file, run_cli
+from tests.test_routes_cli import table as listed
 
 PREFIX = "WatchStore"
 
@@ -35,11 +36,6 @@ def cli(store: Azurite, *args: str, stack: Path | None = None) -> Run:
         store.connection_string(SECRET_ACCOUNT.name),
         "--json",
     )
-
-
-def listed(run: Run) -> dict[str, dict[str, object]]:
-    assert run.code == 0, run.output
-    return {r["minor"]: r for r in json.loads(run.stdout)["routes"]}
 
 
 def test_ramp_marks_a_share_and_100_makes_it_current(store: Azurite, tmp_path: Path) -> None:
