@@ -32,29 +32,31 @@ KEYS = [f"client-{n}" for n in range(1000)]
 
 
 @pytest.fixture(scope="module")
-def ramped(azurite: Azurite) -> Iterator[tuple[str, RouteStore, list[Route]]]:
-    service = TableServiceClient.from_connection_string(
-        azurite.connection_string(SECRET_ACCOUNT.name)
-    )
-    store = RouteStore(service)
-    with serve(echo_backend("v10")) as v10, serve(echo_backend("v11")) as v11:
-        routes = [
-            Route("1.0", "orders-v1-0", v10, "1.0.3", "RampV10", current=True),
-            Route("1.1", "orders-v1-1", v11, "1.1.0", "RampV11", ramp=20),
-        ]
-        store.save(*routes)
-        host = DurableHostSimulator(service, TaskHub("RampV10", tracking_prefix=PREFIX))
-        host.create_hub()
-        host.write(SimulatedInstance("old-order", "ProcessOrder", "Running"))
-        owners = async_service(azurite)
-        app = create_app(
-            route_loader(service),
-            instance_owner(owners, f"{PREFIX}Instances"),
-            refresh=0.3,
-            on_shutdown=owners.close,
+def ramped() -> Iterator[tuple[str, RouteStore, list[Route]]]:
+    # An Azurite of its own: the route table is one per account, other modules write theirs.
+    with Azurite((SECRET_ACCOUNT,)) as azurite:
+        service = TableServiceClient.from_connection_string(
+            azurite.connection_string(SECRET_ACCOUNT.name)
         )
-        with serve(app) as url:
-            yield url, store, routes
+        store = RouteStore(service)
+        with serve(echo_backend("v10")) as v10, serve(echo_backend("v11")) as v11:
+            routes = [
+                Route("1.0", "orders-v1-0", v10, "1.0.3", "RampV10", current=True),
+                Route("1.1", "orders-v1-1", v11, "1.1.0", "RampV11", ramp=20),
+            ]
+            store.save(*routes)
+            host = DurableHostSimulator(service, TaskHub("RampV10", tracking_prefix=PREFIX))
+            host.create_hub()
+            host.write(SimulatedInstance("old-order", "ProcessOrder", "Running"))
+            owners = async_service(azurite)
+            app = create_app(
+                route_loader(service),
+                instance_owner(owners, f"{PREFIX}Instances"),
+                refresh=0.3,
+                on_shutdown=owners.close,
+            )
+            with serve(app) as url:
+                yield url, store, routes
 
 
 def backend_for(client: httpx.Client, url: str, key: str, path: str = "/api/orders") -> str:

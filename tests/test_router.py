@@ -343,3 +343,31 @@ def test_the_last_good_table_survives_a_store_outage(backends: dict[str, str]) -
             # The owner of an instance cannot be looked up: 503 JSON, never a guess or a 500.
             lookup = get(url, "/api/instances/order-1")
             assert lookup.status_code == 503 and "unavailable" in lookup.json()["error"]
+
+
+def test_a_just_started_instance_is_found_after_the_negative_ttl(
+    azurite: Azurite, backends: dict[str, str]
+) -> None:
+    service = TableServiceClient.from_connection_string(
+        azurite.connection_string(SECRET_ACCOUNT.name)
+    )
+    RouteStore(service).save(Route("1.0", "orders-v1-0", backends["v10"], "1.0.3", "OrdersV10"))
+    host = DurableHostSimulator(service, TaskHub("OrdersV10", tracking_prefix="LateStart"))
+    host.create_hub()
+    owners = async_service(azurite)
+    app = create_app(
+        route_loader(service),
+        instance_owner(owners, "LateStartInstances"),
+        negative_ttl=1.0,
+        on_shutdown=owners.close,
+    )
+    with serve(app) as url:
+        path = "/runtime/webhooks/durabletask/instances/late-1"
+        assert get(url, path).status_code == 404  # not started yet: a cached miss
+        host.write(SimulatedInstance("late-1", "ProcessOrder", "Running"))
+        assert get(url, path).status_code == 404  # still the cached miss, never misrouted
+        time.sleep(1.1)
+        found = get(url, path)
+        assert found.status_code == 200 and found.json()["backend"] == "v10"
+        host.table.delete_entity("late-1", "")
+        assert get(url, path).json()["backend"] == "v10"  # a found owner is kept

@@ -120,25 +120,27 @@ def orders_backend(host: DurableHostSimulator) -> Starlette:
 
 
 @pytest.fixture(scope="module")
-def routed(azurite: Azurite) -> Iterator[tuple[str, str]]:
-    service = TableServiceClient.from_connection_string(
-        azurite.connection_string(SECRET_ACCOUNT.name)
-    )
-    host = DurableHostSimulator(service, TaskHub(HUB, tracking_prefix=PREFIX))
-    host.create_hub()
-    with serve(orders_backend(host)) as app_url, serve(echo_backend("v10")) as v10:
-        RouteStore(service).save(
-            Route("2.0", "orders-v2-0", app_url, "2.0.0", HUB, current=True),
-            Route("1.0", "orders-v1-0", v10, "1.0.0", "OrdersV10"),
+def routed() -> Iterator[tuple[str, str]]:
+    # An Azurite of its own: the route table is one per account, other modules write theirs.
+    with Azurite((SECRET_ACCOUNT,)) as azurite:
+        service = TableServiceClient.from_connection_string(
+            azurite.connection_string(SECRET_ACCOUNT.name)
         )
-        owners = async_service(azurite)
-        app = create_app(
-            route_loader(service),
-            instance_owner(owners, f"{PREFIX}Instances"),
-            on_shutdown=owners.close,
-        )
-        with serve(app) as router:
-            yield router, app_url
+        host = DurableHostSimulator(service, TaskHub(HUB, tracking_prefix=PREFIX))
+        host.create_hub()
+        with serve(orders_backend(host)) as app_url, serve(echo_backend("v10")) as v10:
+            RouteStore(service).save(
+                Route("2.0", "orders-v2-0", app_url, "2.0.0", HUB, current=True),
+                Route("1.0", "orders-v1-0", v10, "1.0.0", "OrdersV10"),
+            )
+            owners = async_service(azurite)
+            app = create_app(
+                route_loader(service),
+                instance_owner(owners, f"{PREFIX}Instances"),
+                on_shutdown=owners.close,
+            )
+            with serve(app) as router:
+                yield router, app_url
 
 
 def test_a_starters_status_urls_lead_back_through_the_router(routed: tuple[str, str]) -> None:
