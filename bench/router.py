@@ -1,58 +1,63 @@
 """Benchmark: what the version router adds to a request, measured against alternatives.
 
-Three paths to one backend (uvicorn, its own process), in one run:
-  direct   client -> backend
-  nginx    client -> nginx proxy_pass -> backend   (Debian's nginx; installed if missing
-                                                    and possible, else skipped)
-  router   client -> router (uvicorn, own process; routes in Azurite) -> backend
-Prints p50 and p99 latency of sequential requests and the throughput of concurrent ones,
-then the ratios router/direct and router/nginx.
+One backend (uvicorn, its own process), driven by Debian's `wrk` (installed if missing and
+possible, like nginx) at --connections for --duration each, in one run:
+  direct        client -> backend
+  nginx         client -> nginx proxy_pass -> backend   (Debian's nginx-light; skipped if
+                                                         it cannot be installed)
+  router        client -> router -> backend             a new start (no instance, no version)
+  affine-warm   an instance-affine request, its owner in the router's cache
+  affine-cold   the same through a router with no owner cache (RouterOwnerCacheSize=0):
+                one Azurite point read per request
+Prints throughput and p50/p99 of each, then ratios against direct (and nginx), all from
+this run: the numbers only compare with each other.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from azure.data.tables import TableServiceClient
 
 from scripts.azurite import DEV_ACCOUNT, Account, Azurite, free_port
+from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
 from scripts.serve import http_process, uvicorn_app
+from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
 
 ROOT = Path(__file__).resolve().parent.parent
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
-def _nginx_binary() -> str | None:
-    if shutil.which("nginx"):
-        return shutil.which("nginx")
+def _debian_binary(name: str, package: str) -> str | None:
+    """`name` on PATH, else installed from Debian's `package` when we are root with apt."""
+    if shutil.which(name):
+        return shutil.which(name)
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("installing Debian's nginx-light for the comparison...", flush=True)
+        print(f"installing Debian's {package} for the comparison...", flush=True)
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "nginx-light"],
+            ["apt-get", "install", "-y", "-qq", package],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             check=False,
         )
-    return shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
+    found = shutil.which(name) or f"/usr/sbin/{name}"
+    return found if Path(found).exists() else None
 
 
 @contextmanager
-def _nginx(backend: str) -> Iterator[str | None]:
-    binary = _nginx_binary()
+def _nginx(backend: str, connections: int) -> Iterator[str | None]:
+    binary = _debian_binary("nginx", "nginx-light")
     if binary is None:
         yield None
         return
@@ -61,9 +66,9 @@ def _nginx(backend: str) -> Iterator[str | None]:
         conf = Path(prefix) / "nginx.conf"
         conf.write_text(
             "worker_processes 1; error_log stderr; pid nginx.pid;\n"
-            "events { worker_connections 256; }\n"
+            "events { worker_connections 1024; }\n"
             "http { access_log off; upstream b { server "
-            f"{backend.removeprefix('http://')}; keepalive 32; }}\n"
+            f"{backend.removeprefix('http://')}; keepalive {connections}; }}\n"
             f"  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://b; "
             'proxy_http_version 1.1; proxy_set_header Connection ""; } } }\n'
         )
@@ -75,38 +80,63 @@ def _nginx(backend: str) -> Iterator[str | None]:
             yield url
 
 
-def _measure(url: str, requests: int, concurrency: int) -> tuple[float, float, float]:
-    headers = {"x-app-version": "1.0"}
-    with httpx.Client(timeout=10) as client:
-        for _ in range(50):
-            client.get(url + "/api/warm", headers=headers)
-        latencies = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            client.get(url + "/api/orders", headers=headers).raise_for_status()
-            latencies.append(time.perf_counter() - started)
-    latencies.sort()
-    p50 = statistics.median(latencies)
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+@dataclass(frozen=True)
+class Result:
+    rps: float
+    p50: float
+    p99: float
 
-    def worker(count: int) -> None:
-        with httpx.Client(timeout=10) as client:
-            for _ in range(count):
-                client.get(url + "/api/orders", headers=headers).raise_for_status()
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(worker, [requests // concurrency] * concurrency))
-    throughput = (requests // concurrency) * concurrency / (time.perf_counter() - started)
-    return p50, p99, throughput
+def _seconds(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    if not match:
+        raise ValueError(f"wrk printed an unreadable latency {text!r}")
+    return float(match[1]) * _UNITS[match[2]]
+
+
+def wrk(binary: str, url: str, connections: int, duration: float) -> Result:
+    """One fixed-duration wrk run (2 threads, --latency), its throughput and percentiles."""
+    done = subprocess.run(
+        [
+            binary,
+            f"-t{min(2, connections)}",
+            f"-c{connections}",
+            f"-d{max(1, round(duration))}s",
+            "--latency",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = done.stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{url}: {errors[1]} non-2xx answers\n{out}")
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
+    if not (rps and p50 and p99):
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+    return Result(float(rps[1]), _seconds(p50[1]), _seconds(p99[1]))
+
+
+def _router(stack: ExitStack, azurite: Azurite, **settings: str) -> str:
+    env = {"RouterStorage": azurite.connection_string(), "PYTHONPATH": str(ROOT), **settings}
+    url: str = stack.enter_context(uvicorn_app("router.local:app", ROOT / "apps" / "router", env))
+    return url
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="router latency and throughput ratios")
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser = argparse.ArgumentParser(description="router throughput and latency ratios (wrk)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per path")
     parser.add_argument("--no-nginx", action="store_true")
     args = parser.parse_args(argv)
+    binary = _debian_binary("wrk", "wrk")
+    if binary is None:
+        print("skipped: wrk is not installed and could not be installed (apt-get install wrk)")
+        return 2
 
     with ExitStack() as stack:
         azurite = stack.enter_context(Azurite((Account(DEV_ACCOUNT),)))
@@ -115,36 +145,62 @@ def main(argv: list[str] | None = None) -> int:
             RouteStore(service).save(
                 Route("1.0", "bench", backend, "1.0.0", "BenchHub", current=True)
             )
-        router = stack.enter_context(
-            uvicorn_app(
-                "router.local:app",
-                ROOT / "apps" / "router",
-                {"RouterStorage": azurite.connection_string(), "PYTHONPATH": str(ROOT)},
-            )
-        )
-        nginx = None if args.no_nginx else stack.enter_context(_nginx(backend))
-        paths = {"direct": backend, "router": router, **({"nginx": nginx} if nginx else {})}
+            host = DurableHostSimulator(service, TaskHub("BenchHub", tracking_prefix="DurableTask"))
+            host.create_hub()
+            host.write(SimulatedInstance("bench-1", "ProcessOrder"))
+        router = _router(stack, azurite)
+        uncached = _router(stack, azurite, RouterOwnerCacheSize="0")
+        nginx = None if args.no_nginx else stack.enter_context(_nginx(backend, args.connections))
+        paths = {
+            "direct": backend + "/api/orders",
+            **({"nginx": nginx + "/api/orders"} if nginx else {}),
+            "router": router + "/api/orders",
+            "affine-warm": router + "/api/instances/bench-1",
+            "affine-cold": uncached + "/api/instances/bench-1",
+        }
+        for url in paths.values():  # warm every path's connections and caches
+            wrk(binary, url, args.connections, 1)
         results = {
-            name: _measure(url, args.requests, args.concurrency) for name, url in paths.items()
+            name: wrk(binary, url, args.connections, args.duration) for name, url in paths.items()
+        }
+        # Unloaded latency: one connection, so p50 is the cost of a hop, not of queueing.
+        single = {
+            name: wrk(binary, paths[name], 1, args.duration / 2) for name in ("direct", "router")
         }
 
-    print(f"\n{args.requests} requests; throughput with {args.concurrency} concurrent clients")
-    print(f"{'path':8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
-    for name, (p50, p99, rps) in results.items():
-        print(f"{name:8} {p50 * 1000:8.2f} {p99 * 1000:8.2f} {rps:8.0f}")
-    r50, r99, rrps = results["router"]
-    d50, d99, drps = results["direct"]
+    print(f"\nuvicorn: {_server_stack()}")
+    print(f"wrk, {args.connections} connections, {args.duration:g} s per path")
+    print(f"{'path':12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, r in results.items():
+        print(f"{name:12} {r.rps:8.0f} {r.p50 * 1000:8.2f} {r.p99 * 1000:8.2f}")
+    for base in ("direct", "nginx"):
+        if base not in results:
+            print(f"vs {base}: skipped: nginx is not installed and could not be installed")
+            continue
+        b = results[base]
+        print(f"\nagainst {base}")
+        for name, r in results.items():
+            if name in ("direct", "nginx"):
+                continue
+            print(
+                f"{name + '/' + base:18} throughput {r.rps / b.rps:.2f}  p50 {r.p50 / b.p50:.2f}"
+                f" (+{(r.p50 - b.p50) * 1000:.2f} ms)  p99 {r.p99 / b.p99:.2f}"
+            )
+    d1, r1 = single["direct"], single["router"]
     print(
-        f"\nrouter/direct  p50 {r50 / d50:.2f}  p99 {r99 / d99:.2f}  throughput {rrps / drps:.2f}"
+        f"\none connection   router p50 {r1.p50 * 1000:.2f} ms vs direct {d1.p50 * 1000:.2f} ms"
+        f" (+{(r1.p50 - d1.p50) * 1000:.2f} ms)  p99 {r1.p99 / d1.p99:.2f}"
     )
-    if "nginx" in results:
-        n50, n99, nrps = results["nginx"]
-        print(
-            f"router/nginx   p50 {r50 / n50:.2f}  p99 {r99 / n99:.2f}  throughput {rrps / nrps:.2f}"
-        )
-    else:
-        print("router/nginx   skipped: nginx is not installed and could not be installed")
     return 0
+
+
+def _server_stack() -> str:
+    """Which HTTP parser and loop uvicorn picks here: `uvicorn[standard]` is much faster."""
+    import importlib.util
+
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{parser} + {loop}"
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ partition), so a change such as "1.1 is current now" is never half written.
 
 A row that does not parse (a hand edit, a newer writer) is skipped and named, never
 allowed to stop the rest of the table from loading.
+
+A ramping version (`RampPercent` 1-99 on an active, non-current row) takes that share of
+new starts; `routes ramp` writes it and `routes ramp-watch` sets it back to 0 on failures.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from azure.data.tables import TableServiceClient, UpdateMode
+from azure.data.tables import EntityProperty, TableServiceClient, UpdateMode
 
 from taskhub.storage_errors import is_table_missing
 from taskhub.versions import parse_dotnet_version
@@ -49,6 +52,8 @@ class Route:
     hub: str
     state: RouteState = RouteState.ACTIVE
     current: bool = False
+    ramp: int = 0
+    """Percent of new starts (no instance, no version named) this version takes."""
 
     def to_entity(self) -> dict[str, Any]:
         return {
@@ -60,6 +65,7 @@ class Route:
             "TaskHubName": self.hub,
             "State": str(self.state),
             "IsCurrent": self.current,
+            "RampPercent": self.ramp,
         }
 
     @classmethod
@@ -75,6 +81,10 @@ class Route:
         current = row.get("IsCurrent", False)
         if not isinstance(current, bool):
             raise ValueError(f"IsCurrent {current!r} is not a boolean")
+        ramp = row.get("RampPercent", 0)
+        ramp = ramp.value if isinstance(ramp, EntityProperty) else ramp  # an Int64 column
+        if isinstance(ramp, bool) or not isinstance(ramp, int) or not 0 <= ramp <= 100:
+            raise ValueError(f"RampPercent {ramp!r} is not a whole percent from 0 to 100")
         state = _text(row, "State", str(RouteState.ACTIVE))
         if state not in set(RouteState):
             raise ValueError(f"State {state!r} is not one of {', '.join(RouteState)}")
@@ -86,6 +96,7 @@ class Route:
             hub=_text(row, "TaskHubName"),
             state=RouteState(state),
             current=current,
+            ramp=ramp,
         )
 
 
@@ -118,6 +129,16 @@ class RouteTable:
         """The one current route; None when none or several are marked (never a guess)."""
         currents = self.currents
         return currents[0] if len(currents) == 1 else None
+
+    @property
+    def ramping(self) -> list[Route]:
+        """Active, non-current routes with a ramp; more than one is refused by `routes ramp`
+        and, written by hand, makes the router send every new start to the current one."""
+        return [
+            r
+            for _, r in sorted(self.routes.items())
+            if r.ramp > 0 and not r.current and r.state is RouteState.ACTIVE
+        ]
 
     @property
     def active(self) -> list[str]:

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import pytest
 from azure.data.tables import TableServiceClient
+from azure.data.tables.aio import TableServiceClient as AsyncTableServiceClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,14 @@ from router.app import create_app
 from router.store import instance_owner, route_loader
 
 PREFIX = "RouterTest"
+
+
+def async_service(azurite: Azurite, **options: object) -> AsyncTableServiceClient:
+    """The async client the router reads owners with (it binds to the server's loop)."""
+    return AsyncTableServiceClient.from_connection_string(
+        azurite.connection_string(SECRET_ACCOUNT.name),
+        **options,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +76,11 @@ def router(azurite: Azurite, backends: dict[str, str]) -> Iterator[str]:
         host = DurableHostSimulator(service, TaskHub(hub, tracking_prefix=PREFIX))
         host.create_hub()
         host.write(SimulatedInstance(instance, "ProcessOrder", "Running"))
+    owners = async_service(azurite)
     app = create_app(
         route_loader(service),
-        instance_owner(service, f"{PREFIX}Instances"),
+        instance_owner(owners, f"{PREFIX}Instances"),
+        on_shutdown=owners.close,
         refresh=0.5,
         timeout=1.0,
     )
@@ -306,7 +317,9 @@ def test_the_last_good_table_survives_a_store_outage(backends: dict[str, str]) -
         )
         store = RouteStore(service)
         store.save(Route("1.1", "a", backends["v11"], "1.1.0", "H", current=True))
-        app = create_app(route_loader(service), instance_owner(service, "XInstances"), refresh=0.2)
+        owners = async_service(own, retry_total=0)
+        owner = instance_owner(owners, "XInstances")
+        app = create_app(route_loader(service), owner, refresh=0.2, on_shutdown=owners.close)
         with serve(app) as url:
             assert get(url).json()["backend"] == "v11"
             # One row no reader understands is skipped; the rest of the table still loads.
@@ -330,3 +343,31 @@ def test_the_last_good_table_survives_a_store_outage(backends: dict[str, str]) -
             # The owner of an instance cannot be looked up: 503 JSON, never a guess or a 500.
             lookup = get(url, "/api/instances/order-1")
             assert lookup.status_code == 503 and "unavailable" in lookup.json()["error"]
+
+
+def test_a_just_started_instance_is_found_after_the_negative_ttl(
+    azurite: Azurite, backends: dict[str, str]
+) -> None:
+    service = TableServiceClient.from_connection_string(
+        azurite.connection_string(SECRET_ACCOUNT.name)
+    )
+    RouteStore(service).save(Route("1.0", "orders-v1-0", backends["v10"], "1.0.3", "OrdersV10"))
+    host = DurableHostSimulator(service, TaskHub("OrdersV10", tracking_prefix="LateStart"))
+    host.create_hub()
+    owners = async_service(azurite)
+    app = create_app(
+        route_loader(service),
+        instance_owner(owners, "LateStartInstances"),
+        negative_ttl=1.0,
+        on_shutdown=owners.close,
+    )
+    with serve(app) as url:
+        path = "/runtime/webhooks/durabletask/instances/late-1"
+        assert get(url, path).status_code == 404  # not started yet: a cached miss
+        host.write(SimulatedInstance("late-1", "ProcessOrder", "Running"))
+        assert get(url, path).status_code == 404  # still the cached miss, never misrouted
+        time.sleep(1.1)
+        found = get(url, path)
+        assert found.status_code == 200 and found.json()["backend"] == "v10"
+        host.table.delete_entity("late-1", "")
+        assert get(url, path).json()["backend"] == "v10"  # a found owner is kept

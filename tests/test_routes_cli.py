@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import Iterator
@@ -84,7 +85,11 @@ def test_draining_takes_no_new_work_but_keeps_its_instances() -> None:
     draining = Route("1.0", "a", "http://a", "1.0.3", "HubA", RouteState.DRAINING)
     current = Route("1.1", "b", "http://b", "1.1.0", "HubB", current=True)
     routes_ = RouteTable.of([draining, current])
-    new_work = decide(routes_, "/api/orders", {}, {"x-app-version": "1.0"}, lambda _: None)
+
+    async def owner(instance_id: str) -> str | None:
+        return {"x": "HubA"}.get(instance_id)
+
+    new_work = asyncio.run(decide(routes_, "/api/orders", {}, {"x-app-version": "1.0"}, owner))
     assert new_work.status == 404 and new_work.detail == {"version": "1.0", "active": ["1.1"]}
-    event = decide(routes_, "/instances/x", {}, {}, lambda _: "HubA")
+    event = asyncio.run(decide(routes_, "/instances/x", {}, {}, owner))
     assert event.route == draining

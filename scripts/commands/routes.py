@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -11,6 +13,7 @@ import typer
 from scripts.annotations import Annotator, CiOption, CiSystem
 from scripts.connect import StoreArgs, with_store_options
 from scripts.exits import Exit
+from scripts.ramp_watch import CannotJudge, Limits, breach, parse_duration, tally
 from scripts.report import JsonOption, Output, cannot_decide, instance_line
 from scripts.stack_outputs import typed
 from taskhub.errors import ConfigurationError, TaskHubError
@@ -37,12 +40,19 @@ def _route_json(route: Route) -> dict[str, Any]:
         "base_url": route.base_url,
         "state": str(route.state),
         "current": route.current,
+        "ramp": route.ramp,
     }
 
 
 def _warnings(table: RouteTable) -> list[str]:
     """What is wrong with the table as stored: skipped rows, a half-done current change."""
     warnings = list(table.skipped)
+    if len(table.ramping) > 1:
+        marked = ", ".join(r.minor for r in table.ramping)
+        warnings.append(
+            f"several versions are ramping ({marked}): the router applies none of these ramps "
+            "until `routes ramp <one> --percent 0` leaves one"
+        )
     if len(table.currents) > 1:
         marked = ", ".join(r.minor for r in table.currents)
         warnings.append(
@@ -66,8 +76,10 @@ def _show(out: Output, table: RouteTable, **extra: Any) -> None:
         out.text("no routes registered")
     for minor, r in sorted(table.routes.items()):
         mark = "*" if r.current else " "
+        ramp = f"ramp {r.ramp}%" if r.ramp and not r.current else ""
         out.text(
             f"{mark} {minor:6} {r.state:9} {r.version:10} {r.app:24} hub {r.hub}  {r.base_url}"
+            + (f"  {ramp}" if ramp else "")
         )
     for warning in _warnings(table):
         out.text(f"  warning: {warning}", style="yellow")
@@ -197,18 +209,64 @@ def set_current(
         target = _route(table, minor)
         if target.state is not RouteState.ACTIVE:
             raise ConfigurationError(f"{minor} is {target.state}", fix="pick an active version")
-        # One batch: the old current and the new one change together or not at all, and a
-        # table left with several current routes (a half-done change) is repaired here.
-        changed = [
-            replace(route, current=route is target)
-            for route in table.routes.values()
-            if route.current != (route is target)
-        ]
-        _save(store, hub, *changed)
+        _save(store, hub, *_making_current(table, target))
         _show(out, _load(store, hub))
         return Exit.OK
 
     _run(where, json_output, ci, "set-current", act)
+
+
+def _making_current(table: RouteTable, target: Route) -> list[Route]:
+    """The rows that change when `target` becomes current, for one batch: the old current
+    and the new one change together or not at all, a table left with several current
+    routes (a half-done change) is repaired, and the target's ramp ends (it takes all)."""
+    return [
+        replace(route, current=route is target, ramp=0)
+        for route in table.routes.values()
+        if route.current != (route is target) or (route is target and route.ramp)
+    ]
+
+
+@app.command(
+    "ramp",
+    help="Send --percent of new starts (requests with no instance id and no version named) "
+    "to MAJOR.MINOR, chosen by a stable hash of the client key (x-client-id header, else the "
+    "client address); instance-affine and explicit-version requests are unaffected. 0 ends "
+    "the ramp, 100 makes MAJOR.MINOR current. The router applies it on its next refresh.",
+)
+@with_store_options
+def ramp(
+    where: StoreArgs,
+    minor: MinorArg,
+    percent: Annotated[
+        int, typer.Option("--percent", min=0, max=100, help="0-100 (whole percent).")
+    ],
+    json_output: JsonOption = False,
+    ci: CiOption = CiSystem.AUTO,
+) -> None:
+    def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
+        target = _route(table, minor)
+        if target.state is not RouteState.ACTIVE:
+            raise ConfigurationError(f"{minor} is {target.state}", fix="ramp an active version")
+        if percent == 100:
+            _save(store, hub, *_making_current(table, target))
+        else:
+            if target.current:
+                raise ConfigurationError(
+                    f"{minor} is the current version: it already takes every new start",
+                    fix="ramp the version you are releasing",
+                )
+            others = [r.minor for r in table.ramping if r.minor != minor]
+            if others and percent:
+                raise ConfigurationError(
+                    f"{', '.join(others)} is ramping already",
+                    fix=f"routes ramp {others[0]} --percent 0 (or 100) first",
+                )
+            _save(store, hub, replace(target, ramp=percent))
+        _show(out, _load(store, hub))
+        return Exit.OK
+
+    _run(where, json_output, ci, "ramp", act)
 
 
 @app.command(
@@ -287,3 +345,110 @@ def retire_route(
         return Exit.OK
 
     _run(where, json_output, ci, "retire", act)
+
+
+@app.command(
+    "ramp-watch",
+    help="Watch a ramping MAJOR.MINOR for --duration (default: --window): every --interval, "
+    "count the orchestrations of it and of the current version created in the last --window "
+    "(failed vs finished) in the shared tracking store. When its failure rate exceeds "
+    "--max-failure-rate and the current one's by --margin, set its ramp to 0 and exit 1. "
+    "Exit 0 when the window passes cleanly with at least --min-finished finished; exit 2 "
+    "when it cannot decide (unreadable or unattributable rows, a missing table, no ramp).",
+)
+@with_store_options
+def ramp_watch(
+    where: StoreArgs,
+    minor: MinorArg,
+    max_failure_rate: Annotated[
+        float, typer.Option("--max-failure-rate", min=0.0, max=1.0, help="e.g. 0.05.")
+    ] = 0.05,
+    window: Annotated[
+        str, typer.Option("--window", help="Count instances created this long ago: 90s, 15m, 1h.")
+    ] = "15m",
+    margin: Annotated[
+        float,
+        typer.Option("--margin", min=0.0, max=1.0, help="How much worse than the current."),
+    ] = 0.02,
+    min_finished: Annotated[
+        int,
+        typer.Option("--min-finished", min=1, help="Finished instances needed for a pass."),
+    ] = 10,
+    interval: Annotated[str, typer.Option("--interval", help="Time between reads.")] = "30s",
+    duration: Annotated[
+        str | None, typer.Option("--duration", help="How long to watch (default: --window).")
+    ] = None,
+    json_output: JsonOption = False,
+    ci: CiOption = CiSystem.AUTO,
+) -> None:
+    def act(service: Any, store: RouteStore, table: RouteTable, out: Output, hub: TaskHub) -> Exit:
+        span = parse_duration(window, "--window")
+        watched = parse_duration(duration, "--duration") if duration else span
+        pause = parse_duration(interval, "--interval").total_seconds()
+        limits = Limits(max_failure_rate, margin, min_finished)
+        target, current = _ramp_and_current(table, minor)
+        hubs = {target.hub: target.minor, current.hub: current.minor}
+        reader = InstanceStore(
+            service, TaskHub(target.hub, tracking_prefix=where.prefix), all_hubs=True
+        )
+        ends = time.monotonic() + watched.total_seconds()
+        while True:
+            tallies = tally(reader.instances(), hubs, datetime.now(UTC) - span)
+            ramping, baseline = tallies[target.minor], tallies[current.minor]
+            reason = breach(ramping, baseline, limits)
+            if reason or time.monotonic() >= ends:
+                break
+            time.sleep(max(0.0, min(pause, ends - time.monotonic())))
+        if reason:
+            fresh = _load(store, hub).routes.get(minor, target)
+            _save(store, hub, replace(fresh, ramp=0))
+            Annotator(ci).message("error", f"ramp of {minor} halted", reason)
+        elif ramping.finished < limits.min_finished:
+            raise CannotJudge(
+                f"only {ramping.finished} orchestration(s) of {minor} finished in the window, "
+                f"fewer than --min-finished {limits.min_finished}: no evidence either way",
+                fix="watch longer (--window), ramp more traffic, or lower --min-finished",
+            )
+        verdict = {
+            "halted": bool(reason),
+            "reason": reason or "",
+            "window_seconds": span.total_seconds(),
+            "ramping": ramping.to_json(),
+            "current": baseline.to_json(),
+        }
+        if out.as_json:
+            out.json(verdict)
+        else:
+            word = f"HALTED   ramp of {minor} set to 0: {reason}" if reason else "PASSED"
+            out.text(word)
+            for side in (ramping, baseline):
+                rate = "n/a" if side.rate is None else f"{side.rate:.1%}"
+                out.text(
+                    f"  {side.minor}: {side.failed} failed of {side.finished} finished ({rate})"
+                )
+        return Exit.NOT_YET if reason else Exit.OK
+
+    _run(where, json_output, ci, "ramp-watch", act)
+
+
+def _ramp_and_current(table: RouteTable, minor: str) -> tuple[Route, Route]:
+    """The one ramping route named `minor` and the one current route, or why not."""
+    target, current = _route(table, minor), table.current
+    if target not in table.ramping:
+        raise ConfigurationError(
+            f"{minor} is not ramping (ramp {target.ramp}%, {target.state}"
+            f"{', current' if target.current else ''})",
+            fix=f"routes ramp {minor} --percent <1-99> first",
+        )
+    if len(table.ramping) > 1 or current is None:
+        raise ConfigurationError(
+            "the route table has several ramping or not exactly one current version",
+            fix="routes list, then routes set-current / routes ramp --percent 0 to repair it",
+        )
+    if current.hub.lower() == target.hub.lower():
+        raise ConfigurationError(
+            f"{minor} and the current {current.minor} share hub {target.hub!r}: their "
+            "instances cannot be told apart",
+            fix="give each version app its own hub name and `routes sync`",
+        )
+    return target, current

@@ -1,8 +1,12 @@
-"""The router as an ASGI app (starlette + httpx): runs under uvicorn, or in Azure Functions
-through `AsgiFunctionApp` (see function_app.py).
+"""The router as an ASGI app (starlette, and aiohttp's client towards the apps): runs under
+uvicorn, or in Azure Functions through `AsgiFunctionApp` (see function_app.py).
 
 It forwards method, path, query, headers (hop-by-hop removed) and a streamed body, adds
-`x-routed-version`, and answers 502 when the app is unreachable, 504 on a timeout. It
+`x-routed-version`, and answers 502 when the app is unreachable, 504 on a timeout. Bodies
+come back streamed and untouched, except a starter's 202 status payload, whose URLs are
+rewritten to the router (status_urls.py). Nothing on the way blocks the event loop: the
+owner lookup is an async table read behind an LRU cache (owners.py), and only a route
+table refresh (once per `refresh` seconds) takes a thread. It
 never forwards to a host that is not in the route table, so it is no open proxy. The path
 and query are forwarded as the raw bytes the decision was made on (see routing.py), so
 the app receives exactly the request the router judged.
@@ -11,19 +15,25 @@ the app receives exactly the request the router judged.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qsl, quote
 
-import httpx
+import aiohttp
+from multidict import CIMultiDict
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as Endpoint
+from starlette.types import Receive, Scope, Send
+from yarl import URL
 
-from router.routing import VERSION_HEADER, decide
+from router.owners import OwnerCache, OwnerLookup
+from router.routing import CLIENT_HEADER, VERSION_HEADER, decide
+from router.status_urls import MAX_REWRITTEN_BODY, StatusUrlRewriter
 from taskhub.routes import Route, RouteTable
 
 HOP_BY_HOP = frozenset(
@@ -41,6 +51,10 @@ HOP_BY_HOP = frozenset(
     }
 )
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+# Many concurrent clients share a few app hosts: keep plenty of connections to each warm.
+# (aiohttp's pool, not httpx's: at 32 concurrent requests httpx's pool served a tenth of
+# what one connection did; see bench/router.py.)
+POOL: dict[str, Any] = {"limit": 1000, "limit_per_host": 0, "keepalive_timeout": 30.0}
 
 
 class RouteCache:
@@ -67,13 +81,34 @@ def _error(status: int, message: str, detail: dict[str, object] | None = None) -
 
 def create_app(
     load_routes: Callable[[], RouteTable],
-    owner_hub: Callable[[str], str | None],
+    owner_hub: OwnerLookup,
     *,
     refresh: float = 30.0,
     timeout: float = 30.0,
+    public_url: str | None = None,
+    negative_ttl: float = 2.0,
+    cache_size: int = 100_000,
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> Starlette:
+    """`public_url`: the router's own base URL for rewritten status URLs; by default the
+    scheme and Host of each request (what the client called). `on_shutdown` closes what
+    the owner lookup holds (its async table client), on the server's own loop."""
     cache = RouteCache(load_routes, refresh)
-    client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+    owners = OwnerCache(owner_hub, size=cache_size, negative_ttl=negative_ttl)
+    sessions: list[aiohttp.ClientSession] = []
+
+    def client() -> aiohttp.ClientSession:
+        """One pooled session, opened on the server's loop by its first request."""
+        if not sessions:
+            sessions.append(
+                aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(**POOL),
+                    timeout=aiohttp.ClientTimeout(total=timeout),
+                    auto_decompress=False,  # bodies pass through as the app sent them
+                    skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+                )
+            )
+        return sessions[0]
 
     async def forward(request: Request) -> Response:
         table = await cache.get()
@@ -84,17 +119,25 @@ def create_app(
         raw_path = _raw_path(request)
         raw_query = request.scope.get("query_string", b"").decode("latin-1")
         query = parse_qsl(raw_query, keep_blank_values=True)
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        # The instance lookup is a blocking point read: keep it off the event loop.
-        decision = await run_in_threadpool(decide, table, raw_path, query, headers, owner_hub)
+        headers = request.headers
+        client_key = headers.get(CLIENT_HEADER) or (request.client.host if request.client else "")
+        decision = await decide(table, raw_path, query, headers, owners, client_key)
         if decision.route is None:
             return _error(decision.status, decision.error, decision.detail)
-        return await _proxy(client, request, decision.route, raw_path, raw_query)
+
+        def rewriter() -> StatusUrlRewriter:
+            bases = (r.base_url for r in table.routes.values())
+            return StatusUrlRewriter(bases, public_url or str(request.base_url))
+
+        return await _proxy(client(), request, decision.route, raw_path, raw_query, rewriter)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
-        await client.aclose()
+        for session in sessions:
+            await session.close()
+        if on_shutdown is not None:
+            await on_shutdown()
 
     return Starlette(routes=[Endpoint("/{path:path}", forward, methods=METHODS)], lifespan=lifespan)
 
@@ -109,38 +152,103 @@ def _raw_path(request: Request) -> str:
 
 
 async def _proxy(
-    client: httpx.AsyncClient, request: Request, route: Route, raw_path: str, raw_query: str
+    client: aiohttp.ClientSession,
+    request: Request,
+    route: Route,
+    raw_path: str,
+    raw_query: str,
+    rewriter: Callable[[], StatusUrlRewriter],
 ) -> Response:
-    base = httpx.URL(route.base_url)
-    forwarded = base.raw_path.split(b"?")[0].rstrip(b"/") + raw_path.encode("latin-1")
-    target = base.copy_with(
-        raw_path=forwarded + (b"?" + raw_query.encode("latin-1") if raw_query else b"")
-    )
-    if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+    """Forwards the request; `rewriter` is built only for answers that carry status URLs."""
+    origin, prefix = _split_base(route.base_url)
+    target = URL(origin + prefix + raw_path + ("?" + raw_query if raw_query else ""), encoded=True)
+    if target.origin() != URL(origin):
         return _error(400, "request target leaves the route table's host")
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-    headers += [
-        ("x-routed-version", route.version),
-        ("x-forwarded-host", request.headers.get("host", "")),
-    ]
-    outgoing = client.build_request(
-        request.method, target, headers=headers, content=request.stream()
-    )
+    headers = CIMultiDict((k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP)
+    headers["x-routed-version"] = route.version
+    headers["x-forwarded-host"] = request.headers.get("host", "")
+    has_body = "content-length" in headers or "transfer-encoding" in request.headers
     try:
-        response = await client.send(outgoing, stream=True)
-    except httpx.TimeoutException:
+        response = await client.request(
+            request.method,
+            target,
+            headers=headers,
+            data=request.stream() if has_body else None,
+            allow_redirects=False,
+        )
+    except TimeoutError:
         return _error(504, "the version's app timed out", {"version": route.version})
-    except httpx.TransportError:
+    except aiohttp.ClientError:
         return _error(502, "the version's app is unreachable", {"version": route.version})
-    streamed = StreamingResponse(
-        response.aiter_raw(),
-        status_code=response.status_code,
-        background=BackgroundTask(response.aclose),
-    )
     # Raw pairs keep repeated headers (Set-Cookie) that a mapping would merge.
-    streamed.raw_headers = [
-        (k.encode("latin-1"), v.encode("latin-1"))
-        for k, v in response.headers.multi_items()
-        if k.lower() not in HOP_BY_HOP
+    raw_headers = [
+        (k.lower(), v) for k, v in response.raw_headers if k.lower().decode() not in HOP_BY_HOP
     ] + [(b"x-routed-version", route.version.encode("latin-1"))]
-    return streamed
+    if "location" in response.headers:
+        to_router = rewriter()
+        raw_headers = [
+            (k, to_router.url(v.decode("latin-1")).encode("latin-1") if k == b"location" else v)
+            for k, v in raw_headers
+        ]
+    if _is_status_payload(response):
+        try:
+            content = await response.read()
+        finally:
+            response.release()
+        rewritten = rewriter().body(content)
+        answer = Response(rewritten if rewritten is not None else content, response.status)
+        answer.raw_headers = [(k, v) for k, v in raw_headers if k != b"content-length"] + [
+            (b"content-length", str(len(answer.body)).encode())
+        ]
+        return answer
+    return _Relayed(response, raw_headers)
+
+
+class _Relayed(Response):
+    """The app's answer, streamed chunk by chunk as it arrives.
+
+    Not StreamingResponse: under ASGI 2.3 (uvicorn) that one starts a task group per
+    response to watch for a disconnect, which cost more than the whole relay here; a
+    client that goes away makes `send` raise, which ends the relay the same way.
+    """
+
+    def __init__(self, response: aiohttp.ClientResponse, raw_headers: list[tuple[bytes, bytes]]):
+        self.upstream = response
+        self.status_code = response.status
+        self.raw_headers = raw_headers
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": self.status_code,
+                    "headers": self.raw_headers,
+                }
+            )
+            async for chunk in self.upstream.content.iter_any():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            self.upstream.release()
+
+
+@functools.lru_cache(maxsize=256)
+def _split_base(base_url: str) -> tuple[str, str]:
+    """A route's base URL as (origin, path prefix without a trailing slash), parsed once."""
+    base = URL(base_url)
+    return str(base.origin()), base.raw_path.rstrip("/")
+
+
+def _is_status_payload(response: aiohttp.ClientResponse) -> bool:
+    """A small uncompressed JSON 202: what a starter's check-status answer looks like."""
+    headers = response.headers
+    length = headers.get("content-length", "")
+    return (
+        response.status == 202
+        and headers.get("content-type", "").startswith("application/json")
+        and "content-encoding" not in headers
+        and length.isdigit()
+        and int(length) <= MAX_REWRITTEN_BODY
+    )

@@ -4,7 +4,10 @@ A request about an existing instance (its id in the path after `instances/`, or 
 `instanceId` query parameter) goes to the app that owns it, found from the shared
 Instances table: old instances keep reaching their old version's app after newer
 versions take new work. Anything else goes by `x-app-version` (or `?version=`), only
-major.minor counting, or to the current version when none is named.
+major.minor counting, or, when none is named (a new start), to the current version, or to
+a ramping version for the share of client keys its ramp names: a stable hash of the key
+(`x-client-id`, else the client address) puts each client in one of 100 buckets, so one
+client keeps seeing one version and raising the ramp only adds clients to it.
 
 The decision is made on exactly the bytes that are forwarded: the raw path as received,
 each segment percent-decoded once (`a%2Fb` is one id; `p%2541` is `p%41`). Anything that
@@ -16,14 +19,16 @@ query naming two different instances.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
 from taskhub.routes import Route, RouteState, RouteTable, major_minor
 
 VERSION_HEADER = "x-app-version"
+CLIENT_HEADER = "x-client-id"
 INSTANCE_SEGMENT = "instances"
 INSTANCE_PARAMETER = "instanceid"
 VERSION_PARAMETER = "version"
@@ -99,43 +104,47 @@ def instance_id_of(raw_path: str, query: Query) -> str | None:
     return from_query or from_path
 
 
-def decide(
+def ramp_bucket(client_key: str) -> int:
+    """0-99, the same for one key in every process and release (never Python's hash())."""
+    digest = hashlib.sha256(client_key.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") % 100
+
+
+async def decide(
     table: RouteTable,
     raw_path: str,
     query: Query,
     headers: Mapping[str, str],
-    owner_hub: Callable[[str], str | None],
+    owner_hub: Callable[[str], Awaitable[str | None]],
+    client_key: str = "",
 ) -> Decision:
+    """Where the request goes; the owner is looked up only for instance-affine requests."""
     try:
-        return _decide(table, raw_path, query, headers, owner_hub)
+        return await _decide(table, raw_path, query, headers, owner_hub, client_key)
     except Refused as refused:
         return Decision(None, 400, refused.error, refused.detail)
     except OwnerUnavailable:
         return Decision(None, 503, "the instance store is unavailable; retry later")
 
 
-def _decide(
+async def _decide(
     table: RouteTable,
     raw_path: str,
     query: Query,
     headers: Mapping[str, str],
-    owner_hub: Callable[[str], str | None],
+    owner_hub: Callable[[str], Awaitable[str | None]],
+    client_key: str,
 ) -> Decision:
     instance_id = instance_id_of(raw_path, query)
     named = headers.get(VERSION_HEADER) or _single(_pairs(query), VERSION_PARAMETER)
     if instance_id:
-        hub = owner_hub(instance_id)
+        hub = await owner_hub(instance_id)
         route = table.by_hub(hub) if hub else None
         if route is None or route.state is RouteState.RETIRED:
             return Decision(None, 404, "unknown instance", {"instanceId": instance_id})
         return Decision(route)
     if not named:
-        current = table.current
-        if current is None:
-            marked = [r.minor for r in table.currents]
-            error = "several versions are marked current" if marked else "no current version is set"
-            return Decision(None, 503, error, {"active": table.active, "current": marked})
-        return Decision(current)
+        return _new_start(table, client_key)
     if len(named) > MAX_VERSION_LENGTH:
         return Decision(
             None, 400, "malformed version: too long", {"expected": "major.minor[.patch]"}
@@ -151,3 +160,16 @@ def _decide(
             None, 404, "unknown or retired version", {"version": named, "active": table.active}
         )
     return Decision(route)
+
+
+def _new_start(table: RouteTable, client_key: str) -> Decision:
+    current = table.current
+    if current is None:
+        marked = [r.minor for r in table.currents]
+        error = "several versions are marked current" if marked else "no current version is set"
+        return Decision(None, 503, error, {"active": table.active, "current": marked})
+    ramping = table.ramping
+    # Several ramps at once is a hand edit nobody can read one way: none of them applies.
+    if len(ramping) == 1 and ramp_bucket(client_key) < ramping[0].ramp:
+        return Decision(ramping[0])
+    return Decision(current)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from azure.data.tables import TableServiceClient
+from azure.data.tables.aio import TableServiceClient as AsyncTableServiceClient
 
+from router.owners import OwnerLookup
 from router.routing import OwnerUnavailable
 from taskhub.hubs import escape_instance_id
 from taskhub.routes import RouteStore, RouteTable
@@ -16,19 +18,20 @@ def route_loader(service: TableServiceClient) -> Callable[[], RouteTable]:
     return RouteStore(service).load
 
 
-def instance_owner(
-    service: TableServiceClient, instances_table: str
-) -> Callable[[str], str | None]:
-    """A point read (PartitionKey = escaped id, RowKey = "") of the shared Instances table.
+def instance_owner(service: AsyncTableServiceClient, instances_table: str) -> OwnerLookup:
+    """A point read (PartitionKey = escaped id, RowKey = "") of the shared Instances table,
+    on the event loop (the async client): a lookup never waits for a free thread.
 
     None when the instance does not exist; OwnerUnavailable when the store cannot say,
     which the router answers with 503 rather than guessing a version.
     """
     table = service.get_table_client(instances_table)
 
-    def owner(instance_id: str) -> str | None:
+    async def owner(instance_id: str) -> str | None:
         try:
-            row = table.get_entity(escape_instance_id(instance_id), "", select=["TaskHubName"])
+            row = await table.get_entity(
+                escape_instance_id(instance_id), "", select=["TaskHubName"]
+            )
         except Exception as exc:
             if is_entity_missing(exc) or is_table_missing(exc):
                 return None
