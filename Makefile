@@ -26,19 +26,20 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 run: setup
-	$(PY) -m scripts.rehearsal
+	$(PY) -m standins.rehearsal
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy taskhub components policies scripts bench tests __main__.py
+	$(VENV)/bin/mypy taskhub components policies scripts standins bench tests __main__.py
 
 test: lint
 	$(PY) -m pytest
 
 bench: setup
-	$(PY) bench/gate.py
-	$(PY) bench/router.py
+	$(PY) -m bench.gate
+	$(PY) -m bench.router
+	$(PY) -m bench.replay
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache bench/.data

@@ -28,8 +28,8 @@ from typing import Any
 
 from azure.data.tables import TableServiceClient, UpdateMode
 
-from scripts.azurite import DEV_ACCOUNT, Account, Azurite
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.azurite import DEV_ACCOUNT, Account, Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.instances import INSTANCE_COLUMNS, unfinished_filter
 from taskhub.status import TERMINAL_STATUSES, is_finished

@@ -28,14 +28,19 @@ from azure.data.tables import TableServiceClient, UpdateMode
 from azure.durable_functions import Orchestrator
 from azure.storage.blob import BlobServiceClient
 
-from scripts.azurite import DEV_ACCOUNT, Account, Azurite
-from scripts.connect import Target
-from scripts.history_simulator import HistoryWriter, Recorded, drive
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
-from scripts.latency_proxy import LatencyProxy
-from scripts.replay import Outcome
-from scripts.replay_hub import DEFAULT_CONCURRENCY, Selection, replay_completed, replay_unfinished
-from scripts.replay_numbering import Orchestration
+from scripts.stages.replay import Outcome
+from scripts.stages.replay_hub import (
+    DEFAULT_CONCURRENCY,
+    Selection,
+    replay_completed,
+    replay_unfinished,
+)
+from scripts.stages.replay_numbering import Orchestration
+from scripts.stages.target import Target
+from standins.azurite import DEV_ACCOUNT, Account, Azurite
+from standins.history_simulator import HistoryWriter, Recorded, drive
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.latency_proxy import LatencyProxy
 from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.hubs import TaskHub
 

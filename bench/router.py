@@ -29,9 +29,9 @@ from pathlib import Path
 
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import DEV_ACCOUNT, Account, Azurite, free_port
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
-from scripts.serve import http_process, uvicorn_app
+from standins.azurite import DEV_ACCOUNT, Account, Azurite, free_port
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.serve import http_process, uvicorn_app
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
 
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with ExitStack() as stack:
         azurite = stack.enter_context(Azurite((Account(DEV_ACCOUNT),)))
-        backend = stack.enter_context(uvicorn_app("scripts.version_stand_in:app", ROOT))
+        backend = stack.enter_context(uvicorn_app("standins.version_app:app", ROOT))
         with TableServiceClient.from_connection_string(azurite.connection_string()) as service:
             RouteStore(service).save(
                 Route("1.0", "bench", backend, "1.0.0", "BenchHub", current=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from taskhub.app_service_plans import PlanFamily, max_slots, plan_family
 from taskhub.classic import function_name_problem
 from taskhub.flex import (
     DEFAULT_INSTANCE_MEMORY_MB,
@@ -24,7 +25,6 @@ from taskhub.flex import (
 )
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
 from taskhub.hubs import hub_name_problem
-from taskhub.plans import PlanFamily, max_slots, plan_family
 from taskhub.routes import major_minor
 from taskhub.versions import FailureStrategy, MatchStrategy, parse_strategy
 

@@ -19,9 +19,9 @@ from pulumi_azure_native import authorization, web
 from components.config import PRODUCTION, AppConfig, Connection, SlotConfig
 from components.flex import flex_plan, function_app_config
 from components.storage import DurableStorage, DurableStorageArgs
+from taskhub.app_service_plans import PlanFamily
 from taskhub.classic import classic_settings
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING, DurableSettings
-from taskhub.plans import PlanFamily
 
 TYPE = "durable-zero-downtime:app:DurableFunctionApp"
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from pulumi_policy import proxy
 
+from taskhub.app_service_plans import PlanFamily, plan_family
 from taskhub.flex import PLATFORM_DEFAULT_UPDATE, SiteUpdateStrategy
 from taskhub.hostjson import override_setting
-from taskhub.plans import PlanFamily, plan_family
 
 WEB_APP = "azure-native:web:WebApp"
 WEB_APP_SLOT = "azure-native:web:WebAppSlot"

@@ -8,8 +8,8 @@ from typing import Any
 
 from policies.durable import HUB, connection_name, state_settings, storage_target
 from policies.model import App, Site
+from taskhub.app_service_plans import PlanFamily, max_slots, plan_family
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING
-from taskhub.plans import PlanFamily, max_slots, plan_family
 
 Finding = tuple[str, str]
 """(message, urn of the resource to blame)."""

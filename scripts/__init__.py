@@ -1,1 +1,1 @@
-"""Pipeline stages behind one CLI, `durable-deploy`."""
+"""What ships behind `durable-deploy`: `cli` (the command line) and `stages` (the work)."""

@@ -7,6 +7,9 @@ from typing import TypeVar
 
 E = TypeVar("E", bound=StrEnum)
 
+UNVERSIONED_LABEL = "(unversioned)"
+"""How every report names the empty version (an instance started without one)."""
+
 
 class MatchStrategy(StrEnum):
     """host.json `versionMatchStrategy`: which instances a worker of a version may run."""

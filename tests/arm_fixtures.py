@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.arm_stand_in import ArmStandIn, RunningArm, SiteState, SlotState, running_arm
-from scripts.azurite import DEV_ACCOUNT, Azurite
+from standins.arm import ArmStandIn, RunningArm, SiteState, SlotState, running_arm
+from standins.azurite import DEV_ACCOUNT, Azurite
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
 from tests.conftest import SECRET_ACCOUNT, Run, run_cli
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import DEV_ACCOUNT, Account, Azurite
-from scripts.host_simulator import DurableHostSimulator
+from standins.azurite import DEV_ACCOUNT, Account, Azurite
+from standins.host_simulator import DurableHostSimulator
 from taskhub.hubs import TaskHub
 
 # A key made up for the tests, so "the key never appears in output" can be checked.

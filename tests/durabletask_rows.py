@@ -1,6 +1,6 @@
 """History and Instances rows written by hand the way DurableTask.AzureStorage writes them.
 
-Not produced by the code under test nor by scripts/history_simulator.py: each history
+Not produced by the code under test nor by standins/history_simulator.py: each history
 below is spelled out event by event, with literal sequence numbers, from the sources
 (Azure/durabletask @ 5217032, Azure/azure-functions-durable-extension):
 

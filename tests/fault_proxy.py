@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from scripts.azurite import Azurite
+from standins.azurite import Azurite
 from tests.servers import serve
 
 CONTINUATION_MARK = "fault-proxy-page"

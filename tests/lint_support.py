@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from scripts.lint.engine import LintReport, app_roots
-from scripts.lint.source import python_files
+from scripts.stages.lint.engine import LintReport, app_roots
+from scripts.stages.lint.source import python_files
 
 FIXTURES = Path(__file__).resolve().parent / "lint_fixtures"
 APPS = sorted(app_roots(FIXTURES))

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from scripts.serve import serve_in_thread as serve
+from standins.serve import serve_in_thread as serve
 
 __all__ = ["as_json", "echo_backend", "serve"]
 

@@ -1,7 +1,7 @@
 import io
 from pathlib import Path
 
-from scripts.annotations import Annotator, CiSystem, detect
+from scripts.cli.annotations import Annotator, CiSystem, detect
 
 
 def test_auto_detects_each_runner() -> None:

@@ -20,14 +20,14 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.web.operations import _operations as sdk_operations
 from starlette.routing import Match, Route
 
-from scripts import arm
+from scripts.stages import arm
 from tests.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment
 
 MODELS = {**vars(sdk_models), "_models": azure.mgmt.web.models}
 
 
 def used_operations() -> list[str]:
-    """Every `self.apps.<operation>(...)` scripts/arm.py calls, read from its source."""
+    """Every `self.apps.<operation>(...)` scripts/stages/arm.py calls, read from its source."""
     tree = ast.parse(Path(arm.__file__).read_text())
     names = {
         node.func.attr

@@ -10,8 +10,8 @@ import secrets
 
 import pytest
 
-from scripts.app_service_errors import Refusal
-from scripts.arm import PRODUCTION, AppRef, AppSlots, ArmError, open_slots
+from scripts.stages.app_service_errors import Refusal
+from scripts.stages.arm import PRODUCTION, AppRef, AppSlots, ArmError, open_slots
 
 pytestmark = pytest.mark.azure
 NAMES = ("SUBSCRIPTION", "RESOURCE_GROUP", "APP")

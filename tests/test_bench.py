@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_gate_runs_small_and_agrees_with_a_full_scan() -> None:
     done = subprocess.run(
-        [sys.executable, "bench/gate.py", "--instances", "500", "--runs", "1", "--fresh"],
+        [sys.executable, "-m", "bench.gate", "--instances", "500", "--runs", "1", "--fresh"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -36,7 +36,16 @@ def test_bench_gate_runs_small_and_agrees_with_a_full_scan() -> None:
 
 def test_bench_router_runs_small() -> None:
     done = subprocess.run(
-        [sys.executable, "bench/router.py", "--duration", "1", "--connections", "4", "--no-nginx"],
+        [
+            sys.executable,
+            "-m",
+            "bench.router",
+            "--duration",
+            "1",
+            "--connections",
+            "4",
+            "--no-nginx",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -57,7 +66,7 @@ def test_bench_router_runs_small() -> None:
 
 def test_bench_replay_runs_small_and_prints_the_ratio() -> None:
     done = subprocess.run(
-        [sys.executable, "bench/replay.py", "--in-flight", "20", "--completed", "10"],
+        [sys.executable, "-m", "bench.replay", "--in-flight", "20", "--completed", "10"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import Azurite
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.azurite import Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.ledger import LEDGER_TABLE
 from tests.conftest import SECRET_ACCOUNT, Run, run_cli
 

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import pytest
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import DEV_ACCOUNT, Azurite
-from scripts.exits import Exit
-from scripts.gate import DrainGate, GateResult, GateSettings
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from scripts.stages.exits import Exit
+from scripts.stages.gate import DrainGate, GateResult, GateSettings
+from standins.azurite import DEV_ACCOUNT, Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.errors import AccountNotFoundError, StoreUnavailableError
 from taskhub.hubs import TaskHub

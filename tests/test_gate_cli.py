@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import Account, Azurite
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.azurite import Account, Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from tests.conftest import CLI, SECRET_ACCOUNT, Run, run_cli
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from azure.durable_functions import Orchestrator
 
-from scripts.history_simulator import drive
+from standins.history_simulator import drive
 from tests import replay_programs
 from tests.durabletask_rows import Instance, unchanged_cases
 

@@ -1,7 +1,7 @@
 import pytest
 
+from taskhub.app_service_plans import PlanFamily, max_slots, plan_family
 from taskhub.hostjson import DurableSettings, override_setting
-from taskhub.plans import PlanFamily, max_slots, plan_family
 from taskhub.versions import FailureStrategy, MatchStrategy
 
 SETTINGS = DurableSettings(

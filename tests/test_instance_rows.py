@@ -18,9 +18,9 @@ from azure.data.tables import EdmType, EntityProperty, TableServiceClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scripts.exits import Exit
-from scripts.gate import DrainGate, GateSettings
-from scripts.report import instance_json, instance_line
+from scripts.cli.output import instance_json, instance_line
+from scripts.stages.exits import Exit
+from scripts.stages.gate import DrainGate, GateSettings
 from taskhub.drain import snapshot
 from taskhub.hubs import TaskHub, escape_instance_id
 from taskhub.instance_rows import read_row

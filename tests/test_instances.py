@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import Azurite
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.azurite import Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.errors import HubNotFoundError
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore

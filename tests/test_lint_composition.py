@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scripts.lint.engine import lint
+from scripts.stages.lint.engine import lint
 
 HEADER = """import datetime
 import logging

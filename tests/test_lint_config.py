@@ -8,9 +8,9 @@ import pytest
 from flake8.defaults import NOQA_INLINE_REGEXP
 from flake8.violation import Violation
 
-from scripts.lint import config
-from scripts.lint.engine import lint
-from scripts.lint.suppression import suppressed
+from scripts.stages.lint import config
+from scripts.stages.lint.engine import lint
+from scripts.stages.lint.suppression import suppressed
 from taskhub.errors import ConfigurationError
 from tests.lint_support import FIXTURES
 
@@ -33,7 +33,7 @@ LINES = [
 def test_noqa_is_read_exactly_as_flake8_reads_it(line: str, rule: str) -> None:
     assert NOQA_INLINE_REGEXP.pattern == (
         r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?"
-    ), "flake8 changed its noqa expression: update scripts/lint/suppression.py"
+    ), "flake8 changed its noqa expression: update scripts/stages/lint/suppression.py"
     flake8 = Violation(rule, "f.py", 1, 1, "m", line).is_inline_ignored(disable_noqa=False)
     assert suppressed(line, rule) is flake8
 

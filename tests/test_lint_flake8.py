@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scripts.lint.engine import lint
+from scripts.stages.lint.engine import lint
 from tests.conftest import ROOT
 from tests.lint_support import APPS, FIXTURES
 

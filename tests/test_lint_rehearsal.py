@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.rehearsal_lint import rehearse_lint
+from standins.rehearsal.lint import rehearse_lint
 
 
 def test_the_rehearsal_passes_the_sample_and_catches_the_planted_clock(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.lint.discovery import Kind, discover
-from scripts.lint.engine import lint
-from scripts.lint.rules import CATALOGUE, RULES
+from scripts.stages.lint.discovery import Kind, discover
+from scripts.stages.lint.engine import lint
+from scripts.stages.lint.rules import CATALOGUE, RULES
 from tests.conftest import ROOT
 from tests.lint_support import APPS, FIXTURES, expected, reported
 

@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 from sarif import loader
 
-from scripts.lint.rules import CATALOGUE
+from scripts.stages.lint.rules import CATALOGUE
 from tests.conftest import run_cli
 from tests.lint_support import FIXTURES
 

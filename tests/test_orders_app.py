@@ -1,7 +1,7 @@
 """The sample app's orchestrator, driven through the SDK's own replay, per version.
 
 Each episode feeds the SDK the history so far exactly as the host would (see
-scripts/history_simulator.py) and records what the code asks for next, so a change to the
+standins/history_simulator.py) and records what the code asks for next, so a change to the
 1.0 path fails here.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from azure.durable_functions.orchestrator import Orchestrator
 from orders import orchestration
 
-from scripts.history_simulator import drive
+from standins.history_simulator import drive
 from tests.conftest import ROOT
 
 ORDER = {"id": "o-1", "amount": 100}
@@ -115,7 +115,7 @@ def test_status_check_reads_the_apps_own_hub(azurite: Any, host: Any) -> None:
             "by_version": {},
         },
     )
-    from scripts.host_simulator import SimulatedInstance
+    from standins.host_simulator import SimulatedInstance
 
     host.write(SimulatedInstance("o-9", "ProcessOrder", "Suspended", "1.0"))
     code, body = status_check(environ)

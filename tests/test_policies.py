@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from scripts.analyzer import GraphResource, PolicyAnalyzer, Violation
+from scripts.stages.policy_check import GraphResource, PolicyAnalyzer, Violation
 from tests.conftest import ROOT, run_cli
 
 Graph = list[dict[str, Any]]

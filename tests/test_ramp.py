@@ -13,8 +13,8 @@ import httpx
 import pytest
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import Azurite
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.azurite import Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore, RouteTable
 from tests.conftest import ROOT, SECRET_ACCOUNT

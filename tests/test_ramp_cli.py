@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import Azurite
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.azurite import Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
 from tests.conftest import SECRET_ACCOUNT, Run, plan_outputs_file, run_cli

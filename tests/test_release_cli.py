@@ -13,10 +13,10 @@ from azure.durable_functions import Orchestrator
 from azure.storage.blob import BlobServiceClient
 from orders import orchestration
 
-from scripts.azurite import DEV_ACCOUNT, Azurite
-from scripts.history_simulator import HistoryWriter, drive
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
-from scripts.release import RELEASE_SETTING
+from scripts.stages.release import RELEASE_SETTING
+from standins.azurite import DEV_ACCOUNT, Azurite
+from standins.history_simulator import HistoryWriter, drive
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.starters import MARKER_SETTING
 from tests.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment
@@ -230,7 +230,7 @@ def test_the_replay_stage_stops_a_release_that_would_break_in_flight_work(
         "--replay-app-dir",
         "apps/orders",
         "--replay-function",
-        "tests.replay_variants:renamed",
+        "standins.replay_variants:renamed",
     )
     assert code == 1, output
     assert stages(result) == [("lint", "ok"), ("check", "ok"), ("replay", "failed")]
@@ -283,7 +283,7 @@ def test_a_re_run_after_the_swap_does_not_replay_the_old_code_s_hub(
         "--replay-app-dir",
         "apps/orders",
         "--replay-function",
-        "tests.replay_variants:renamed",
+        "standins.replay_variants:renamed",
     )
     assert code == 0, output
     replay = dict(stages(result))

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.arm_stand_in import PREPARED_FOR_SWAP
-from scripts.host_simulator import DurableHostSimulator
-from scripts.release import RELEASE_SETTING
+from scripts.stages.release import RELEASE_SETTING
+from standins.arm import PREPARED_FOR_SWAP
+from standins.host_simulator import DurableHostSimulator
 from tests.arm_fixtures import (
     PLEASE_RETRY,
     WARM_UP_TIMED_OUT,

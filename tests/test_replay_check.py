@@ -1,5 +1,5 @@
 """`durable-deploy replay-check` against histories written into Azurite (tables and blobs) as
-DurableTask.AzureStorage writes them; scripts/history_simulator.py cites the sources checked."""
+DurableTask.AzureStorage writes them; standins/history_simulator.py cites the sources checked."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from azure.durable_functions import Orchestrator
 from azure.storage.blob import BlobServiceClient
 from orders import orchestration
 
-from scripts.azurite import Azurite
-from scripts.history_simulator import HistoryWriter, Recorded, drive
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
-from scripts.replay import Divergence, compare
-from scripts.replay_numbering import Step
+from scripts.stages.replay import Divergence, compare
+from scripts.stages.replay_numbering import Step
+from standins.azurite import Azurite
+from standins.history_simulator import HistoryWriter, Recorded, drive
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.history import HistoryStore, large_messages_container
 from taskhub.hubs import TaskHub
 from tests.conftest import SECRET_ACCOUNT, Run, run_cli
@@ -104,8 +104,8 @@ def check(
 
 
 def edited(name: str) -> list[str]:
-    """An edited ProcessOrder from tests/replay_variants.py, which imports the app's module."""
-    return ["--app-dir", "apps/orders", "--function", f"tests.replay_variants:{name}"]
+    """An edited ProcessOrder from standins/replay_variants.py, which imports the app's module."""
+    return ["--app-dir", "apps/orders", "--function", f"standins.replay_variants:{name}"]
 
 
 def outcomes(result: dict[str, Any]) -> dict[str, tuple[str, int | None]]:

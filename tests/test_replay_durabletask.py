@@ -12,7 +12,7 @@ import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
 
-from scripts.azurite import Azurite
+from standins.azurite import Azurite
 from taskhub.history import large_messages_container
 from taskhub.hubs import TaskHub
 from tests.conftest import SECRET_ACCOUNT

@@ -16,8 +16,8 @@ from azure.data.tables.aio import TableServiceClient as AsyncTableServiceClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scripts.azurite import Azurite, free_port
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.azurite import Azurite, free_port
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteState, RouteStore
 from tests.conftest import ROOT, SECRET_ACCOUNT

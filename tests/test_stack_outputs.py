@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import Azurite
-from scripts.connect import resolve_target
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from scripts.stages.target import resolve_target
+from standins.azurite import Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.errors import ConfigurationError
 from taskhub.hubs import TaskHub
 from tests.conftest import SECRET_ACCOUNT, plan_outputs_file, run_cli

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as Endpoint
 
-from scripts.azurite import Azurite
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.azurite import Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
 from tests.conftest import ROOT, SECRET_ACCOUNT

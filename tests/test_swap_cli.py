@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from scripts.arm import AppRef, open_slots
-from scripts.arm_stand_in import PREPARED_FOR_SWAP
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
-from scripts.release import health_url
+from scripts.stages.arm import AppRef, open_slots
+from scripts.stages.release import health_url
+from standins.arm import PREPARED_FOR_SWAP
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.starters import MARKER_SETTING
 from tests.arm_fixtures import APP, GROUP, STICKY, SUBSCRIPTION, Deployment
 from tests.conftest import CLI, ROOT, SECRET_ACCOUNT

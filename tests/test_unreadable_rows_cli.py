@@ -15,8 +15,8 @@ from typing import Any
 
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import Azurite
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.azurite import Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
 from tests.conftest import SECRET_ACCOUNT, Run, plan_outputs_file, run_cli

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from azure.data.tables import TableServiceClient
 
-from scripts.azurite import Azurite
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.azurite import Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from tests.conftest import SECRET_ACCOUNT, Run, run_cli
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from scripts.azurite import Azurite
-from scripts.host_simulator import DurableHostSimulator, SimulatedInstance
-from scripts.watch import changes_between
+from scripts.stages.watch import changes_between
+from standins.azurite import Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.drain import version_or_older
 from taskhub.instances import InstanceRecord
 from tests.conftest import CLI, ROOT, SECRET_ACCOUNT, Run, run_cli

@@ -1,0 +1,181 @@
+"""`durable-deploy release`: the whole slot release, stage by stage, with a JSON summary."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from scripts.cli.annotations import Annotator, CiOption, CiSystem
+from scripts.cli.app import app
+from scripts.cli.commands.gate import with_wait_options
+from scripts.cli.commands.replay import CodeArgs, with_code_options
+from scripts.cli.options.arm import ArmArgs, with_arm_options, with_drain_options
+from scripts.cli.output import JsonOption, Output, cannot_decide
+from scripts.stages.exits import Exit
+from scripts.stages.gate import GateSettings
+from scripts.stages.lint.stage import lint_stage
+from scripts.stages.release import Release, ReleasePlan, ReleaseReport, release_id, replay_stage
+from scripts.stages.target import DrainArgs
+from taskhub.errors import TaskHubError
+
+RELEASE_PANEL = "Release"
+REPLAY_PANEL = "Replay check (before quiesce; on the hub the new code will run)"
+
+
+@app.command("release")
+@with_arm_options
+@with_drain_options
+@with_wait_options
+@with_code_options("replay-", REPLAY_PANEL)
+def release(
+    site: ArmArgs,
+    drain: DrainArgs,
+    settings: GateSettings,
+    code: CodeArgs,
+    slot: Annotated[
+        str,
+        typer.Option("--slot", help="Slot holding the new code.", rich_help_panel=RELEASE_PANEL),
+    ] = "staging",
+    target: Annotated[
+        str, typer.Option("--target", help="Slot to release into.", rich_help_panel=RELEASE_PANEL)
+    ] = "production",
+    quiesce: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--quiesce",
+            metavar="FUNCTION",
+            help="Starter function to disable on the target before the gate (repeatable).",
+            rich_help_panel=RELEASE_PANEL,
+        ),
+    ] = None,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            "--preview",
+            help="Swap with preview: apply the target's slot settings to the source first, "
+            "then complete.",
+            rich_help_panel=RELEASE_PANEL,
+        ),
+    ] = False,
+    health_path: Annotated[
+        str,
+        typer.Option(
+            help="Path asked on the target after the swap.", rich_help_panel=RELEASE_PANEL
+        ),
+    ] = "/api/health",
+    health_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Full URL to ask instead (custom domain, Front Door).",
+            rich_help_panel=RELEASE_PANEL,
+        ),
+    ] = None,
+    verify_timeout: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds to wait for a 2xx.", rich_help_panel=RELEASE_PANEL),
+    ] = 300.0,
+    release: Annotated[
+        str | None,
+        typer.Option(
+            "--release-id",
+            help="Id of this release (default: GITHUB_RUN_ID or BUILD_BUILDID).",
+            rich_help_panel=RELEASE_PANEL,
+        ),
+    ] = None,
+    skip_lint: Annotated[
+        bool,
+        typer.Option(
+            "--skip-lint",
+            help="Do not run the lint stage on --replay-app-dir first.",
+            rich_help_panel=REPLAY_PANEL,
+        ),
+    ] = False,
+    json_output: JsonOption = False,
+    ci: CiOption = CiSystem.AUTO,
+) -> None:
+    """Release the code in --slot (default staging) into --target (default production): lint (of
+    --replay-app-dir; --skip-lint) -> check -> replay (with --replay-*) -> quiesce (with
+    --quiesce) -> gate -> swap (or, with --preview, preview then complete) -> verify -> resume.
+
+    lint runs the determinism linter on the new code first; it needs no Azure access. replay
+    runs the replay check on the source slot's hub: the instances the new code will carry on
+    after the swap must replay through it. check reads both slots' live settings and refuses
+    when they run the same task hub. The gate drains the hub the target runs now (from its live
+    app settings, so it stays right after earlier swaps). verify asks the new target's health
+    path until it answers 2xx. Starters quiesced by this run are always resumed, even when a
+    later stage fails. Each stage can run again: the source is stamped with the release id
+    before the swap, so a re-run of the same release (same --release-id, or the same CI run)
+    never swaps back. Only the source slot restarts for the swap; a failed completing swap
+    resets the preview before the starters are resumed, and a swap App Service accepted behind a
+    5xx is recognised by that stamp.
+
+    Exit codes: 0 released; 1 a stage said not yet (unfinished orchestrations at the gate's
+    timeout, health check failing, replay check or lint failing); 2 cannot (the stage is named,
+    with the fix).
+    """
+    out, annotator = Output(as_json=json_output), Annotator(ci)
+    try:
+        preflight = []
+        if code.app_dir and not skip_lint:
+            preflight.append(("lint", lint_stage(code.app_dir)))
+        slots = site.slots()
+        stack = site.stack
+        checks = []
+        if code.given:
+            replay = replay_stage(
+                slots, slot, drain, stack, code.orchestration(), code.orchestrator
+            )
+            checks.append(("replay", replay))
+        plan = ReleasePlan(
+            source=slot,
+            target=target,
+            release_id=release_id(release),
+            functions=list(quiesce or []),
+            preview=preview,
+            gate=settings,
+            drain=drain,
+            stack=stack,
+            health_path=health_path,
+            health_url=health_url,
+            verify_timeout=verify_timeout,
+            extra_checks=checks,
+            preflight=preflight,
+        )
+    except TaskHubError as exc:
+        cannot_decide(out, annotator, "release", exc)
+    out.progress(f"release {plan.release_id}: {slots.ref.app} {slot} -> {target}")
+    report = Release(slots, plan, out.progress).run()
+    _render(out, report, plan, slots.ref.app)
+    _annotate(annotator, report)
+    raise typer.Exit(int(report.exit))
+
+
+def _render(out: Output, report: ReleaseReport, plan: ReleasePlan, app: str) -> None:
+    if out.as_json:
+        out.json(report.json(plan, app))
+        return
+    for stage in report.stages:
+        style = {"ok": "green", "failed": "bold red", "skipped": "dim"}.get(stage.status)
+        out.text(
+            f"  {stage.name:<12} {stage.status:<8} {stage.seconds:6.1f}s  {stage.message}", style
+        )
+        if fix := stage.detail.get("fix"):
+            out.text(f"  {'':<12} fix: {fix}")
+    if report.exit is Exit.OK:
+        out.text(f"RELEASED  {app}: {plan.source} -> {plan.target}", style="bold green")
+    else:
+        out.text(f"STOPPED at {report.failed} (exit {int(report.exit)})", style="bold red")
+    if report.next_step:
+        out.text(f"  next: {report.next_step}")
+
+
+def _annotate(annotator: Annotator, report: ReleaseReport) -> None:
+    if report.exit is Exit.OK:
+        annotator.message("notice", "release", "released")
+    else:
+        failed = next(s for s in report.stages if s.name == report.failed)
+        annotator.message("error", f"release: {report.failed}", failed.message)
+    annotator.outputs(
+        {"released": str(report.exit is Exit.OK).lower(), "failed_stage": report.failed or ""}
+    )

@@ -1,0 +1,37 @@
+"""`durable-deploy`: the pipeline stages, one sub-command each."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import typer
+
+from scripts.cli.app import app
+from scripts.cli.boundary import guard_commands, secrets_of
+from scripts.cli.commands import register_all
+from taskhub.secrets import redact, register
+
+register_all()
+guard_commands(app)
+
+
+def main() -> None:
+    """Runs the CLI; a usage error under --json is still one JSON object, and exit 2."""
+    register(secrets_of({"argv": sys.argv}, os.environ))
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as exc:  # a usage error: bad option, unknown command
+        text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if "--json" in sys.argv:
+            message = redact(text)
+            error = {"type": "UsageError", "message": message, "fix": "see --help"}
+            print(json.dumps({"command": " ".join(sys.argv[1:2]), "error": error}))
+        else:
+            print(redact(f"Error: {text}"), file=sys.stderr)
+            print("Try 'durable-deploy --help' for help.", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,61 @@
+"""The options of `versions --watch --until-drained`, built into the stage's `WatchSettings`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from scripts.cli.options import shared_options
+from scripts.stages.watch import WatchSettings
+
+PANEL = "Watching a rollout"
+
+
+def _watch_options(
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Follow a rollout: re-read the hub every --interval (needs --until-drained).",
+            rich_help_panel=PANEL,
+        ),
+    ] = False,
+    until_drained: Annotated[
+        str | None,
+        typer.Option(
+            "--until-drained",
+            metavar="VERSION",
+            help="With --watch: exit 0 once no unfinished instance of VERSION or older "
+            "(unversioned included) is left.",
+            rich_help_panel=PANEL,
+        ),
+    ] = None,
+    interval: Annotated[
+        float, typer.Option(min=0.1, help="Seconds between reads.", rich_help_panel=PANEL)
+    ] = 15.0,
+    timeout: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds before giving up with exit 1.", rich_help_panel=PANEL),
+    ] = 3600.0,
+    stable_for: Annotated[
+        int,
+        typer.Option(min=1, help="Drained reads in a row needed to pass.", rich_help_panel=PANEL),
+    ] = 2,
+    allow_missing_hub: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing-hub",
+            help="Treat a missing Instances table as drained (a hub that never ran).",
+            rich_help_panel=PANEL,
+        ),
+    ] = False,
+) -> None:
+    """Declares the watch options once, for `with_watch_options`."""
+
+
+def _watch_settings(watch: bool, **values: Any) -> WatchSettings:
+    return WatchSettings(enabled=watch, **values)
+
+
+with_watch_options = shared_options(_watch_options, _watch_settings, name="watching")

@@ -1,0 +1,113 @@
+"""Turning domain records into JSON and short human text, the same way in every stage."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from scripts.stages.exits import Exit
+from taskhub.errors import TaskHubError
+from taskhub.instances import InstanceRecord
+from taskhub.secrets import redact
+from taskhub.versions import UNVERSIONED_LABEL
+
+if TYPE_CHECKING:
+    from scripts.cli.annotations import Annotator
+
+
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print one JSON object on stdout (progress, if any, stays on stderr)."
+    ),
+]
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def instance_json(record: InstanceRecord) -> dict[str, Any]:
+    return {
+        "instance_id": record.instance_id,
+        "name": record.name,
+        "version": record.version,
+        "runtime_status": record.runtime_status,
+        "created_time": iso(record.created_time),
+        "last_updated_time": iso(record.last_updated_time),
+        "task_hub": record.task_hub,
+        "is_entity": record.is_entity,
+        "unreadable": list(record.unreadable),
+    }
+
+
+def unreadable_json(records: Iterable[InstanceRecord], show: int) -> dict[str, Any]:
+    """The rows among `records` that hold a wait because they cannot be read, and why."""
+    unreadable = [r for r in records if not r.readable]
+    return {"count": len(unreadable), "instances": [instance_json(r) for r in unreadable[:show]]}
+
+
+def counts_text(counts: Mapping[str, int], *, versions: bool = False) -> str:
+    def label(key: str) -> str:
+        return (key or UNVERSIONED_LABEL) if versions else (key or "(no status)")
+
+    return ", ".join(f"{label(k)} {v}" for k, v in counts.items()) or "none"
+
+
+def instance_line(record: InstanceRecord) -> str:
+    version = f"v{record.version}" if record.version else UNVERSIONED_LABEL
+    line = (
+        f"{record.instance_id}  {record.name or '?'}  {version}  "
+        f"{record.runtime_status or '(no status)'}  created {iso(record.created_time) or '?'}"
+    )
+    return f"{line}  UNREADABLE: {'; '.join(record.unreadable)}" if record.unreadable else line
+
+
+class Output:
+    """stdout for the result (JSON or text), stderr for progress; secrets redacted in both."""
+
+    json_objects_printed = 0
+    """JSON objects this process put on stdout, so the error boundary never adds a second."""
+
+    def __init__(self, *, as_json: bool, secrets: Iterable[str] = ()) -> None:
+        self.as_json = as_json
+        self.secrets = tuple(secrets)
+        self.out = Console(highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def progress(self, text: str) -> None:
+        self.err.print(redact(text, self.secrets), markup=False)
+
+    def text(self, text: str = "", style: str | None = None) -> None:
+        if not self.as_json:
+            self.out.print(redact(text, self.secrets), style=style, markup=False)
+
+    def json(self, payload: Mapping[str, Any]) -> None:
+        print(redact(json.dumps(payload, indent=2, default=str), self.secrets), flush=True)
+        Output.json_objects_printed += 1
+
+
+def error_json(exc: TaskHubError) -> dict[str, str]:
+    return {
+        "type": type(exc).__name__,
+        "kind": type(exc).__name__,
+        "message": exc.message,
+        "fix": exc.fix,
+    }
+
+
+def cannot_decide(out: Output, annotator: Annotator, command: str, exc: TaskHubError) -> NoReturn:
+    """Report a "cannot decide" the same way in every stage, then exit 2."""
+    if out.as_json:
+        out.json({"command": command, "error": error_json(exc)})
+    else:
+        out.text(f"CANNOT DECIDE  {exc.message}", style="bold red")
+        if exc.fix:
+            out.text(f"  fix: {exc.fix}")
+    annotator.message("error", command, f"cannot decide: {exc}")
+    raise typer.Exit(int(Exit.CANNOT_DECIDE))

@@ -1,1 +1,0 @@
-"""One module per `durable-deploy` sub-command: options, output, exit code."""

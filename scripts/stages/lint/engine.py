@@ -1,0 +1,199 @@
+"""Lint the function apps under some paths: discovery, the walk, config and `# noqa`.
+
+It says "cannot lint" (a ConfigurationError, exit 2) rather than "clean" when it checked
+nothing: no app under a path, no orchestrator at all, or an orchestrator whose code is
+not in the app (it could not be read, so it was not checked).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scripts.stages.lint import config as lint_config
+from scripts.stages.lint.discovery import AppModel, Kind, discover, is_app_root
+from scripts.stages.lint.names import name_judge
+from scripts.stages.lint.rules import RULES, Level, Rule
+from scripts.stages.lint.source import SKIPPED_DIRS
+from scripts.stages.lint.suppression import suppressed
+from scripts.stages.lint.walk import walk
+from taskhub.errors import ConfigurationError
+
+
+@dataclass
+class Finding:
+    rule: Rule
+    path: Path
+    line: int
+    col: int
+    message: str
+    orchestrators: list[str]
+    chain: tuple[str, ...]
+
+    def relative(self) -> str:
+        return os.path.relpath(self.path)
+
+    @property
+    def reached(self) -> str:
+        """`ProcessOrder` or `ProcessOrder via process_order > settle`."""
+        names = ", ".join(self.orchestrators)
+        return f"{names} via {' > '.join(self.chain)}" if len(self.chain) > 1 else names
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule.id,
+            "level": str(self.rule.level),
+            "path": self.relative(),
+            "line": self.line,
+            "col": self.col,
+            "message": self.message,
+            "orchestrators": self.orchestrators,
+            "chain": list(self.chain),
+            "help": self.rule.help_ref,
+        }
+
+
+@dataclass
+class AppResult:
+    model: AppModel
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "root": os.path.relpath(self.model.root),
+            "functions": {
+                kind.value: sorted(f.name for f in self.model.of_kind(kind)) for kind in Kind
+            },
+            "findings": len(self.findings),
+            "suppressed": self.suppressed,
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class LintReport:
+    apps: list[AppResult]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for app in self.apps for f in app.findings]
+
+    @property
+    def failed(self) -> bool:
+        return any(f.rule.level is Level.ERROR for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        levels = {str(level): 0 for level in Level}
+        for finding in self.findings:
+            levels[str(finding.rule.level)] += 1
+        return levels
+
+
+def _column(line: str, col: int) -> int:
+    """ast counts UTF-8 bytes; people, flake8 output and SARIF count characters."""
+    return len(line.encode("utf-8")[: col - 1].decode("utf-8", errors="ignore")) + 1
+
+
+def lint_app(root: Path, settings: lint_config.LintConfig) -> AppResult:
+    app = discover(root)
+    result = AppResult(app)
+    names = name_judge(app)
+    if app.unnamed:
+        result.notes.append(
+            "DDZ008 not checked: function names built at run time at " + ", ".join(app.unnamed)
+        )
+    if app.unread:
+        raise ConfigurationError(
+            f"orchestrator registration(s) at {', '.join(app.unread)} are not at module level, "
+            "so the lint cannot find their code",
+            fix="register orchestrators at module level (@app.orchestration_trigger), as the "
+            "Functions host indexes them",
+        )
+    merged: dict[tuple[str, Path, int, int], Finding] = {}
+    for orchestrator in app.of_kind(Kind.ORCHESTRATOR):
+        if orchestrator.code is None:
+            raise ConfigurationError(
+                f"orchestrator {orchestrator.name} ({orchestrator.where}): its code is not in "
+                f"the app folder {root}, so it cannot be checked",
+                fix="lint the folder that holds the orchestrator's module",
+            )
+        walked = walk(app.source, orchestrator, names, settings.max_depth)
+        result.notes.extend(f"not followed (max-depth): {chain}" for chain in walked.too_deep)
+        for reached in walked.hits:
+            rule, path, hit = RULES[reached.hit.rule], reached.module.path, reached.hit
+            key = (rule.id, path, hit.line, hit.col)
+            if key in merged:
+                if orchestrator.name not in merged[key].orchestrators:
+                    merged[key].orchestrators.append(orchestrator.name)
+                continue
+            if not settings.enabled(rule.id, path):
+                continue
+            text = reached.module.lines[hit.line - 1]
+            if suppressed(text, rule.id):
+                result.suppressed += 1
+                continue
+            message = f"{hit.subject} {rule.problem}; {hit.detail or rule.fix}"
+            merged[key] = Finding(
+                rule,
+                path,
+                hit.line,
+                _column(text, hit.col),
+                message,
+                [orchestrator.name],
+                reached.chain,
+            )
+    result.findings = sorted(merged.values(), key=lambda f: (str(f.path), f.line, f.col))
+    return result
+
+
+def app_roots(path: Path) -> Iterator[Path]:
+    """`path` itself if it is a function app, else the apps below it (not nested)."""
+    if is_app_root(path):
+        yield path
+        return
+    for child in sorted(p for p in path.iterdir() if p.is_dir()):
+        if child.name not in SKIPPED_DIRS and not child.name.startswith("."):
+            yield from app_roots(child)
+
+
+def app_root_of(file: Path) -> Path | None:
+    """The function app a file belongs to: the nearest folder above it that is one."""
+    for folder in file.resolve().parents:
+        if is_app_root(folder):
+            return folder
+    return None
+
+
+def lint(
+    paths: Sequence[Path],
+    *,
+    config_file: Path | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    max_depth: int | None = None,
+) -> LintReport:
+    report = LintReport([])
+    for path in paths:
+        if not path.exists():
+            raise ConfigurationError(f"{path}: no such file or folder", fix="check the path")
+        roots = list(app_roots(path)) if path.is_dir() else [app_root_of(path) or path.parent]
+        if not roots:
+            raise ConfigurationError(
+                f"{path}: no function app in it (no host.json, function_app.py or "
+                "<function>/function.json)",
+                fix="point at the app's folder",
+            )
+        for root in roots:
+            settings = lint_config.load(root, config_file).overridden(select, ignore, max_depth)
+            report.apps.append(lint_app(root, settings))
+    if not any(app.model.of_kind(Kind.ORCHESTRATOR) for app in report.apps):
+        raise ConfigurationError(
+            f"no orchestrator found under {', '.join(map(str, paths))}: nothing was checked",
+            fix="point at the function app that defines the orchestrators",
+        )
+    return report

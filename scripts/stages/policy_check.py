@@ -1,0 +1,171 @@
+"""Talking to a CrossGuard pack the way the Pulumi CLI does: a process and the Analyzer gRPC.
+
+The pack is started as `python -m pulumi.policy <engine> <pack dir>`; it prints the port
+of its Analyzer server on stdout. Each resource goes through `Analyze`, then the whole
+graph through `AnalyzeStack`, exactly as `pulumi preview --policy-pack` would send them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from scripts.stages.preview import PROJECT_ROOT
+from scripts.stages.process import ManagedProcess
+
+PACK_DIR = PROJECT_ROOT / "policies"
+# The pack only logs to the engine; nothing listens here and nothing needs to.
+_NO_ENGINE = "127.0.0.1:1"
+LEVELS = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
+
+
+class AnalyzerError(Exception):
+    """The pack could not be started or answered with an error."""
+
+
+@dataclass(frozen=True)
+class GraphResource:
+    type: str
+    name: str
+    properties: Mapping[str, Any]
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    level: str
+    resource: str
+    message: str
+    remediation: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "policy": self.policy,
+            "level": self.level,
+            "resource": self.resource,
+            "message": self.message,
+            "remediation": self.remediation,
+        }
+
+
+def _urn(project: str, stack: str, type_: str, name: str) -> str:
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
+def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    json_format.ParseDict(dict(values), struct)
+    return struct
+
+
+class PolicyAnalyzer(ManagedProcess):
+    def __init__(
+        self, pack_dir: Path = PACK_DIR, *, project: str = "project", stack: str = "stack"
+    ) -> None:
+        super().__init__()
+        self.pack_dir = pack_dir
+        self.project, self.stack = project, stack
+        self._channel: grpc.Channel | None = None
+        self.stub: analyzer_pb2_grpc.AnalyzerStub | None = None
+
+    def start(self, timeout: float = 60.0) -> PolicyAnalyzer:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "pulumi.policy", _NO_ENGINE, str(self.pack_dir)],
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            cwd=self.pack_dir,
+        )
+        port: list[str] = []
+        reader = threading.Thread(
+            target=lambda: port.append(self._process.stdout.readline().decode().strip()),  # type: ignore[union-attr]
+            daemon=True,
+        )
+        reader.start()
+        reader.join(timeout)
+        if not port or not port[0].isdigit():
+            self.stop()
+            raise AnalyzerError(f"the policy pack did not start: {self.log_tail()}")
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{port[0]}")
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        return self
+
+    def stop(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        super().stop()
+
+    def _stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
+        if self.stub is None:
+            raise AnalyzerError("the analyzer is not started")
+        return self.stub
+
+    def policies(self) -> dict[str, analyzer_pb2.PolicyInfo]:
+        info = self._stub().GetAnalyzerInfo(empty_pb2.Empty())
+        return {p.name: p for p in info.policies}
+
+    def configure(self, config: Mapping[str, Mapping[str, Any]]) -> None:
+        """Policy config as `--policy-pack-config` would pass it: {policy: {key: value}}."""
+        levels: dict[str, Any] = {p.name: p.enforcementLevel for p in self.policies().values()}
+        request = analyzer_pb2.ConfigureAnalyzerRequest(
+            policyConfig={
+                name: analyzer_pb2.PolicyConfig(
+                    enforcementLevel=levels.get(name, 0), properties=_struct(values)
+                )
+                for name, values in config.items()
+            }
+        )
+        self._stub().Configure(request)
+
+    def analyze(self, resources: Iterable[GraphResource]) -> list[Violation]:
+        resources = list(resources)
+        info = self.policies()
+        urns = {r.name: _urn(self.project, self.stack, r.type, r.name) for r in resources}
+        diagnostics: list[Any] = []
+        stub = self._stub()
+        try:
+            for r in resources:
+                diagnostics += stub.Analyze(
+                    analyzer_pb2.AnalyzeRequest(
+                        type=r.type,
+                        properties=_struct(r.properties),
+                        urn=urns[r.name],
+                        name=r.name,
+                    )
+                ).diagnostics
+            diagnostics += stub.AnalyzeStack(
+                analyzer_pb2.AnalyzeStackRequest(
+                    resources=[
+                        analyzer_pb2.AnalyzerResource(
+                            type=r.type,
+                            properties=_struct(r.properties),
+                            urn=urns[r.name],
+                            name=r.name,
+                            parent=urns.get(r.parent or "", ""),
+                        )
+                        for r in resources
+                    ]
+                )
+            ).diagnostics
+        except grpc.RpcError as exc:
+            raise AnalyzerError(f"the policy pack failed: {exc}") from exc
+        return [
+            Violation(
+                policy=d.policyName,
+                level=LEVELS.get(d.enforcementLevel, str(d.enforcementLevel)),
+                resource=d.urn.rsplit("::", 1)[-1] if d.urn else "(stack)",
+                message=d.message,
+                remediation=info[d.policyName].remediation_steps if d.policyName in info else "",
+            )
+            for d in diagnostics
+        ]
