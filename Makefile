@@ -32,6 +32,8 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy taskhub components policies scripts standins bench tests __main__.py
+	# The import rules: pyproject.toml [tool.importlinter]; the apps' packages are on the path.
+	PYTHONPATH=apps/orders:apps/router $(VENV)/bin/lint-imports
 
 test: lint
 	$(PY) -m pytest
@@ -42,4 +44,4 @@ bench: setup
 	$(PY) -m bench.replay
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache bench/.data
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .import_linter_cache bench/.data

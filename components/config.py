@@ -161,6 +161,17 @@ def _object(values: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value
 
 
+def _block(values: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """An object key whose fields are `FIELDS[key]`: a misspelt field is refused, not ignored."""
+    block = _object(values, key)
+    known = FIELDS[key]
+    if unknown := set(block) - set(known):
+        raise ConfigError(
+            key, dict(block), f"unknown field(s) {sorted(unknown)}", f"use {', '.join(known)}"
+        )
+    return block
+
+
 def _choice(
     values: Mapping[str, Any], key: str, kind: type[E], default: E, *, block: str = ""
 ) -> E:
@@ -197,7 +208,7 @@ def _storage_name(prefix: str, suffix: str) -> str:
 
 
 def _versioning(values: Mapping[str, Any]) -> VersioningConfig:
-    block = _object(values, "versioning")
+    block = _block(values, "versioning")
     result: dict[str, Any] = {}
     default_version = block.get("defaultVersion")
     if default_version is not None:
@@ -233,19 +244,11 @@ def _versioning(values: Mapping[str, Any]) -> VersioningConfig:
         if problem := function_name_problem(str(name)) or function_name_problem(str(function)):
             raise ConfigError("versioning.classic", dict(classic), problem, "use function names")
     result["classic"] = tuple((str(k), str(v)) for k, v in sorted(classic.items()))
-    known = {"defaultVersion", "versionMatchStrategy", "versionFailureStrategy", "classic"}
-    if unknown := set(block) - known:
-        raise ConfigError(
-            "versioning",
-            dict(block),
-            f"unknown field(s) {sorted(unknown)}",
-            f"use {', '.join(sorted(known))}",
-        )
     return VersioningConfig(**result)
 
 
 def _routing(values: Mapping[str, Any]) -> RoutingConfig:
-    block = _object(values, "routing")
+    block = _block(values, "routing")
     versions = block.get("versions")
     if not isinstance(versions, list) or not versions:
         raise ConfigError(
@@ -293,18 +296,13 @@ def _routing(values: Mapping[str, Any]) -> RoutingConfig:
 
 
 def _flex(values: Mapping[str, Any], family: PlanFamily) -> FlexConfig | None:
-    block = _object(values, "flex")
+    block = _block(values, "flex")
     if family is not PlanFamily.FLEX_CONSUMPTION:
         if block:
             raise ConfigError(
                 "flex", dict(block), "applies to Flex Consumption only", "remove it, or use FC1"
             )
         return None
-    known = {"maximumInstanceCount", "instanceMemoryMB", "alwaysReady", "siteUpdateStrategy"}
-    if unknown := set(block) - known:
-        raise ConfigError(
-            "flex", dict(block), f"unknown field(s) {sorted(unknown)}", f"use {', '.join(known)}"
-        )
     low, high = MAXIMUM_INSTANCES
     count = _integer(block, "maximumInstanceCount", DEFAULT_MAXIMUM_INSTANCES)
     if not low <= count <= high:
@@ -450,7 +448,7 @@ def load(values: Mapping[str, Any]) -> AppConfig:
             "use letters, digits and single underscores",
         )
 
-    slots_block = _object(values, "slots")
+    slots_block = _block(values, "slots")
     names = slots_block.get("names", ["staging"] if strategy is Strategy.SLOTS else [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ConfigError("slots.names", names, "must be a list of slot names", 'e.g. ["staging"]')
@@ -528,6 +526,14 @@ def load(values: Mapping[str, Any]) -> AppConfig:
     )
 
 
+FIELDS: dict[str, tuple[str, ...]] = {
+    "slots": ("names", "mode", "stickySettings"),
+    "versioning": ("defaultVersion", "versionMatchStrategy", "versionFailureStrategy", "classic"),
+    "routing": ("versions", "trackingPrefix", "maxFunctionApps"),
+    "flex": ("siteUpdateStrategy", "maximumInstanceCount", "instanceMemoryMB", "alwaysReady"),
+}
+"""The fields of each object key; `accepted_keys` and the README's config table list them."""
+
 STACK_KEYS = (
     "appName",
     "runtime",
@@ -545,6 +551,15 @@ STACK_KEYS = (
     "routing",
     "flex",
 )
+
+
+def accepted_keys() -> list[str]:
+    """Every key a stack may set, nested fields as `block.field`: what the README documents."""
+    return [
+        key
+        for top in STACK_KEYS
+        for key in ([f"{top}.{field}" for field in FIELDS[top]] if top in FIELDS else [top])
+    ]
 
 
 def from_pulumi() -> AppConfig:
