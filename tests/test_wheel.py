@@ -4,6 +4,7 @@ stands in for Azure, and every shipped module imports without the dev-only packa
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -18,6 +19,7 @@ from scripts.cli.app import DISTRIBUTION
 from tests.conftest import ROOT
 
 SHIPPED = ("taskhub", "scripts", "components", "policies")
+_NOT_SOURCES = (".git", ".venv", "node_modules", "build", "*.egg-info", ".*_cache", "bench")
 CHECKOUT_ONLY = ("standins", "tests", "orders", "router")
 
 
@@ -82,8 +84,11 @@ print(json.dumps({"failed": failed, "origins": sorted(origins)}))
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools writes build/ and *.egg-info beside the sources.
+    source = out / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*_NOT_SOURCES))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
         check=True,
         capture_output=True,
     )
