@@ -45,8 +45,18 @@ def load_orchestration(
         for fn in functions
         if any(b.type == "orchestrationTrigger" for b in fn.get_bindings())
     }
-    if orchestrator in orchestrators:
-        handle = orchestrators[orchestrator].get_user_function()
+    # The Durable extension looks orchestrators up by FunctionName, whose Equals is
+    # OrdinalIgnoreCase (azure-functions-durable-extension src/WebJobs.Extensions.DurableTask/
+    # FunctionName.cs), as it does an instance's Name.
+    matching = [n for n in orchestrators if n.lower() == orchestrator.lower()]
+    if len(matching) > 1:
+        raise ConfigurationError(
+            f"{app_dir / APP_FILE} has orchestrators {', '.join(sorted(matching))}, which differ "
+            "only in case: the Functions host cannot tell them apart either",
+            fix="rename one of them",
+        )
+    if matching:
+        handle = orchestrators[matching[0]].get_user_function()
         return _guarded(lambda: Orchestration.from_handle(handle), orchestrator)
     names = sorted(orchestrators)
     raise ConfigurationError(
