@@ -12,7 +12,7 @@ import pytest
 from standins.arm import ArmStandIn, RunningArm, SiteState, SlotState, running_arm
 from standins.azurite import DEV_ACCOUNT, Azurite
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
-from tests.conftest import SECRET_ACCOUNT, Run, run_cli
+from tests.helpers import SECRET_ACCOUNT, Cli, Run
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
 GROUP = "rg-orders"
@@ -43,6 +43,8 @@ class Deployment:
     site: SiteState
     production_connection: str
     """Where the production slot's hub lives (the key is SECRET_ACCOUNT's)."""
+    runner: Cli
+    """The CLI signed in to the ARM stand-in, no ambient AZURE_* variable in the way."""
 
     @property
     def stand_in(self) -> ArmStandIn:
@@ -52,8 +54,7 @@ class Deployment:
         return self.site.slots[name]
 
     def cli(self, *args: str, timeout: float = 120) -> Run:
-        env = {k: "" for k in os.environ if k.startswith("AZURE_")}
-        return run_cli(*args, env={**env, **self.arm.env}, timeout=timeout)
+        return self.runner(*args, timeout=timeout)
 
     def app_args(self) -> list[str]:
         return ["--subscription", SUBSCRIPTION, "--resource-group", GROUP, "--app", APP]
@@ -77,7 +78,7 @@ def slot_settings(hub: str, connection: str, role: str, extra: dict[str, str]) -
 
 
 @pytest.fixture(name="d")
-def deployment(tmp_path: Path, azurite: Azurite, hub_name: str) -> Iterator[Deployment]:
+def deployment(tmp_path: Path, azurite: Azurite, hub_name: str, cli: Cli) -> Iterator[Deployment]:
     """Production runs `hub_name` on SECRET_ACCOUNT, staging the same name on another account."""
     production = azurite.connection_string(SECRET_ACCOUNT.name)
     staging = azurite.connection_string(DEV_ACCOUNT)
@@ -97,4 +98,5 @@ def deployment(tmp_path: Path, azurite: Azurite, hub_name: str) -> Iterator[Depl
             },
             sticky=[STICKY],
         )
-        yield Deployment(arm, site, production)
+        ambient = {k: "" for k in os.environ if k.startswith("AZURE_")}
+        yield Deployment(arm, site, production, cli.with_env({**ambient, **arm.env}))

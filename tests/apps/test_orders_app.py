@@ -16,7 +16,7 @@ from azure.durable_functions.orchestrator import Orchestrator
 from orders import orchestration
 
 from standins.history_simulator import drive
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 ORDER = {"id": "o-1", "amount": 100}
 ACTIVITIES: dict[str, Callable[[Any], Any]] = {
@@ -99,7 +99,7 @@ def test_the_app_indexes_every_function() -> None:
 def test_status_check_reads_the_apps_own_hub(azurite: Any, host: Any) -> None:
     from orders.status import status_check
 
-    from tests.conftest import SECRET_ACCOUNT
+    from tests.helpers import SECRET_ACCOUNT
 
     environ = {
         "DurableManagementStorage": azurite.connection_string(SECRET_ACCOUNT.name),

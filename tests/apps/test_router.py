@@ -20,7 +20,7 @@ from standins.azurite import Azurite, free_port
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteState, RouteStore
-from tests.conftest import ROOT, SECRET_ACCOUNT
+from tests.helpers import ROOT, SECRET_ACCOUNT
 from tests.servers import as_json, echo_backend, serve
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))

@@ -24,9 +24,9 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
-from tests.conftest import ROOT, SECRET_ACCOUNT
+from tests.apps.test_router import async_service
+from tests.helpers import ROOT, SECRET_ACCOUNT
 from tests.servers import as_json, echo_backend, serve
-from tests.test_router import async_service
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 

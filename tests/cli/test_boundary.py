@@ -12,7 +12,7 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.ledger import LEDGER_TABLE
-from tests.conftest import SECRET_ACCOUNT, Run, run_cli
+from tests.helpers import SECRET_ACCOUNT, Cli, Run
 
 
 def one_object(run: Run) -> dict[str, Any]:
@@ -35,11 +35,11 @@ def one_object(run: Run) -> dict[str, Any]:
 )
 @pytest.mark.parametrize("command", [["gate"], ["versions"], ["retire", "--version", "1.0"]])
 def test_a_malformed_stack_output_is_exit_2(
-    tmp_path: Path, outputs: object, says: str, command: list[str]
+    cli: Cli, tmp_path: Path, outputs: object, says: str, command: list[str]
 ) -> None:
     path = tmp_path / "stack.json"
     path.write_text(json.dumps(outputs))
-    run = run_cli(*command, "--stack-output", str(path), "--json")
+    run = cli(*command, "--stack-output", str(path), "--json")
     assert run.code == 2, run.output
     error = one_object(run)["error"]
     assert error["type"] == "ConfigurationError" and says in error["message"]
@@ -47,11 +47,11 @@ def test_a_malformed_stack_output_is_exit_2(
 
 @pytest.mark.parametrize("outputs", [[1], {"router": 3}, {"apps": {"a": {"minor": 1}}}])
 def test_routes_refuse_a_malformed_stack_output(
-    azurite: Azurite, tmp_path: Path, outputs: object
+    cli: Cli, azurite: Azurite, tmp_path: Path, outputs: object
 ) -> None:
     path = tmp_path / "stack.json"
     path.write_text(json.dumps(outputs))
-    run = run_cli(
+    run = cli(
         "routes", "sync", "--stack-output", str(path),
         "--connection-string", azurite.connection_string(), "--json",
     )  # fmt: skip
@@ -60,7 +60,7 @@ def test_routes_refuse_a_malformed_stack_output(
 
 
 def test_an_unexpected_exception_is_exit_2_with_one_object(
-    azurite: Azurite, service: TableServiceClient, hub_name: str
+    cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     # A ledger row no version of this tool wrote: its Reasons are not JSON.
     ledger = service.create_table_if_not_exists(LEDGER_TABLE)
@@ -69,19 +69,19 @@ def test_an_unexpected_exception_is_exit_2_with_one_object(
     )
     conn = azurite.connection_string(SECRET_ACCOUNT.name)
     args = ["retire", "--hub", hub_name, "--history", "--connection-string", conn]
-    as_json = run_cli(*args, "--json")
+    as_json = cli(*args, "--json")
     assert as_json.code == 2, as_json.output
     error = one_object(as_json)["error"]
     assert error["type"] == "UnexpectedError" and "--debug" in error["fix"]
-    text = run_cli(*args)
+    text = cli(*args)
     assert text.code == 2 and "Traceback" not in text.output
     assert text.stdout.startswith("CANNOT DECIDE") and "fix:" in text.stdout
-    debug = run_cli("--debug", *args)
+    debug = cli("--debug", *args)
     assert debug.code == 2 and "Traceback" in debug.stderr
 
 
 def test_a_hub_name_equal_to_the_key_is_never_printed(
-    azurite: Azurite, host: DurableHostSimulator, tmp_path: Path
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator, tmp_path: Path
 ) -> None:
     host.write(SimulatedInstance("busy", "Flow", status="Running"))
     conn = azurite.connection_string(SECRET_ACCOUNT.name)
@@ -97,7 +97,7 @@ def test_a_hub_name_equal_to_the_key_is_never_printed(
         (["gate", "--connection-setting", "Durable", "--hub", key, "--json"], {"Durable": conn}),
     ]
     for args, environ in cases:
-        run = run_cli(*args, env=environ)
+        run = cli(*args, env=environ)
         assert run.code == 2, run.output
         assert key not in run.output
         if "--json" in args:

@@ -14,49 +14,53 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import Account, Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
-from tests.conftest import CLI, SECRET_ACCOUNT, Run, run_cli
+from tests.helpers import SECRET_ACCOUNT, Cli, Run
 
 FAST = ["--interval", "0.3", "--retries", "1"]
 # One read that must show a drained hub to pass.
 ONCE = ["--timeout", "0", "--stable-for", "1"]
 
 
-def gate(azurite: Azurite, hub: str, *args: str, env: dict[str, str] | None = None) -> Run:
+def gate(
+    cli: Cli, azurite: Azurite, hub: str, *args: str, env: dict[str, str] | None = None
+) -> Run:
     conn = azurite.connection_string(SECRET_ACCOUNT.name)
-    return run_cli("gate", "--connection-string", conn, "--hub", hub, *args, env=env)
+    return cli("gate", "--connection-string", conn, "--hub", hub, *args, env=env)
 
 
-def test_a_drained_hub_passes(azurite: Azurite, host: DurableHostSimulator) -> None:
+def test_a_drained_hub_passes(cli: Cli, azurite: Azurite, host: DurableHostSimulator) -> None:
     for i, status in enumerate(["Completed", "Failed", "Canceled", "Terminated"]):
         host.write(SimulatedInstance(f"i{i}", "Flow", status=status))
-    run = gate(azurite, host.hub.name, *FAST, "--stable-for", "2", "--timeout", "10")
+    run = gate(cli, azurite, host.hub.name, *FAST, "--stable-for", "2", "--timeout", "10")
     assert run.code == 0, run.output
     assert "DRAINED" in run.stdout
 
 
 @pytest.mark.parametrize("status", ["Pending", "Running", "Suspended", "ContinuedAsNew", "Paused"])
 def test_each_unfinished_status_holds(
-    azurite: Azurite, host: DurableHostSimulator, status: str
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator, status: str
 ) -> None:
     host.write(SimulatedInstance("done", "Flow", status="Completed"))
     host.write(SimulatedInstance("busy", "Flow", status=status))
-    run = gate(azurite, host.hub.name, "--timeout", "0", "--json")
+    run = gate(cli, azurite, host.hub.name, "--timeout", "0", "--json")
     assert run.code == 1, run.output
     result = json.loads(run.stdout)
     assert result["drained"] is False
     assert result["by_status"] == {status: 1}
 
 
-def test_entities_are_skipped_unless_included(azurite: Azurite, host: DurableHostSimulator) -> None:
+def test_entities_are_skipped_unless_included(
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
+) -> None:
     host.write(SimulatedInstance("@counter@a", "@counter"))
-    assert gate(azurite, host.hub.name, "--timeout", "0", "--stable-for", "1").code == 0
-    run = gate(azurite, host.hub.name, "--timeout", "0", "--include-entities", "--json")
+    assert gate(cli, azurite, host.hub.name, "--timeout", "0", "--stable-for", "1").code == 0
+    run = gate(cli, azurite, host.hub.name, "--timeout", "0", "--include-entities", "--json")
     assert run.code == 1
     assert json.loads(run.stdout)["instances"][0]["is_entity"] is True
 
 
 def test_a_shared_tracking_store_with_two_hubs(
-    azurite: Azurite, service: TableServiceClient, hub_name: str
+    cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     prefix = f"Shared{hub_name}"
     drained = DurableHostSimulator(service, TaskHub(f"{hub_name}old", tracking_prefix=prefix))
@@ -65,8 +69,8 @@ def test_a_shared_tracking_store_with_two_hubs(
     drained.write(SimulatedInstance("o1", "Flow", status="Completed"))
     busy.write(SimulatedInstance("n1", "Flow", status="Running", version="2.0"))
     common = ["--tracking-prefix", prefix, *ONCE, "--json"]
-    old = gate(azurite, drained.hub.name, *common)
-    new = gate(azurite, busy.hub.name, *common)
+    old = gate(cli, azurite, drained.hub.name, *common)
+    new = gate(cli, azurite, busy.hub.name, *common)
     assert old.code == 0, old.output
     assert new.code == 1, new.output
     assert json.loads(old.stdout)["table"] == f"{prefix}Instances"
@@ -74,14 +78,14 @@ def test_a_shared_tracking_store_with_two_hubs(
 
 
 def test_a_missing_table_cannot_be_decided_unless_allowed(
-    azurite: Azurite, service: TableServiceClient, hub_name: str
+    cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     missing = f"{hub_name}typo"
-    run = gate(azurite, missing, "--timeout", "0", "--json")
+    run = gate(cli, azurite, missing, "--timeout", "0", "--json")
     assert run.code == 2
     error = json.loads(run.stdout)["error"]
     assert error["kind"] == "HubNotFoundError" and "hub name" in error["fix"]
-    allowed = gate(azurite, missing, *ONCE, "--allow-missing-hub", "--json")
+    allowed = gate(cli, azurite, missing, *ONCE, "--allow-missing-hub", "--json")
     assert allowed.code == 0, allowed.output
     assert json.loads(allowed.stdout)["hub_missing"] is True
     # Reading never creates the hub's tables.
@@ -90,7 +94,7 @@ def test_a_missing_table_cannot_be_decided_unless_allowed(
 
 
 def test_instances_finishing_during_the_wait_pass(
-    azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
     host.write(SimulatedInstance("slow", "Flow", status="Running", version="1.0"))
     host.write(SimulatedInstance("pending", "Flow", status="Pending"))
@@ -104,7 +108,7 @@ def test_instances_finishing_during_the_wait_pass(
 
     worker = threading.Thread(target=finish)
     worker.start()
-    run = gate(azurite, host.hub.name, *FAST, "--timeout", "30", "--json")
+    run = gate(cli, azurite, host.hub.name, *FAST, "--timeout", "30", "--json")
     worker.join()
     assert run.code == 0, run.output
     result = json.loads(run.stdout)
@@ -112,7 +116,9 @@ def test_instances_finishing_during_the_wait_pass(
     assert "2 unfinished" in run.stderr and "version: (unversioned) 1, 1.0 1" in run.stderr
 
 
-def test_new_work_restarts_the_stable_window(azurite: Azurite, host: DurableHostSimulator) -> None:
+def test_new_work_restarts_the_stable_window(
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
+) -> None:
     def start_new_work() -> None:
         time.sleep(0.5)
         host.write(SimulatedInstance("latecomer", "Flow", status="Pending"))
@@ -120,7 +126,16 @@ def test_new_work_restarts_the_stable_window(azurite: Azurite, host: DurableHost
     worker = threading.Thread(target=start_new_work)
     worker.start()
     run = gate(
-        azurite, host.hub.name, "--interval", "0.4", "--stable-for", "4", "--timeout", "3", "--json"
+        cli,
+        azurite,
+        host.hub.name,
+        "--interval",
+        "0.4",
+        "--stable-for",
+        "4",
+        "--timeout",
+        "3",
+        "--json",
     )
     worker.join()
     assert run.code == 1, run.output
@@ -128,12 +143,12 @@ def test_new_work_restarts_the_stable_window(azurite: Azurite, host: DurableHost
 
 
 def test_timeout_exits_1_with_the_oldest_listed(
-    azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
     for i in range(3):
         host.write(SimulatedInstance(f"run{i}", "Flow", status="Running"))
     started = time.monotonic()
-    run = gate(azurite, host.hub.name, *FAST, "--timeout", "1", "--show", "2")
+    run = gate(cli, azurite, host.hub.name, *FAST, "--timeout", "1", "--show", "2")
     assert run.code == 1
     assert time.monotonic() - started < 15
     assert "NOT DRAINED" in run.stdout and "3 unfinished" in run.stdout
@@ -141,10 +156,11 @@ def test_timeout_exits_1_with_the_oldest_listed(
 
 
 def test_ignored_orchestrations_are_reported_not_waited_for(
-    azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
     host.write(SimulatedInstance("eternal", "MonitorLoop", status="ContinuedAsNew"))
     run = gate(
+        cli,
         azurite,
         host.hub.name,
         *ONCE,
@@ -158,10 +174,10 @@ def test_ignored_orchestrations_are_reported_not_waited_for(
     assert any("ignored" in w for w in result["warnings"])
 
 
-def test_json_shape(azurite: Azurite, host: DurableHostSimulator) -> None:
+def test_json_shape(cli: Cli, azurite: Azurite, host: DurableHostSimulator) -> None:
     host.write(SimulatedInstance("a", "Flow", status="Running", version="1.0"))
     host.write(SimulatedInstance("b", "Flow", status="Suspended"))
-    run = gate(azurite, host.hub.name, "--timeout", "0", "--json")
+    run = gate(cli, azurite, host.hub.name, "--timeout", "0", "--json")
     result = json.loads(run.stdout)  # stdout holds nothing but the object
     assert result["drained"] is False
     assert result["not_finished"] == 2
@@ -172,7 +188,7 @@ def test_json_shape(azurite: Azurite, host: DurableHostSimulator) -> None:
     assert first["instance_id"] == "a" and first["created_time"].endswith("Z")
 
 
-def test_azurite_stopping_mid_wait_is_never_a_pass(tmp_path: Path) -> None:
+def test_azurite_stopping_mid_wait_is_never_a_pass(cli: Cli, tmp_path: Path) -> None:
     with Azurite((SECRET_ACCOUNT,)) as own:
         service = TableServiceClient.from_connection_string(
             own.connection_string(SECRET_ACCOUNT.name)
@@ -180,22 +196,18 @@ def test_azurite_stopping_mid_wait_is_never_a_pass(tmp_path: Path) -> None:
         host = DurableHostSimulator(service, TaskHub("stopping"))
         host.create_hub()
         host.write(SimulatedInstance("busy", "Flow", status="Running"))
-        process = subprocess.Popen(
-            [
-                *CLI,
-                "gate",
-                "--connection-string",
-                own.connection_string(SECRET_ACCOUNT.name),
-                "--hub",
-                "stopping",
-                *FAST,
-                "--timeout",
-                "60",
-                "--json",
-            ],
+        process = cli.popen(
+            "gate",
+            "--connection-string",
+            own.connection_string(SECRET_ACCOUNT.name),
+            "--hub",
+            "stopping",
+            *FAST,
+            "--timeout",
+            "60",
+            "--json",
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            text=True,
         )
         assert process.stderr is not None
         line = process.stderr.readline()
@@ -209,9 +221,9 @@ def test_azurite_stopping_mid_wait_is_never_a_pass(tmp_path: Path) -> None:
     assert result["drained"] is False and result["error"]["kind"] == "StoreUnavailableError"
 
 
-def test_bad_arguments_exit_2(azurite: Azurite) -> None:
-    assert run_cli("gate", "--hub", "orders").code == 2  # no connection at all
-    both = run_cli(
+def test_bad_arguments_exit_2(cli: Cli, azurite: Azurite) -> None:
+    assert cli("gate", "--hub", "orders").code == 2  # no connection at all
+    both = cli(
         "gate",
         "--hub",
         "orders",
@@ -221,18 +233,20 @@ def test_bad_arguments_exit_2(azurite: Azurite) -> None:
         "https://x.table.core.windows.net",
     )
     assert both.code == 2 and "conflict" in both.stdout
-    bad_hub = gate(azurite, "orders-prod", "--timeout", "0")
+    bad_hub = gate(cli, azurite, "orders-prod", "--timeout", "0")
     assert bad_hub.code == 2 and "only the letters" in bad_hub.stdout
-    assert run_cli("gate", "--hub", "orders", "--interval", "0").code == 2
-    missing_setting = run_cli("gate", "--hub", "orders", "--connection-setting", "NoSuchSetting")
+    assert cli("gate", "--hub", "orders", "--interval", "0").code == 2
+    missing_setting = cli("gate", "--hub", "orders", "--connection-setting", "NoSuchSetting")
     assert missing_setting.code == 2 and "NoSuchSetting__accountName" in missing_setting.stdout
 
 
-def test_a_wrong_key_is_an_access_error(azurite: Azurite, host: DurableHostSimulator) -> None:
+def test_a_wrong_key_is_an_access_error(
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
+) -> None:
     wrong = azurite.connection_string(SECRET_ACCOUNT.name).replace(
         SECRET_ACCOUNT.key, "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk="
     )
-    run = run_cli(
+    run = cli(
         "gate",
         "--connection-string",
         wrong,
@@ -250,17 +264,17 @@ def test_a_wrong_key_is_an_access_error(azurite: Azurite, host: DurableHostSimul
 
 
 def test_the_key_never_appears_in_any_output(
-    azurite: Azurite, host: DurableHostSimulator, tmp_path: Path
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator, tmp_path: Path
 ) -> None:
     host.write(SimulatedInstance("busy", "Flow", status="Running"))
     conn = azurite.connection_string(SECRET_ACCOUNT.name)
     env = {"DurableManagementStorage": conn, "GITHUB_OUTPUT": str(tmp_path / "o")}
     runs = [
-        gate(azurite, host.hub.name, "--timeout", "0"),
-        gate(azurite, host.hub.name, "--timeout", "0", "--json", "--ci", "github", env=env),
-        gate(azurite, f"{host.hub.name}x", "--timeout", "0"),
-        gate(azurite, "bad-hub", "--timeout", "0", "--ci", "azure-devops"),
-        run_cli(
+        gate(cli, azurite, host.hub.name, "--timeout", "0"),
+        gate(cli, azurite, host.hub.name, "--timeout", "0", "--json", "--ci", "github", env=env),
+        gate(cli, azurite, f"{host.hub.name}x", "--timeout", "0"),
+        gate(cli, azurite, "bad-hub", "--timeout", "0", "--ci", "azure-devops"),
+        cli(
             "gate",
             "--connection-setting",
             "DurableManagementStorage",
@@ -270,8 +284,8 @@ def test_the_key_never_appears_in_any_output(
             "0",
             env=env,
         ),
-        run_cli("gate", "--connection-setting", conn, "--hub", host.hub.name),
-        run_cli("gate", "--connection-string", conn.replace("AccountName", "Acct"), "--hub", "x1y"),
+        cli("gate", "--connection-setting", conn, "--hub", host.hub.name),
+        cli("gate", "--connection-string", conn.replace("AccountName", "Acct"), "--hub", "x1y"),
     ]
     for run in runs:
         assert run.code in (1, 2)
@@ -280,10 +294,11 @@ def test_the_key_never_appears_in_any_output(
 
 
 def test_ci_annotations_and_outputs(
-    azurite: Azurite, host: DurableHostSimulator, tmp_path: Path
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator, tmp_path: Path
 ) -> None:
     outputs = tmp_path / "github_output"
     run = gate(
+        cli,
         azurite,
         host.hub.name,
         *ONCE,
@@ -293,14 +308,14 @@ def test_ci_annotations_and_outputs(
     assert f"::notice title=drain gate ({host.hub.name})::drained" in run.stderr
     assert "::warning" in run.stderr  # the hub never ran anything: a suspicious pass
     assert "drained=true" in outputs.read_text()
-    azure = gate(azurite, f"{host.hub.name}zz", "--timeout", "0", env={"TF_BUILD": "True"})
+    azure = gate(cli, azurite, f"{host.hub.name}zz", "--timeout", "0", env={"TF_BUILD": "True"})
     assert azure.code == 2
     assert "##vso[task.logissue type=error]" in azure.stderr
     assert "##vso[task.setvariable variable=drained;isOutput=true]false" in azure.stderr
 
 
-def test_help_documents_every_option_and_the_exit_codes() -> None:
-    run = run_cli("gate", "--help")
+def test_help_documents_every_option_and_the_exit_codes(cli: Cli) -> None:
+    run = cli("gate", "--help")
     assert run.code == 0
     for option in [
         "--connection-string",
@@ -322,7 +337,7 @@ def test_help_documents_every_option_and_the_exit_codes() -> None:
     assert "0 drained" in run.stdout and "2 cannot decide" in run.stdout
 
 
-def test_named_accounts_stand_in_for_separate_slots() -> None:
+def test_named_accounts_stand_in_for_separate_slots(cli: Cli) -> None:
     staging = Account("stagingdurable", "c3RhZ2luZy1rZXktc3RhZ2luZy1rZXktc3RhZ2luZw==")
     with Azurite((SECRET_ACCOUNT, staging)) as both:
         for account, status in ((SECRET_ACCOUNT.name, "Running"), (staging.name, "Completed")):
@@ -330,7 +345,7 @@ def test_named_accounts_stand_in_for_separate_slots() -> None:
             host = DurableHostSimulator(service, TaskHub("orders"))
             host.create_hub()
             host.write(SimulatedInstance("same-id", "Flow", status=status))
-        production = run_cli(
+        production = cli(
             "gate",
             "--connection-string",
             both.connection_string(SECRET_ACCOUNT.name),
@@ -338,7 +353,7 @@ def test_named_accounts_stand_in_for_separate_slots() -> None:
             "orders",
             *ONCE,
         )
-        slot = run_cli(
+        slot = cli(
             "gate",
             "--connection-string",
             both.connection_string(staging.name),

@@ -7,36 +7,36 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.helpers import Cli
 from tests.lint_support import FIXTURES
 
 WALL_CLOCK = FIXTURES / "ddz001" / "finding"
 
 
-def test_a_clean_app_exits_0_and_says_what_it_checked() -> None:
-    run = run_cli("lint", "apps/orders")
+def test_a_clean_app_exits_0_and_says_what_it_checked(cli: Cli) -> None:
+    run = cli("lint", "apps/orders")
     assert run.code == 0, run.output
     assert "CLEAN  0 error(s), 0 warning(s), 0 note(s) in 1 app(s), 6 durable function(s)" in (
         run.stdout
     )
 
 
-def test_error_findings_exit_1_with_file_line_col_rule_and_orchestrator() -> None:
-    run = run_cli("lint", str(WALL_CLOCK))
+def test_error_findings_exit_1_with_file_line_col_rule_and_orchestrator(cli: Cli) -> None:
+    run = cli("lint", str(WALL_CLOCK))
     assert run.code == 1, run.output
     first = run.stdout.splitlines()[0]
     assert first.startswith(f"{WALL_CLOCK.relative_to(Path.cwd())}/function_app.py:12:15: DDZ001")
     assert "use context.current_utc_datetime" in first and first.endswith("(in orchestrator)")
 
 
-def test_warnings_and_notes_alone_exit_0() -> None:
-    run = run_cli("lint", str(FIXTURES / "ddz009/finding"), str(FIXTURES / "ddz011/finding"))
+def test_warnings_and_notes_alone_exit_0(cli: Cli) -> None:
+    run = cli("lint", str(FIXTURES / "ddz009/finding"), str(FIXTURES / "ddz011/finding"))
     assert run.code == 0, run.output
     assert "DDZ009 [warning]" in run.stdout and "DDZ011 [note]" in run.stdout
 
 
-def test_json_is_one_object_with_every_finding() -> None:
-    run = run_cli("lint", str(WALL_CLOCK), str(FIXTURES / "helper_chain"), "--json")
+def test_json_is_one_object_with_every_finding(cli: Cli) -> None:
+    run = cli("lint", str(WALL_CLOCK), str(FIXTURES / "helper_chain"), "--json")
     assert run.code == 1
     payload = json.loads(run.stdout)
     assert payload["exit_code"] == 1 and payload["counts"]["error"] == 7
@@ -45,10 +45,10 @@ def test_json_is_one_object_with_every_finding() -> None:
     assert chained["help"] == "README.md#ddz001-wall-clock"
 
 
-def test_a_syntax_error_exits_2_naming_the_file_and_line(tmp_path: Path) -> None:
+def test_a_syntax_error_exits_2_naming_the_file_and_line(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "function_app.py").write_text("import azure.durable_functions as df\n")
     (tmp_path / "helpers.py").write_text("def ok():\n    return 1\n\ndef broken(:\n")
-    run = run_cli("lint", str(tmp_path), "--json")
+    run = cli("lint", str(tmp_path), "--json")
     assert run.code == 2
     error = json.loads(run.stdout)["error"]
     assert f"{tmp_path / 'helpers.py'}:4:" in error["message"] and error["fix"]
@@ -64,36 +64,38 @@ def test_a_syntax_error_exits_2_naming_the_file_and_line(tmp_path: Path) -> None
         (["--max-depth", "-1", "apps/orders"], "--max-depth"),
     ],
 )
-def test_bad_arguments_exit_2(args: list[str], says: str) -> None:
-    run = run_cli("lint", *args)
+def test_bad_arguments_exit_2(cli: Cli, args: list[str], says: str) -> None:
+    run = cli("lint", *args)
     assert run.code == 2 and says in run.output, run.output
 
 
-def test_bad_config_exits_2(tmp_path: Path) -> None:
+def test_bad_config_exits_2(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.durable-deploy.lint]\nignor = ["DDZ011"]\n')
-    run = run_cli("lint", "apps/orders", "--config", str(tmp_path / "pyproject.toml"))
+    run = cli("lint", "apps/orders", "--config", str(tmp_path / "pyproject.toml"))
     assert run.code == 2 and "unknown key(s) ignor" in run.output
 
 
-def test_an_orchestrator_whose_code_is_elsewhere_is_not_called_clean(tmp_path: Path) -> None:
+def test_an_orchestrator_whose_code_is_elsewhere_is_not_called_clean(
+    cli: Cli, tmp_path: Path
+) -> None:
     (tmp_path / "function_app.py").write_text(
         "import azure.durable_functions as df\n"
         "from shared.flows import run\n"
         "app = df.DFApp()\n"
         "app.orchestration_trigger(context_name='context')(run)\n"
     )
-    run = run_cli("lint", str(tmp_path))
+    run = cli("lint", str(tmp_path))
     assert run.code == 2 and "its code is not in the app folder" in run.output
 
 
-def test_github_annotations_carry_file_line_and_column() -> None:
-    run = run_cli("lint", str(WALL_CLOCK), "--ci", "github")
+def test_github_annotations_carry_file_line_and_column(cli: Cli) -> None:
+    run = cli("lint", str(WALL_CLOCK), "--ci", "github")
     relative = f"{WALL_CLOCK.relative_to(Path.cwd())}/function_app.py"
     assert f"::error file={relative},line=12,col=15,title=DDZ001 wall clock::" in run.stderr
 
 
-def test_azure_pipelines_issues_carry_source_path_and_line() -> None:
-    run = run_cli("lint", str(FIXTURES / "ddz009/finding"), "--ci", "azure-devops")
+def test_azure_pipelines_issues_carry_source_path_and_line(cli: Cli) -> None:
+    run = cli("lint", str(FIXTURES / "ddz009/finding"), "--ci", "azure-devops")
     relative = f"{(FIXTURES / 'ddz009/finding').relative_to(Path.cwd())}/function_app.py"
     assert (
         f"##vso[task.logissue type=warning;sourcepath={relative};linenumber=11;columnnumber=5]"
@@ -102,6 +104,7 @@ def test_azure_pipelines_issues_carry_source_path_and_line() -> None:
 
 
 def test_an_orchestrator_registered_inside_a_function_is_not_called_clean(
+    cli: Cli,
     tmp_path: Path,
 ) -> None:
     (tmp_path / "function_app.py").write_text(
@@ -113,6 +116,6 @@ def test_an_orchestrator_registered_inside_a_function_is_not_called_clean(
         "        yield context.call_activity('Work', None)\n"
         "    return app\n"
     )
-    run = run_cli("lint", str(tmp_path))
+    run = cli("lint", str(tmp_path))
     assert run.code == 2 and "are not at module level" in run.output, run.output
     assert "function_app.py:4" in run.output

@@ -4,8 +4,8 @@ are read; `--skip-lint` leaves it out."""
 from __future__ import annotations
 
 from tests.arm_fixtures import Deployment
+from tests.cli.test_release_cli import release, stages
 from tests.lint_support import FIXTURES
-from tests.test_release_cli import release, stages
 
 
 def test_a_lint_error_stops_the_release_before_anything_is_read(d: Deployment) -> None:

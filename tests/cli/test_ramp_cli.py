@@ -14,8 +14,8 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
-from tests.conftest import SECRET_ACCOUNT, Run, plan_outputs_file, run_cli
-from tests.test_routes_cli import table as listed
+from tests.cli.test_routes_cli import table as listed
+from tests.helpers import SECRET_ACCOUNT, Cli, Run, plan_outputs_file
 
 PREFIX = "WatchStore"
 
@@ -26,9 +26,9 @@ def store() -> Iterator[Azurite]:
         yield own
 
 
-def cli(store: Azurite, *args: str, stack: Path | None = None) -> Run:
+def routes_cli(cli: Cli, store: Azurite, *args: str, stack: Path | None = None) -> Run:
     where = ["--stack-output", str(stack)] if stack else ["--tracking-prefix", PREFIX]
-    return run_cli(
+    return cli(
         "routes",
         *args,
         *where,
@@ -38,21 +38,23 @@ def cli(store: Azurite, *args: str, stack: Path | None = None) -> Run:
     )
 
 
-def test_ramp_marks_a_share_and_100_makes_it_current(store: Azurite, tmp_path: Path) -> None:
-    stack = plan_outputs_file("routing", tmp_path)
-    listed(cli(store, "sync", stack=stack))
-    listed(cli(store, "set-current", "1.0", stack=stack))
-    ramped = listed(cli(store, "ramp", "1.1", "--percent", "10", stack=stack))
+def test_ramp_marks_a_share_and_100_makes_it_current(
+    cli: Cli, store: Azurite, tmp_path: Path
+) -> None:
+    stack = plan_outputs_file(cli, "routing", tmp_path)
+    listed(routes_cli(cli, store, "sync", stack=stack))
+    listed(routes_cli(cli, store, "set-current", "1.0", stack=stack))
+    ramped = listed(routes_cli(cli, store, "ramp", "1.1", "--percent", "10", stack=stack))
     assert ramped["1.1"]["ramp"] == 10 and ramped["1.0"]["current"]
-    text = run_cli(
+    text = cli(
         "routes", "list", "--stack-output", str(stack),
         "--connection-string", store.connection_string(SECRET_ACCOUNT.name),
     )  # fmt: skip
     assert "ramp 10%" in text.stdout
-    refused = cli(store, "ramp", "1.0", "--percent", "5", stack=stack)
+    refused = routes_cli(cli, store, "ramp", "1.0", "--percent", "5", stack=stack)
     assert refused.code == 2 and "current" in json.loads(refused.stdout)["error"]["message"]
-    assert cli(store, "ramp", "1.1", "--percent", "101", stack=stack).code == 2
-    done = listed(cli(store, "ramp", "1.1", "--percent", "100", stack=stack))
+    assert routes_cli(cli, store, "ramp", "1.1", "--percent", "101", stack=stack).code == 2
+    done = listed(routes_cli(cli, store, "ramp", "1.1", "--percent", "100", stack=stack))
     assert done["1.1"]["current"] and done["1.1"]["ramp"] == 0 and not done["1.0"]["current"]
 
 
@@ -80,9 +82,9 @@ WATCH = ["ramp-watch", "1.1", "--max-failure-rate", "0.05", "--window", "10m"]
 FAST = ["--duration", "2s", "--interval", "0.5s", "--min-finished", "5"]
 
 
-def test_a_failing_ramp_is_halted(store: Azurite) -> None:
+def test_a_failing_ramp_is_halted(cli: Cli, store: Azurite) -> None:
     routes = seed(store, ["Failed"] * 3 + ["Completed"] * 7 + ["Running"], ["Completed"] * 10)
-    run = cli(store, *WATCH, *FAST)
+    run = routes_cli(cli, store, *WATCH, *FAST)
     assert run.code == 1, run.output
     verdict = json.loads(run.stdout)
     assert verdict["halted"] and verdict["ramping"] == {
@@ -92,23 +94,23 @@ def test_a_failing_ramp_is_halted(store: Azurite) -> None:
     assert routes.load().routes["1.1"].ramp == 0
 
 
-def test_a_ramp_failing_no_more_than_the_current_one_passes(store: Azurite) -> None:
+def test_a_ramp_failing_no_more_than_the_current_one_passes(cli: Cli, store: Azurite) -> None:
     statuses = ["Failed"] * 2 + ["Completed"] * 8
     routes = seed(store, statuses, statuses)
     started = datetime.now(UTC)
-    run = cli(store, *WATCH, *FAST)
+    run = routes_cli(cli, store, *WATCH, *FAST)
     assert run.code == 0, run.output
     assert datetime.now(UTC) - started >= timedelta(seconds=2)  # it watched the window
     assert not json.loads(run.stdout)["halted"] and routes.load().routes["1.1"].ramp == 10
 
 
-def test_too_little_evidence_cannot_decide(store: Azurite) -> None:
+def test_too_little_evidence_cannot_decide(cli: Cli, store: Azurite) -> None:
     seed(store, ["Completed"] * 2, ["Completed"] * 10)
-    run = cli(store, *WATCH, *FAST)
+    run = routes_cli(cli, store, *WATCH, *FAST)
     assert run.code == 2 and "min-finished" in json.loads(run.stdout)["error"]["message"]
 
 
-def test_an_unreadable_row_of_the_window_cannot_decide(store: Azurite) -> None:
+def test_an_unreadable_row_of_the_window_cannot_decide(cli: Cli, store: Azurite) -> None:
     routes = seed(store, ["Completed"] * 10, ["Completed"] * 10)
     table = routes.service.get_table_client(f"{PREFIX}Instances")
     # A row with no RuntimeStatus (see taskhub/instance_rows.py): never counted as finished.
@@ -116,19 +118,19 @@ def test_an_unreadable_row_of_the_window_cannot_decide(store: Azurite) -> None:
         {"PartitionKey": "odd", "RowKey": "", "TaskHubName": "WatchV11",
          "CreatedTime": datetime.now(UTC), "Name": "ProcessOrder"}
     )  # fmt: skip
-    run = cli(store, *WATCH, *FAST)
+    run = routes_cli(cli, store, *WATCH, *FAST)
     assert run.code == 2 and "odd" in json.loads(run.stdout)["error"]["message"]
     assert routes.load().routes["1.1"].ramp == 10
 
 
-def test_no_ramp_or_no_table_cannot_decide(store: Azurite) -> None:
+def test_no_ramp_or_no_table_cannot_decide(cli: Cli, store: Azurite) -> None:
     routes = seed(store, [], [])
-    missing = run_cli(
+    missing = cli(
         "routes", *WATCH, *FAST, "--tracking-prefix", "NoSuchPrefix",
         "--connection-string", store.connection_string(SECRET_ACCOUNT.name), "--json",
     )  # fmt: skip
     assert missing.code == 2, missing.output
     routes.save(Route("1.1", "b", "https://b.example", "1.1.0", "WatchV11"))
-    unramped = cli(store, *WATCH, *FAST)
+    unramped = routes_cli(cli, store, *WATCH, *FAST)
     assert unramped.code == 2 and "not ramping" in json.loads(unramped.stdout)["error"]["message"]
-    assert cli(store, "ramp-watch", "1.1", "--window", "soon").code == 2
+    assert routes_cli(cli, store, "ramp-watch", "1.1", "--window", "soon").code == 2

@@ -19,10 +19,10 @@ from standins.history_simulator import HistoryWriter, drive
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.starters import MARKER_SETTING
+from tests.apps.test_orders_app import ACTIVITIES
 from tests.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment
-from tests.conftest import SECRET_ACCOUNT
 from tests.durabletask_rows import flow, write
-from tests.test_orders_app import ACTIVITIES
+from tests.helpers import SECRET_ACCOUNT
 
 FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "5"]
 

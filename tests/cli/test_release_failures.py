@@ -15,7 +15,7 @@ from tests.arm_fixtures import (
     WORKER_NOT_STARTED,
     Deployment,
 )
-from tests.test_release_cli import release, stages
+from tests.cli.test_release_cli import release, stages
 
 RESET = "`durable-deploy swap --slot staging --target production --action reset`"
 

@@ -15,7 +15,7 @@ from azure.storage.blob import BlobServiceClient
 from standins.azurite import Azurite
 from taskhub.history import large_messages_container
 from taskhub.hubs import TaskHub
-from tests.conftest import SECRET_ACCOUNT
+from tests.cli.test_replay_check import check
 from tests.durabletask_rows import (
     changed,
     completed,
@@ -28,7 +28,7 @@ from tests.durabletask_rows import (
     unchanged_cases,
     write,
 )
-from tests.test_replay_check import check
+from tests.helpers import SECRET_ACCOUNT, Cli
 
 PROGRAMS = "tests.replay_programs"
 
@@ -42,11 +42,11 @@ def code(name: str) -> list[str]:
 
 
 def test_unchanged_code_passes_every_case_durabletask_passes(
-    azurite: Azurite, service: TableServiceClient, hub_name: str
+    cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     cases = unchanged_cases()
     write(service, TaskHub(hub_name), cases)
-    run, result = check(azurite, hub_name, *code("unchanged"))
+    run, result = check(cli, azurite, hub_name, *code("unchanged"))
     found = {
         i: (r["outcome"], r["position"], r["history"], r["code"]) for i, r in by_id(result).items()
     }
@@ -55,7 +55,7 @@ def test_unchanged_code_passes_every_case_durabletask_passes(
         expected[waiting] = ("not-started", None, None, None)
     assert found == expected, run.output
     assert run.code == 0, run.output
-    one_at_a_time, again = check(azurite, hub_name, *code("unchanged"), "--concurrency", "1")
+    one_at_a_time, again = check(cli, azurite, hub_name, *code("unchanged"), "--concurrency", "1")
     assert one_at_a_time.code == 0
     assert again["instances"] == result["instances"], "reads finish in any order; reports do not"
     assert by_id(result)["retry-exhausted"]["recorded_steps"] == 7
@@ -74,6 +74,7 @@ def test_unchanged_code_passes_every_case_durabletask_passes(
     ],
 )
 def test_each_edit_is_nondeterministic_at_the_step_durabletask_names(
+    cli: Cli,
     azurite: Azurite,
     service: TableServiceClient,
     hub_name: str,
@@ -83,7 +84,7 @@ def test_each_edit_is_nondeterministic_at_the_step_durabletask_names(
     emitted: tuple[str, str | None],
 ) -> None:
     write(service, TaskHub(hub_name), [flow()])
-    run, result = check(azurite, hub_name, *code(variant))
+    run, result = check(cli, azurite, hub_name, *code(variant))
     assert run.code == 1, run.output
     found = by_id(result)["flow-1"]
     assert found["outcome"] == "nondeterministic"
@@ -94,18 +95,18 @@ def test_each_edit_is_nondeterministic_at_the_step_durabletask_names(
 
 @pytest.mark.parametrize("variant", ["renamed_case_only", "entity_operation_renamed"])
 def test_edits_durabletask_does_not_see_pass(
-    azurite: Azurite, service: TableServiceClient, hub_name: str, variant: str
+    cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str, variant: str
 ) -> None:
     """No stricter than DurableTask: names compare OrdinalIgnoreCase, and every entity
     operation is an EventSent named "op"."""
     write(service, TaskHub(hub_name), [flow()])
-    run, result = check(azurite, hub_name, *code(variant))
+    run, result = check(cli, azurite, hub_name, *code(variant))
     assert run.code == 0, run.output
     assert by_id(result)["flow-1"]["outcome"] == "ok"
 
 
 def test_a_strange_row_makes_one_instance_unreadable_not_the_command_abort(
-    azurite: Azurite, service: TableServiceClient, hub_name: str
+    cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     hub = TaskHub(hub_name)
     blobs = BlobServiceClient.from_connection_string(azurite.connection_string(SECRET_ACCOUNT.name))
@@ -134,7 +135,7 @@ def test_a_strange_row_makes_one_instance_unreadable_not_the_command_abort(
             row.pop("Name")
             cases[-1].extra_rows = [row]
     write(service, hub, cases)
-    run, result = check(azurite, hub_name, "--function", f"{PROGRAMS}:unchanged")
+    run, result = check(cli, azurite, hub_name, "--function", f"{PROGRAMS}:unchanged")
     assert run.code == 2, run.output
     found = by_id(result)
     assert found["flow-1"]["outcome"] == "ok"
@@ -149,7 +150,7 @@ def test_a_strange_row_makes_one_instance_unreadable_not_the_command_abort(
 
 
 def test_prefix_mode_catches_an_edit_on_a_path_only_completed_instances_took(
-    azurite: Azurite, service: TableServiceClient, hub_name: str
+    cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     """Two payments exhausted their retries and completed through Refund last week; no
     instance is on that path now. Renaming Refund breaks any that will be."""
@@ -173,9 +174,9 @@ def test_prefix_mode_catches_an_edit_on_a_path_only_completed_instances_took(
         case.status = "Completed"
         finished.append(case)
     write(service, TaskHub(hub_name), [flow(), *finished])
-    in_flight_only, result = check(azurite, hub_name, *code("refund_renamed"))
+    in_flight_only, result = check(cli, azurite, hub_name, *code("refund_renamed"))
     assert in_flight_only.code == 0, "nothing in flight is on that path"
-    run, result = check(azurite, hub_name, *code("refund_renamed"), "--completed-since", "7d")
+    run, result = check(cli, azurite, hub_name, *code("refund_renamed"), "--completed-since", "7d")
     assert run.code == 1, run.output
     completed_report = result["completed"]
     assert completed_report["histories"] == 2
@@ -192,13 +193,15 @@ def test_prefix_mode_catches_an_edit_on_a_path_only_completed_instances_took(
         }
     ]
     assert completed_report["findings"][0]["example_instance"] in ("done-1", "done-2")
-    unchanged_run, result = check(azurite, hub_name, *code("unchanged"), "--completed-since", "7d")
+    unchanged_run, result = check(
+        cli, azurite, hub_name, *code("unchanged"), "--completed-since", "7d"
+    )
     assert unchanged_run.code == 0, unchanged_run.output
     assert result["completed"]["findings"] == []
 
 
 def test_prefix_mode_takes_the_newest_n_per_version(
-    azurite: Azurite, service: TableServiceClient, hub_name: str
+    cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     finished = []
     for n in range(3):
@@ -207,29 +210,31 @@ def test_prefix_mode_takes_the_newest_n_per_version(
         finished.append(case)
     write(service, TaskHub(hub_name), finished)
     run, result = check(
-        azurite, hub_name, *code("unchanged"), "--completed-since", "2d", "--per-version", "2"
+        cli, azurite, hub_name, *code("unchanged"), "--completed-since", "2d", "--per-version", "2"
     )
     assert run.code == 0, run.output
     assert result["completed"]["histories"] == 2
 
 
 @pytest.mark.parametrize("age", ["7", "soon", "-1d"])
-def test_a_bad_age_exits_2(azurite: Azurite, hub_name: str, age: str) -> None:
-    run, result = check(azurite, hub_name, *code("unchanged"), "--completed-since", age)
+def test_a_bad_age_exits_2(cli: Cli, azurite: Azurite, hub_name: str, age: str) -> None:
+    run, result = check(cli, azurite, hub_name, *code("unchanged"), "--completed-since", age)
     assert run.code == 2 and "duration" in result["error"]["message"], run.output
 
 
 def test_an_app_that_raises_at_import_exits_2_with_the_error(
-    azurite: Azurite, tmp_path: Path, hub_name: str
+    cli: Cli, azurite: Azurite, tmp_path: Path, hub_name: str
 ) -> None:
     (tmp_path / "function_app.py").write_text("raise RuntimeError('APP_SETTING missing')\n")
-    run, result = check(azurite, hub_name, "--app-dir", str(tmp_path), "--orchestrator", "Flow")
+    run, result = check(
+        cli, azurite, hub_name, "--app-dir", str(tmp_path), "--orchestrator", "Flow"
+    )
     assert run.code == 2, run.output
     assert "RuntimeError: APP_SETTING missing" in result["error"]["message"]
 
 
 def test_an_app_dir_without_function_app_exits_2_even_when_another_is_importable(
-    azurite: Azurite, tmp_path: Path, hub_name: str
+    cli: Cli, azurite: Azurite, tmp_path: Path, hub_name: str
 ) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -237,6 +242,7 @@ def test_an_app_dir_without_function_app_exits_2_even_when_another_is_importable
     empty = tmp_path / "empty"
     empty.mkdir()
     run, result = check(
+        cli,
         azurite,
         hub_name,
         "--app-dir",
@@ -250,7 +256,7 @@ def test_an_app_dir_without_function_app_exits_2_even_when_another_is_importable
 
 
 def test_an_instances_row_whose_version_cannot_be_read_is_held_not_filtered_out(
-    azurite: Azurite, service: TableServiceClient, hub_name: str
+    cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     """A Version of another type (here a Boolean, which no version coerces from) cannot say
     whether `--version 1.0` selects the instance: it is unreadable, never silently left out."""
@@ -260,7 +266,7 @@ def test_an_instances_row_whose_version_cannot_be_read_is_held_not_filtered_out(
     row = instances.get_entity("odd-version", "")
     row["Version"] = True
     instances.upsert_entity(row)
-    run, result = check(azurite, hub_name, *code("unchanged"), "--version", "1.0")
+    run, result = check(cli, azurite, hub_name, *code("unchanged"), "--version", "1.0")
     assert run.code == 2, run.output
     found = by_id(result)
     assert found["flow-1"]["outcome"] == "ok"

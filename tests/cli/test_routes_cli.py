@@ -15,7 +15,7 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteState, RouteTable
-from tests.conftest import ROOT, SECRET_ACCOUNT, Run, plan_outputs_file, run_cli
+from tests.helpers import ROOT, SECRET_ACCOUNT, Cli, Run, plan_outputs_file
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
@@ -29,12 +29,12 @@ def tracking_store() -> Iterator[Azurite]:
 
 
 @pytest.fixture(scope="module")
-def stack_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return plan_outputs_file("routing", tmp_path_factory.mktemp("stack"))
+def stack_output(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return plan_outputs_file(cli, "routing", tmp_path_factory.mktemp("stack"))
 
 
-def routes(store: Azurite, stack_output: Path, *args: str) -> Run:
-    return run_cli(
+def routes(cli: Cli, store: Azurite, stack_output: Path, *args: str) -> Run:
+    return cli(
         "routes",
         *args,
         "--stack-output",
@@ -50,20 +50,23 @@ def table(run: Run) -> dict[str, dict[str, object]]:
     return {r["minor"]: r for r in json.loads(run.stdout)["routes"]}
 
 
-def test_the_route_lifecycle(tracking_store: Azurite, stack_output: Path) -> None:
-    synced = table(routes(tracking_store, stack_output, "sync"))
+def test_the_route_lifecycle(cli: Cli, tracking_store: Azurite, stack_output: Path) -> None:
+    synced = table(routes(cli, tracking_store, stack_output, "sync"))
     assert set(synced) == {"1.0", "1.1"}
     assert synced["1.1"]["current"] is True and synced["1.0"]["current"] is False
     assert synced["1.0"]["hub"] == "OrdersV1x0"
     assert synced["1.0"]["base_url"] == "https://orders-v1-0.azurewebsites.net"
 
-    assert table(routes(tracking_store, stack_output, "set-current", "1.0"))["1.0"]["current"]
-    listed = table(routes(tracking_store, stack_output, "set-current", "1.1"))
+    assert table(routes(cli, tracking_store, stack_output, "set-current", "1.0"))["1.0"]["current"]
+    listed = table(routes(cli, tracking_store, stack_output, "set-current", "1.1"))
     assert listed["1.1"]["current"] and not listed["1.0"]["current"]
-    assert table(routes(tracking_store, stack_output, "sync"))["1.1"]["current"]  # kept
+    assert table(routes(cli, tracking_store, stack_output, "sync"))["1.1"]["current"]  # kept
 
-    assert routes(tracking_store, stack_output, "drain", "1.1").code == 2  # the current one
-    assert table(routes(tracking_store, stack_output, "drain", "1.0"))["1.0"]["state"] == "draining"
+    assert routes(cli, tracking_store, stack_output, "drain", "1.1").code == 2  # the current one
+    assert (
+        table(routes(cli, tracking_store, stack_output, "drain", "1.0"))["1.0"]["state"]
+        == "draining"
+    )
 
     service = TableServiceClient.from_connection_string(
         tracking_store.connection_string(SECRET_ACCOUNT.name)
@@ -71,14 +74,14 @@ def test_the_route_lifecycle(tracking_store: Azurite, stack_output: Path) -> Non
     host = DurableHostSimulator(service, TaskHub("OrdersV1x0", tracking_prefix="DurableTask"))
     host.create_hub()
     host.write(SimulatedInstance("late-order", "ProcessOrder", "Running", "1.0.3"))
-    blocked = routes(tracking_store, stack_output, "retire", "1.0")
+    blocked = routes(cli, tracking_store, stack_output, "retire", "1.0")
     assert blocked.code == 1 and json.loads(blocked.stdout)["unfinished"] == 1
     host.transition("late-order", "Completed")
-    allowed = routes(tracking_store, stack_output, "retire", "1.0")
+    allowed = routes(cli, tracking_store, stack_output, "retire", "1.0")
     assert allowed.code == 0, allowed.output
     assert '["1.1.0"]' in json.loads(allowed.stdout)["config_change"]
-    assert table(routes(tracking_store, stack_output, "list"))["1.0"]["state"] == "retired"
-    assert routes(tracking_store, stack_output, "retire", "2.0").code == 2
+    assert table(routes(cli, tracking_store, stack_output, "list"))["1.0"]["state"] == "retired"
+    assert routes(cli, tracking_store, stack_output, "retire", "2.0").code == 2
 
 
 def test_draining_takes_no_new_work_but_keeps_its_instances() -> None:

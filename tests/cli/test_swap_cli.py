@@ -17,7 +17,7 @@ from standins.arm import PREPARED_FOR_SWAP
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.starters import MARKER_SETTING
 from tests.arm_fixtures import APP, GROUP, STICKY, SUBSCRIPTION, Deployment
-from tests.conftest import CLI, ROOT, SECRET_ACCOUNT
+from tests.helpers import SECRET_ACCOUNT
 
 
 def swap(d: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:
@@ -48,10 +48,9 @@ def test_a_slow_swap_shows_progress(d: Deployment) -> None:
 
 def test_a_swap_already_running_is_refused_with_exit_2(d: Deployment) -> None:
     d.stand_in.faults.swap_seconds = 60
-    first = subprocess.Popen(
-        [*CLI, "swap", *d.app_args()],
-        cwd=ROOT,
-        env={**__import__("os").environ, **d.arm.env},
+    first = d.runner.popen(
+        "swap",
+        *d.app_args(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

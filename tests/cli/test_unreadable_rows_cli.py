@@ -19,14 +19,9 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
-from tests.conftest import SECRET_ACCOUNT, Run, plan_outputs_file, run_cli
+from tests.helpers import SECRET_ACCOUNT, Cli, Run, on_test_account, plan_outputs_file
 
 OLD = datetime.now(UTC) - timedelta(days=90)
-
-
-def cli(azurite: Azurite, *args: str) -> Run:
-    conn = azurite.connection_string(SECRET_ACCOUNT.name)
-    return run_cli(*args, "--connection-string", conn, "--json")
 
 
 def odd_row(host: DurableHostSimulator, instance_id: str, **columns: Any) -> None:
@@ -41,11 +36,13 @@ def odd_row(host: DurableHostSimulator, instance_id: str, **columns: Any) -> Non
 
 
 def test_a_row_without_runtime_status_holds_the_gate(
-    azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
     odd_row(host, "done")
     odd_row(host, "mystery", RuntimeStatus=None, CreatedTime="not a date")
-    run = cli(azurite, "gate", "--hub", host.hub.name, "--timeout", "0", "--stable-for", "1")
+    run = on_test_account(
+        cli, azurite, "gate", "--hub", host.hub.name, "--timeout", "0", "--stable-for", "1"
+    )
     assert run.code == 1, run.output
     result = json.loads(run.stdout)
     assert result["not_finished"] == 1 and result["unreadable"]["count"] == 1
@@ -55,44 +52,54 @@ def test_a_row_without_runtime_status_holds_the_gate(
 
 
 def test_mixed_column_types_never_crash_versions_or_retire(
-    azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
     odd_row(host, "int-version", Version=1, RuntimeStatus="Running")
     odd_row(host, "string-time", CreatedTime="2026-01-01T00:00:00Z")
     odd_row(host, "int-name", Name=7, TaskHubName=12)
     odd_row(host, "bool-version", Version=True, RuntimeStatus="Suspended")
-    report = cli(azurite, "versions", "--hub", host.hub.name, "--worker-version", "2.0")
+    report = on_test_account(
+        cli, azurite, "versions", "--hub", host.hub.name, "--worker-version", "2.0"
+    )
     assert report.code == 1, report.output  # an unreadable version cannot be judged
     result = json.loads(report.stdout)
     assert (result["total"], result["unreadable"], result["rollout"]["unreadable"]) == (4, 2, 1)
-    annotated = cli(
-        azurite, "versions", "--hub", host.hub.name, "--worker-version", "2.0", "--ci", "github"
+    annotated = on_test_account(
+        cli,
+        azurite,
+        "versions",
+        "--hub",
+        host.hub.name,
+        "--worker-version",
+        "2.0",
+        "--ci",
+        "github",
     )
     assert "reject 0 and fail 0 unfinished instance(s); 1 unfinished row(s) cannot be read" in (
         annotated.stderr
     )
     # Version 1 stored as Int32 is version "1": retire sees its running instance.
-    int32 = cli(azurite, "retire", "--hub", host.hub.name, "--version", "1")
+    int32 = on_test_account(cli, azurite, "retire", "--hub", host.hub.name, "--version", "1")
     assert int32.code == 1, int32.output
     assert json.loads(int32.stdout)["unfinished"] == 1
     assert "never recorded" not in int32.stdout
     # A row whose Version cannot be read might be 1.0: not safe.
-    blocked = cli(azurite, "retire", "--hub", host.hub.name, "--version", "1.0")
+    blocked = on_test_account(cli, azurite, "retire", "--hub", host.hub.name, "--version", "1.0")
     assert blocked.code == 1, blocked.output
     assert json.loads(blocked.stdout)["unreadable"] == 2  # int-name (1.0) and bool-version
 
 
 def test_a_version_never_recorded_is_cannot_decide(
-    azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
     for i, version in enumerate(["1.0", "2.0", "10.0"]):
         host.write(SimulatedInstance(f"i{i}", "Flow", "Completed", version, created=OLD))
-    typo = cli(azurite, "retire", "--hub", host.hub.name, "--version", "1.O")
+    typo = on_test_account(cli, azurite, "retire", "--hub", host.hub.name, "--version", "1.O")
     assert typo.code == 2, typo.output
     message = json.loads(typo.stdout)["error"]["message"]
     assert "closest first: '1.0', " in message and "'2.0'" in message
-    allowed = cli(
-        azurite, "retire", "--hub", host.hub.name, "--version", "3.0", "--allow-unrecorded"
+    allowed = on_test_account(
+        cli, azurite, "retire", "--hub", host.hub.name, "--version", "3.0", "--allow-unrecorded"
     )
     assert allowed.code == 0, allowed.output
     assert json.loads(allowed.stdout)["recorded_in_hub"] is False
@@ -112,14 +119,15 @@ def test_a_row_with_an_empty_task_hub_name_is_held_by_every_hub(
 
 
 def test_routes_retire_refuses_a_hub_that_never_recorded_an_instance(
+    cli: Cli,
     tmp_path: Path,
 ) -> None:
-    stack = plan_outputs_file("routing", tmp_path)
+    stack = plan_outputs_file(cli, "routing", tmp_path)
     with Azurite((SECRET_ACCOUNT,)) as store:
         conn = store.connection_string(SECRET_ACCOUNT.name)
 
         def routes(*args: str) -> Run:
-            return run_cli(
+            return cli(
                 "routes", *args, "--stack-output", str(stack), "--connection-string", conn, "--json"
             )
 

@@ -11,14 +11,9 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
-from tests.conftest import SECRET_ACCOUNT, Run, run_cli
+from tests.helpers import SECRET_ACCOUNT, Cli, on_test_account
 
 OLD = datetime.now(UTC) - timedelta(days=60)
-
-
-def cli(azurite: Azurite, *args: str) -> Run:
-    conn = azurite.connection_string(SECRET_ACCOUNT.name)
-    return run_cli(*args, "--connection-string", conn, "--json")
 
 
 @pytest.fixture
@@ -32,8 +27,10 @@ def mixed(host: DurableHostSimulator) -> DurableHostSimulator:
     return host
 
 
-def test_report_per_version_and_status(azurite: Azurite, mixed: DurableHostSimulator) -> None:
-    run = cli(azurite, "versions", "--hub", mixed.hub.name)
+def test_report_per_version_and_status(
+    cli: Cli, azurite: Azurite, mixed: DurableHostSimulator
+) -> None:
+    run = on_test_account(cli, azurite, "versions", "--hub", mixed.hub.name)
     assert run.code == 0, run.output
     report = json.loads(run.stdout)
     versions = report["hubs"][mixed.hub.name]
@@ -54,6 +51,7 @@ def test_report_per_version_and_status(azurite: Azurite, mixed: DurableHostSimul
     ],
 )
 def test_rollout_question(
+    cli: Cli,
     azurite: Azurite,
     mixed: DurableHostSimulator,
     worker: str,
@@ -62,7 +60,8 @@ def test_rollout_question(
     code: int,
     counts: tuple[int, int, int],
 ) -> None:
-    run = cli(
+    run = on_test_account(
+        cli,
         azurite,
         "versions",
         "--hub",
@@ -81,7 +80,7 @@ def test_rollout_question(
 
 
 def test_all_hubs_of_a_tracking_store(
-    azurite: Azurite, service: TableServiceClient, hub_name: str
+    cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     prefix = f"Routes{hub_name}"
     v1 = DurableHostSimulator(service, TaskHub(f"{hub_name}v10", tracking_prefix=prefix))
@@ -89,19 +88,22 @@ def test_all_hubs_of_a_tracking_store(
     v1.create_hub()
     v1.write(SimulatedInstance("x", "Order", "Running", "1.0.3"))
     v2.write(SimulatedInstance("y", "Order", "Completed", "1.1.0"))
-    run = cli(azurite, "versions", "--tracking-prefix", prefix, "--all-hubs")
+    run = on_test_account(cli, azurite, "versions", "--tracking-prefix", prefix, "--all-hubs")
     assert run.code == 0, run.output
     hubs = json.loads(run.stdout)["hubs"]
     assert hubs[v1.hub.name]["1.0.3"]["unfinished"] == 1
     assert hubs[v2.hub.name]["1.1.0"]["by_status"] == {"Completed": 1}
-    one = cli(azurite, "versions", "--tracking-prefix", prefix, "--hub", v2.hub.name)
+    one = on_test_account(
+        cli, azurite, "versions", "--tracking-prefix", prefix, "--hub", v2.hub.name
+    )
     assert list(json.loads(one.stdout)["hubs"]) == [v2.hub.name]
 
 
-def test_versions_errors_exit_2(azurite: Azurite, hub_name: str) -> None:
-    assert cli(azurite, "versions", "--hub", f"{hub_name}none").code == 2
-    assert cli(azurite, "versions", "--hub", hub_name, "--all-hubs").code == 2
-    bad = cli(
+def test_versions_errors_exit_2(cli: Cli, azurite: Azurite, hub_name: str) -> None:
+    assert on_test_account(cli, azurite, "versions", "--hub", f"{hub_name}none").code == 2
+    assert on_test_account(cli, azurite, "versions", "--hub", hub_name, "--all-hubs").code == 2
+    bad = on_test_account(
+        cli,
         azurite,
         "versions",
         "--hub",
@@ -115,32 +117,34 @@ def test_versions_errors_exit_2(azurite: Azurite, hub_name: str) -> None:
 
 
 def test_retire_waits_for_unfinished_and_recent(
-    azurite: Azurite, mixed: DurableHostSimulator
+    cli: Cli, azurite: Azurite, mixed: DurableHostSimulator
 ) -> None:
-    not_yet = cli(azurite, "retire", "--hub", mixed.hub.name, "--version", "1.0")
+    not_yet = on_test_account(cli, azurite, "retire", "--hub", mixed.hub.name, "--version", "1.0")
     assert not_yet.code == 1, not_yet.output
     assert "unfinished" in json.loads(not_yet.stdout)["reasons"][0]
     mixed.transition("a", "Completed")
-    safe = cli(azurite, "retire", "--hub", mixed.hub.name, "--version", "1.0")
+    safe = on_test_account(cli, azurite, "retire", "--hub", mixed.hub.name, "--version", "1.0")
     assert safe.code == 0, safe.output
-    recent = cli(azurite, "retire", "--hub", mixed.hub.name, "--version", "2.0")
+    recent = on_test_account(cli, azurite, "retire", "--hub", mixed.hub.name, "--version", "2.0")
     mixed.transition("d", "Completed")
-    still_recent = cli(azurite, "retire", "--hub", mixed.hub.name, "--version", "2.0")
+    still_recent = on_test_account(
+        cli, azurite, "retire", "--hub", mixed.hub.name, "--version", "2.0"
+    )
     assert recent.code == 1 and still_recent.code == 1
     assert "retention" in json.loads(still_recent.stdout)["reasons"][0]
-    shorter = cli(
-        azurite, "retire", "--hub", mixed.hub.name, "--version", "2.0", "--retention", "0"
+    shorter = on_test_account(
+        cli, azurite, "retire", "--hub", mixed.hub.name, "--version", "2.0", "--retention", "0"
     )
     assert shorter.code == 0
 
 
 def test_retire_records_and_lists_the_ledger(
-    azurite: Azurite, service: TableServiceClient, mixed: DurableHostSimulator
+    cli: Cli, azurite: Azurite, service: TableServiceClient, mixed: DurableHostSimulator
 ) -> None:
-    empty = cli(azurite, "retire", "--hub", mixed.hub.name, "--history")
+    empty = on_test_account(cli, azurite, "retire", "--hub", mixed.hub.name, "--history")
     assert empty.code == 0 and json.loads(empty.stdout)["history"] == []
     conn = azurite.connection_string(SECRET_ACCOUNT.name)
-    recorded = run_cli(
+    recorded = cli(
         "retire",
         "--hub",
         mixed.hub.name,
@@ -154,23 +158,30 @@ def test_retire_records_and_lists_the_ledger(
     )
     assert recorded.code == 1
     mixed.transition("a", "Completed")
-    assert cli(azurite, "retire", "--hub", mixed.hub.name, "--version", "1.0", "--record").code == 0
-    history = json.loads(cli(azurite, "retire", "--hub", mixed.hub.name, "--history").stdout)
+    assert (
+        on_test_account(
+            cli, azurite, "retire", "--hub", mixed.hub.name, "--version", "1.0", "--record"
+        ).code
+        == 0
+    )
+    history = json.loads(
+        on_test_account(cli, azurite, "retire", "--hub", mixed.hub.name, "--history").stdout
+    )
     verdicts = [(e["version"], e["verdict"]) for e in history["history"]]
     assert verdicts == [("1.0", "safe"), ("1.0", "not-yet")]  # newest first
     assert history["history"][1]["recorded_by"] == "octocat"
     assert history["history"][1]["run"] == "42"
 
 
-def test_retire_never_says_safe_on_a_read_error(azurite: Azurite, hub_name: str) -> None:
-    run = cli(azurite, "retire", "--hub", f"{hub_name}typo", "--version", "1.0")
+def test_retire_never_says_safe_on_a_read_error(cli: Cli, azurite: Azurite, hub_name: str) -> None:
+    run = on_test_account(cli, azurite, "retire", "--hub", f"{hub_name}typo", "--version", "1.0")
     assert run.code == 2
     assert json.loads(run.stdout)["error"]["kind"] == "HubNotFoundError"
-    assert cli(azurite, "retire", "--hub", hub_name).code == 2  # no --version
+    assert on_test_account(cli, azurite, "retire", "--hub", hub_name).code == 2  # no --version
 
 
 def test_retire_per_hub_in_a_shared_tracking_store(
-    azurite: Azurite, service: TableServiceClient, hub_name: str
+    cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     prefix = f"Retire{hub_name}"
     busy = DurableHostSimulator(service, TaskHub(f"{hub_name}busy", tracking_prefix=prefix))
@@ -179,7 +190,7 @@ def test_retire_per_hub_in_a_shared_tracking_store(
     busy.write(SimulatedInstance("b1", "Order", "Running", "1.0", created=OLD))
     done.write(SimulatedInstance("d1", "Order", "Completed", "1.0", created=OLD))
     common = ("--tracking-prefix", prefix, "--version", "1.0")
-    assert cli(azurite, "retire", "--hub", busy.hub.name, *common).code == 1
-    safe = cli(azurite, "retire", "--hub", done.hub.name, *common)
+    assert on_test_account(cli, azurite, "retire", "--hub", busy.hub.name, *common).code == 1
+    safe = on_test_account(cli, azurite, "retire", "--hub", done.hub.name, *common)
     assert safe.code == 0, safe.output
     assert json.loads(safe.stdout)["total"] == 1

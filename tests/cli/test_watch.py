@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from collections.abc import Callable
@@ -16,14 +15,16 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.drain import version_or_older
 from taskhub.instances import InstanceRecord
-from tests.conftest import CLI, ROOT, SECRET_ACCOUNT, Run, run_cli
+from tests.helpers import SECRET_ACCOUNT, Cli, Run
 
 FAST = ("--interval", "0.3", "--stable-for", "2")
 
 
-def watch(azurite: Azurite, hub: str, version: str, *extra: str, timeout: str = "20") -> Run:
+def watch(
+    cli: Cli, azurite: Azurite, hub: str, version: str, *extra: str, timeout: str = "20"
+) -> Run:
     conn = azurite.connection_string(SECRET_ACCOUNT.name)
-    return run_cli(
+    return cli(
         "versions",
         "--hub",
         hub,
@@ -41,7 +42,7 @@ def watch(azurite: Azurite, hub: str, version: str, *extra: str, timeout: str = 
 
 
 def _watch_stepwise(
-    azurite: Azurite, hub: str, version: str, steps: dict[int, Callable[[], None]]
+    cli: Cli, azurite: Azurite, hub: str, version: str, steps: dict[int, Callable[[], None]]
 ) -> Run:
     """Run the watch, doing `steps[n]` right after its n-th read is reported on stderr.
 
@@ -51,10 +52,7 @@ def _watch_stepwise(
     conn = azurite.connection_string(SECRET_ACCOUNT.name)
     args = ["versions", "--hub", hub, "--connection-string", conn, "--watch"]
     args += ["--until-drained", version, "--interval", "1", "--stable-for", "2", "--json"]
-    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "TF_BUILD")}
-    with subprocess.Popen(
-        [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
-    ) as process:
+    with cli.popen(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         assert process.stderr is not None and process.stdout is not None
         stderr = []
         for line in process.stderr:
@@ -67,7 +65,7 @@ def _watch_stepwise(
 
 
 def test_a_rolling_update_is_followed_to_its_drained_exit(
-    azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
     # Old workers (1.0) still run two instances, one unversioned; new workers (2.0) start.
     host.write(SimulatedInstance("old-1", "ProcessOrder", "Running", "1.0"))
@@ -79,6 +77,7 @@ def test_a_rolling_update_is_followed_to_its_drained_exit(
         host.write(SimulatedInstance("new-2", "ProcessOrder", "Pending", "2.0"))
 
     run = _watch_stepwise(
+        cli,
         azurite,
         host.hub.name,
         "1.0",
@@ -107,11 +106,11 @@ def test_a_rolling_update_is_followed_to_its_drained_exit(
 
 
 def test_the_watch_times_out_while_old_work_runs(
-    azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
     host.write(SimulatedInstance("old-1", "ProcessOrder", "Running", "1.0"))
     host.write(SimulatedInstance("newer", "ProcessOrder", "Running", "1.0.0"))  # 1.0 < 1.0.0
-    run = watch(azurite, host.hub.name, "1.0", timeout="1")
+    run = watch(cli, azurite, host.hub.name, "1.0", timeout="1")
     assert run.code == 1, run.output
     result = json.loads(run.stdout)
     assert result["outcome"] == "timeout" and result["not_finished"] == 1
@@ -129,6 +128,7 @@ def test_the_watch_times_out_while_old_work_runs(
     ],
 )
 def test_versions_compare_as_dotnet_and_unknown_statuses_hold(
+    cli: Cli,
     azurite: Azurite,
     host: DurableHostSimulator,
     version: str,
@@ -137,21 +137,21 @@ def test_versions_compare_as_dotnet_and_unknown_statuses_hold(
     code: int,
 ) -> None:
     host.write(SimulatedInstance("x", "ProcessOrder", status, version))
-    run = watch(azurite, host.hub.name, until, timeout="1")
+    run = watch(cli, azurite, host.hub.name, until, timeout="1")
     assert run.code == code, run.output
 
 
-def test_cannot_decide_fails_closed(azurite: Azurite, hub_name: str) -> None:
-    missing = watch(azurite, hub_name, "1.0")
+def test_cannot_decide_fails_closed(cli: Cli, azurite: Azurite, hub_name: str) -> None:
+    missing = watch(cli, azurite, hub_name, "1.0")
     assert missing.code == 2, missing.output
     assert json.loads(missing.stdout)["error"]["kind"] == "HubNotFoundError"
-    allowed = watch(azurite, hub_name, "1.0", "--allow-missing-hub")
+    allowed = watch(cli, azurite, hub_name, "1.0", "--allow-missing-hub")
     assert allowed.code == 0, allowed.output
     assert json.loads(allowed.stdout)["warnings"]
     wrong_key = azurite.connection_string(SECRET_ACCOUNT.name).replace(
         SECRET_ACCOUNT.key, "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk="
     )
-    denied = run_cli(
+    denied = cli(
         "versions", "--hub", hub_name, "--connection-string", wrong_key, "--watch",
         "--until-drained", "1.0", "--json",
     )  # fmt: skip
@@ -167,9 +167,11 @@ def test_cannot_decide_fails_closed(azurite: Azurite, hub_name: str) -> None:
         ("--watch", "--until-drained", "1.0", "--worker-version", "2.0"),
     ],
 )
-def test_bad_watch_arguments_exit_2(azurite: Azurite, hub_name: str, args: tuple[str, ...]) -> None:
+def test_bad_watch_arguments_exit_2(
+    cli: Cli, azurite: Azurite, hub_name: str, args: tuple[str, ...]
+) -> None:
     conn = azurite.connection_string(SECRET_ACCOUNT.name)
-    run = run_cli("versions", "--hub", hub_name, "--connection-string", conn, *args, "--json")
+    run = cli("versions", "--hub", hub_name, "--connection-string", conn, *args, "--json")
     assert run.code == 2, run.output
     assert json.loads(run.stdout)["error"]["fix"]
 
@@ -188,24 +190,24 @@ def test_changes_and_the_version_predicate() -> None:
 
 
 def test_a_version_never_recorded_passes_with_a_warning_naming_the_recorded_ones(
-    azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
     """`1.O` for `1.0` is not at or below any running version, so nothing holds it: the pass
     must not read as "1.0 drained" without a word (retire refuses such a version)."""
     host.write(SimulatedInstance("old-1", "ProcessOrder", "Running", "1.0"))
     host.write(SimulatedInstance("new-1", "ProcessOrder", "Running", "2.0"))
-    typo = watch(azurite, host.hub.name, "0.9")
+    typo = watch(cli, azurite, host.hub.name, "0.9")
     assert typo.code == 0, typo.output
     (warning,) = json.loads(typo.stdout)["warnings"]
     assert "'0.9' was ever recorded" in warning and "'1.0', '2.0'" in warning
     host.transition("old-1", "Completed")
-    drained = watch(azurite, host.hub.name, "1.0")
+    drained = watch(cli, azurite, host.hub.name, "1.0")
     assert drained.code == 0, drained.output
     assert json.loads(drained.stdout)["warnings"] == []
 
 
 def test_a_row_without_runtime_status_holds_the_watch_and_is_listed(
-    azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
     """DurableTask always writes RuntimeStatus (AzureTableTrackingStore
     SetNewExecutionAsync); a row without one cannot be judged finished."""
@@ -214,7 +216,7 @@ def test_a_row_without_runtime_status_holds_the_watch_and_is_listed(
     row = host.row(SimulatedInstance("mystery", "ProcessOrder", "Completed", "1.0"))
     row.pop("RuntimeStatus")
     host.table.upsert_entity(row)
-    run = watch(azurite, host.hub.name, "1.0", "--show", "1", timeout="1")
+    run = watch(cli, azurite, host.hub.name, "1.0", "--show", "1", timeout="1")
     assert run.code == 1, run.output
     unreadable = json.loads(run.stdout)["unreadable"]
     assert unreadable["count"] == 1

@@ -11,28 +11,28 @@ from typing import Any
 import pytest
 
 from taskhub.flex import DEPRECATED_SETTINGS
-from tests.conftest import ROOT, run_cli
+from tests.helpers import ROOT, Cli
 
 DURABLE = "DurableManagementStorage"
 HUB_SETTING = "AzureFunctionsJobHost__extensions__durableTask__hubName"
 SITES = ("azure-native:web:WebApp", "azure-native:web:WebAppSlot")
 
 
-def plan(stack: str, project: Path = ROOT) -> dict[str, Any]:
-    run = run_cli("plan", "--stack", stack, "--json", "--project-dir", str(project))
+def plan(cli: Cli, stack: str, project: Path = ROOT) -> dict[str, Any]:
+    run = cli("plan", "--stack", stack, "--json", "--project-dir", str(project))
     assert run.code == 0, run.output
     graph: dict[str, Any] = json.loads(run.stdout)
     return graph
 
 
 @pytest.fixture(scope="module")
-def dev() -> dict[str, Any]:
-    return plan("dev")
+def dev(cli: Cli) -> dict[str, Any]:
+    return plan(cli, "dev")
 
 
 @pytest.fixture(scope="module")
-def prod() -> dict[str, Any]:
-    return plan("prod")
+def prod(cli: Cli) -> dict[str, Any]:
+    return plan(cli, "prod")
 
 
 def of_type(graph: dict[str, Any], type_: str) -> list[dict[str, Any]]:
@@ -163,7 +163,7 @@ def _project_with(tmp_path: Path, stack: str, config: dict[str, Any]) -> Path:
     return tmp_path
 
 
-def test_connection_string_mode_keeps_values_secret(tmp_path: Path) -> None:
+def test_connection_string_mode_keeps_values_secret(cli: Cli, tmp_path: Path) -> None:
     project = _project_with(
         tmp_path,
         "keys",
@@ -173,7 +173,7 @@ def test_connection_string_mode_keeps_values_secret(tmp_path: Path) -> None:
             "slots": {"names": ["staging"], "mode": "hubs"},
         },
     )
-    graph = plan("keys", project)
+    graph = plan(cli, "keys", project)
     by_slot = sites(graph)
     assert (
         by_slot["production"][DURABLE] == "[secret]" and by_slot["staging"][DURABLE] == "[secret]"
@@ -183,18 +183,18 @@ def test_connection_string_mode_keeps_values_secret(tmp_path: Path) -> None:
     assert not of_type(graph, "azure-native:authorization:RoleAssignment")
 
 
-def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
+def test_invalid_config_exits_2_naming_the_key(cli: Cli, tmp_path: Path) -> None:
     project = _project_with(
         tmp_path, "bad", {"appName": "orders", "planSku": "Y1", "slots": {"names": ["a", "b"]}}
     )
-    run = run_cli("plan", "--stack", "bad", "--project-dir", str(project))
+    run = cli("plan", "--stack", "bad", "--project-dir", str(project))
     assert run.code == 2
     assert "durable-zero-downtime:slots.names" in run.stdout and "Fix:" in run.stdout
-    assert run_cli("plan", "--stack", "nosuchstack").code == 2
+    assert cli("plan", "--stack", "nosuchstack").code == 2
 
 
-def test_routing_declares_an_app_per_minor_with_one_tracking_store() -> None:
-    graph = plan("routing")
+def test_routing_declares_an_app_per_minor_with_one_tracking_store(cli: Cli) -> None:
+    graph = plan(cli, "routing")
     by_app = {s["inputs"]["name"]: settings(s) for s in of_type(graph, SITES[0])}
     versions = {n: s for n, s in by_app.items() if n != "orders-router"}
     assert set(versions) == {"orders-v1-0", "orders-v1-1"}
@@ -233,8 +233,8 @@ def _flex_site_checks(site: dict[str, Any], runtime: tuple[str, str]) -> dict[st
     return config
 
 
-def test_flex_declares_its_own_plan_and_function_app_config() -> None:
-    graph = plan("flex")
+def test_flex_declares_its_own_plan_and_function_app_config(cli: Cli) -> None:
+    graph = plan(cli, "flex")
     (plan_,) = of_type(graph, "azure-native:web:AppServicePlan")
     assert plan_["inputs"]["sku"] == {"name": "FC1", "tier": "FlexConsumption"}
     assert plan_["inputs"]["kind"] == "functionapp" and plan_["inputs"]["reserved"] is True
@@ -259,12 +259,13 @@ def test_flex_declares_its_own_plan_and_function_app_config() -> None:
     assert all(a["inputs"]["allowSharedKeyAccess"] is False for a in accounts)
     assert len(of_type(graph, "azure-native:authorization:RoleAssignment")) == len(accounts) * 3
     # The stages read the same output shape as on the other plans.
-    dev_slot = plan("dev")["outputs"]["apps"]["orders-dev"]["slots"]["production"]
+    dev_slot = plan(cli, "dev")["outputs"]["apps"]["orders-dev"]["slots"]["production"]
     flex_slot = graph["outputs"]["apps"]["orders-flex"]["slots"]["production"]
     assert set(flex_slot) == set(dev_slot) and flex_slot["taskHub"] == "OrdersFlex"
 
 
 def test_flex_with_connection_strings_still_reads_its_package_with_the_identity(
+    cli: Cli,
     tmp_path: Path,
 ) -> None:
     project = _project_with(
@@ -278,15 +279,15 @@ def test_flex_with_connection_strings_still_reads_its_package_with_the_identity(
             "flex": {"siteUpdateStrategy": "Recreate"},
         },
     )
-    graph = plan("flexkeys", project)
+    graph = plan(cli, "flexkeys", project)
     (role,) = of_type(graph, "azure-native:authorization:RoleAssignment")
     assert role["inputs"]["roleDefinitionId"].endswith("b7e6dc6d-f1e8-4753-8033-0f276bb0955b")
     (site,) = of_type(graph, SITES[0])
     assert _flex_site_checks(site, ("python", "3.11"))["siteUpdateStrategy"] == {"type": "Recreate"}
 
 
-def test_flex_routing_gives_every_version_and_the_router_a_flex_plan() -> None:
-    graph = plan("flexrouting")
+def test_flex_routing_gives_every_version_and_the_router_a_flex_plan(cli: Cli) -> None:
+    graph = plan(cli, "flexrouting")
     plans = of_type(graph, "azure-native:web:AppServicePlan")
     assert len(plans) == 3 and {p["inputs"]["sku"]["name"] for p in plans} == {"FC1"}
     assert len({p["inputs"]["name"] for p in plans}) == 3
@@ -297,4 +298,4 @@ def test_flex_routing_gives_every_version_and_the_router_a_flex_plan() -> None:
     prefix = "AzureFunctionsJobHost__extensions__durableTask__"
     assert settings(by_app["ordersfx-v1-1"])[prefix + "defaultVersion"] == "1.1.0"
     assert len(of_type(graph, "azure-native:storage:BlobContainer")) == 3
-    assert set(graph["outputs"]) == set(plan("routing")["outputs"])
+    assert set(graph["outputs"]) == set(plan(cli, "routing")["outputs"])

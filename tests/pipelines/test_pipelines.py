@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, run_cli
+from tests.helpers import ROOT, Cli
 
 TEMPLATES = sorted((ROOT / "pipelines").glob("*/*.yml"))
 
@@ -52,13 +52,13 @@ def test_there_are_templates_for_both_ci_systems_and_strategies() -> None:
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_command_line_parses(template: Path) -> None:
+def test_every_command_line_parses(cli: Cli, template: Path) -> None:
     commands = command_lines(template)
     assert commands, f"{template} runs no durable-deploy stage"
     text = template.read_text()
     assert "--policy-pack policies" in text, "infrastructure goes through the policy pack"
     for words in commands:
-        run = run_cli(*words, "--help")
+        run = cli(*words, "--help")
         assert run.code == 0, f"{template.name}: durable-deploy {' '.join(words)}\n{run.output}"
         assert "Usage:" in run.stdout
 
@@ -73,8 +73,8 @@ def test_the_templates_check_replays_before_code_moves() -> None:
         assert routing[0][0] == "replay-check", "before the code deploys in place"
 
 
-def test_a_renamed_option_would_be_caught() -> None:
-    assert run_cli("release", "--quiesce-function", "X", "--help").code == 2
+def test_a_renamed_option_would_be_caught(cli: Cli) -> None:
+    assert cli("release", "--quiesce-function", "X", "--help").code == 2
 
 
 def _steps_text(path: Path) -> list[str]:

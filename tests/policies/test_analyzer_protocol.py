@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 
 from scripts.stages.policy_check import GraphResource, PolicyAnalyzer, Violation
-from tests.conftest import ROOT, run_cli
+from tests.helpers import ROOT, Cli
 
 Graph = list[dict[str, Any]]
 DURABLE_ACCOUNT = "DurableManagementStorage__accountName"
 PREFIX = "AzureFunctionsJobHost__extensions__durableTask__"
 
 
-def plan_graph(stack: str) -> Graph:
-    run = run_cli("plan", "--stack", stack, "--json")
+def plan_graph(cli: Cli, stack: str) -> Graph:
+    run = cli("plan", "--stack", stack, "--json")
     assert run.code == 0, run.output
     graph: Graph = json.loads(run.stdout)["resources"]
     return graph
@@ -33,18 +33,18 @@ def analyzer() -> Iterator[PolicyAnalyzer]:
 
 
 @pytest.fixture(scope="module")
-def dev() -> Graph:
-    return plan_graph("dev")
+def dev(cli: Cli) -> Graph:
+    return plan_graph(cli, "dev")
 
 
 @pytest.fixture(scope="module")
-def prod() -> Graph:
-    return plan_graph("prod")
+def prod(cli: Cli) -> Graph:
+    return plan_graph(cli, "prod")
 
 
 @pytest.fixture(scope="module")
-def flex() -> Graph:
-    return plan_graph("flex")
+def flex(cli: Cli) -> Graph:
+    return plan_graph(cli, "flex")
 
 
 def analyze(analyzer: PolicyAnalyzer, graph: Graph) -> list[Violation]:
@@ -124,12 +124,12 @@ def match(value: str) -> Callable[[Graph], None]:
 
 
 def test_the_example_stacks_pass_clean(
-    analyzer: PolicyAnalyzer, dev: Graph, prod: Graph, flex: Graph
+    cli: Cli, analyzer: PolicyAnalyzer, dev: Graph, prod: Graph, flex: Graph
 ) -> None:
     assert analyze(analyzer, dev) == []
     assert analyze(analyzer, prod) == []
     assert analyze(analyzer, flex) == []
-    assert analyze(analyzer, plan_graph("flexrouting")) == []
+    assert analyze(analyzer, plan_graph(cli, "flexrouting")) == []
 
 
 @pytest.mark.parametrize(
@@ -346,7 +346,7 @@ def test_the_app_limit_is_configurable() -> None:
 
 def _handmade(tmp_path: Path, config: Mapping[str, bool | str], program: str = "handmade") -> Path:
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copy(ROOT / "tests" / "programs" / f"{program}.py", tmp_path / "__main__.py")
+    shutil.copy(Path(__file__).parent / "programs" / f"{program}.py", tmp_path / "__main__.py")
     namespace = program.replace("_", "").replace("handmadeflex", "handflex")
     lines = ["config:"] + [f"  {namespace}:{k}: {json.dumps(v)}" for k, v in config.items()]
     (tmp_path / "Pulumi.hand.yaml").write_text("\n".join(lines) + "\n")
@@ -362,10 +362,10 @@ def _handmade(tmp_path: Path, config: Mapping[str, bool | str], program: str = "
     ],
 )
 def test_check_cli_on_a_program_without_our_components(
-    tmp_path: Path, config: dict[str, bool], code: int, policy: str | None
+    cli: Cli, tmp_path: Path, config: dict[str, bool], code: int, policy: str | None
 ) -> None:
     project = _handmade(tmp_path, config)
-    run = run_cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
+    run = cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
     assert run.code == code, run.output
     result = json.loads(run.stdout)
     assert result["resources"] == 6
@@ -374,11 +374,11 @@ def test_check_cli_on_a_program_without_our_components(
     )
 
 
-def test_check_cli_on_the_example_stack_and_errors() -> None:
-    run = run_cli("check", "--stack", "dev")
+def test_check_cli_on_the_example_stack_and_errors(cli: Cli) -> None:
+    run = cli("check", "--stack", "dev")
     assert run.code == 0, run.output
     assert "no mandatory violation" in run.stdout
-    assert run_cli("check", "--stack", "nosuch").code == 2
+    assert cli("check", "--stack", "nosuch").code == 2
 
 
 @pytest.mark.parametrize(
@@ -391,10 +391,10 @@ def test_check_cli_on_the_example_stack_and_errors() -> None:
     ],
 )
 def test_a_raw_flex_program_with_rolling_updates_needs_versioning(
-    tmp_path: Path, config: dict[str, bool | str], code: int, policies: set[str]
+    cli: Cli, tmp_path: Path, config: dict[str, bool | str], code: int, policies: set[str]
 ) -> None:
     project = _handmade(tmp_path, config, "handmade_flex")
-    run = run_cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
+    run = cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
     assert run.code == code, run.output
     result = json.loads(run.stdout)
     assert result["resources"] == 4

@@ -23,8 +23,8 @@ from taskhub.errors import AccountNotFoundError, StoreUnavailableError
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
 from taskhub.routes import ROUTES_TABLE, Route, RouteStore
-from tests.conftest import SECRET_ACCOUNT, run_cli
 from tests.fault_proxy import Fault, FaultProxy, Kind, fault_proxy, is_write, through
+from tests.helpers import SECRET_ACCOUNT, Cli
 
 
 @pytest.fixture(scope="module")
@@ -135,12 +135,12 @@ def test_a_404_that_is_not_table_not_found_is_never_a_missing_hub(
 
 
 def test_an_account_that_does_not_exist_fails_the_gate_even_with_allow_missing_hub(
-    azurite: Azurite, busy: DurableHostSimulator
+    cli: Cli, azurite: Azurite, busy: DurableHostSimulator
 ) -> None:
     nowhere = azurite.connection_string(SECRET_ACCOUNT.name).replace(
         SECRET_ACCOUNT.name, "nosuchaccount"
     )
-    run = run_cli(
+    run = cli(
         "gate",
         "--connection-string",
         nowhere,
@@ -164,10 +164,10 @@ def test_an_account_that_does_not_exist_fails_the_gate_even_with_allow_missing_h
 
 
 def test_the_cli_under_a_burst_prints_one_json_object(
-    conn: str, proxy: FaultProxy, drained: DurableHostSimulator
+    cli: Cli, conn: str, proxy: FaultProxy, drained: DurableHostSimulator
 ) -> None:
     proxy.add(Fault(Kind.STATUS, times=50, status=503))
-    run = run_cli(
+    run = cli(
         "gate", "--connection-string", conn, "--hub", drained.hub.name,
         "--timeout", "0", "--retries", "1", "--json",
     )  # fmt: skip
@@ -181,7 +181,7 @@ def _routes(service: TableServiceClient) -> dict[str, bool]:
 
 
 def test_set_current_is_one_batch_so_a_failed_write_never_leaves_two_current(
-    azurite: Azurite, proxied: tuple[FaultProxy, str], proxy: FaultProxy
+    cli: Cli, azurite: Azurite, proxied: tuple[FaultProxy, str], proxy: FaultProxy
 ) -> None:
     # Its own account: the router tests keep their route table in SECRET_ACCOUNT's.
     connection = through(azurite, DEV_ACCOUNT, proxied[1])
@@ -194,15 +194,15 @@ def test_set_current_is_one_batch_so_a_failed_write_never_leaves_two_current(
     )
     # Every write after the first fails: a change written row by row would stop halfway.
     proxy.add(Fault(Kind.STATUS, times=50, status=500, when=is_write, skip=1))
-    run = run_cli("routes", "set-current", "1.1", "--connection-string", connection, "--json")
+    run = cli("routes", "set-current", "1.1", "--connection-string", connection, "--json")
     assert run.code == 0, run.output
     assert _routes(service) == {"1.0": False, "1.1": True}
     proxy.faults.clear()
 
     # A table left with two current versions (by hand) is reported, then repaired.
     store.save(Route("1.0", "a", "https://a.example", "1.0.3", "HubA", current=True))
-    listed = run_cli("routes", "list", "--connection-string", connection, "--json")
+    listed = cli("routes", "list", "--connection-string", connection, "--json")
     assert any("several versions" in w for w in json.loads(listed.stdout)["warnings"])
-    repaired = run_cli("routes", "set-current", "1.1", "--connection-string", connection)
+    repaired = cli("routes", "set-current", "1.1", "--connection-string", connection)
     assert repaired.code == 0, repaired.output
     assert _routes(service) == {"1.0": False, "1.1": True}

@@ -13,13 +13,13 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.errors import ConfigurationError
 from taskhub.hubs import TaskHub
-from tests.conftest import SECRET_ACCOUNT, plan_outputs_file, run_cli
+from tests.helpers import SECRET_ACCOUNT, Cli, plan_outputs_file
 
 
 @pytest.fixture(scope="module")
-def stack_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def stack_output(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The dev stack's outputs, as the offline plan computes them."""
-    return plan_outputs_file("dev", tmp_path_factory.mktemp("stack"))
+    return plan_outputs_file(cli, "dev", tmp_path_factory.mktemp("stack"))
 
 
 def test_stack_output_alone_reads_the_slot_endpoint_with_entra_id(stack_output: Path) -> None:
@@ -63,12 +63,12 @@ def test_wrong_app_slot_or_hub_is_refused(
 
 
 def test_gate_takes_the_hub_from_the_stack(
-    azurite: Azurite, service: TableServiceClient, stack_output: Path
+    cli: Cli, azurite: Azurite, service: TableServiceClient, stack_output: Path
 ) -> None:
     host = DurableHostSimulator(service, TaskHub("OrdersDev"))
     host.create_hub()
     host.write(SimulatedInstance("in-flight", "ProcessOrder", status="Running"))
-    run = run_cli(
+    run = cli(
         "gate",
         "--stack-output",
         str(stack_output),
@@ -85,5 +85,5 @@ def test_gate_takes_the_hub_from_the_stack(
     assert run.code == 1, run.output
     result = json.loads(run.stdout)
     assert result["hub"] == "OrdersDev" and result["not_finished"] == 1
-    missing = run_cli("gate", "--stack-output", str(stack_output.parent / "none.json"))
+    missing = cli("gate", "--stack-output", str(stack_output.parent / "none.json"))
     assert missing.code == 2 and "does not exist" in missing.stdout

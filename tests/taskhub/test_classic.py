@@ -8,7 +8,7 @@ from typing import Any
 
 from components.config import load
 from taskhub.classic import classic_settings, current_function, split_version
-from tests.conftest import run_cli
+from tests.helpers import Cli
 
 MODULE = '''"""ProcessOrder, classic form."""
 
@@ -52,16 +52,16 @@ def _app(tmp_path: Path, n: int) -> Path:
     return tmp_path
 
 
-def scaffold(app: Path, module: str) -> dict[str, Any]:
-    run = run_cli("scaffold-version", "--app-dir", str(app), "--module", module, "--json")
+def scaffold(cli: Cli, app: Path, module: str) -> dict[str, Any]:
+    run = cli("scaffold-version", "--app-dir", str(app), "--module", module, "--json")
     assert run.code == 0, run.output
     result: dict[str, Any] = json.loads(run.stdout)
     return result
 
 
-def test_scaffold_copies_renames_and_registers(tmp_path: Path) -> None:
+def test_scaffold_copies_renames_and_registers(cli: Cli, tmp_path: Path) -> None:
     app = _app(tmp_path, 1)
-    result = scaffold(app, "orders/process_order_v1.py")
+    result = scaffold(cli, app, "orders/process_order_v1.py")
     created = (app / "orders" / "process_order_v2.py").read_text()
     assert "def process_order_v2(" in created
     # Calls to other functions keep their versions.
@@ -74,9 +74,9 @@ def test_scaffold_copies_renames_and_registers(tmp_path: Path) -> None:
     assert (app / "orders" / "process_order_v1.py").read_text() == MODULE.format(n=1)
 
 
-def test_scaffold_handles_multi_digit_versions(tmp_path: Path) -> None:
+def test_scaffold_handles_multi_digit_versions(cli: Cli, tmp_path: Path) -> None:
     app = _app(tmp_path, 10)  # v1..v10 exist; v10 is the newest, whichever is named
-    result = scaffold(app, "orders/process_order_v1.py")
+    result = scaffold(cli, app, "orders/process_order_v1.py")
     assert result["version"] == 11
     created = (app / "orders" / "process_order_v11.py").read_text()
     assert "def process_order_v11(" in created and "ValidateOrder_V10" in created
@@ -85,7 +85,7 @@ def test_scaffold_handles_multi_digit_versions(tmp_path: Path) -> None:
     assert "process_order_v110" not in function_app
 
 
-def test_scaffold_refuses_unversioned_modules(tmp_path: Path) -> None:
+def test_scaffold_refuses_unversioned_modules(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "orders.py").write_text("")
-    run = run_cli("scaffold-version", "--app-dir", str(tmp_path), "--module", "orders.py")
+    run = cli("scaffold-version", "--app-dir", str(tmp_path), "--module", "orders.py")
     assert run.code == 2 and "_v<N>.py" in run.stdout

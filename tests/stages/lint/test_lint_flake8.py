@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from scripts.stages.lint.engine import lint
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.lint_support import APPS, FIXTURES
 
 

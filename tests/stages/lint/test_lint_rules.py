@@ -11,7 +11,7 @@ import pytest
 from scripts.stages.lint.discovery import Kind, discover
 from scripts.stages.lint.engine import lint
 from scripts.stages.lint.rules import CATALOGUE, RULES
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.lint_support import APPS, FIXTURES, expected, reported
 
 
