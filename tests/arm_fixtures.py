@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,8 @@ SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
 GROUP = "rg-orders"
 APP = "orders-test"
 STICKY = "SLOT_ROLE"
+# A release's waits: short, so a test ends soon, yet each stage still polls a few times.
+FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "5"]
 
 # What App Service answered real swaps with, as users quoted them:
 WARM_UP_TIMED_OUT = (
@@ -100,3 +104,13 @@ def deployment(tmp_path: Path, azurite: Azurite, hub_name: str, cli: Cli) -> Ite
         )
         ambient = {k: "" for k in os.environ if k.startswith("AZURE_")}
         yield Deployment(arm, site, production, cli.with_env({**ambient, **arm.env}))
+
+
+def release(d: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:
+    """`release --json` against `d`: exit code, its one JSON object (or {}), all output."""
+    run = d.cli("release", *d.app_args(), "--health-url", d.health_url(), "--json", *FAST, *args)
+    return run.code, (json.loads(run.stdout) if run.stdout.strip() else {}), run.output
+
+
+def stages(result: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(s["stage"], s["status"]) for s in result["stages"]]

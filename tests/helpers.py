@@ -10,16 +10,27 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from azure.data.tables.aio import TableServiceClient as AsyncTableServiceClient
+from orders import orchestration
 
 from standins.azurite import Account, Azurite
 
 # A key made up for the tests, so "the key never appears in output" can be checked.
 SECRET_ACCOUNT = Account("slotdurable", "dGVzdC1zZWNyZXQta2V5LXRoYXQtbXVzdC1uZXZlci1sZWFr")
 CLI = [sys.executable, "-m", "scripts.cli"]
+# The sample app's activities, by the names its orchestrator schedules, for the SDK's replay.
+ACTIVITIES: dict[str, Callable[[Any], Any]] = {
+    "ValidateOrder": orchestration.validate_order,
+    "ApplyDiscount": orchestration.apply_discount,
+    "ProcessPayment": orchestration.process_payment,
+    "ProcessPaymentWithDiscount": orchestration.process_payment,
+    "ShipOrder": orchestration.ship_order,
+}
 ROOT = Path(__file__).resolve().parent.parent
 # A test sets these itself when it wants annotations; inherited, they would add lines.
 _CI_VARIABLES = ("GITHUB_ACTIONS", "TF_BUILD")
@@ -93,4 +104,36 @@ def on_test_account(cli: Cli, azurite: Azurite, *args: str) -> Run:
     """A command against SECRET_ACCOUNT's tables in `azurite`, answering in JSON."""
     return cli(
         *args, "--connection-string", azurite.connection_string(SECRET_ACCOUNT.name), "--json"
+    )
+
+
+def replay_check(
+    cli: Cli, azurite: Azurite, hub: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[Run, dict[str, Any]]:
+    """One `replay-check --json` run: never a traceback, always exactly one JSON object."""
+    run = cli(
+        "replay-check",
+        "--connection-string",
+        azurite.connection_string(SECRET_ACCOUNT.name),
+        "--hub",
+        hub,
+        "--json",
+        *args,
+        env=env,
+    )
+    assert "Traceback" not in run.stderr, run.stderr
+    return run, run.json
+
+
+def route_table(run: Run) -> dict[str, dict[str, object]]:
+    """A successful `routes ... --json` run's table, by minor version."""
+    assert run.code == 0, run.output
+    return {r["minor"]: r for r in run.json["routes"]}
+
+
+def async_service(azurite: Azurite, **options: object) -> AsyncTableServiceClient:
+    """The async client the router reads owners with (it binds to the server's loop)."""
+    return AsyncTableServiceClient.from_connection_string(
+        azurite.connection_string(SECRET_ACCOUNT.name),
+        **options,
     )

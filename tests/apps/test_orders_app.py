@@ -16,16 +16,9 @@ from azure.durable_functions.orchestrator import Orchestrator
 from orders import orchestration
 
 from standins.history_simulator import drive
-from tests.helpers import ROOT
+from tests.helpers import ACTIVITIES, ROOT
 
 ORDER = {"id": "o-1", "amount": 100}
-ACTIVITIES: dict[str, Callable[[Any], Any]] = {
-    "ValidateOrder": orchestration.validate_order,
-    "ApplyDiscount": orchestration.apply_discount,
-    "ProcessPayment": orchestration.process_payment,
-    "ProcessPaymentWithDiscount": orchestration.process_payment,
-    "ShipOrder": orchestration.ship_order,
-}
 
 
 def activity_sequence(fn: Callable[..., Any], version: str | None) -> list[str]:

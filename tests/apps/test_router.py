@@ -12,7 +12,6 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import pytest
 from azure.data.tables import TableServiceClient
-from azure.data.tables.aio import TableServiceClient as AsyncTableServiceClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +19,7 @@ from standins.azurite import Azurite, free_port
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteState, RouteStore
-from tests.helpers import ROOT, SECRET_ACCOUNT
+from tests.helpers import ROOT, SECRET_ACCOUNT, async_service
 from tests.servers import as_json, echo_backend, serve
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))
@@ -29,14 +28,6 @@ from router.app import create_app
 from router.store import instance_owner, route_loader
 
 PREFIX = "RouterTest"
-
-
-def async_service(azurite: Azurite, **options: object) -> AsyncTableServiceClient:
-    """The async client the router reads owners with (it binds to the server's loop)."""
-    return AsyncTableServiceClient.from_connection_string(
-        azurite.connection_string(SECRET_ACCOUNT.name),
-        **options,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,7 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
-from tests.apps.test_router import async_service
-from tests.helpers import ROOT, SECRET_ACCOUNT
+from tests.helpers import ROOT, SECRET_ACCOUNT, async_service
 from tests.servers import as_json, echo_backend, serve
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))

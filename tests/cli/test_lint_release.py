@@ -3,8 +3,7 @@ are read; `--skip-lint` leaves it out."""
 
 from __future__ import annotations
 
-from tests.arm_fixtures import Deployment
-from tests.cli.test_release_cli import release, stages
+from tests.arm_fixtures import Deployment, release, stages
 from tests.lint_support import FIXTURES
 
 

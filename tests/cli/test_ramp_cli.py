@@ -14,8 +14,7 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
-from tests.cli.test_routes_cli import table as listed
-from tests.helpers import SECRET_ACCOUNT, Cli, Run, plan_outputs_file
+from tests.helpers import SECRET_ACCOUNT, Cli, Run, plan_outputs_file, route_table
 
 PREFIX = "WatchStore"
 
@@ -42,9 +41,9 @@ def test_ramp_marks_a_share_and_100_makes_it_current(
     cli: Cli, store: Azurite, tmp_path: Path
 ) -> None:
     stack = plan_outputs_file(cli, "routing", tmp_path)
-    listed(routes_cli(cli, store, "sync", stack=stack))
-    listed(routes_cli(cli, store, "set-current", "1.0", stack=stack))
-    ramped = listed(routes_cli(cli, store, "ramp", "1.1", "--percent", "10", stack=stack))
+    route_table(routes_cli(cli, store, "sync", stack=stack))
+    route_table(routes_cli(cli, store, "set-current", "1.0", stack=stack))
+    ramped = route_table(routes_cli(cli, store, "ramp", "1.1", "--percent", "10", stack=stack))
     assert ramped["1.1"]["ramp"] == 10 and ramped["1.0"]["current"]
     text = cli(
         "routes", "list", "--stack-output", str(stack),
@@ -54,7 +53,7 @@ def test_ramp_marks_a_share_and_100_makes_it_current(
     refused = routes_cli(cli, store, "ramp", "1.0", "--percent", "5", stack=stack)
     assert refused.code == 2 and "current" in json.loads(refused.stdout)["error"]["message"]
     assert routes_cli(cli, store, "ramp", "1.1", "--percent", "101", stack=stack).code == 2
-    done = listed(routes_cli(cli, store, "ramp", "1.1", "--percent", "100", stack=stack))
+    done = route_table(routes_cli(cli, store, "ramp", "1.1", "--percent", "100", stack=stack))
     assert done["1.1"]["current"] and done["1.1"]["ramp"] == 0 and not done["1.0"]["current"]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
 
 import pytest
 from azure.data.tables import TableServiceClient
@@ -19,21 +18,9 @@ from standins.history_simulator import HistoryWriter, drive
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.starters import MARKER_SETTING
-from tests.apps.test_orders_app import ACTIVITIES
-from tests.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment
+from tests.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment, release, stages
 from tests.durabletask_rows import flow, write
-from tests.helpers import SECRET_ACCOUNT
-
-FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "5"]
-
-
-def release(d: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:
-    run = d.cli("release", *d.app_args(), "--health-url", d.health_url(), "--json", *FAST, *args)
-    return run.code, (json.loads(run.stdout) if run.stdout.strip() else {}), run.output
-
-
-def stages(result: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(s["stage"], s["status"]) for s in result["stages"]]
+from tests.helpers import ACTIVITIES, SECRET_ACCOUNT
 
 
 def test_a_release_with_quiesce_and_preview_waits_swaps_verifies_and_resumes(

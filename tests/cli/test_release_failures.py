@@ -14,8 +14,9 @@ from tests.arm_fixtures import (
     WARM_UP_TIMED_OUT,
     WORKER_NOT_STARTED,
     Deployment,
+    release,
+    stages,
 )
-from tests.cli.test_release_cli import release, stages
 
 RESET = "`durable-deploy swap --slot staging --target production --action reset`"
 

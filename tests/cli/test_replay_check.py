@@ -19,8 +19,7 @@ from standins.history_simulator import HistoryWriter, Recorded, drive
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.history import HistoryStore, large_messages_container
 from taskhub.hubs import TaskHub
-from tests.apps.test_orders_app import ACTIVITIES
-from tests.helpers import SECRET_ACCOUNT, Cli, Run
+from tests.helpers import ACTIVITIES, SECRET_ACCOUNT, Cli, replay_check
 
 ORDER = {"id": "o-7", "amount": 40}
 BIG = {**ORDER, "note": "x" * 70_000}
@@ -85,24 +84,6 @@ def running(run: Recorded, status: str = "Running") -> SimulatedInstance:
     )
 
 
-def check(
-    cli: Cli, azurite: Azurite, hub: str, *args: str, env: dict[str, str] | None = None
-) -> tuple[Run, dict[str, Any]]:
-    """One `replay-check --json` run: never a traceback, always exactly one JSON object."""
-    run = cli(
-        "replay-check",
-        "--connection-string",
-        azurite.connection_string(SECRET_ACCOUNT.name),
-        "--hub",
-        hub,
-        "--json",
-        *args,
-        env=env,
-    )
-    assert "Traceback" not in run.stderr, run.stderr
-    return run, json.loads(run.stdout)
-
-
 def edited(name: str) -> list[str]:
     """An edited ProcessOrder from standins/replay_variants.py, which imports the app's module."""
     return ["--app-dir", "apps/orders", "--function", f"standins.replay_variants:{name}"]
@@ -115,7 +96,7 @@ def outcomes(result: dict[str, Any]) -> dict[str, tuple[str, int | None]]:
 def test_the_unchanged_app_replays_every_in_flight_instance(
     cli: Cli, azurite: Azurite, host: DurableHostSimulator, in_flight: dict[str, Recorded]
 ) -> None:
-    run, result = check(
+    run, result = replay_check(
         cli, azurite, host.hub.name, "--app-dir", "apps/orders", "--orchestrator", "ProcessOrder"
     )
     assert run.code == 0, run.output
@@ -143,7 +124,7 @@ def test_each_change_to_the_legacy_path_is_caught_where_it_diverges(
     history: str,
     code: str | None,
 ) -> None:
-    run, result = check(cli, azurite, host.hub.name, *edited(variant))
+    run, result = replay_check(cli, azurite, host.hub.name, *edited(variant))
     assert run.code == 1, run.output
     by_id = {i["instance_id"]: i for i in result["instances"]}
     for instance_id in LEGACY:
@@ -162,12 +143,12 @@ def test_each_change_to_the_legacy_path_is_caught_where_it_diverges(
 def test_a_change_to_the_current_path_only_leaves_legacy_instances_alone(
     cli: Cli, azurite: Azurite, host: DurableHostSimulator, in_flight: dict[str, Recorded]
 ) -> None:
-    run, result = check(cli, azurite, host.hub.name, *edited("current_path_only"))
+    run, result = replay_check(cli, azurite, host.hub.name, *edited("current_path_only"))
     assert run.code == 1, run.output
     found = outcomes(result)
     assert all(found[i] == ("ok", None) for i in LEGACY)
     assert all(found[i] == ("nondeterministic", 1) for i in CURRENT)
-    only_legacy, result = check(
+    only_legacy, result = replay_check(
         cli,
         azurite,
         host.hub.name,
@@ -182,7 +163,7 @@ def test_a_change_to_the_current_path_only_leaves_legacy_instances_alone(
 def test_code_that_raises_is_reported_with_its_frames(
     cli: Cli, azurite: Azurite, host: DurableHostSimulator, in_flight: dict[str, Recorded]
 ) -> None:
-    run, result = check(cli, azurite, host.hub.name, *edited("broken"))
+    run, result = replay_check(cli, azurite, host.hub.name, *edited("broken"))
     assert run.code == 1, run.output
     failed = {i["instance_id"]: i for i in result["instances"] if i["outcome"] == "error"}
     assert set(failed) == set(LEGACY)
@@ -194,7 +175,7 @@ def test_code_that_raises_is_reported_with_its_frames(
 def test_a_sample_replays_only_n_instances(
     cli: Cli, azurite: Azurite, host: DurableHostSimulator, in_flight: dict[str, Recorded]
 ) -> None:
-    run, result = check(cli, azurite, host.hub.name, *edited("renamed"), "--instances", "2")
+    run, result = replay_check(cli, azurite, host.hub.name, *edited("renamed"), "--instances", "2")
     assert result["replayed"] == 2
     assert run.code in (0, 1)
 
@@ -210,13 +191,13 @@ def test_a_sample_replays_only_n_instances(
 def test_an_unusable_app_exits_2(
     cli: Cli, azurite: Azurite, host: DurableHostSimulator, args: list[str], says: str
 ) -> None:
-    run, result = check(cli, azurite, host.hub.name, *args)
+    run, result = replay_check(cli, azurite, host.hub.name, *args)
     assert run.code == 2, run.output
     assert says in json.dumps(result["error"])
 
 
 def test_a_missing_hub_exits_2(cli: Cli, azurite: Azurite) -> None:
-    run, result = check(cli, azurite, "NoSuchHub", *edited("renamed"))
+    run, result = replay_check(cli, azurite, "NoSuchHub", *edited("renamed"))
     assert run.code == 2, run.output
     assert "does not exist" in result["error"]["message"]
 
@@ -291,10 +272,10 @@ def test_one_function_and_instances_of_several_orchestrators_is_cannot_decide(
     HistoryWriter(service, blobs, host.hub).write(reminder)
     host.write(running(reminder))
     unchanged = ["--app-dir", "apps/orders", "--function", "orders.orchestration:process_order"]
-    run, result = check(cli, azurite, host.hub.name, *unchanged)
+    run, result = replay_check(cli, azurite, host.hub.name, *unchanged)
     assert run.code == 2, run.output
     assert "ProcessOrder, SendReminder" in result["error"]["message"]
     assert "--name" in result["error"]["fix"]
-    run, result = check(cli, azurite, host.hub.name, *unchanged, "--name", "ProcessOrder")
+    run, result = replay_check(cli, azurite, host.hub.name, *unchanged, "--name", "ProcessOrder")
     assert run.code == 0, run.output
     assert "reminder-1" not in outcomes(result)

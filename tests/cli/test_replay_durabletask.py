@@ -15,7 +15,6 @@ from azure.storage.blob import BlobServiceClient
 from standins.azurite import Azurite
 from taskhub.history import large_messages_container
 from taskhub.hubs import TaskHub
-from tests.cli.test_replay_check import check
 from tests.durabletask_rows import (
     changed,
     completed,
@@ -28,7 +27,7 @@ from tests.durabletask_rows import (
     unchanged_cases,
     write,
 )
-from tests.helpers import SECRET_ACCOUNT, Cli
+from tests.helpers import SECRET_ACCOUNT, Cli, replay_check
 
 PROGRAMS = "tests.replay_programs"
 
@@ -46,7 +45,7 @@ def test_unchanged_code_passes_every_case_durabletask_passes(
 ) -> None:
     cases = unchanged_cases()
     write(service, TaskHub(hub_name), cases)
-    run, result = check(cli, azurite, hub_name, *code("unchanged"))
+    run, result = replay_check(cli, azurite, hub_name, *code("unchanged"))
     found = {
         i: (r["outcome"], r["position"], r["history"], r["code"]) for i, r in by_id(result).items()
     }
@@ -55,7 +54,9 @@ def test_unchanged_code_passes_every_case_durabletask_passes(
         expected[waiting] = ("not-started", None, None, None)
     assert found == expected, run.output
     assert run.code == 0, run.output
-    one_at_a_time, again = check(cli, azurite, hub_name, *code("unchanged"), "--concurrency", "1")
+    one_at_a_time, again = replay_check(
+        cli, azurite, hub_name, *code("unchanged"), "--concurrency", "1"
+    )
     assert one_at_a_time.code == 0
     assert again["instances"] == result["instances"], "reads finish in any order; reports do not"
     assert by_id(result)["retry-exhausted"]["recorded_steps"] == 7
@@ -84,7 +85,7 @@ def test_each_edit_is_nondeterministic_at_the_step_durabletask_names(
     emitted: tuple[str, str | None],
 ) -> None:
     write(service, TaskHub(hub_name), [flow()])
-    run, result = check(cli, azurite, hub_name, *code(variant))
+    run, result = replay_check(cli, azurite, hub_name, *code(variant))
     assert run.code == 1, run.output
     found = by_id(result)["flow-1"]
     assert found["outcome"] == "nondeterministic"
@@ -100,7 +101,7 @@ def test_edits_durabletask_does_not_see_pass(
     """No stricter than DurableTask: names compare OrdinalIgnoreCase, and every entity
     operation is an EventSent named "op"."""
     write(service, TaskHub(hub_name), [flow()])
-    run, result = check(cli, azurite, hub_name, *code(variant))
+    run, result = replay_check(cli, azurite, hub_name, *code(variant))
     assert run.code == 0, run.output
     assert by_id(result)["flow-1"]["outcome"] == "ok"
 
@@ -135,7 +136,7 @@ def test_a_strange_row_makes_one_instance_unreadable_not_the_command_abort(
             row.pop("Name")
             cases[-1].extra_rows = [row]
     write(service, hub, cases)
-    run, result = check(cli, azurite, hub_name, "--function", f"{PROGRAMS}:unchanged")
+    run, result = replay_check(cli, azurite, hub_name, "--function", f"{PROGRAMS}:unchanged")
     assert run.code == 2, run.output
     found = by_id(result)
     assert found["flow-1"]["outcome"] == "ok"
@@ -174,9 +175,11 @@ def test_prefix_mode_catches_an_edit_on_a_path_only_completed_instances_took(
         case.status = "Completed"
         finished.append(case)
     write(service, TaskHub(hub_name), [flow(), *finished])
-    in_flight_only, result = check(cli, azurite, hub_name, *code("refund_renamed"))
+    in_flight_only, result = replay_check(cli, azurite, hub_name, *code("refund_renamed"))
     assert in_flight_only.code == 0, "nothing in flight is on that path"
-    run, result = check(cli, azurite, hub_name, *code("refund_renamed"), "--completed-since", "7d")
+    run, result = replay_check(
+        cli, azurite, hub_name, *code("refund_renamed"), "--completed-since", "7d"
+    )
     assert run.code == 1, run.output
     completed_report = result["completed"]
     assert completed_report["histories"] == 2
@@ -193,7 +196,7 @@ def test_prefix_mode_catches_an_edit_on_a_path_only_completed_instances_took(
         }
     ]
     assert completed_report["findings"][0]["example_instance"] in ("done-1", "done-2")
-    unchanged_run, result = check(
+    unchanged_run, result = replay_check(
         cli, azurite, hub_name, *code("unchanged"), "--completed-since", "7d"
     )
     assert unchanged_run.code == 0, unchanged_run.output
@@ -209,7 +212,7 @@ def test_prefix_mode_takes_the_newest_n_per_version(
         case.status = "Completed"
         finished.append(case)
     write(service, TaskHub(hub_name), finished)
-    run, result = check(
+    run, result = replay_check(
         cli, azurite, hub_name, *code("unchanged"), "--completed-since", "2d", "--per-version", "2"
     )
     assert run.code == 0, run.output
@@ -218,7 +221,7 @@ def test_prefix_mode_takes_the_newest_n_per_version(
 
 @pytest.mark.parametrize("age", ["7", "soon", "-1d"])
 def test_a_bad_age_exits_2(cli: Cli, azurite: Azurite, hub_name: str, age: str) -> None:
-    run, result = check(cli, azurite, hub_name, *code("unchanged"), "--completed-since", age)
+    run, result = replay_check(cli, azurite, hub_name, *code("unchanged"), "--completed-since", age)
     assert run.code == 2 and "duration" in result["error"]["message"], run.output
 
 
@@ -226,7 +229,7 @@ def test_an_app_that_raises_at_import_exits_2_with_the_error(
     cli: Cli, azurite: Azurite, tmp_path: Path, hub_name: str
 ) -> None:
     (tmp_path / "function_app.py").write_text("raise RuntimeError('APP_SETTING missing')\n")
-    run, result = check(
+    run, result = replay_check(
         cli, azurite, hub_name, "--app-dir", str(tmp_path), "--orchestrator", "Flow"
     )
     assert run.code == 2, run.output
@@ -241,7 +244,7 @@ def test_an_app_dir_without_function_app_exits_2_even_when_another_is_importable
     (elsewhere / "function_app.py").write_text(Path("apps/orders/function_app.py").read_text())
     empty = tmp_path / "empty"
     empty.mkdir()
-    run, result = check(
+    run, result = replay_check(
         cli,
         azurite,
         hub_name,
@@ -266,7 +269,7 @@ def test_an_instances_row_whose_version_cannot_be_read_is_held_not_filtered_out(
     row = instances.get_entity("odd-version", "")
     row["Version"] = True
     instances.upsert_entity(row)
-    run, result = check(cli, azurite, hub_name, *code("unchanged"), "--version", "1.0")
+    run, result = replay_check(cli, azurite, hub_name, *code("unchanged"), "--version", "1.0")
     assert run.code == 2, run.output
     found = by_id(result)
     assert found["flow-1"]["outcome"] == "ok"

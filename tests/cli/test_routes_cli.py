@@ -15,7 +15,7 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteState, RouteTable
-from tests.helpers import ROOT, SECRET_ACCOUNT, Cli, Run, plan_outputs_file
+from tests.helpers import ROOT, SECRET_ACCOUNT, Cli, Run, plan_outputs_file, route_table
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
@@ -45,26 +45,23 @@ def routes(cli: Cli, store: Azurite, stack_output: Path, *args: str) -> Run:
     )
 
 
-def table(run: Run) -> dict[str, dict[str, object]]:
-    assert run.code == 0, run.output
-    return {r["minor"]: r for r in json.loads(run.stdout)["routes"]}
-
-
 def test_the_route_lifecycle(cli: Cli, tracking_store: Azurite, stack_output: Path) -> None:
-    synced = table(routes(cli, tracking_store, stack_output, "sync"))
+    synced = route_table(routes(cli, tracking_store, stack_output, "sync"))
     assert set(synced) == {"1.0", "1.1"}
     assert synced["1.1"]["current"] is True and synced["1.0"]["current"] is False
     assert synced["1.0"]["hub"] == "OrdersV1x0"
     assert synced["1.0"]["base_url"] == "https://orders-v1-0.azurewebsites.net"
 
-    assert table(routes(cli, tracking_store, stack_output, "set-current", "1.0"))["1.0"]["current"]
-    listed = table(routes(cli, tracking_store, stack_output, "set-current", "1.1"))
+    assert route_table(routes(cli, tracking_store, stack_output, "set-current", "1.0"))["1.0"][
+        "current"
+    ]
+    listed = route_table(routes(cli, tracking_store, stack_output, "set-current", "1.1"))
     assert listed["1.1"]["current"] and not listed["1.0"]["current"]
-    assert table(routes(cli, tracking_store, stack_output, "sync"))["1.1"]["current"]  # kept
+    assert route_table(routes(cli, tracking_store, stack_output, "sync"))["1.1"]["current"]  # kept
 
     assert routes(cli, tracking_store, stack_output, "drain", "1.1").code == 2  # the current one
     assert (
-        table(routes(cli, tracking_store, stack_output, "drain", "1.0"))["1.0"]["state"]
+        route_table(routes(cli, tracking_store, stack_output, "drain", "1.0"))["1.0"]["state"]
         == "draining"
     )
 
@@ -80,7 +77,9 @@ def test_the_route_lifecycle(cli: Cli, tracking_store: Azurite, stack_output: Pa
     allowed = routes(cli, tracking_store, stack_output, "retire", "1.0")
     assert allowed.code == 0, allowed.output
     assert '["1.1.0"]' in json.loads(allowed.stdout)["config_change"]
-    assert table(routes(cli, tracking_store, stack_output, "list"))["1.0"]["state"] == "retired"
+    assert (
+        route_table(routes(cli, tracking_store, stack_output, "list"))["1.0"]["state"] == "retired"
+    )
     assert routes(cli, tracking_store, stack_output, "retire", "2.0").code == 2
 
 

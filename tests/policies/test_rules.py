@@ -28,6 +28,7 @@ from policies.pack import RESOURCE_RULES, STACK_RULES
 STACK = {rule.name: rule for rule in STACK_RULES}
 PER_RESOURCE = {rule.name: rule for rule in RESOURCE_RULES}
 DURABLE = "AzureFunctionsJobHost__extensions__durableTask__"
+MATCH, VERSION = DURABLE + "versionMatchStrategy", DURABLE + "defaultVersion"
 ROLLING = {"siteUpdateStrategy": {"type": "RollingUpdate"}}
 
 
@@ -67,6 +68,11 @@ def two_slots(
     production: Mapping[str, str], staging: Mapping[str, str], *extra: Resource
 ) -> list[Resource]:
     return [site("orders", production), site("orders", staging, "staging"), *extra]
+
+
+def apart(*extra: Resource) -> list[Resource]:
+    """Production and staging, each with its own durable account: clean by every slot rule."""
+    return two_slots(hub("ordersprod"), hub("ordersstage"), *extra)
 
 
 def sticky(*names: str) -> Resource:
@@ -121,11 +127,17 @@ class Case:
         return self.rule
 
 
+def one_setting(rule: str, name: str, firing: str, clean: str) -> Case:
+    """One app setting on the production site: `firing` makes the rule fire, `clean` not."""
+    says = f"orders: {name.rsplit('__', 1)[-1]} "
+    return Case(rule, [with_setting(name, firing)], [with_setting(name, clean)], says)
+
+
 CASES = [
     Case(
         "durable-setting-not-sticky",
-        two_slots(hub("ordersprod"), hub("ordersstage"), sticky("Durable__accountName")),
-        two_slots(hub("ordersprod"), hub("ordersstage"), sticky("SLOT_ROLE")),
+        apart(sticky("Durable__accountName")),
+        apart(sticky("SLOT_ROLE")),
         "Durable__accountName",
     ),
     Case(
@@ -137,13 +149,13 @@ CASES = [
     Case(
         "runtime-storage-shared",
         two_slots(hub("ordersprod"), hub("ordersstage", AzureWebJobsStorage__accountName="x")),
-        two_slots(hub("ordersprod"), hub("ordersstage")),
+        apart(),
         "orders: AzureWebJobsStorage differs",
     ),
     Case(
         "plan-supports-slots",
-        two_slots(hub("ordersprod"), hub("ordersstage"), plan("FC1")),
-        two_slots(hub("ordersprod"), hub("ordersstage"), plan("EP1")),
+        apart(plan("FC1")),
+        apart(plan("EP1")),
         "orders: Flex Consumption (FC1) has no deployment slots",
     ),
     Case(
@@ -202,55 +214,37 @@ CASES = [
     ),
     Case(
         "flex-rolling-update-versioning",
-        flex({DURABLE + "versionMatchStrategy": "CurrentOrOlder"}),
-        flex(
-            {DURABLE + "defaultVersion": "2.0", DURABLE + "versionMatchStrategy": "CurrentOrOlder"}
-        ),
+        flex({MATCH: "CurrentOrOlder"}),
+        flex({VERSION: "2.0", MATCH: "CurrentOrOlder"}),
         "orders-flex (Flex Consumption, RollingUpdate)",
     ),
     Case(
         "flex-rolling-update-strict",
-        flex({DURABLE + "defaultVersion": "2.0", DURABLE + "versionMatchStrategy": "Strict"}),
-        flex(
-            {DURABLE + "defaultVersion": "2.0", DURABLE + "versionMatchStrategy": "CurrentOrOlder"}
-        ),
+        flex({VERSION: "2.0", MATCH: "Strict"}),
+        flex({VERSION: "2.0", MATCH: "CurrentOrOlder"}),
         "orders-flex (Flex Consumption, RollingUpdate): versionMatchStrategy Strict",
     ),
     Case(
         "flex-settings-ignored",
-        flex({DURABLE + "defaultVersion": "2.0", "FUNCTIONS_WORKER_RUNTIME": "python"}),
-        flex({DURABLE + "defaultVersion": "2.0", "AzureWebJobsStorage__accountName": "runtime"}),
+        flex({VERSION: "2.0", "FUNCTIONS_WORKER_RUNTIME": "python"}),
+        flex({VERSION: "2.0", "AzureWebJobsStorage__accountName": "runtime"}),
         "orders-flex (Flex Consumption): FUNCTIONS_WORKER_RUNTIME",
     ),
     Case(
         "hub-name-valid",
         [site("orders", hub("ordersprod", "orders-staging"))],
-        [site("orders", hub("ordersprod", "OrdersStaging")), with_setting("X", "%HubFrom%")],
+        # A %Setting% reference is resolved at run time, out of the rule's sight.
+        [site("orders", hub("ordersprod", "OrdersStaging")), site("orders", hub("p", "%HubFrom%"))],
         "orders: ",
     ),
-    Case(
-        "versioning-values-valid",
-        [with_setting(DURABLE + "versionMatchStrategy", "Newest")],
-        [with_setting(DURABLE + "versionMatchStrategy", "currentorolder")],
-        "orders: versionMatchStrategy",
-    ),
-    Case(
-        "versioning-values-valid",
-        [with_setting(DURABLE + "defaultVersion", "%AppVersion%")],
-        [with_setting(DURABLE + "defaultVersion", "2.0")],
-        "orders: defaultVersion '%AppVersion%' is taken literally",
-    ),
+    one_setting("versioning-values-valid", MATCH, "Newest", "currentorolder"),
+    one_setting("versioning-values-valid", VERSION, "%AppVersion%", "2.0"),
+    one_setting("versioning-strategy-caution", MATCH, "None", "CurrentOrOlder"),
     Case(
         "versioning-strategy-caution",
-        [with_setting(DURABLE + "versionMatchStrategy", "None")],
-        [with_setting(DURABLE + "versionMatchStrategy", "CurrentOrOlder")],
-        "orders: versionMatchStrategy None",
-    ),
-    Case(
-        "versioning-strategy-caution",
-        [with_setting(DURABLE + "versionMatchStrategy", "Strict")],
+        [with_setting(MATCH, "Strict")],
         # On a Flex rolling update `flex-rolling-update-strict` judges it instead.
-        flex({DURABLE + "defaultVersion": "2.0", DURABLE + "versionMatchStrategy": "Strict"}),
+        flex({VERSION: "2.0", MATCH: "Strict"}),
         "orders: versionMatchStrategy Strict",
     ),
     Case(
