@@ -23,6 +23,7 @@ from standins.azurite import Account, Azurite
 # A key made up for the tests, so "the key never appears in output" can be checked.
 SECRET_ACCOUNT = Account("slotdurable", "dGVzdC1zZWNyZXQta2V5LXRoYXQtbXVzdC1uZXZlci1sZWFr")
 CLI = [sys.executable, "-m", "scripts.cli"]
+ROOT = Path(__file__).resolve().parent.parent
 # The sample app's activities, by the names its orchestrator schedules, for the SDK's replay.
 ACTIVITIES: dict[str, Callable[[Any], Any]] = {
     "ValidateOrder": orchestration.validate_order,
@@ -31,7 +32,6 @@ ACTIVITIES: dict[str, Callable[[Any], Any]] = {
     "ProcessPaymentWithDiscount": orchestration.process_payment,
     "ShipOrder": orchestration.ship_order,
 }
-ROOT = Path(__file__).resolve().parent.parent
 # A test sets these itself when it wants annotations; inherited, they would add lines.
 _CI_VARIABLES = ("GITHUB_ACTIONS", "TF_BUILD")
 
