@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from standins.arm import ArmStandIn, RunningArm, SiteState, SlotState, running_arm
 from standins.azurite import DEV_ACCOUNT, Azurite
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
-from tests.conftest import SECRET_ACCOUNT, Run, run_cli
+from tests.helpers import SECRET_ACCOUNT, Cli, Run
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
 GROUP = "rg-orders"
 APP = "orders-test"
 STICKY = "SLOT_ROLE"
+# A release's waits: short, so a test ends soon, yet each stage still polls a few times.
+FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "5"]
 
 # What App Service answered real swaps with, as users quoted them:
 WARM_UP_TIMED_OUT = (
@@ -43,6 +47,8 @@ class Deployment:
     site: SiteState
     production_connection: str
     """Where the production slot's hub lives (the key is SECRET_ACCOUNT's)."""
+    runner: Cli
+    """The CLI signed in to the ARM stand-in, no ambient AZURE_* variable in the way."""
 
     @property
     def stand_in(self) -> ArmStandIn:
@@ -52,8 +58,7 @@ class Deployment:
         return self.site.slots[name]
 
     def cli(self, *args: str, timeout: float = 120) -> Run:
-        env = {k: "" for k in os.environ if k.startswith("AZURE_")}
-        return run_cli(*args, env={**env, **self.arm.env}, timeout=timeout)
+        return self.runner(*args, timeout=timeout)
 
     def app_args(self) -> list[str]:
         return ["--subscription", SUBSCRIPTION, "--resource-group", GROUP, "--app", APP]
@@ -77,7 +82,7 @@ def slot_settings(hub: str, connection: str, role: str, extra: dict[str, str]) -
 
 
 @pytest.fixture(name="d")
-def deployment(tmp_path: Path, azurite: Azurite, hub_name: str) -> Iterator[Deployment]:
+def deployment(tmp_path: Path, azurite: Azurite, hub_name: str, cli: Cli) -> Iterator[Deployment]:
     """Production runs `hub_name` on SECRET_ACCOUNT, staging the same name on another account."""
     production = azurite.connection_string(SECRET_ACCOUNT.name)
     staging = azurite.connection_string(DEV_ACCOUNT)
@@ -97,4 +102,15 @@ def deployment(tmp_path: Path, azurite: Azurite, hub_name: str) -> Iterator[Depl
             },
             sticky=[STICKY],
         )
-        yield Deployment(arm, site, production)
+        ambient = {k: "" for k in os.environ if k.startswith("AZURE_")}
+        yield Deployment(arm, site, production, cli.with_env({**ambient, **arm.env}))
+
+
+def release(d: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:
+    """`release --json` against `d`: exit code, its one JSON object (or {}), all output."""
+    run = d.cli("release", *d.app_args(), "--health-url", d.health_url(), "--json", *FAST, *args)
+    return run.code, (json.loads(run.stdout) if run.stdout.strip() else {}), run.output
+
+
+def stages(result: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(s["stage"], s["status"]) for s in result["stages"]]

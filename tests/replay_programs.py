@@ -1,4 +1,4 @@
-"""Orchestrators for the replay cases of tests/test_replay_durabletask.py.
+"""Orchestrators for the replay cases of tests/cli/test_replay_durabletask.py.
 
 `unchanged` is the code the hand-written histories of tests/durabletask_rows.py were
 recorded from; it branches on the input's "case" (deterministic: the input is recorded).

@@ -16,7 +16,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from scripts.cli.app import DISTRIBUTION
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SHIPPED = ("taskhub", "scripts", "components", "policies")
 _NOT_SOURCES = (".git", ".venv", "node_modules", "build", "*.egg-info", ".*_cache", "bench")

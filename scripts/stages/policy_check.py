@@ -7,6 +7,7 @@ graph through `AnalyzeStack`, exactly as `pulumi preview --policy-pack` would se
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -62,6 +63,19 @@ def _urn(project: str, stack: str, type_: str, name: str) -> str:
     return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
 
+def _pack_environment(pack_dir: Path) -> dict[str, str]:
+    """This process's environment with the pack's own checkout first on the import path.
+
+    The pack imports `policies` and `taskhub`. Its directory alone is on `sys.path`, so
+    without this those imports fall through to whatever editable install the interpreter
+    has (setuptools appends its finder to `sys.meta_path`, after every path entry), and in a
+    virtualenv shared by several checkouts another checkout's rules would answer.
+    PYTHONPATH entries are searched before site-packages and before that finder.
+    """
+    search = [str(pack_dir.resolve().parent), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in search if p)}
+
+
 def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     json_format.ParseDict(dict(values), struct)
@@ -84,6 +98,7 @@ class PolicyAnalyzer(ManagedProcess):
             stdout=subprocess.PIPE,
             stderr=self._log,
             cwd=self.pack_dir,
+            env=_pack_environment(self.pack_dir),
         )
         port: list[str] = []
         reader = threading.Thread(

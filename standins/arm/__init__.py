@@ -3,7 +3,7 @@
 No ARM emulator exists, so tests and `make run` drive the real `azure-mgmt-web` client
 against this server. It follows Microsoft.Web's contract (azure-rest-api-specs
 specification/web/resource-manager/Microsoft.Web/AppService/stable/2025-05-01/WebApps.json,
-api-version 2025-05-01) for what we call, and nothing more; tests/test_arm_contract.py
+api-version 2025-05-01) for what we call, and nothing more; tests/standins/test_arm_contract.py
 checks every route and returned field against the SDK built from that specification.
 
 - GET .../sites/{name}[/slots/{slot}]                          (WebApps_Get, WebApps_GetSlot)

@@ -1,0 +1,364 @@
+"""The version router under uvicorn, in front of two real backends, routes in Azurite."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pytest
+from azure.data.tables import TableServiceClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from standins.azurite import Azurite, free_port
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
+from taskhub.hubs import TaskHub
+from taskhub.routes import Route, RouteState, RouteStore
+from tests.helpers import ROOT, SECRET_ACCOUNT, async_service
+from tests.servers import as_json, echo_backend, serve
+
+sys.path.insert(0, str(ROOT / "apps" / "router"))
+
+from router.app import create_app
+from router.store import instance_owner, route_loader
+
+PREFIX = "RouterTest"
+
+
+@pytest.fixture(scope="module")
+def backends() -> Iterator[dict[str, str]]:
+    with (
+        serve(echo_backend("v10")) as v10,
+        serve(echo_backend("v11")) as v11,
+        serve(echo_backend("slow", delay=2)) as slow,
+    ):
+        yield {"v10": v10, "v11": v11, "slow": slow}
+
+
+def _routes(backends: dict[str, str]) -> list[Route]:
+    return [
+        Route("1.0", "orders-v1-0", backends["v10"], "1.0.3", "OrdersV10"),
+        Route("1.1", "orders-v1-1", backends["v11"], "1.1.0", "OrdersV11", current=True),
+        Route("0.9", "orders-v0-9", backends["v10"], "0.9.1", "OrdersV09", RouteState.RETIRED),
+        Route("3.0", "orders-v3-0", f"http://127.0.0.1:{free_port()}", "3.0.0", "OrdersV30"),
+        Route("4.0", "orders-v4-0", backends["slow"], "4.0.0", "OrdersV40"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def router(azurite: Azurite, backends: dict[str, str]) -> Iterator[str]:
+    service = TableServiceClient.from_connection_string(
+        azurite.connection_string(SECRET_ACCOUNT.name)
+    )
+    store = RouteStore(service)
+    for route in _routes(backends):
+        store.save(route)
+    for hub, instance in (
+        ("OrdersV10", "old-1"),
+        ("OrdersV11", "new/1"),
+        ("OrdersV10", "p%41"),  # a literal percent sign in the id
+        ("OrdersV11", "pA"),  # what a second decoding of p%2541 would give
+    ):
+        host = DurableHostSimulator(service, TaskHub(hub, tracking_prefix=PREFIX))
+        host.create_hub()
+        host.write(SimulatedInstance(instance, "ProcessOrder", "Running"))
+    owners = async_service(azurite)
+    app = create_app(
+        route_loader(service),
+        instance_owner(owners, f"{PREFIX}Instances"),
+        on_shutdown=owners.close,
+        refresh=0.5,
+        timeout=1.0,
+    )
+    with serve(app) as url:
+        yield url
+
+
+def get(router: str, path: str = "/api/orders", **kwargs: object) -> httpx.Response:
+    return httpx.request(str(kwargs.pop("method", "GET")), router + path, timeout=10, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("headers", "params", "backend", "routed"),
+    [
+        ({"x-app-version": "1.1.7"}, {}, "v11", "1.1.0"),  # the patch is ignored
+        ({"x-app-version": "1.0"}, {}, "v10", "1.0.3"),
+        ({}, {"version": "1.0.9"}, "v10", "1.0.3"),
+        ({}, {}, "v11", "1.1.0"),  # no version: the current one
+    ],
+)
+def test_version_resolution(
+    router: str, headers: dict[str, str], params: dict[str, str], backend: str, routed: str
+) -> None:
+    response = get(router, headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    assert as_json(response.text)["backend"] == backend
+    assert response.headers["x-routed-version"] == routed
+    assert as_json(response.text)["headers"]["x-routed-version"] == routed
+
+
+@pytest.mark.parametrize(
+    ("version", "status", "error"),
+    [
+        ("abc", 400, "malformed"),
+        ("1", 400, "malformed"),
+        ("2.0", 404, "unknown"),
+        ("0.9", 404, "unknown"),
+    ],
+)
+def test_errors_are_json(router: str, version: str, status: int, error: str) -> None:
+    response = get(router, headers={"x-app-version": version})
+    assert response.status_code == status
+    body = response.json()
+    assert error in body["error"]
+    if status == 404:
+        assert body["active"] == ["1.0", "1.1", "3.0", "4.0"]
+
+
+def test_instance_affine_requests_reach_the_owner(router: str) -> None:
+    # The instance belongs to 1.0's hub: the version header does not matter.
+    status = get(
+        router, "/runtime/webhooks/durabletask/instances/old-1", headers={"x-app-version": "1.1"}
+    )
+    assert status.json()["backend"] == "v10"
+    event = get(router, "/api/raise", params={"instanceId": "new/1"}, method="POST", content=b"{}")
+    assert event.json()["backend"] == "v11"
+    assert get(router, "/api/instances/nobody").status_code == 404
+
+
+def raw_request(router: str, target: bytes, headers: bytes = b"") -> tuple[int, bytes]:
+    """One request with `target` sent byte for byte (httpx would normalise dot segments)."""
+    where = urlsplit(router)
+    with socket.create_connection((where.hostname, where.port)) as raw:
+        raw.sendall(
+            b"GET "
+            + target
+            + b" HTTP/1.1\r\nHost: router\r\n"
+            + headers
+            + b"Connection: close\r\n\r\n"
+        )
+        reply = b""
+        while chunk := raw.recv(65536):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), body
+
+
+@pytest.mark.parametrize(
+    ("target", "backend", "raw_path"),
+    [
+        # One id with a slash in it, forwarded exactly as received.
+        (b"/api/instances/new%2F1/raiseEvent/Go", "v11", "/api/instances/new%2F1/raiseEvent/Go"),
+        # Decoded once: the id is "p%41" (1.0's), never "pA" (1.1's).
+        (b"/api/instances/p%2541", "v10", "/api/instances/p%2541"),
+        # The Functions host matches routes case-insensitively; so does the router.
+        (b"/runtime/webhooks/durabletask/INSTANCES/old-1", "v10", None),
+    ],
+)
+def test_the_path_routed_on_is_the_path_forwarded(
+    router: str, target: bytes, backend: str, raw_path: str | None
+) -> None:
+    status, body = raw_request(router, target, b"x-app-version: 1.1\r\n")
+    assert status == 200, body
+    echoed = as_json(body.decode())
+    assert echoed["backend"] == backend
+    assert echoed["raw_path"] == (raw_path or target.decode())
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"/api/../instances/old-1",
+        b"/api/%2e%2e/instances/old-1",
+        b"/api/..%2F/instances/old-1",
+        b"/api/%2E%2e%5Cx",
+        b"/api/./orders",
+        b"/api/instances/%ff%fe",
+        b"/api/instances/old-1?instanceId=new%2F1",
+        b"/api/raise?instanceId=old-1&instanceId=new%2F1",
+        b"/api/raise?instanceId=old-1&INSTANCEID=old-1",
+        b"/api/orders?version=1.0&version=1.1",
+    ],
+)
+def test_ambiguous_requests_are_refused_before_any_decision(router: str, target: bytes) -> None:
+    status, body = raw_request(router, target)
+    assert status == 400, body
+    assert "error" in json.loads(body) and b"backend" not in body
+
+
+def test_a_repeated_version_header_is_400(router: str) -> None:
+    status, body = raw_request(
+        router, b"/api/orders", b"x-app-version: 1.0\r\nx-app-version: 1.1\r\n"
+    )
+    assert status == 400 and b"repeated" in body
+
+
+def test_an_oversized_version_is_400(router: str) -> None:
+    for version in ("1." + "9" * 5000, "9" * 12 + ".0"):
+        response = get(router, headers={"x-app-version": version})
+        assert response.status_code == 400, response.text
+        assert "malformed" in response.json()["error"]
+
+
+def test_forwarding_keeps_the_request_and_drops_hop_by_hop(router: str) -> None:
+    response = get(
+        router,
+        "/api/orders/7",
+        method="POST",
+        params={"a": "1", "b": "x y"},
+        content=b'{"id": 7}',
+        headers={
+            "x-app-version": "1.1",
+            "x-custom": "yes",
+            "proxy-authorization": "Basic c2VjcmV0",
+        },
+    )
+    echoed = response.json()
+    assert (echoed["method"], echoed["path"], echoed["body"]) == (
+        "POST",
+        "/api/orders/7",
+        '{"id": 7}',
+    )
+    assert echoed["query"] == "a=1&b=x+y"
+    assert echoed["headers"]["x-custom"] == "yes"
+    assert "proxy-authorization" not in echoed["headers"]
+    assert response.headers["set-cookie"] == "a=1"
+
+
+def test_unreachable_and_slow_backends(router: str) -> None:
+    down = get(router, headers={"x-app-version": "3.0"})
+    assert down.status_code == 502 and down.json()["version"] == "3.0.0"
+    slow = get(router, headers={"x-app-version": "4.0"})
+    assert slow.status_code == 504
+
+
+def test_no_open_proxy(router: str, backends: dict[str, str]) -> None:
+    target = urlsplit(router)
+    with socket.create_connection((target.hostname, target.port)) as raw:
+        raw.sendall(
+            b"GET http://evil.example/steal HTTP/1.1\r\nHost: evil.example\r\n"
+            b"x-app-version: 1.0\r\nConnection: close\r\n\r\n"
+        )
+        reply = b""
+        while chunk := raw.recv(65536):
+            reply += chunk
+    # An absolute-form target is refused outright: nothing is forwarded anywhere.
+    assert reply.startswith(b"HTTP/1.1 404") and b"backend" not in reply
+    spoofed = get(
+        router, "//evil.example/x", headers={"host": "evil.example", "x-app-version": "1.0"}
+    )
+    assert spoofed.json()["backend"] == "v10"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    version=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=20),
+    path=st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=30),
+)
+def test_fuzzed_versions_and_paths_never_500(router: str, version: str, path: str) -> None:
+    response = httpx.get(
+        router + "/" + path.lstrip("/").replace("?", "%3F").replace("#", "%23"),
+        # HTTP forbids leading and trailing blanks in a header value.
+        headers={"x-app-version": version.strip()} if version.strip() else {},
+        timeout=10,
+    )
+    assert response.status_code < 500 or response.status_code in (502, 504), response.text
+
+
+SEGMENTS = ["api", "instances", "INSTANCES", "old-1", "new%2F1", "p%2541", "pA", "x%2Fy",
+            ".", "..", "%2e%2e", "%2E", "..%2F", "a%5C..", "%ff", ""]  # fmt: skip
+OWNERS = {"old-1": "v10", "new/1": "v11", "p%41": "v10", "pA": "v11"}
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(segments=st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=6))
+def test_fuzzed_paths_are_refused_or_forwarded_byte_for_byte(
+    router: str, segments: list[str]
+) -> None:
+    target = "/" + "/".join(segments)
+    status, body = raw_request(router, target.encode(), b"x-app-version: 1.1\r\n")
+    assert status in (200, 400, 404), body
+    if status != 200:
+        return
+    echoed = as_json(body.decode())
+    assert echoed["raw_path"] == target  # the bytes judged are the bytes forwarded
+    decoded = [unquote(s) for s in segments]
+    owned = [
+        decoded[i + 1]
+        for i, s in enumerate(decoded[:-1])
+        if s.lower() == "instances" and decoded[i + 1]
+    ]
+    # The owner of the first instance named decides; without one, the version header.
+    assert echoed["backend"] == (OWNERS[owned[0]] if owned else "v11")
+
+
+def test_the_last_good_table_survives_a_store_outage(backends: dict[str, str]) -> None:
+    with Azurite((SECRET_ACCOUNT,)) as own:
+        service = TableServiceClient.from_connection_string(
+            own.connection_string(SECRET_ACCOUNT.name), retry_total=0
+        )
+        store = RouteStore(service)
+        store.save(Route("1.1", "a", backends["v11"], "1.1.0", "H", current=True))
+        owners = async_service(own, retry_total=0)
+        owner = instance_owner(owners, "XInstances")
+        app = create_app(route_loader(service), owner, refresh=0.2, on_shutdown=owners.close)
+        with serve(app) as url:
+            assert get(url).json()["backend"] == "v11"
+            # One row no reader understands is skipped; the rest of the table still loads.
+            bad = {"PartitionKey": "routes", "RowKey": "1.2", "State": "paused", "BaseUrl": 7}
+            store.table.upsert_entity(bad)
+            store.save(Route("1.0", "b", backends["v10"], "1.0.3", "G"))
+            time.sleep(0.5)
+            assert get(url, headers={"x-app-version": "1.0"}).json()["backend"] == "v10"
+            assert get(url, headers={"x-app-version": "1.2"}).status_code == 404
+            # Two current versions (a half-done change by hand): no guess, a 503.
+            store.save(Route("1.0", "b", backends["v10"], "1.0.3", "G", current=True))
+            time.sleep(0.5)
+            twice = get(url)
+            assert twice.status_code == 503 and twice.json()["current"] == ["1.0", "1.1"]
+            store.save(Route("1.0", "b", backends["v10"], "1.0.3", "G"))
+            time.sleep(0.5)
+            assert get(url).json()["backend"] == "v11"  # the cache reloads on a request
+            own.stop()
+            time.sleep(0.5)
+            assert get(url).json()["backend"] == "v11"
+            # The owner of an instance cannot be looked up: 503 JSON, never a guess or a 500.
+            lookup = get(url, "/api/instances/order-1")
+            assert lookup.status_code == 503 and "unavailable" in lookup.json()["error"]
+
+
+def test_a_just_started_instance_is_found_after_the_negative_ttl(
+    azurite: Azurite, backends: dict[str, str]
+) -> None:
+    service = TableServiceClient.from_connection_string(
+        azurite.connection_string(SECRET_ACCOUNT.name)
+    )
+    RouteStore(service).save(Route("1.0", "orders-v1-0", backends["v10"], "1.0.3", "OrdersV10"))
+    host = DurableHostSimulator(service, TaskHub("OrdersV10", tracking_prefix="LateStart"))
+    host.create_hub()
+    owners = async_service(azurite)
+    app = create_app(
+        route_loader(service),
+        instance_owner(owners, "LateStartInstances"),
+        negative_ttl=1.0,
+        on_shutdown=owners.close,
+    )
+    with serve(app) as url:
+        path = "/runtime/webhooks/durabletask/instances/late-1"
+        assert get(url, path).status_code == 404  # not started yet: a cached miss
+        host.write(SimulatedInstance("late-1", "ProcessOrder", "Running"))
+        assert get(url, path).status_code == 404  # still the cached miss, never misrouted
+        time.sleep(1.1)
+        found = get(url, path)
+        assert found.status_code == 200 and found.json()["backend"] == "v10"
+        host.table.delete_entity("late-1", "")
+        assert get(url, path).json()["backend"] == "v10"  # a found owner is kept

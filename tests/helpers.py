@@ -1,0 +1,139 @@
+"""What tests share besides fixtures: the test account, the checkout, and the CLI runner.
+
+Fixtures live in conftest.py; everything a test imports by name lives here, so no test
+imports conftest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from azure.data.tables.aio import TableServiceClient as AsyncTableServiceClient
+from orders import orchestration
+
+from standins.azurite import Account, Azurite
+
+# A key made up for the tests, so "the key never appears in output" can be checked.
+SECRET_ACCOUNT = Account("slotdurable", "dGVzdC1zZWNyZXQta2V5LXRoYXQtbXVzdC1uZXZlci1sZWFr")
+CLI = [sys.executable, "-m", "scripts.cli"]
+ROOT = Path(__file__).resolve().parent.parent
+# The sample app's activities, by the names its orchestrator schedules, for the SDK's replay.
+ACTIVITIES: dict[str, Callable[[Any], Any]] = {
+    "ValidateOrder": orchestration.validate_order,
+    "ApplyDiscount": orchestration.apply_discount,
+    "ProcessPayment": orchestration.process_payment,
+    "ProcessPaymentWithDiscount": orchestration.process_payment,
+    "ShipOrder": orchestration.ship_order,
+}
+# A test sets these itself when it wants annotations; inherited, they would add lines.
+_CI_VARIABLES = ("GITHUB_ACTIONS", "TF_BUILD")
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    @property
+    def json(self) -> Any:
+        """The one JSON object a `--json` run prints; extra output after it fails here."""
+        return json.loads(self.stdout)
+
+
+@dataclass(frozen=True)
+class Cli:
+    """`durable-deploy` as a pipeline runs it: a process, from the checkout under test.
+
+    `env` is what every run of this runner adds (an ARM stand-in's address, say); a run
+    adds its own on top.
+    """
+
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def with_env(self, env: Mapping[str, str]) -> Cli:
+        return Cli({**self.env, **env})
+
+    def environment(self, env: Mapping[str, str] | None = None) -> dict[str, str]:
+        inherited = {k: v for k, v in os.environ.items() if k not in _CI_VARIABLES}
+        return {**inherited, **self.env, **(env or {})}
+
+    def __call__(
+        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
+    ) -> Run:
+        done = subprocess.run(
+            [*CLI, *args],
+            capture_output=True,
+            text=True,
+            env=self.environment(env),
+            timeout=timeout,
+            cwd=ROOT,
+        )
+        return Run(done.returncode, done.stdout, done.stderr)
+
+    def popen(
+        self, *args: str, env: Mapping[str, str] | None = None, **streams: Any
+    ) -> subprocess.Popen[str]:
+        """A run the test talks to while it lasts: reads its progress, stops what it uses."""
+        return subprocess.Popen(
+            [*CLI, *args], text=True, env=self.environment(env), cwd=ROOT, **streams
+        )
+
+
+def plan_outputs_file(cli: Cli, stack: str, folder: Path) -> Path:
+    """`pulumi stack output --json` as the offline plan computes it, written to a file."""
+    run = cli("plan", "--stack", stack, "--json")
+    assert run.code == 0, run.output
+    path = folder / f"{stack}.json"
+    path.write_text(json.dumps(run.json["outputs"]))
+    return path
+
+
+def on_test_account(cli: Cli, azurite: Azurite, *args: str) -> Run:
+    """A command against SECRET_ACCOUNT's tables in `azurite`, answering in JSON."""
+    return cli(
+        *args, "--connection-string", azurite.connection_string(SECRET_ACCOUNT.name), "--json"
+    )
+
+
+def replay_check(
+    cli: Cli, azurite: Azurite, hub: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[Run, dict[str, Any]]:
+    """One `replay-check --json` run: never a traceback, always exactly one JSON object."""
+    run = cli(
+        "replay-check",
+        "--connection-string",
+        azurite.connection_string(SECRET_ACCOUNT.name),
+        "--hub",
+        hub,
+        "--json",
+        *args,
+        env=env,
+    )
+    assert "Traceback" not in run.stderr, run.stderr
+    return run, run.json
+
+
+def route_table(run: Run) -> dict[str, dict[str, object]]:
+    """A successful `routes ... --json` run's table, by minor version."""
+    assert run.code == 0, run.output
+    return {r["minor"]: r for r in run.json["routes"]}
+
+
+def async_service(azurite: Azurite, **options: object) -> AsyncTableServiceClient:
+    """The async client the router reads owners with (it binds to the server's loop)."""
+    return AsyncTableServiceClient.from_connection_string(
+        azurite.connection_string(SECRET_ACCOUNT.name),
+        **options,
+    )

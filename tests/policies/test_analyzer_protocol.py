@@ -1,0 +1,404 @@
+"""The policy pack through the real Analyzer protocol, fed the graphs `plan` produces."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.stages.policy_check import GraphResource, PolicyAnalyzer, Violation
+from tests.helpers import ROOT, Cli
+
+Graph = list[dict[str, Any]]
+DURABLE_ACCOUNT = "DurableManagementStorage__accountName"
+PREFIX = "AzureFunctionsJobHost__extensions__durableTask__"
+
+
+def plan_graph(cli: Cli, stack: str) -> Graph:
+    run = cli("plan", "--stack", stack, "--json")
+    assert run.code == 0, run.output
+    graph: Graph = json.loads(run.stdout)["resources"]
+    return graph
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Iterator[PolicyAnalyzer]:
+    with PolicyAnalyzer(project="durable-zero-downtime", stack="test") as pack:
+        yield pack
+
+
+@pytest.fixture(scope="module")
+def dev(cli: Cli) -> Graph:
+    return plan_graph(cli, "dev")
+
+
+@pytest.fixture(scope="module")
+def prod(cli: Cli) -> Graph:
+    return plan_graph(cli, "prod")
+
+
+@pytest.fixture(scope="module")
+def flex(cli: Cli) -> Graph:
+    return plan_graph(cli, "flex")
+
+
+def analyze(analyzer: PolicyAnalyzer, graph: Graph) -> list[Violation]:
+    return analyzer.analyze(
+        GraphResource(r["type"], r["name"], r["inputs"], r.get("parent")) for r in graph
+    )
+
+
+def fired(analyzer: PolicyAnalyzer, graph: Graph) -> set[str]:
+    return {v.policy for v in analyze(analyzer, graph)}
+
+
+def first(graph: Graph, type_: str, slot: str | None = None) -> dict[str, Any]:
+    return next(r for r in graph if r["type"] == type_ and r["inputs"].get("slot") == slot)
+
+
+def settings(site: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["name"]: s for s in site["inputs"]["siteConfig"]["appSettings"]}
+
+
+WEB_APP, SLOT = "azure-native:web:WebApp", "azure-native:web:WebAppSlot"
+
+
+def make_sticky(g: Graph) -> None:
+    first(g, "azure-native:web:WebAppSlotConfigurationNames")["inputs"]["appSettingNames"] = [
+        DURABLE_ACCOUNT
+    ]
+
+
+def share_hub(g: Graph) -> None:
+    production = settings(first(g, WEB_APP))[DURABLE_ACCOUNT]["value"]
+    settings(first(g, SLOT, "staging"))[DURABLE_ACCOUNT]["value"] = production
+
+
+def split_runtime(g: Graph) -> None:
+    settings(first(g, SLOT, "staging"))["AzureWebJobsStorage__accountName"]["value"] = "other"
+
+
+def flex_plan(g: Graph) -> None:
+    first(g, "azure-native:web:AppServicePlan")["inputs"]["sku"] = {"name": "FC1"}
+
+
+def same_share(g: Graph) -> None:
+    settings(first(g, SLOT, "staging"))["WEBSITE_CONTENTSHARE"]["value"] = "orders-dev-production"
+
+
+def bad_hub(g: Graph) -> None:
+    settings(first(g, SLOT, "staging"))[PREFIX + "hubName"]["value"] = "orders-staging"
+
+
+def insecure_app(g: Graph) -> None:
+    first(g, WEB_APP)["inputs"]["httpsOnly"] = False
+
+
+def public_blobs(g: Graph) -> None:
+    first(g, "azure-native:storage:StorageAccount")["inputs"]["allowBlobPublicAccess"] = True
+
+
+def plain_key(g: Graph) -> None:
+    first(g, WEB_APP)["inputs"]["siteConfig"]["appSettings"].append(
+        {"name": "Reports", "value": "DefaultEndpointsProtocol=https;AccountName=r;AccountKey=k=="}
+    )
+
+
+def prefix_without_tracking(g: Graph) -> None:
+    first(g, WEB_APP)["inputs"]["siteConfig"]["appSettings"].append(
+        {"name": PREFIX + "storageProvider__trackingStoreNamePrefix", "value": "Shared"}
+    )
+
+
+def match(value: str) -> Callable[[Graph], None]:
+    def mutate(g: Graph) -> None:
+        for site in (r for r in g if r["type"] in (WEB_APP, SLOT)):
+            settings(site)[PREFIX + "versionMatchStrategy"]["value"] = value
+
+    return mutate
+
+
+def test_the_example_stacks_pass_clean(
+    cli: Cli, analyzer: PolicyAnalyzer, dev: Graph, prod: Graph, flex: Graph
+) -> None:
+    assert analyze(analyzer, dev) == []
+    assert analyze(analyzer, prod) == []
+    assert analyze(analyzer, flex) == []
+    assert analyze(analyzer, plan_graph(cli, "flexrouting")) == []
+
+
+@pytest.mark.parametrize(
+    ("stack", "mutate", "policy", "level"),
+    [
+        ("dev", make_sticky, "durable-setting-not-sticky", "mandatory"),
+        ("dev", share_hub, "slots-distinct-task-hubs", "mandatory"),
+        ("dev", split_runtime, "runtime-storage-shared", "advisory"),
+        ("dev", same_share, "content-share-distinct", "mandatory"),
+        ("dev", bad_hub, "hub-name-valid", "mandatory"),
+        ("dev", insecure_app, "security-baseline", "mandatory"),
+        ("dev", public_blobs, "security-baseline", "mandatory"),
+        ("dev", plain_key, "no-keys-in-app-settings", "advisory"),
+        ("dev", prefix_without_tracking, "routing-tracking-store", "mandatory"),
+        ("prod", match("Newest"), "versioning-values-valid", "mandatory"),
+        ("prod", match("Strict"), "versioning-strategy-caution", "advisory"),
+        ("prod", match("None"), "versioning-strategy-caution", "advisory"),
+    ],
+)
+def test_each_variant_fires_exactly_its_rule(
+    analyzer: PolicyAnalyzer,
+    dev: Graph,
+    prod: Graph,
+    stack: str,
+    mutate: Callable[[Graph], None],
+    policy: str,
+    level: str,
+) -> None:
+    graph = copy.deepcopy(dev if stack == "dev" else prod)
+    mutate(graph)
+    violations = analyze(analyzer, graph)
+    assert {v.policy for v in violations} == {policy}
+    assert {v.level for v in violations} == {level}
+    assert all(v.message and v.remediation for v in violations)
+
+
+def flex_setting(name: str, value: str | None) -> Callable[[Graph], None]:
+    """Set (or with None remove) one app setting of the Flex stack's app."""
+
+    def mutate(g: Graph) -> None:
+        pairs = first(g, WEB_APP)["inputs"]["siteConfig"]["appSettings"]
+        pairs[:] = [p for p in pairs if p["name"] != name]
+        if value is not None:
+            pairs.append({"name": name, "value": value})
+
+    return mutate
+
+
+def rolling(strategy: str, without: str) -> Callable[[Graph], None]:
+    """The Flex app with `siteUpdateStrategy.type` written as `strategy`, one setting removed."""
+
+    def mutate(g: Graph) -> None:
+        first(g, WEB_APP)["inputs"]["functionAppConfig"]["siteUpdateStrategy"]["type"] = strategy
+        flex_setting(without, None)(g)
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    ("mutate", "fired_levels"),
+    [
+        (
+            flex_setting(PREFIX + "defaultVersion", None),
+            {"flex-rolling-update-versioning": "mandatory"},
+        ),
+        (
+            flex_setting(PREFIX + "versionMatchStrategy", None),
+            {"flex-rolling-update-versioning": "mandatory"},
+        ),
+        (
+            flex_setting(PREFIX + "versionMatchStrategy", "None"),
+            {"flex-rolling-update-versioning": "mandatory"},
+        ),
+        (
+            rolling("rollingupdate", PREFIX + "defaultVersion"),
+            {"flex-rolling-update-versioning": "mandatory"},
+        ),
+        (
+            flex_setting(PREFIX + "versionMatchStrategy", "strict"),
+            {"flex-rolling-update-strict": "advisory"},
+        ),
+        (rolling("Recreate", PREFIX + "defaultVersion"), {}),
+        (flex_setting("FUNCTIONS_WORKER_RUNTIME", "python"), {"flex-settings-ignored": "advisory"}),
+        (
+            # No content share on Flex: a key here is not required by the platform.
+            flex_setting(
+                "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+                "DefaultEndpointsProtocol=https;AccountName=r;AccountKey=k==",
+            ),
+            {"flex-settings-ignored": "advisory", "no-keys-in-app-settings": "advisory"},
+        ),
+    ],
+)
+def test_flex_rules_on_the_flex_stack(
+    analyzer: PolicyAnalyzer,
+    flex: Graph,
+    mutate: Callable[[Graph], None],
+    fired_levels: dict[str, str],
+) -> None:
+    graph = copy.deepcopy(flex)
+    mutate(graph)
+    violations = analyze(analyzer, graph)
+    assert {v.policy: v.level for v in violations} == fired_levels
+    assert all(v.message and v.remediation for v in violations)
+
+
+def test_slots_stay_refused_on_flex(analyzer: PolicyAnalyzer, dev: Graph, flex: Graph) -> None:
+    graph = copy.deepcopy(dev)
+    flex_plan(graph)
+    fired_levels = {v.policy: v.level for v in analyze(analyzer, graph)}
+    # The dev app's worker-runtime and content-share settings are ignored on FC1, too.
+    assert fired_levels == {
+        "plan-supports-slots": "mandatory",
+        "flex-settings-ignored": "advisory",
+    }
+    # A second site next to a functionAppConfig site, plan unknown (as in a preview).
+    graph = copy.deepcopy(flex)
+    site = copy.deepcopy(first(graph, WEB_APP))
+    graph = [r for r in graph if r["type"] != "azure-native:web:AppServicePlan"]
+    site["type"], site["name"] = SLOT, "orders-flex-staging"
+    site["inputs"]["slot"] = "staging"
+    settings(site)[DURABLE_ACCOUNT]["value"] = "other"
+    graph.append(site)
+    assert "plan-supports-slots" in fired(analyzer, graph)
+
+
+def test_too_many_slots_for_the_plan(analyzer: PolicyAnalyzer, prod: Graph) -> None:
+    graph = copy.deepcopy(prod)  # production + 2 staging slots = 3
+    first(graph, "azure-native:web:AppServicePlan")["inputs"]["sku"] = {"name": "Y1"}
+    assert fired(analyzer, graph) == {"plan-supports-slots"}
+
+
+def _routing_app(name: str, account: str, hub: str, prefix: str = "Shared") -> dict[str, Any]:
+    values = {
+        "Durable__accountName": account,
+        "Tracking__accountName": "sharedtracking",
+        PREFIX + "storageProvider__connectionName": "Durable",
+        PREFIX + "storageProvider__trackingStoreConnectionName": "Tracking",
+        PREFIX + "storageProvider__trackingStoreNamePrefix": prefix,
+        PREFIX + "hubName": hub,
+    }
+    return {
+        "type": WEB_APP,
+        "name": name,
+        "inputs": {
+            "name": name,
+            "kind": "functionapp,linux",
+            "httpsOnly": True,
+            "siteConfig": {
+                "ftpsState": "Disabled",
+                "minTlsVersion": "1.2",
+                "appSettings": [{"name": k, "value": v} for k, v in values.items()],
+            },
+        },
+    }
+
+
+def test_a_routing_group_shares_only_its_tracking_store(analyzer: PolicyAnalyzer) -> None:
+    clean = [
+        _routing_app("orders-v1-0", "ordersv10", "OrdersV10"),
+        _routing_app("orders-v1-1", "ordersv11", "OrdersV11"),
+    ]
+    assert fired(analyzer, clean) == set()
+    same_queues = [
+        _routing_app("orders-v1-0", "orders", "Orders"),
+        _routing_app("orders-v1-1", "orders", "Orders"),
+    ]
+    assert fired(analyzer, same_queues) == {"routing-tracking-store"}
+    two_prefixes = [
+        _routing_app("orders-v1-0", "ordersv10", "OrdersV10", "A"),
+        _routing_app("orders-v1-1", "ordersv11", "OrdersV11", "B"),
+    ]
+    assert fired(analyzer, two_prefixes) == {"routing-tracking-store"}
+
+
+def test_settings_resources_and_unknown_values_do_not_crash(analyzer: PolicyAnalyzer) -> None:
+    app = {
+        "type": WEB_APP,
+        "name": "plain",
+        "inputs": {
+            "name": "plain",
+            "kind": "functionapp",
+            "httpsOnly": True,
+            "siteConfig": {"ftpsState": "Disabled", "minTlsVersion": "1.2"},
+        },
+    }
+    settings_resource = {
+        "type": "azure-native:web:WebAppApplicationSettings",
+        "name": "s",
+        "inputs": {"name": "plain", "properties": {PREFIX + "hubName": "x"}},
+    }
+    assert fired(analyzer, [app, settings_resource]) == {"hub-name-valid"}
+    # In a preview the plan's id and many values are not known yet.
+    unknown = {
+        "type": WEB_APP,
+        "name": "preview",
+        "inputs": {
+            "name": "preview",
+            "httpsOnly": True,
+            "serverFarmId": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+            "siteConfig": {"ftpsState": "Disabled"},
+        },
+    }
+    assert fired(analyzer, [unknown]) == set()
+
+
+def test_the_app_limit_is_configurable() -> None:
+    apps = [_routing_app(f"app{i}", f"acct{i}", f"Hub{i}") for i in range(3)]
+    with PolicyAnalyzer() as pack:
+        assert "function-app-limit" not in fired(pack, apps)
+        pack.configure({"function-app-limit": {"maxFunctionApps": 2}})
+        assert fired(pack, apps) == {"function-app-limit"}
+
+
+def _handmade(tmp_path: Path, config: Mapping[str, bool | str], program: str = "handmade") -> Path:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(Path(__file__).parent / "programs" / f"{program}.py", tmp_path / "__main__.py")
+    namespace = program.replace("_", "").replace("handmadeflex", "handflex")
+    lines = ["config:"] + [f"  {namespace}:{k}: {json.dumps(v)}" for k, v in config.items()]
+    (tmp_path / "Pulumi.hand.yaml").write_text("\n".join(lines) + "\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("config", "code", "policy"),
+    [
+        ({}, 0, None),
+        ({"stickyDurable": True}, 1, "durable-setting-not-sticky"),
+        ({"sharedHub": True}, 1, "slots-distinct-task-hubs"),
+    ],
+)
+def test_check_cli_on_a_program_without_our_components(
+    cli: Cli, tmp_path: Path, config: dict[str, bool], code: int, policy: str | None
+) -> None:
+    project = _handmade(tmp_path, config)
+    run = cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
+    assert run.code == code, run.output
+    result = json.loads(run.stdout)
+    assert result["resources"] == 6
+    assert {v["policy"] for v in result["violations"] if v["level"] == "mandatory"} == (
+        {policy} if policy else set()
+    )
+
+
+def test_check_cli_on_the_example_stack_and_errors(cli: Cli) -> None:
+    run = cli("check", "--stack", "dev")
+    assert run.code == 0, run.output
+    assert "no mandatory violation" in run.stdout
+    assert cli("check", "--stack", "nosuch").code == 2
+
+
+@pytest.mark.parametrize(
+    ("config", "code", "policies"),
+    [
+        ({}, 1, {"flex-rolling-update-versioning"}),
+        ({"defaultVersion": "2.0"}, 1, {"flex-rolling-update-versioning"}),
+        ({"defaultVersion": "2.0", "matchStrategy": "CurrentOrOlder"}, 0, set()),
+        ({"recreate": True}, 0, set()),
+    ],
+)
+def test_a_raw_flex_program_with_rolling_updates_needs_versioning(
+    cli: Cli, tmp_path: Path, config: dict[str, bool | str], code: int, policies: set[str]
+) -> None:
+    project = _handmade(tmp_path, config, "handmade_flex")
+    run = cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
+    assert run.code == code, run.output
+    result = json.loads(run.stdout)
+    assert result["resources"] == 4
+    assert {v["policy"] for v in result["violations"]} == policies
+    if policies:
+        (violation,) = result["violations"]
+        assert violation["level"] == "mandatory" and "hand-flex" in violation["message"]

@@ -1,0 +1,89 @@
+"""The gate reads hub names from `pulumi stack output --json` instead of retyped flags."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from azure.data.tables import TableServiceClient
+
+from scripts.stages.target import resolve_target
+from standins.azurite import Azurite
+from standins.host_simulator import DurableHostSimulator, SimulatedInstance
+from taskhub.errors import ConfigurationError
+from taskhub.hubs import TaskHub
+from tests.helpers import SECRET_ACCOUNT, Cli, plan_outputs_file
+
+
+@pytest.fixture(scope="module")
+def stack_output(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dev stack's outputs, as the offline plan computes them."""
+    return plan_outputs_file(cli, "dev", tmp_path_factory.mktemp("stack"))
+
+
+def test_stack_output_alone_reads_the_slot_endpoint_with_entra_id(stack_output: Path) -> None:
+    target = resolve_target(
+        hub=None,
+        tracking_prefix=None,
+        connection_string=None,
+        account_url=None,
+        connection_setting=None,
+        stack_output=stack_output,
+        app=None,
+        slot="staging",
+    )
+    assert target.hub == TaskHub("OrdersDev")
+    assert target.connection.endpoint == "https://ordersdevdstaging.table.core.windows.net"
+    assert "DefaultAzureCredential" in target.connection.description
+
+
+@pytest.mark.parametrize(
+    ("app", "slot", "hub", "says"),
+    [
+        ("orders-prod", "production", None, "no app 'orders-prod'"),
+        (None, "blue", None, "one of: production, staging"),
+        (None, "production", "Other", "contradicts"),
+    ],
+)
+def test_wrong_app_slot_or_hub_is_refused(
+    stack_output: Path, app: str | None, slot: str, hub: str | None, says: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=says):
+        resolve_target(
+            hub=hub,
+            tracking_prefix=None,
+            connection_string=None,
+            account_url=None,
+            connection_setting=None,
+            stack_output=stack_output,
+            app=app,
+            slot=slot,
+        )
+
+
+def test_gate_takes_the_hub_from_the_stack(
+    cli: Cli, azurite: Azurite, service: TableServiceClient, stack_output: Path
+) -> None:
+    host = DurableHostSimulator(service, TaskHub("OrdersDev"))
+    host.create_hub()
+    host.write(SimulatedInstance("in-flight", "ProcessOrder", status="Running"))
+    run = cli(
+        "gate",
+        "--stack-output",
+        str(stack_output),
+        "--app",
+        "orders-dev",
+        "--slot",
+        "production",
+        "--connection-string",
+        azurite.connection_string(SECRET_ACCOUNT.name),
+        "--timeout",
+        "0",
+        "--json",
+    )
+    assert run.code == 1, run.output
+    result = json.loads(run.stdout)
+    assert result["hub"] == "OrdersDev" and result["not_finished"] == 1
+    missing = cli("gate", "--stack-output", str(stack_output.parent / "none.json"))
+    assert missing.code == 2 and "does not exist" in missing.stdout
