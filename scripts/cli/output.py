@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from scripts.stages.exits import Exit
 from taskhub.errors import TaskHubError
 from taskhub.instances import InstanceRecord
-from taskhub.secrets import redact
+from taskhub.secrets import redact, register
 from taskhub.versions import UNVERSIONED_LABEL
-
-if TYPE_CHECKING:
-    from scripts.cli.annotations import Annotator
-
 
 JsonOption = Annotated[
     bool,
@@ -80,6 +75,17 @@ class Output:
         self.out = Console(highlight=False, soft_wrap=True)
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
+
+    @secrets.setter
+    def secrets(self, values: Iterable[str]) -> None:
+        """Also registered: the error boundary prints with an `Output` of its own, and a
+        connection's key read from a slot's settings must stay masked there too."""
+        self._secrets = tuple(values)
+        register(self._secrets)
+
     def progress(self, text: str) -> None:
         self.err.print(redact(text, self.secrets), markup=False)
 
@@ -93,6 +99,7 @@ class Output:
 
 
 def error_json(exc: TaskHubError) -> dict[str, str]:
+    """The one error shape; `kind` repeats `type`, the name earlier releases gave it."""
     return {
         "type": type(exc).__name__,
         "kind": type(exc).__name__,
@@ -101,13 +108,6 @@ def error_json(exc: TaskHubError) -> dict[str, str]:
     }
 
 
-def cannot_decide(out: Output, annotator: Annotator, command: str, exc: TaskHubError) -> NoReturn:
-    """Report a "cannot decide" the same way in every stage, then exit 2."""
-    if out.as_json:
-        out.json({"command": command, "error": error_json(exc)})
-    else:
-        out.text(f"CANNOT DECIDE  {exc.message}", style="bold red")
-        if exc.fix:
-            out.text(f"  fix: {exc.fix}")
-    annotator.message("error", command, f"cannot decide: {exc}")
-    raise typer.Exit(int(Exit.CANNOT_DECIDE))
+def error_object(command: str, exc: TaskHubError) -> dict[str, Any]:
+    """The whole `--json` answer of a command that could not decide."""
+    return {"command": command, "error": error_json(exc)}

@@ -9,12 +9,11 @@ import typer
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
 from scripts.cli.options.arm import ArmArgs, with_arm_options, with_drain_options
-from scripts.cli.output import JsonOption, Output, cannot_decide
+from scripts.cli.output import JsonOption, Output
 from scripts.stages.exits import Exit
 from scripts.stages.gate import GateSettings
 from scripts.stages.release import StageFailed, SwapAction, drain_slot, gate_stage, perform
 from scripts.stages.target import DrainArgs
-from taskhub.errors import TaskHubError
 
 
 @app.command("swap")
@@ -74,8 +73,6 @@ def swap(
             out.text(f"NOT SWAPPED  {exc.message}", style="bold yellow")
         annotator.message("error", f"swap ({target})", f"not swapped: {exc.message}")
         raise typer.Exit(int(exc.exit)) from None
-    except TaskHubError as exc:
-        cannot_decide(out, annotator, "swap", exc)
     payload["exit_code"] = int(Exit.OK)
     if out.as_json:
         out.json(payload)
