@@ -80,16 +80,10 @@ def as_task_hub_error(exc: Exception) -> TaskHubError:
 def report(command: str, error: TaskHubError, *, as_json: bool, ci: CiSystem) -> None:
     """Exactly one JSON object on stdout under --json, else the message and the fix; and the
     error annotation."""
-    out = Output(as_json=as_json)
-    lines = [f"CANNOT DECIDE  {error.message}"] + ([f"  fix: {error.fix}"] if error.fix else [])
     if as_json and not Output.json_objects_printed:
-        out.json(error_object(command, error))
-    elif as_json:  # stdout already holds the command's one object: the rest is stderr
-        for line in lines:
-            out.progress(line)
+        Output(as_json=True).json(error_object(command, error))
     else:
-        for line, style in zip(lines, ("bold red", None), strict=False):
-            out.text(line, style)
+        Output(as_json=False).cannot_decide(error, on_stderr=as_json)
     Annotator(ci).message("error", command, f"cannot decide: {error}")
 
 

@@ -93,6 +93,16 @@ class Output:
         if not self.as_json:
             self.out.print(redact(text, self.secrets), style=style, markup=False)
 
+    def cannot_decide(self, error: TaskHubError, *, on_stderr: bool = False) -> None:
+        """The human form of "cannot decide", the same in every command: message, then fix.
+        `on_stderr` when stdout already holds the command's one JSON object."""
+        lines = [f"CANNOT DECIDE  {error.message}"] + ([f"  fix: {error.fix}"] if error.fix else [])
+        for line, style in zip(lines, ("bold red", None), strict=False):
+            if on_stderr:
+                self.progress(line)
+            else:
+                self.text(line, style)
+
     def json(self, payload: Mapping[str, Any]) -> None:
         print(redact(json.dumps(payload, indent=2, default=str), self.secrets), flush=True)
         Output.json_objects_printed += 1

@@ -9,7 +9,7 @@ import typer
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
 from scripts.cli.options.arm import ArmArgs, with_arm_options, with_drain_options
-from scripts.cli.output import JsonOption, Output
+from scripts.cli.output import JsonOption, Output, error_json
 from scripts.stages.exits import Exit
 from scripts.stages.gate import GateSettings
 from scripts.stages.release import StageFailed, SwapAction, drain_slot, gate_stage, perform
@@ -66,7 +66,7 @@ def swap(
             payload["gate"] = gate_stage(result, found)
         payload.update(perform(slots, action, slot, target, out.progress))
     except StageFailed as exc:
-        payload.update(exit_code=int(exc.exit), error=exc.message, gate=exc.detail)
+        payload.update(exit_code=int(exc.exit), error=error_json(exc), gate=exc.detail)
         if out.as_json:
             out.json(payload)
         else:
