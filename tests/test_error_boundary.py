@@ -13,6 +13,8 @@ from typer.core import TyperCommand, TyperGroup
 
 from scripts.cli.app import app
 from scripts.cli.commands import register_all
+from scripts.cli.output import Output
+from taskhub.secrets import MASK, redact
 from tests.conftest import run_cli
 from tests.test_error_hierarchy import toolkit_errors
 
@@ -106,3 +108,11 @@ def test_a_usage_error_has_the_same_shape() -> None:
     assert run.code == 2, run.output
     error = json.loads(run.stdout)["error"]
     assert error["type"] == error["kind"] == "UsageError" and "--no-such-option" in error["message"]
+
+
+def test_a_secret_an_output_learns_is_masked_by_every_later_print() -> None:
+    """The boundary prints with an `Output` of its own: a key read from a slot's settings after
+    the command started must be masked there as well."""
+    secret = "slot-settings-key-" + "x" * 20
+    Output(as_json=False).secrets = (secret,)
+    assert redact(f"refused with {secret}") == f"refused with {MASK}"

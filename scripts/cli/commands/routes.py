@@ -17,11 +17,7 @@ from scripts.cli.output import JsonOption, Output, instance_line
 from scripts.stages.exits import Exit
 from scripts.stages.ramp_watch import CannotJudge, Limits, breach, parse_duration, tally
 from scripts.stages.stack_outputs import typed
-from taskhub.errors import (
-    ConfigurationError,
-    is_table_missing,
-    translate_storage_error,
-)
+from taskhub.errors import ConfigurationError, is_table_missing, translate_storage_error
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
 from taskhub.routes import ROUTES_TABLE, Route, RouteState, RouteStore, RouteTable
