@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from taskhub.app_service_plans import PlanFamily, max_slots, plan_family
 from taskhub.classic import function_name_problem
+from taskhub.errors import TaskHubError
 from taskhub.flex import (
     DEFAULT_INSTANCE_MEMORY_MB,
     DEFAULT_MAXIMUM_INSTANCES,
@@ -63,7 +64,7 @@ class Connection(StrEnum):
     CONNECTION_STRING = "connectionString"
 
 
-class ConfigError(ValueError):
+class ConfigError(TaskHubError, ValueError):
     def __init__(self, key: str, value: Any, problem: str, fix: str) -> None:
         self.key = f"{NAMESPACE}:{key}"
         super().__init__(f"{self.key} = {value!r}: {problem}. Fix: {fix}")

@@ -26,8 +26,8 @@ from typing import Any
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.data.tables import TableServiceClient
 
+from taskhub.errors import TaskHubError, translate_storage_error
 from taskhub.hubs import TaskHub, escape_instance_id
-from taskhub.instances import translate_storage_error
 
 SENTINEL_ROW = "sentinel"
 BLOB_SUFFIX = "BlobName"
@@ -89,7 +89,7 @@ BlobReader = Callable[[str], bytes]
 """Reads one blob of the hub's large-messages container by name."""
 
 
-class UnreadableHistory(Exception):
+class UnreadableHistory(TaskHubError):
     """One instance's rows cannot be read as DurableTask wrote them; the reason says why."""
 
 

@@ -17,11 +17,10 @@ from typing import Any
 
 from azure.data.tables import TableClient, TableServiceClient
 
-from taskhub.errors import TaskHubError
+from taskhub.errors import TaskHubError, translate_storage_error
 from taskhub.hubs import ENTITY_KEY_PREFIX, TaskHub
 from taskhub.instance_rows import InstanceRecord
 from taskhub.status import TERMINAL_STATUSES
-from taskhub.storage_errors import translate_storage_error
 
 __all__ = [
     "INSTANCE_COLUMNS",

@@ -17,10 +17,9 @@ from datetime import UTC, datetime
 from azure.core.exceptions import ResourceExistsError
 from azure.data.tables import TableServiceClient
 
-from taskhub.errors import TaskHubError
+from taskhub.errors import TaskHubError, is_table_missing, translate_storage_error
 from taskhub.hubs import TaskHub
 from taskhub.retirement import RetirementDecision
-from taskhub.storage_errors import is_table_missing, translate_storage_error
 
 LEDGER_TABLE = "DurableDeployLedger"
 _MAX_TICKS = 10**19

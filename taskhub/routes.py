@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from azure.data.tables import EntityProperty, TableServiceClient, UpdateMode
 
-from taskhub.storage_errors import is_table_missing
+from taskhub.errors import is_table_missing
 from taskhub.versions import parse_dotnet_version
 
 ROUTES_TABLE = "DurableDeployRoutes"

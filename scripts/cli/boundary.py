@@ -2,9 +2,11 @@
 
 Whatever a command raises ends the same way: exit 2 ("cannot decide"), one JSON object
 under `--json` (`{"command": ..., "error": {"type", "message", "fix"}}`, unless the
-command already printed its object) or a one-line message and the fix otherwise, with no
-traceback unless `--debug` (or DURABLE_DEPLOY_DEBUG=1) asks for one. A traceback read as
-exit 1 by a pipeline would be "not yet", which is a verdict nobody reached.
+command already printed its object) or a one-line message and the fix otherwise, an error
+annotation for the command's `--ci` system, and no traceback unless `--debug` (or
+DURABLE_DEPLOY_DEBUG=1) asks for one. A traceback read as exit 1 by a pipeline would be "not
+yet", which is a verdict nobody reached. Commands therefore catch only what they turn into
+their own answer (the gate's payload, a swap's "not swapped"); everything else is ours.
 
 Before the command runs, the boundary registers every secret in its arguments and in the
 environment (keys and SAS signatures, and the strings that hold them) with `redact`, so
@@ -17,15 +19,17 @@ import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import typer
 from azure.core.exceptions import AzureError
 
-from scripts.cli.output import Output, error_json
+from scripts.cli.annotations import Annotator, CiSystem
+from scripts.cli.output import Output, error_object
 from scripts.stages.exits import Exit
-from taskhub.errors import StoreUnavailableError, TaskHubError
+from taskhub.errors import StoreUnavailableError, TaskHubError, first_line
 from taskhub.secrets import redact, register, secrets_in
 
 DEBUG_ENV = "DURABLE_DEPLOY_DEBUG"
@@ -35,6 +39,10 @@ Command = Callable[..., Any]
 
 class UnexpectedError(TaskHubError):
     """An exception no stage anticipated: reported, never a verdict."""
+
+
+class UsageError(TaskHubError):
+    """A bad option, argument or command, as typer reports it (main.py, before any command)."""
 
 
 def set_debug(on: bool) -> None:
@@ -58,7 +66,7 @@ def as_task_hub_error(exc: Exception) -> TaskHubError:
     """The most specific error of ours for `exc`."""
     if isinstance(exc, TaskHubError):
         return exc
-    detail = redact((str(exc).strip() or type(exc).__name__).splitlines()[0])
+    detail = redact(first_line(exc))
     if isinstance(exc, AzureError):
         return StoreUnavailableError(
             f"storage failed: {detail}", fix="check the endpoint and network access, then run again"
@@ -69,34 +77,45 @@ def as_task_hub_error(exc: Exception) -> TaskHubError:
     )
 
 
-def report(command: str, exc: Exception, as_json: bool) -> None:
-    """Exactly one JSON object on stdout under --json, else the message and the fix."""
-    error = as_task_hub_error(exc)
-    if _debug[0]:
-        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+def report(command: str, error: TaskHubError, *, as_json: bool, ci: CiSystem) -> None:
+    """Exactly one JSON object on stdout under --json, else the message and the fix; and the
+    error annotation."""
     if as_json and not Output.json_objects_printed:
-        Output(as_json=True).json({"command": command, "error": error_json(error)})
-        return
-    out = Output(as_json=False)
-    lines = [f"CANNOT DECIDE  {error.message}"] + ([f"  fix: {error.fix}"] if error.fix else [])
-    for line in lines:
-        # Under --json, stdout already holds the command's one object: the rest is stderr.
-        (out.progress if as_json else out.text)(line)
+        Output(as_json=True).json(error_object(command, error))
+    else:
+        Output(as_json=False).cannot_decide(error, on_stderr=as_json)
+    Annotator(ci).message("error", command, f"cannot decide: {error}")
+
+
+@contextmanager
+def error_boundary(command: str, *, as_json: bool, ci: CiSystem = CiSystem.NONE) -> Iterator[None]:
+    """Maps whatever the block raises, ours or not, to `report` and exit 2 (as httpx's
+    `map_httpcore_exceptions` maps foreign errors to its own)."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise  # an exit code the command chose, or a usage error typer reports
+    except Exception as exc:
+        if _debug[0]:
+            sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+        report(command, as_task_hub_error(exc), as_json=as_json, ci=ci)
+        raise typer.Exit(int(Exit.CANNOT_DECIDE)) from None
 
 
 def guarded(command_name: str, command: Command) -> Command:
-    """`command` inside the boundary; typer sees the same signature."""
+    """`command` inside the boundary; typer sees the same signature. A command without a
+    `--ci` option (plan, check, scaffold-version) annotates nothing, as it never did."""
 
     @functools.wraps(command)
     def run(**arguments: Any) -> Any:
         register(secrets_of(arguments, os.environ))
-        try:
+        ci = arguments.get("ci")
+        with error_boundary(
+            command_name,
+            as_json=bool(arguments.get("json_output")),
+            ci=ci if isinstance(ci, CiSystem) else CiSystem.NONE,
+        ):
             return command(**arguments)
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise  # an exit code the command chose, or a usage error typer reports
-        except Exception as exc:
-            report(command_name, exc, bool(arguments.get("json_output")))
-            raise typer.Exit(int(Exit.CANNOT_DECIDE)) from None
 
     return run
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import typer
 
 from scripts.cli.app import app
-from scripts.cli.boundary import guard_commands, secrets_of
+from scripts.cli.boundary import UsageError, guard_commands, secrets_of
 from scripts.cli.commands import register_all
+from scripts.cli.output import Output, error_object
 from taskhub.secrets import redact, register
 
 register_all()
@@ -27,9 +27,8 @@ def main() -> None:
     except typer.TyperException as exc:  # a usage error: bad option, unknown command
         text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         if "--json" in sys.argv:
-            message = redact(text)
-            error = {"type": "UsageError", "message": message, "fix": "see --help"}
-            print(json.dumps({"command": " ".join(sys.argv[1:2]), "error": error}))
+            error = UsageError(redact(text), fix="see --help")
+            Output(as_json=True).json(error_object(" ".join(sys.argv[1:2]), error))
         else:
             print(redact(f"Error: {text}"), file=sys.stderr)
             print("Try 'durable-deploy --help' for help.", file=sys.stderr)

@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from scripts.stages.exits import Exit
 from taskhub.errors import TaskHubError
 from taskhub.instances import InstanceRecord
-from taskhub.secrets import redact
+from taskhub.secrets import redact, register
 from taskhub.versions import UNVERSIONED_LABEL
-
-if TYPE_CHECKING:
-    from scripts.cli.annotations import Annotator
-
 
 JsonOption = Annotated[
     bool,
@@ -80,6 +75,17 @@ class Output:
         self.out = Console(highlight=False, soft_wrap=True)
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
+
+    @secrets.setter
+    def secrets(self, values: Iterable[str]) -> None:
+        """Also registered: the error boundary prints with an `Output` of its own, and a
+        connection's key read from a slot's settings must stay masked there too."""
+        self._secrets = tuple(values)
+        register(self._secrets)
+
     def progress(self, text: str) -> None:
         self.err.print(redact(text, self.secrets), markup=False)
 
@@ -87,12 +93,23 @@ class Output:
         if not self.as_json:
             self.out.print(redact(text, self.secrets), style=style, markup=False)
 
+    def cannot_decide(self, error: TaskHubError, *, on_stderr: bool = False) -> None:
+        """The human form of "cannot decide", the same in every command: message, then fix.
+        `on_stderr` when stdout already holds the command's one JSON object."""
+        lines = [f"CANNOT DECIDE  {error.message}"] + ([f"  fix: {error.fix}"] if error.fix else [])
+        for line, style in zip(lines, ("bold red", None), strict=False):
+            if on_stderr:
+                self.progress(line)
+            else:
+                self.text(line, style)
+
     def json(self, payload: Mapping[str, Any]) -> None:
         print(redact(json.dumps(payload, indent=2, default=str), self.secrets), flush=True)
         Output.json_objects_printed += 1
 
 
 def error_json(exc: TaskHubError) -> dict[str, str]:
+    """The one error shape; `kind` repeats `type`, the name earlier releases gave it."""
     return {
         "type": type(exc).__name__,
         "kind": type(exc).__name__,
@@ -101,13 +118,6 @@ def error_json(exc: TaskHubError) -> dict[str, str]:
     }
 
 
-def cannot_decide(out: Output, annotator: Annotator, command: str, exc: TaskHubError) -> NoReturn:
-    """Report a "cannot decide" the same way in every stage, then exit 2."""
-    if out.as_json:
-        out.json({"command": command, "error": error_json(exc)})
-    else:
-        out.text(f"CANNOT DECIDE  {exc.message}", style="bold red")
-        if exc.fix:
-            out.text(f"  fix: {exc.fix}")
-    annotator.message("error", command, f"cannot decide: {exc}")
-    raise typer.Exit(int(Exit.CANNOT_DECIDE))
+def error_object(command: str, exc: TaskHubError) -> dict[str, Any]:
+    """The whole `--json` answer of a command that could not decide."""
+    return {"command": command, "error": error_json(exc)}

@@ -125,9 +125,7 @@ def _report(
             }
         )
     elif result.error:
-        out.text(f"CANNOT DECIDE  {result.error.message}", style="bold red")
-        if result.error.fix:
-            out.text(f"  fix: {result.error.fix}")
+        out.cannot_decide(result.error)
     elif result.exit is Exit.OK:
         out.text(
             f"DRAINED  hub {hub!r}: no unfinished instance of {version} or older for "

@@ -22,6 +22,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from scripts.stages.preview import PROJECT_ROOT
 from scripts.stages.process import ManagedProcess
+from taskhub.errors import TaskHubError
 
 PACK_DIR = PROJECT_ROOT / "policies"
 # The pack only logs to the engine; nothing listens here and nothing needs to.
@@ -29,7 +30,7 @@ _NO_ENGINE = "127.0.0.1:1"
 LEVELS = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
 
 
-class AnalyzerError(Exception):
+class AnalyzerError(TaskHubError):
     """The pack could not be started or answered with an error."""
 
 
@@ -109,7 +110,11 @@ class PolicyAnalyzer(ManagedProcess):
         reader.join(timeout)
         if not port or not port[0].isdigit():
             self.stop()
-            raise AnalyzerError(f"the policy pack did not start: {self.log_tail()}")
+            raise AnalyzerError(
+                f"the policy pack did not start: {self.log_tail()}",
+                fix="install the pack's requirements (policies/requirements.txt) in this "
+                "environment; `python -m pulumi.policy` must run",
+            )
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port[0]}")
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self
@@ -122,7 +127,9 @@ class PolicyAnalyzer(ManagedProcess):
 
     def _stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         if self.stub is None:
-            raise AnalyzerError("the analyzer is not started")
+            raise AnalyzerError(
+                "the analyzer is not started", fix="use PolicyAnalyzer as a context manager"
+            )
         return self.stub
 
     def policies(self) -> dict[str, analyzer_pb2.PolicyInfo]:
@@ -173,7 +180,10 @@ class PolicyAnalyzer(ManagedProcess):
                 )
             ).diagnostics
         except grpc.RpcError as exc:
-            raise AnalyzerError(f"the policy pack failed: {exc}") from exc
+            raise AnalyzerError(
+                f"the policy pack failed: {exc}",
+                fix="a rule raised: `pulumi preview --policy-pack policies` shows its traceback",
+            ) from exc
         return [
             Violation(
                 policy=d.policyName,

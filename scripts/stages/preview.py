@@ -18,13 +18,15 @@ from typing import Any
 
 import yaml
 
+from taskhub.errors import TaskHubError
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "[secret]"
 _SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
 _MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
 
-class PlanError(Exception):
+class PlanError(TaskHubError):
     """The plan could not be made: unknown stack, invalid config, a failing program."""
 
 
@@ -83,7 +85,8 @@ def read_stack_config(
         known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise PlanError(
             f"no stack {stack!r}: {stack_file.name} does not exist (stacks here: "
-            f"{', '.join(known) or 'none'})"
+            f"{', '.join(known) or 'none'})",
+            fix=f"pass one of those stacks, or create {stack_file.name} beside Pulumi.yaml",
         )
     project = yaml.safe_load(project_file.read_text())["name"]
     raw = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}

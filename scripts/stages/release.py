@@ -56,14 +56,14 @@ class SwapAction(StrEnum):
     RESET = "reset"
 
 
-class StageFailed(Exception):
-    """A stage's definite "no" (exit 1) or "cannot" (exit 2), with what to do next."""
+class StageFailed(TaskHubError):
+    """A stage's definite "no" (exit 1) or "cannot" (exit 2), with what to do next (the
+    detail's `fix`, when the stage knows one)."""
 
     def __init__(self, message: str, exit: Exit, detail: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.exit = exit
         self.detail = detail or {}
+        super().__init__(message, fix=str(self.detail.get("fix", "")))
+        self.exit = exit
 
 
 @dataclass

@@ -137,6 +137,7 @@ def test_require_drained_refuses_while_the_target_hub_runs(
     code, result, output = swap(d, "--require-drained")
     assert code == 1, output
     assert result["gate"]["not_finished"] == 1
+    assert result["error"]["type"] == "StageFailed" and "unfinished" in result["error"]["message"]
     assert (
         result["gate"]["hub_from"] == "live app settings of 'production' (DurableManagementStorage)"
     )

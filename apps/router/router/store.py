@@ -9,9 +9,9 @@ from azure.data.tables.aio import TableServiceClient as AsyncTableServiceClient
 
 from router.owners import OwnerLookup
 from router.routing import OwnerUnavailable
+from taskhub.errors import is_entity_missing, is_table_missing
 from taskhub.hubs import escape_instance_id
 from taskhub.routes import RouteStore, RouteTable
-from taskhub.storage_errors import is_entity_missing, is_table_missing
 
 
 def route_loader(service: TableServiceClient) -> Callable[[], RouteTable]:

@@ -11,7 +11,8 @@ import typer
 from scripts.cli.app import app
 from scripts.cli.output import JsonOption, Output
 from scripts.stages.exits import Exit
-from scripts.stages.preview import PROJECT_ROOT, PlanError, read_stack_config, run_plan
+from scripts.stages.preview import PROJECT_ROOT, read_stack_config, run_plan
+from taskhub.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from scripts.stages.policy_check import Violation
@@ -52,26 +53,19 @@ def check(
     cannot run (unknown stack, invalid config, the pack failed).
     """
     # Imported here: the pack's gRPC stubs cost a third of a second other stages never need.
-    from scripts.stages.policy_check import AnalyzerError, GraphResource, PolicyAnalyzer
+    from scripts.stages.policy_check import GraphResource, PolicyAnalyzer
 
     out = Output(as_json=json_output)
-    try:
-        root = project_dir.resolve()
-        project, _, _ = read_stack_config(stack, root)
-        plan = run_plan(stack, root)
-        config: dict[str, Any] = json.loads(policy_config.read_text()) if policy_config else {}
-        with PolicyAnalyzer(project=project, stack=stack) as analyzer:
-            if config:
-                analyzer.configure(config)
-            violations = analyzer.analyze(
-                GraphResource(r.type, r.name, r.raw_inputs, r.parent) for r in plan.resources
-            )
-    except (PlanError, AnalyzerError, json.JSONDecodeError) as exc:
-        if json_output:
-            out.json({"error": str(exc)})
-        else:
-            out.text(f"CANNOT CHECK  {exc}", style="bold red")
-        raise typer.Exit(int(Exit.CANNOT_DECIDE)) from None
+    root = project_dir.resolve()
+    project, _, _ = read_stack_config(stack, root)
+    plan = run_plan(stack, root)
+    config = _policy_config(policy_config) if policy_config else {}
+    with PolicyAnalyzer(project=project, stack=stack) as analyzer:
+        if config:
+            analyzer.configure(config)
+        violations = analyzer.analyze(
+            GraphResource(r.type, r.name, r.raw_inputs, r.parent) for r in plan.resources
+        )
     mandatory = [v for v in violations if v.level == "mandatory"]
     if json_output:
         out.json(
@@ -80,6 +74,21 @@ def check(
     else:
         _render(out, stack, len(plan.resources), violations, len(mandatory))
     raise typer.Exit(int(Exit.NOT_YET if mandatory else Exit.OK))
+
+
+def _policy_config(path: Path) -> dict[str, Any]:
+    try:
+        config = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ConfigurationError(
+            f"--policy-config {path}: not JSON ({exc})",
+            fix='write one object, e.g. {"function-app-limit": {"maxFunctionApps": 50}}',
+        ) from None
+    if not isinstance(config, dict):
+        raise ConfigurationError(
+            f"--policy-config {path}: not a JSON object", fix="write one object of policy names"
+        )
+    return config
 
 
 def _render(

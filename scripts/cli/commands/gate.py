@@ -207,9 +207,7 @@ def _render(out: Output, result: GateResult, payload: dict[str, Any], show: int)
         return
     hub = payload["hub"]
     if result.error:
-        out.text(f"CANNOT DECIDE  {result.error.message}", style="bold red")
-        if result.error.fix:
-            out.text(f"  fix: {result.error.fix}")
+        out.cannot_decide(result.error)
     elif result.drained:
         out.text(
             f"DRAINED  hub {hub!r}: nothing unfinished for {result.stable_reads} read(s) in a "

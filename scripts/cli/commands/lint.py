@@ -10,12 +10,12 @@ import typer
 
 from scripts.cli.annotations import Annotator, CiOption, CiSystem, SourceLocation
 from scripts.cli.app import app
-from scripts.cli.output import JsonOption, Output, cannot_decide
+from scripts.cli.output import JsonOption, Output
 from scripts.stages.exits import Exit
 from scripts.stages.lint.engine import LintReport, lint
 from scripts.stages.lint.rules import Level
 from scripts.stages.lint.sarif import to_sarif
-from taskhub.errors import ConfigurationError, TaskHubError
+from taskhub.errors import ConfigurationError
 
 CI_LEVELS = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
 
@@ -75,18 +75,15 @@ def lint_command(
     cannot lint (a file does not parse, bad arguments or config, no orchestrator found).
     """
     out, annotator = Output(as_json=json_output), Annotator(ci)
-    try:
-        report = lint(
-            paths or [Path(".")],
-            config_file=config,
-            select=_split(select),
-            ignore=_split(ignore),
-            max_depth=max_depth,
-        )
-        if sarif is not None:
-            _write(sarif, to_sarif(report))
-    except TaskHubError as exc:
-        cannot_decide(out, annotator, "lint", exc)
+    report = lint(
+        paths or [Path(".")],
+        config_file=config,
+        select=_split(select),
+        ignore=_split(ignore),
+        max_depth=max_depth,
+    )
+    if sarif is not None:
+        _write(sarif, to_sarif(report))
     exit_code = Exit.NOT_YET if report.failed else Exit.OK
     if out.as_json:
         out.json(_payload(report, exit_code, sarif))

@@ -9,8 +9,7 @@ import typer
 
 from scripts.cli.app import app
 from scripts.cli.output import JsonOption, Output
-from scripts.stages.exits import Exit
-from scripts.stages.preview import PROJECT_ROOT, Plan, PlanError, PlannedResource, run_plan
+from scripts.stages.preview import PROJECT_ROOT, Plan, PlannedResource, run_plan
 
 # The inputs worth a line in the human summary, per resource type.
 _SHOWN = {
@@ -51,14 +50,7 @@ def plan(
     key, the value and the fix).
     """
     out = Output(as_json=json_output)
-    try:
-        result = run_plan(stack, project_dir.resolve())
-    except PlanError as exc:
-        if json_output:
-            out.json({"error": str(exc)})
-        else:
-            out.text(f"CANNOT PLAN  {exc}", style="bold red")
-        raise typer.Exit(int(Exit.CANNOT_DECIDE)) from None
+    result = run_plan(stack, project_dir.resolve())
     if json_output:
         out.json(result.to_json())
     else:

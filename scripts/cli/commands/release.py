@@ -11,13 +11,12 @@ from scripts.cli.app import app
 from scripts.cli.commands.gate import with_wait_options
 from scripts.cli.commands.replay import CodeArgs, with_code_options
 from scripts.cli.options.arm import ArmArgs, with_arm_options, with_drain_options
-from scripts.cli.output import JsonOption, Output, cannot_decide
+from scripts.cli.output import JsonOption, Output
 from scripts.stages.exits import Exit
 from scripts.stages.gate import GateSettings
 from scripts.stages.lint.stage import lint_stage
 from scripts.stages.release import Release, ReleasePlan, ReleaseReport, release_id, replay_stage
 from scripts.stages.target import DrainArgs
-from taskhub.errors import TaskHubError
 
 RELEASE_PANEL = "Release"
 REPLAY_PANEL = "Replay check (before quiesce; on the hub the new code will run)"
@@ -115,35 +114,30 @@ def release(
     with the fix).
     """
     out, annotator = Output(as_json=json_output), Annotator(ci)
-    try:
-        preflight = []
-        if code.app_dir and not skip_lint:
-            preflight.append(("lint", lint_stage(code.app_dir)))
-        slots = site.slots()
-        stack = site.stack
-        checks = []
-        if code.given:
-            replay = replay_stage(
-                slots, slot, drain, stack, code.orchestration(), code.orchestrator
-            )
-            checks.append(("replay", replay))
-        plan = ReleasePlan(
-            source=slot,
-            target=target,
-            release_id=release_id(release),
-            functions=list(quiesce or []),
-            preview=preview,
-            gate=settings,
-            drain=drain,
-            stack=stack,
-            health_path=health_path,
-            health_url=health_url,
-            verify_timeout=verify_timeout,
-            extra_checks=checks,
-            preflight=preflight,
-        )
-    except TaskHubError as exc:
-        cannot_decide(out, annotator, "release", exc)
+    preflight = []
+    if code.app_dir and not skip_lint:
+        preflight.append(("lint", lint_stage(code.app_dir)))
+    slots = site.slots()
+    stack = site.stack
+    checks = []
+    if code.given:
+        replay = replay_stage(slots, slot, drain, stack, code.orchestration(), code.orchestrator)
+        checks.append(("replay", replay))
+    plan = ReleasePlan(
+        source=slot,
+        target=target,
+        release_id=release_id(release),
+        functions=list(quiesce or []),
+        preview=preview,
+        gate=settings,
+        drain=drain,
+        stack=stack,
+        health_path=health_path,
+        health_url=health_url,
+        verify_timeout=verify_timeout,
+        extra_checks=checks,
+        preflight=preflight,
+    )
     out.progress(f"release {plan.release_id}: {slots.ref.app} {slot} -> {target}")
     report = Release(slots, plan, out.progress).run()
     _render(out, report, plan, slots.ref.app)

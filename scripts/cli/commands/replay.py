@@ -15,7 +15,7 @@ from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
 from scripts.cli.options import shared_options
 from scripts.cli.options.hub import HubArgs, with_hub_options
-from scripts.cli.output import JsonOption, Output, cannot_decide
+from scripts.cli.output import JsonOption, Output
 from scripts.stages.replay import FAILING, Outcome, Replay, describe
 from scripts.stages.replay_app import load_orchestration
 from scripts.stages.replay_hub import (
@@ -28,7 +28,7 @@ from scripts.stages.replay_hub import (
     replay_unfinished,
 )
 from scripts.stages.replay_numbering import Orchestration
-from taskhub.errors import ConfigurationError, TaskHubError
+from taskhub.errors import ConfigurationError
 
 APP_PANEL = "The orchestrator code"
 
@@ -160,28 +160,25 @@ def replay_check(
     """
     out, annotator = Output(as_json=json_output), Annotator(ci)
     report: PrefixReport | None = None
-    try:
-        since = datetime.now(UTC) - parse_age(completed_since) if completed_since else None
-        orchestration = code.orchestration()
-        target = where.target()
-        out.secrets = target.connection.secrets
-        selection = Selection(name=name or code.orchestrator, version=version, limit=instances)
-        results = replay_unfinished(
-            orchestration, target, where.retry, selection, out.progress, concurrency
+    since = datetime.now(UTC) - parse_age(completed_since) if completed_since else None
+    orchestration = code.orchestration()
+    target = where.target()
+    out.secrets = target.connection.secrets
+    selection = Selection(name=name or code.orchestrator, version=version, limit=instances)
+    results = replay_unfinished(
+        orchestration, target, where.retry, selection, out.progress, concurrency
+    )
+    if since is not None:
+        report = replay_completed(
+            orchestration,
+            target,
+            where.retry,
+            since,
+            per_version,
+            Selection(name=name or code.orchestrator, version=version),
+            out.progress,
+            concurrency,
         )
-        if since is not None:
-            report = replay_completed(
-                orchestration,
-                target,
-                where.retry,
-                since,
-                per_version,
-                Selection(name=name or code.orchestrator, version=version),
-                out.progress,
-                concurrency,
-            )
-    except TaskHubError as exc:
-        cannot_decide(out, annotator, "replay-check", exc)
     replays = [r for _, r in results]
     exit_code = replay_exit(replays, report)
     failing = [r for r in replays if r.outcome in FAILING]

@@ -11,9 +11,9 @@ import typer
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
 from scripts.cli.options.hub import HubArgs, with_hub_options
-from scripts.cli.output import JsonOption, Output, cannot_decide, iso
+from scripts.cli.output import JsonOption, Output, iso
 from scripts.stages.exits import Exit
-from taskhub.errors import ConfigurationError, TaskHubError
+from taskhub.errors import ConfigurationError
 from taskhub.instances import InstanceStore
 from taskhub.ledger import LEDGER_TABLE, Ledger, LedgerEntry
 from taskhub.retirement import RetirementDecision, decide, listed
@@ -55,26 +55,23 @@ def retire(
     """
     out = Output(as_json=json_output)
     annotator = Annotator(ci)
-    try:
-        if version is None and not history:
-            raise ConfigurationError("no --version given", fix="pass --version V, or --history")
-        target = where.target()
-        out.secrets = target.connection.secrets
-        secrets = target.connection.secrets
-        with target.connection.service_client(where.retry) as service:
-            ledger = Ledger(service, target.hub, secrets=secrets)
-            if history:
-                entries = ledger.history(version)
-                _render_history(out, entries)
-                raise typer.Exit(int(Exit.OK))
-            assert version is not None
-            records = InstanceStore(service, target.hub, secrets=secrets).instances()
-            decision = decide(version, records, timedelta(days=retention), datetime.now(UTC))
-            if not decision.recorded and not allow_unrecorded:
-                raise _unrecorded(decision, target.hub.name)
-            entry = ledger.record(decision, os.environ) if record else None
-    except TaskHubError as exc:
-        cannot_decide(out, annotator, "retire", exc)
+    if version is None and not history:
+        raise ConfigurationError("no --version given", fix="pass --version V, or --history")
+    target = where.target()
+    out.secrets = target.connection.secrets
+    secrets = target.connection.secrets
+    with target.connection.service_client(where.retry) as service:
+        ledger = Ledger(service, target.hub, secrets=secrets)
+        if history:
+            entries = ledger.history(version)
+            _render_history(out, entries)
+            raise typer.Exit(int(Exit.OK))
+        assert version is not None
+        records = InstanceStore(service, target.hub, secrets=secrets).instances()
+        decision = decide(version, records, timedelta(days=retention), datetime.now(UTC))
+        if not decision.recorded and not allow_unrecorded:
+            raise _unrecorded(decision, target.hub.name)
+        entry = ledger.record(decision, os.environ) if record else None
     _render_decision(out, target.hub.name, decision, entry)
     title = f"retire {version} ({target.hub.name})"
     annotator.message(

@@ -13,15 +13,14 @@ import typer
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
 from scripts.cli.options.hub import StoreArgs, with_store_options
-from scripts.cli.output import JsonOption, Output, cannot_decide, instance_line
+from scripts.cli.output import JsonOption, Output, instance_line
 from scripts.stages.exits import Exit
 from scripts.stages.ramp_watch import CannotJudge, Limits, breach, parse_duration, tally
 from scripts.stages.stack_outputs import typed
-from taskhub.errors import ConfigurationError, TaskHubError
+from taskhub.errors import ConfigurationError, is_table_missing, translate_storage_error
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
 from taskhub.routes import ROUTES_TABLE, Route, RouteState, RouteStore, RouteTable
-from taskhub.storage_errors import is_table_missing, translate_storage_error
 
 routes = typer.Typer(
     help="Register the stack's version apps, pick the current version, drain and retire "
@@ -117,19 +116,15 @@ def _route(table: RouteTable, minor: str, *, replaceable: bool = False) -> Route
     return route
 
 
-def _run(where: StoreArgs, json_output: bool, ci: CiSystem, step: str, act: Any) -> None:
-    """Open the tracking store, run `act(store, table, out)`, map failures to exit 2."""
+def _run(where: StoreArgs, json_output: bool, act: Any) -> None:
+    """Open the tracking store, run `act(store, table, out)`; its exit code is the command's."""
     out = Output(as_json=json_output)
-    annotator = Annotator(ci)
-    try:
-        connection = where.connection()
-        out.secrets = connection.secrets
-        with connection.service_client(where.retry) as service:
-            store = RouteStore(service)
-            hub = TaskHub(where.prefix, tracking_prefix=where.prefix)
-            code = act(service, store, _load(store, hub), out, hub)
-    except TaskHubError as exc:
-        cannot_decide(out, annotator, f"routes {step}", exc)
+    connection = where.connection()
+    out.secrets = connection.secrets
+    with connection.service_client(where.retry) as service:
+        store = RouteStore(service)
+        hub = TaskHub(where.prefix, tracking_prefix=where.prefix)
+        code = act(service, store, _load(store, hub), out, hub)
     raise typer.Exit(int(code))
 
 
@@ -187,7 +182,7 @@ def sync(
         _show(out, _load(store, hub))
         return Exit.OK
 
-    _run(where, json_output, ci, "sync", act)
+    _run(where, json_output, act)
 
 
 @routes.command("list", help=f"Show the {ROUTES_TABLE} table (* marks the current version).")
@@ -199,7 +194,7 @@ def list_routes(
         _show(out, table)
         return Exit.OK
 
-    _run(where, json_output, ci, "list", act)
+    _run(where, json_output, act)
 
 
 @routes.command("set-current", help="Send requests that name no version to MAJOR.MINOR.")
@@ -215,7 +210,7 @@ def set_current(
         _show(out, _load(store, hub))
         return Exit.OK
 
-    _run(where, json_output, ci, "set-current", act)
+    _run(where, json_output, act)
 
 
 def _making_current(table: RouteTable, target: Route) -> list[Route]:
@@ -268,7 +263,7 @@ def ramp(
         _show(out, _load(store, hub))
         return Exit.OK
 
-    _run(where, json_output, ci, "ramp", act)
+    _run(where, json_output, act)
 
 
 @routes.command(
@@ -286,7 +281,7 @@ def drain(
         _show(out, _load(store, hub))
         return Exit.OK
 
-    _run(where, json_output, ci, "drain", act)
+    _run(where, json_output, act)
 
 
 @routes.command(
@@ -346,7 +341,7 @@ def retire_route(
             out.text(f"  remove its app on the next `pulumi up`:\n  {change}")
         return Exit.OK
 
-    _run(where, json_output, ci, "retire", act)
+    _run(where, json_output, act)
 
 
 @routes.command(
@@ -430,7 +425,7 @@ def ramp_watch(
                 )
         return Exit.NOT_YET if reason else Exit.OK
 
-    _run(where, json_output, ci, "ramp-watch", act)
+    _run(where, json_output, act)
 
 
 def _ramp_and_current(table: RouteTable, minor: str) -> tuple[Route, Route]:

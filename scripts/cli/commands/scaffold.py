@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from scripts.cli.annotations import Annotator, CiSystem
 from scripts.cli.app import app
-from scripts.cli.output import JsonOption, Output, cannot_decide
+from scripts.cli.output import JsonOption, Output
 from scripts.stages.exits import Exit
 from scripts.stages.scaffold import scaffold_next_version
-from taskhub.errors import TaskHubError
 
 
 @app.command("scaffold-version")
@@ -44,10 +42,7 @@ def scaffold(
     Exit codes: 0 created; 2 bad arguments.
     """
     out = Output(as_json=json_output)
-    try:
-        done = scaffold_next_version(app_dir, module)
-    except TaskHubError as exc:
-        cannot_decide(out, Annotator(CiSystem.NONE), "scaffold-version", exc)
+    done = scaffold_next_version(app_dir, module)
     if json_output:
         out.json(
             {

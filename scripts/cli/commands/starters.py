@@ -9,11 +9,10 @@ import typer
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
 from scripts.cli.options.arm import ArmArgs, with_arm_options
-from scripts.cli.output import JsonOption, Output, cannot_decide
+from scripts.cli.output import JsonOption, Output
 from scripts.stages.exits import Exit
 from scripts.stages.release import quiesce as quiesce_slot
 from scripts.stages.release import resume as resume_slot
-from taskhub.errors import TaskHubError
 from taskhub.starters import SettingsChange
 
 RESTART_NOTE = (
@@ -69,10 +68,7 @@ def quiesce(
     Exit codes: 0 quiesced (or already); 2 cannot (bad name, sign-in, permission, not found).
     """
     out, annotator = Output(as_json=json_output), Annotator(ci)
-    try:
-        change = quiesce_slot(site.slots(), slot, list(function or []))
-    except TaskHubError as exc:
-        cannot_decide(out, annotator, "quiesce", exc)
+    change = quiesce_slot(site.slots(), slot, list(function or []))
     _report(out, annotator, "quiesce", slot, change)
 
 
@@ -93,8 +89,5 @@ def resume(
     Exit codes: 0 restored (or nothing to restore); 2 cannot.
     """
     out, annotator = Output(as_json=json_output), Annotator(ci)
-    try:
-        change = resume_slot(site.slots(), slot)
-    except TaskHubError as exc:
-        cannot_decide(out, annotator, "resume", exc)
+    change = resume_slot(site.slots(), slot)
     _report(out, annotator, "resume", slot, change)

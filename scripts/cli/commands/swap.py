@@ -9,12 +9,11 @@ import typer
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
 from scripts.cli.options.arm import ArmArgs, with_arm_options, with_drain_options
-from scripts.cli.output import JsonOption, Output, cannot_decide
+from scripts.cli.output import JsonOption, Output, error_json
 from scripts.stages.exits import Exit
 from scripts.stages.gate import GateSettings
 from scripts.stages.release import StageFailed, SwapAction, drain_slot, gate_stage, perform
 from scripts.stages.target import DrainArgs
-from taskhub.errors import TaskHubError
 
 
 @app.command("swap")
@@ -67,15 +66,13 @@ def swap(
             payload["gate"] = gate_stage(result, found)
         payload.update(perform(slots, action, slot, target, out.progress))
     except StageFailed as exc:
-        payload.update(exit_code=int(exc.exit), error=exc.message, gate=exc.detail)
+        payload.update(exit_code=int(exc.exit), error=error_json(exc), gate=exc.detail)
         if out.as_json:
             out.json(payload)
         else:
             out.text(f"NOT SWAPPED  {exc.message}", style="bold yellow")
         annotator.message("error", f"swap ({target})", f"not swapped: {exc.message}")
         raise typer.Exit(int(exc.exit)) from None
-    except TaskHubError as exc:
-        cannot_decide(out, annotator, "swap", exc)
     payload["exit_code"] = int(Exit.OK)
     if out.as_json:
         out.json(payload)

@@ -10,11 +10,11 @@ from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
 from scripts.cli.options.hub import HubArgs, with_hub_options
 from scripts.cli.options.watch import with_watch_options
-from scripts.cli.output import JsonOption, Output, cannot_decide, instance_json, instance_line, iso
+from scripts.cli.output import JsonOption, Output, instance_json, instance_line, iso
 from scripts.cli.watch_output import watch_rollout
 from scripts.stages.exits import Exit
 from scripts.stages.watch import WatchSettings
-from taskhub.errors import ConfigurationError, TaskHubError
+from taskhub.errors import ConfigurationError
 from taskhub.instances import InstanceStore
 from taskhub.rollout import Rollout, VersionSummary, plan_rollout, summarize
 from taskhub.status import is_finished
@@ -88,22 +88,19 @@ def versions(
         match = parse_strategy(MatchStrategy, match_strategy)
         failure = parse_strategy(FailureStrategy, failure_strategy)
     except ValueError as exc:
-        cannot_decide(out, annotator, "versions", ConfigurationError(str(exc), fix="see --help"))
-    try:
-        if all_hubs and not where.tracking_prefix:
-            raise ConfigurationError(
-                "--all-hubs reads every hub of a shared tracking store",
-                fix="pass --tracking-prefix (trackingStoreNamePrefix) with it",
-            )
-        target = where.target(default_hub=where.tracking_prefix if all_hubs else None)
-        out.secrets = target.connection.secrets
-        with target.connection.service_client(where.retry) as service:
-            store = InstanceStore(
-                service, target.hub, secrets=target.connection.secrets, all_hubs=all_hubs
-            )
-            records = store.instances(include_entities=include_entities)
-    except TaskHubError as exc:
-        cannot_decide(out, annotator, "versions", exc)
+        raise ConfigurationError(str(exc), fix="see --help") from None
+    if all_hubs and not where.tracking_prefix:
+        raise ConfigurationError(
+            "--all-hubs reads every hub of a shared tracking store",
+            fix="pass --tracking-prefix (trackingStoreNamePrefix) with it",
+        )
+    target = where.target(default_hub=where.tracking_prefix if all_hubs else None)
+    out.secrets = target.connection.secrets
+    with target.connection.service_client(where.retry) as service:
+        store = InstanceStore(
+            service, target.hub, secrets=target.connection.secrets, all_hubs=all_hubs
+        )
+        records = store.instances(include_entities=include_entities)
     report = summarize(records)
     unfinished = [r for r in records if not is_finished(r.runtime_status)]
     rollout = (
