@@ -6,13 +6,18 @@ imports conftest.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import os
+import pkgutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from azure.data.tables.aio import TableServiceClient as AsyncTableServiceClient
@@ -24,6 +29,8 @@ from standins.azurite import Account, Azurite
 SECRET_ACCOUNT = Account("slotdurable", "dGVzdC1zZWNyZXQta2V5LXRoYXQtbXVzdC1uZXZlci1sZWFr")
 CLI = [sys.executable, "-m", "scripts.cli"]
 ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ("taskhub", "scripts", "components", "policies")
+"""What the wheel holds; the stand-ins, apps and tests are not the toolkit."""
 # The sample app's activities, by the names its orchestrator schedules, for the SDK's replay.
 ACTIVITIES: dict[str, Callable[[Any], Any]] = {
     "ValidateOrder": orchestration.validate_order,
@@ -137,3 +144,28 @@ def async_service(azurite: Azurite, **options: object) -> AsyncTableServiceClien
         azurite.connection_string(SECRET_ACCOUNT.name),
         **options,
     )
+
+
+def _modules() -> Iterator[ModuleType]:
+    for package in SHIPPED:
+        root = importlib.import_module(package)
+        yield root
+        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+            if not info.name.endswith(".__main__"):  # running those starts a CLI or a pack
+                yield importlib.import_module(info.name)
+
+
+@cache
+def toolkit_errors() -> dict[str, type[BaseException]]:
+    """Every exception class defined at module level in the shipped packages, by name."""
+    found: dict[str, type[BaseException]] = {}
+    for module in _modules():
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseException)
+                and value.__module__ == module.__name__
+            ):
+                assert name not in found, f"two exception classes named {name}"
+                found[name] = value
+    return found

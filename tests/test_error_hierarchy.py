@@ -4,51 +4,20 @@ docstring of taskhub/errors.py: the CLI boundary and the JSON `type` rely on it.
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
-import pkgutil
 import re
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
-from types import ModuleType
 
 import taskhub.errors
 from taskhub.errors import TaskHubError
+from tests.helpers import ROOT, SHIPPED, toolkit_errors
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("taskhub", "scripts", "components", "policies")
-"""What ships; the stand-ins, apps and tests are not the toolkit."""
 _TREE_LINE = re.compile(r"^(?P<indent> *)[*+-] (?P<name>\w+)(?: \(also \w+\))? +(?P<path>\S+\.py)")
 
 
-def _modules() -> Iterator[ModuleType]:
-    for package in PACKAGES:
-        root = importlib.import_module(package)
-        yield root
-        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
-            if not info.name.endswith(".__main__"):  # running those starts a CLI or a pack
-                yield importlib.import_module(info.name)
-
-
-@cache
-def toolkit_errors() -> dict[str, type[BaseException]]:
-    """Every exception class defined at module level in the shipped packages, by name."""
-    found: dict[str, type[BaseException]] = {}
-    for module in _modules():
-        for name, value in vars(module).items():
-            if (
-                inspect.isclass(value)
-                and issubclass(value, BaseException)
-                and value.__module__ == module.__name__
-            ):
-                assert name not in found, f"two exception classes named {name}"
-                found[name] = value
-    return found
-
-
 def _sources() -> Iterator[Path]:
-    for package in PACKAGES:
+    for package in SHIPPED:
         yield from (ROOT / package).rglob("*.py")
 
 

@@ -16,9 +16,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from scripts.cli.app import DISTRIBUTION
-from tests.helpers import ROOT
+from tests.helpers import ROOT, SHIPPED
 
-SHIPPED = ("taskhub", "scripts", "components", "policies")
 _NOT_SOURCES = (".git", ".venv", "node_modules", "build", "*.egg-info", ".*_cache", "bench")
 CHECKOUT_ONLY = ("standins", "tests", "orders", "router")
 

@@ -15,8 +15,7 @@ from scripts.cli.app import app
 from scripts.cli.commands import register_all
 from scripts.cli.output import Output
 from taskhub.secrets import MASK, redact
-from tests.conftest import run_cli
-from tests.test_error_hierarchy import toolkit_errors
+from tests.helpers import Cli, toolkit_errors
 
 UNSET = "DDZ_TEST_SETTING_NOBODY_SETS"
 """A --connection-setting no environment holds: "cannot decide" before any network call."""
@@ -75,10 +74,10 @@ def test_every_registered_command_has_a_failing_case() -> None:
 
 @pytest.mark.parametrize("command", sorted(FAILING))
 def test_a_failure_is_exit_2_with_one_error_object_and_an_annotation(
-    command: str, tmp_path: Path
+    cli: Cli, command: str, tmp_path: Path
 ) -> None:
     ci = ["--ci", "github"] if _has_ci(command) else []
-    run = run_cli(*_args(command, tmp_path), "--json", *ci)
+    run = cli(*_args(command, tmp_path), "--json", *ci)
     assert run.code == 2, run.output
     assert "Traceback" not in run.output, run.output
     result: dict[str, Any] = json.loads(run.stdout)  # refuses a second object
@@ -95,16 +94,18 @@ def test_a_failure_is_exit_2_with_one_error_object_and_an_annotation(
 
 # Those that printed their own error before, and the gate, which still does.
 @pytest.mark.parametrize("command", ["plan", "check", "gate", "swap", "routes drain"])
-def test_a_failure_in_text_is_the_message_and_the_fix(command: str, tmp_path: Path) -> None:
-    run = run_cli(*_args(command, tmp_path))
+def test_a_failure_in_text_is_the_message_and_the_fix(
+    cli: Cli, command: str, tmp_path: Path
+) -> None:
+    run = cli(*_args(command, tmp_path))
     assert run.code == 2, run.output
     assert "Traceback" not in run.output, run.output
     first, fix = run.stdout.splitlines()[:2]
     assert first.startswith("CANNOT DECIDE  ") and fix.startswith("  fix: "), run.stdout
 
 
-def test_a_usage_error_has_the_same_shape() -> None:
-    run = run_cli("gate", "--no-such-option", "--json")
+def test_a_usage_error_has_the_same_shape(cli: Cli) -> None:
+    run = cli("gate", "--no-such-option", "--json")
     assert run.code == 2, run.output
     error = json.loads(run.stdout)["error"]
     assert error["type"] == error["kind"] == "UsageError" and "--no-such-option" in error["message"]
