@@ -32,6 +32,9 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy taskhub components policies scripts standins bench tests __main__.py
+	@# Each app is deployed on its own and has a top-level function_app.py: one run per app.
+	$(VENV)/bin/mypy apps/orders
+	$(VENV)/bin/mypy apps/router
 
 test: lint
 	$(PY) -m pytest

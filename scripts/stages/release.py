@@ -41,6 +41,7 @@ from taskhub.starters import (
     quiesced,
     resumed,
 )
+from taskhub.storage_account import storage_account
 
 RELEASE_SETTING = "DurableDeploy__Release"
 """Stamped on the source slot before a swap; it moves with the code, so a re-run of the same
@@ -66,10 +67,19 @@ class StageFailed(Exception):
         self.detail = detail or {}
 
 
+class StageStatus(StrEnum):
+    """A stage's `status` in the release report."""
+
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
 @dataclass
 class Stage:
     name: str
-    status: str = "skipped"
+    status: StageStatus = StageStatus.SKIPPED
     seconds: float = 0.0
     message: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
@@ -355,20 +365,20 @@ class Release:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[Stage]:
-        stage = Stage(name, status="running")
+        stage = Stage(name, status=StageStatus.RUNNING)
         self.report.stages.append(stage)
         self.say(f"== {name}")
         started = time.monotonic()
         try:
             yield stage
-            if stage.status == "running":
-                stage.status = "ok"
+            if stage.status is StageStatus.RUNNING:
+                stage.status = StageStatus.OK
         except StageFailed as exc:
-            stage.status, stage.message = "failed", exc.message
+            stage.status, stage.message = StageStatus.FAILED, exc.message
             stage.detail.update(exc.detail)
             raise
         except TaskHubError as exc:
-            stage.status, stage.message = "failed", exc.message
+            stage.status, stage.message = StageStatus.FAILED, exc.message
             stage.detail["fix"] = exc.fix
             raise StageFailed(exc.message, Exit.CANNOT_DECIDE) from exc
         finally:
@@ -436,7 +446,7 @@ class Release:
 
     def _skip(self, *names: str, why: str) -> None:
         for name in names:
-            self.report.stages.append(Stage(name, "skipped", message=why))
+            self.report.stages.append(Stage(name, StageStatus.SKIPPED, message=why))
 
     def _check(self) -> dict[str, Any]:
         plan = self.plan
@@ -449,7 +459,7 @@ class Release:
         }
         settings = {plan.source: source_settings, plan.target: target_settings}
         named = {
-            slot: (f"{d.hub_name} on {_account(settings[slot], d)}" if d else None)
+            slot: (f"{d.hub_name} on {account_of(settings[slot], d)}" if d else None)
             for slot, d in hubs.items()
         }
         source_hub, target_hub = hubs[plan.source], hubs[plan.target]
@@ -457,7 +467,7 @@ class Release:
             source_hub
             and target_hub
             and source_hub.hub_name == target_hub.hub_name
-            and _account(source_settings, source_hub) == _account(target_settings, target_hub)
+            and account_of(source_settings, source_hub) == account_of(target_settings, target_hub)
             and not self.swapped
         ):
             raise StageFailed(
@@ -606,15 +616,15 @@ def _stamped(settings: dict[str, str], release: str) -> SettingsChange:
     return SettingsChange(result, changed, ())
 
 
-def _account(settings: dict[str, str], durable: DurableSettings) -> str | None:
-    """Which account the durable connection points at, compared without reading secrets out."""
+def account_of(settings: dict[str, str], durable: DurableSettings) -> str:
+    """Which account the durable connection points at, compared without reading secrets out.
+
+    When the settings do not name one (a Key Vault reference, say), a digest of the value
+    stands in: the same value is the same account, and the value itself is never shown.
+    """
     name = durable.instances_connection_name
-    for key in (f"{name}__accountName", f"{name}__tableServiceUri"):
-        if settings.get(key):
-            return settings[key].lower()
     value = settings.get(name) or ""
-    parts = dict(p.split("=", 1) for p in value.split(";") if "=" in p)
-    account = parts.get("AccountName") or parts.get("TableEndpoint")
-    if account:
-        return account.lower()
-    return f"setting {name} #{hashlib.sha256(value.encode()).hexdigest()[:8]}"
+    return (
+        storage_account(settings, name)
+        or f"setting {name} #{hashlib.sha256(value.encode()).hexdigest()[:8]}"
+    )

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from router.app import create_app
 from router.store import instance_owner, route_loader
 from taskhub.connection import RetrySettings, StorageConnection
+from taskhub.hubs import DEFAULT_TRACKING_PREFIX
 
 STORAGE_SETTING = "RouterStorage"
 PREFIX_SETTING = "TrackingStorePrefix"
@@ -51,7 +52,7 @@ def _async_service(
 def app_from_settings(environ: Mapping[str, str]) -> Starlette:
     connection = StorageConnection.from_setting(STORAGE_SETTING, environ)
     retry = RetrySettings(total=2)
-    prefix = environ.get(PREFIX_SETTING, "DurableTask")
+    prefix = environ.get(PREFIX_SETTING, DEFAULT_TRACKING_PREFIX)
     owners = _async_service(connection, retry, environ)
     return create_app(
         route_loader(connection.service_client(retry)),

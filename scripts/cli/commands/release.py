@@ -15,8 +15,16 @@ from scripts.cli.output import JsonOption, Output, cannot_decide
 from scripts.stages.exits import Exit
 from scripts.stages.gate import GateSettings
 from scripts.stages.lint.stage import lint_stage
-from scripts.stages.release import Release, ReleasePlan, ReleaseReport, release_id, replay_stage
+from scripts.stages.release import (
+    Release,
+    ReleasePlan,
+    ReleaseReport,
+    StageStatus,
+    release_id,
+    replay_stage,
+)
 from scripts.stages.target import DrainArgs
+from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.errors import TaskHubError
 
 RELEASE_PANEL = "Release"
@@ -39,7 +47,7 @@ def release(
     ] = "staging",
     target: Annotated[
         str, typer.Option("--target", help="Slot to release into.", rich_help_panel=RELEASE_PANEL)
-    ] = "production",
+    ] = PRODUCTION_SLOT,
     quiesce: Annotated[
         list[str] | None,
         typer.Option(
@@ -151,12 +159,15 @@ def release(
     raise typer.Exit(int(report.exit))
 
 
+_STYLES = {StageStatus.OK: "green", StageStatus.FAILED: "bold red", StageStatus.SKIPPED: "dim"}
+
+
 def _render(out: Output, report: ReleaseReport, plan: ReleasePlan, app: str) -> None:
     if out.as_json:
         out.json(report.json(plan, app))
         return
     for stage in report.stages:
-        style = {"ok": "green", "failed": "bold red", "skipped": "dim"}.get(stage.status)
+        style = _STYLES.get(stage.status)
         out.text(
             f"  {stage.name:<12} {stage.status:<8} {stage.seconds:6.1f}s  {stage.message}", style
         )
