@@ -75,6 +75,17 @@ class SlotOutputs(TypedDict):
 
 
 @dataclass(frozen=True)
+class _Scope:
+    """What every child resource of one app is declared with."""
+
+    name: str
+    cfg: AppConfig
+    rg: pulumi.Input[str]
+    location: pulumi.Input[str] | None
+    opts: pulumi.ResourceOptions
+
+
+@dataclass(frozen=True)
 class _Stores:
     """The accounts one app's settings point at."""
 
@@ -100,15 +111,16 @@ class DurableFunctionApp(pulumi.ComponentResource):
         self, name: str, args: DurableFunctionAppArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(TYPE, name, None, opts)
-        cfg, rg, location = args.config, args.resource_group_name, args.location
+        cfg, rg = args.config, args.resource_group_name
         child = pulumi.ResourceOptions(parent=self)
+        scope = _Scope(name, cfg, rg, args.location, child)
         plan = (
-            flex_plan(f"{name}-plan", f"{cfg.app_name}-plan", rg, location, cfg.tags, child)
+            flex_plan(f"{name}-plan", f"{cfg.app_name}-plan", rg, args.location, cfg.tags, child)
             if cfg.flex
-            else app_service_plan(f"{name}-plan", cfg, rg, location, child)
+            else app_service_plan(scope)
         )
-        stores = _stores(name, cfg, rg, location, args.tracking, child)
-        sites = _sites(name, cfg, rg, location, plan, stores, child)
+        stores = _stores(scope, args.tracking)
+        sites = _sites(scope, plan, stores)
         if not cfg.flex:  # Flex has no slots, so no sticky settings either.
             # Declared even when empty: it owns the app's whole sticky list, so no durable
             # setting can be made sticky outside this program without showing up as drift.
@@ -144,41 +156,30 @@ class DurableFunctionApp(pulumi.ComponentResource):
         self.register_outputs({"slots": self.slot_outputs, "hostJson": self.host_json})
 
 
-def app_service_plan(
-    name: str,
-    cfg: AppConfig,
-    rg: pulumi.Input[str],
-    location: pulumi.Input[str] | None,
-    opts: pulumi.ResourceOptions,
-) -> web.AppServicePlan:
+def app_service_plan(scope: _Scope) -> web.AppServicePlan:
     """The plan of a Consumption, Elastic Premium or Dedicated app (Flex: `flex_plan`)."""
+    cfg = scope.cfg
     kind, tier = _PLAN_SHAPE[cfg.plan_family]
     return web.AppServicePlan(
-        name,
+        f"{scope.name}-plan",
         name=f"{cfg.app_name}-plan",
-        resource_group_name=rg,
-        location=location,
+        resource_group_name=scope.rg,
+        location=scope.location,
         kind=kind,
         reserved=True,
         sku=web.SkuDescriptionArgs(name=cfg.plan_sku, tier=tier),
         tags=cfg.tags,
-        opts=opts,
+        opts=scope.opts,
     )
 
 
-def _stores(
-    name: str,
-    cfg: AppConfig,
-    rg: pulumi.Input[str],
-    location: pulumi.Input[str] | None,
-    tracking: TrackingStore | None,
-    opts: pulumi.ResourceOptions,
-) -> _Stores:
+def _stores(scope: _Scope, tracking: TrackingStore | None) -> _Stores:
     """The runtime account and one durable account per distinct `storage_account`.
 
     Shared keys stay on where something needs a key: the content share of Consumption
     and Elastic Premium plans, or connection-string mode.
     """
+    name, cfg, rg, location = scope.name, scope.cfg, scope.rg, scope.location
     keys = cfg.connection is not Connection.IDENTITY
     runtime = DurableStorage(
         f"{name}-runtime",
@@ -189,13 +190,13 @@ def _stores(
             allow_shared_key_access=_has_content_share(cfg) or keys,
             tags=cfg.tags,
         ),
-        opts,
+        scope.opts,
     )
     durable = {
         account: DurableStorage(
             f"{name}-{account}",
             DurableStorageArgs(rg, account, location, allow_shared_key_access=keys, tags=cfg.tags),
-            opts,
+            scope.opts,
         )
         for account in dict.fromkeys(s.storage_account for s in cfg.slots)
     }
@@ -207,18 +208,13 @@ def _has_content_share(cfg: AppConfig) -> bool:
 
 
 def _sites(
-    name: str,
-    cfg: AppConfig,
-    rg: pulumi.Input[str],
-    location: pulumi.Input[str] | None,
-    plan: web.AppServicePlan,
-    stores: _Stores,
-    opts: pulumi.ResourceOptions,
+    scope: _Scope, plan: web.AppServicePlan, stores: _Stores
 ) -> dict[str, web.WebApp | web.WebAppSlot]:
     """The app (its production slot) and one WebAppSlot per other slot, by slot name."""
+    name, cfg, rg, opts = scope.name, scope.cfg, scope.rg, scope.opts
     common: dict[str, Any] = {
         "resource_group_name": rg,
-        "location": location,
+        "location": scope.location,
         "kind": "functionapp,linux",
         "server_farm_id": plan.id,
         "https_only": True,
