@@ -67,6 +67,23 @@ class StageFailed(Exception):
         self.detail = detail or {}
 
 
+class StageName(StrEnum):
+    """The release's stages, in the order they run (`stage` and `failed_stage` in its JSON)."""
+
+    LINT = "lint"
+    CHECK = "check"
+    REPLAY = "replay"
+    QUIESCE = "quiesce"
+    GATE = "gate"
+    SWAP = "swap"
+    VERIFY = "verify"
+    RESUME = "resume"
+
+
+Check = tuple[StageName, Callable[[Say], dict[str, Any]]]
+"""A stage the caller adds to the flow (the lint, the replay check) and what it runs."""
+
+
 class StageStatus(StrEnum):
     """A stage's `status` in the release report."""
 
@@ -78,7 +95,7 @@ class StageStatus(StrEnum):
 
 @dataclass
 class Stage:
-    name: str
+    name: StageName
     status: StageStatus = StageStatus.SKIPPED
     seconds: float = 0.0
     message: str = ""
@@ -320,9 +337,9 @@ class ReleasePlan:
     verify_timeout: float
     swap_timeout: float = 900.0
     """How long to wait for a swap App Service accepted although its answer was lost."""
-    extra_checks: list[tuple[str, Callable[[Say], dict[str, Any]]]] = field(default_factory=list)
+    extra_checks: list[Check] = field(default_factory=list)
     """Stages run after `check` and before the swap (e.g. the replay check)."""
-    preflight: list[tuple[str, Callable[[Say], dict[str, Any]]]] = field(default_factory=list)
+    preflight: list[Check] = field(default_factory=list)
     """Stages run first, before the slots are read (the lint)."""
 
 
@@ -330,7 +347,7 @@ class ReleasePlan:
 class ReleaseReport:
     stages: list[Stage]
     exit: Exit = Exit.OK
-    failed: str | None = None
+    failed: StageName | None = None
     next_step: str | None = None
 
     def json(self, plan: ReleasePlan, app: str) -> dict[str, Any]:
@@ -364,7 +381,7 @@ class Release:
         settings are locked, so the advice must reset it before anything else."""
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[Stage]:
+    def stage(self, name: StageName) -> Iterator[Stage]:
         stage = Stage(name, status=StageStatus.RUNNING)
         self.report.stages.append(stage)
         self.say(f"== {name}")
@@ -394,19 +411,25 @@ class Release:
 
         try:
             self._run_checks(plan.preflight)
-            with self.stage("check") as stage:
+            with self.stage(StageName.CHECK) as stage:
                 stage.detail.update(self._check())
                 stage.message = stage.detail.pop("message")
             if self.swapped:
                 # The source now runs the old code and its hub: nothing there is the new
                 # code's to carry on, and the new code already runs in the target.
                 checks = [name for name, _ in plan.extra_checks]
-                self._skip(*checks, "quiesce", "gate", "swap", why="this release already swapped")
+                self._skip(
+                    *checks,
+                    StageName.QUIESCE,
+                    StageName.GATE,
+                    StageName.SWAP,
+                    why="this release already swapped",
+                )
                 quiesced_slot = plan.source if plan.functions else None
             else:
                 self._run_checks(plan.extra_checks)
                 if plan.functions:
-                    with self.stage("quiesce") as stage:
+                    with self.stage(StageName.QUIESCE) as stage:
                         change = quiesce(self.slots, plan.target, plan.functions, quiescing)
                         quiesced_slot = plan.target
                         stage.detail = {"slot": plan.target, "functions": list(change.functions)}
@@ -416,8 +439,8 @@ class Release:
                             else "already quiesced"
                         )
                 else:
-                    self._skip("quiesce", why="no --quiesce function named")
-                with self.stage("gate") as stage:
+                    self._skip(StageName.QUIESCE, why="no --quiesce function named")
+                with self.stage(StageName.GATE) as stage:
                     found, result = drain_slot(
                         self.slots, plan.target, plan.drain, plan.stack, plan.gate, self.say
                     )
@@ -425,7 +448,7 @@ class Release:
                     stage.message = f"hub {found.target.hub.name!r} drained"
                 self._swap()
                 quiesced_slot = plan.source if quiesced_slot else None
-            with self.stage("verify") as stage:
+            with self.stage(StageName.VERIFY) as stage:
                 url = health_url(self.slots, plan.target, plan.health_path, plan.health_url)
                 stage.detail = verify(url, plan.verify_timeout, self.say)
                 stage.message = f"{url} answered {stage.detail['status_code']}"
@@ -438,13 +461,13 @@ class Release:
             self._resume(quiesced_slot)
         return self.report
 
-    def _run_checks(self, checks: list[tuple[str, Callable[[Say], dict[str, Any]]]]) -> None:
+    def _run_checks(self, checks: list[Check]) -> None:
         for name, check in checks:
             with self.stage(name) as stage:
                 stage.detail.update(check(self.say))
                 stage.message = stage.detail.pop("message", "")
 
-    def _skip(self, *names: str, why: str) -> None:
+    def _skip(self, *names: StageName, why: str) -> None:
         for name in names:
             self.report.stages.append(Stage(name, StageStatus.SKIPPED, message=why))
 
@@ -487,7 +510,7 @@ class Release:
 
     def _swap(self) -> None:
         plan = self.plan
-        with self.stage("swap") as stage:
+        with self.stage(StageName.SWAP) as stage:
             change = _rewrite(
                 self.slots,
                 plan.source,
@@ -543,13 +566,13 @@ class Release:
         if slot is None:
             return
         try:
-            with self.stage("resume") as stage:
+            with self.stage(StageName.RESUME) as stage:
                 change = resume(self.slots, slot)
                 stage.detail = {"slot": slot, "functions": list(change.functions)}
                 stage.message = "starters restored" if change.changed else "nothing to restore"
         except StageFailed as exc:
             if self.report.exit is Exit.OK:
-                self.report.exit, self.report.failed = exc.exit, "resume"
+                self.report.exit, self.report.failed = exc.exit, StageName.RESUME
             refusal = getattr(exc.__cause__, "refusal", None)
             if refusal is Refusal.PREVIEW_PENDING:
                 self.preview_pending = True
@@ -566,7 +589,7 @@ class Release:
             return f"run {shown[0]}"
         return "in this order: " + "; ".join(f"{i}. {step}" for i, step in enumerate(shown, 1))
 
-    def _advice(self, failed: str, exit: Exit) -> str:
+    def _advice(self, failed: StageName, exit: Exit) -> str:
         plan = self.plan
         where = f"--slot {plan.source} --target {plan.target}"
         cause = self.report.stages[-1].detail.get("fix")
@@ -580,7 +603,7 @@ class Release:
                 "the release again: if it was this release's, the target carries its stamp "
                 "and the re-run does not swap again"
             )
-        if failed == "swap":
+        if failed is StageName.SWAP:
             if self.preview_pending:
                 return self._commands("run the release again")
             reset = (
@@ -589,23 +612,23 @@ class Release:
                 else ""
             )
             return reset + (cause or "fix the cause above and run the release again")
-        if failed == "verify":
+        if failed is StageName.VERIFY:
             return (
                 f"{plan.target} runs the new code but its health check failed; to roll back, "
                 f"`durable-deploy swap {where}` swaps the old code back (its hub and in-flight "
                 "orchestrations travel with it)"
             )
-        if failed == "replay" and exit is Exit.CANNOT_DECIDE:
+        if failed is StageName.REPLAY and exit is Exit.CANNOT_DECIDE:
             return (
                 "a history could not be read (see `failing`: the reason per instance); repair "
                 "or purge it and run the release again; nothing was swapped"
             )
-        if failed == "replay":
+        if failed is StageName.REPLAY:
             return (
                 "the new code changes what in-flight orchestrations already recorded: put the "
                 "change behind a new orchestration version, or wait for them to finish"
             )
-        if failed == "gate" and exit is Exit.NOT_YET:
+        if failed is StageName.GATE and exit is Exit.NOT_YET:
             return "run the release again later; nothing was swapped"
         return "fix the cause above and run the release again; nothing was swapped"
 

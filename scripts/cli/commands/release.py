@@ -16,9 +16,11 @@ from scripts.stages.exits import Exit
 from scripts.stages.gate import GateSettings
 from scripts.stages.lint.stage import lint_stage
 from scripts.stages.release import (
+    Check,
     Release,
     ReleasePlan,
     ReleaseReport,
+    StageName,
     StageStatus,
     release_id,
     replay_stage,
@@ -124,17 +126,17 @@ def release(
     """
     out, annotator = Output(as_json=json_output), Annotator(ci)
     try:
-        preflight = []
+        preflight: list[Check] = []
         if code.app_dir and not skip_lint:
-            preflight.append(("lint", lint_stage(code.app_dir)))
+            preflight.append((StageName.LINT, lint_stage(code.app_dir)))
         slots = site.slots()
         stack = site.stack
-        checks = []
+        checks: list[Check] = []
         if code.given:
             replay = replay_stage(
                 slots, slot, drain, stack, code.orchestration(), code.orchestrator
             )
-            checks.append(("replay", replay))
+            checks.append((StageName.REPLAY, replay))
         plan = ReleasePlan(
             source=slot,
             target=target,
