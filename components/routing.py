@@ -28,10 +28,10 @@ from components.function_app import (
 )
 from components.storage import DurableStorage, DurableStorageArgs
 from taskhub.app_service_plans import PRODUCTION_SLOT
-from taskhub.routes import major_minor
+from taskhub.hostjson import RUNTIME_STORAGE_SETTING
+from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING, major_minor
 
 TYPE = "durable-zero-downtime:routing:RoutingGroup"
-ROUTER_STORAGE_SETTING = "RouterStorage"
 
 
 def version_config(cfg: AppConfig, version: str) -> AppConfig:
@@ -157,9 +157,9 @@ class RoutingGroup(pulumi.ComponentResource):
                 opts=opts,
             )
         settings: dict[str, pulumi.Input[str]] = {
-            "AzureWebJobsStorage__accountName": runtime.account.name,
+            f"{RUNTIME_STORAGE_SETTING}__accountName": runtime.account.name,
             f"{ROUTER_STORAGE_SETTING}__accountName": tracking.storage.account.name,
-            "TrackingStorePrefix": tracking.prefix,
+            ROUTER_PREFIX_SETTING: tracking.prefix,
         }
         if not flex:
             settings.update(

@@ -1,5 +1,6 @@
 """One home per fact: the storage account behind a connection setting, the production slot's
-name and the default tracking prefix are each decided in taskhub and only there."""
+name, the default tracking prefix and the router's settings are each decided in taskhub and
+only there."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from scripts.stages.release import account_of
 from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.hostjson import DurableSettings
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX
+from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING
 from taskhub.storage_account import storage_account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +124,9 @@ SHIPPED = ("taskhub", "components", "policies", "scripts", "apps", "standins/arm
 FACTS = {
     PRODUCTION_SLOT: Path("taskhub/app_service_plans.py"),
     DEFAULT_TRACKING_PREFIX: Path("taskhub/hubs.py"),
+    # Written by components/routing.py, read by apps/router.
+    ROUTER_STORAGE_SETTING: Path("taskhub/routes.py"),
+    ROUTER_PREFIX_SETTING: Path("taskhub/routes.py"),
 }
 
 
