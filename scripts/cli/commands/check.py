@@ -72,7 +72,7 @@ def check(
         else:
             out.text(f"CANNOT CHECK  {exc}", style="bold red")
         raise typer.Exit(int(Exit.CANNOT_DECIDE)) from None
-    mandatory = [v for v in violations if v.level == "mandatory"]
+    mandatory = [v for v in violations if v.mandatory]
     if json_output:
         out.json(
             {"violations": [v.to_json() for v in violations], "resources": len(plan.resources)}
@@ -86,7 +86,7 @@ def _render(
     out: Output, stack: str, count: int, violations: list[Violation], mandatory: int
 ) -> None:
     for v in violations:
-        style = "red" if v.level == "mandatory" else "yellow"
+        style = "red" if v.mandatory else "yellow"
         out.text(f"{v.level.upper():10} {v.policy}  [{v.resource}]", style=style)
         out.text(f"           {v.message}")
         if v.remediation:
