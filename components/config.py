@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from taskhub.app_service_plans import PlanFamily, max_slots, plan_family
+from taskhub.app_service_plans import PRODUCTION_SLOT, PlanFamily, max_slots, plan_family
 from taskhub.classic import function_name_problem
 from taskhub.errors import TaskHubError
 from taskhub.flex import (
@@ -25,14 +25,13 @@ from taskhub.flex import (
     rolling_update_versioning_problem,
 )
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
-from taskhub.hubs import hub_name_problem
+from taskhub.hubs import DEFAULT_TRACKING_PREFIX, hub_name_problem
 from taskhub.routes import major_minor
 from taskhub.versions import FailureStrategy, MatchStrategy, parse_strategy
 
 E = TypeVar("E", bound=StrEnum)
 
 NAMESPACE = "durable-zero-downtime"
-PRODUCTION = "production"
 
 RUNTIME_VERSIONS = {
     "python": "3.11",
@@ -91,12 +90,7 @@ class RoutingConfig:
     """One function app per major.minor; all share one tracking store and prefix."""
 
     versions: tuple[str, ...]
-    tracking_prefix: str = "DurableTask"
-    max_function_apps: int = 100
-
-    @property
-    def by_minor(self) -> dict[str, str]:
-        return {str(major_minor(v)): v for v in self.versions}
+    tracking_prefix: str = DEFAULT_TRACKING_PREFIX
 
 
 @dataclass(frozen=True)
@@ -277,7 +271,7 @@ def _routing(values: Mapping[str, Any]) -> RoutingConfig:
                 "keep one entry per major.minor",
             )
         seen[minor] = str(version)
-    prefix = str(block.get("trackingPrefix", "DurableTask"))
+    prefix = str(block.get("trackingPrefix", DEFAULT_TRACKING_PREFIX))
     if hub_name_problem(prefix):
         raise ConfigError(
             "routing.trackingPrefix",
@@ -293,7 +287,7 @@ def _routing(values: Mapping[str, Any]) -> RoutingConfig:
             f"{len(versions)} version apps and the router exceed maxFunctionApps {limit}",
             "retire drained versions first",
         )
-    return RoutingConfig(tuple(str(v) for v in versions), prefix, limit)
+    return RoutingConfig(tuple(str(v) for v in versions), prefix)
 
 
 def _flex(values: Mapping[str, Any], family: PlanFamily) -> FlexConfig | None:
@@ -378,12 +372,12 @@ def _slot_configs(
     for name in names:
         word = re.sub(r"[^A-Za-z0-9]", "", name)
         if mode is SlotMode.ACCOUNTS:
-            suffix = "dprod" if name == PRODUCTION else f"d{word}"
+            suffix = "dprod" if name == PRODUCTION_SLOT else f"d{word}"
             configs.append(SlotConfig(name, hub_name, _storage_name(prefix, suffix)))
         else:
             hub = (
                 hub_name
-                if name == PRODUCTION
+                if name == PRODUCTION_SLOT
                 else _hub("hubName", f"{hub_name}{word.capitalize()}"[:45])
             )
             configs.append(SlotConfig(name, hub, _storage_name(prefix, "durable")))
@@ -454,7 +448,7 @@ def load(values: Mapping[str, Any]) -> AppConfig:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ConfigError("slots.names", names, "must be a list of slot names", 'e.g. ["staging"]')
     for name in names:
-        if name == PRODUCTION or not _SLOT_NAME.fullmatch(name):
+        if name == PRODUCTION_SLOT or not _SLOT_NAME.fullmatch(name):
             raise ConfigError(
                 "slots.names",
                 names,
@@ -482,7 +476,7 @@ def load(values: Mapping[str, Any]) -> AppConfig:
             "remove slots or choose a larger plan",
         )
     slot_mode = _choice(slots_block, "mode", SlotMode, SlotMode.ACCOUNTS)
-    slots = _slot_configs((PRODUCTION, *names), slot_mode, hub_name, storage_prefix)
+    slots = _slot_configs((PRODUCTION_SLOT, *names), slot_mode, hub_name, storage_prefix)
     sticky = tuple(str(n) for n in slots_block.get("stickySettings", []))
     durable_names = DurableSettings(hub_name, durable_setting).state_setting_names()
     if clash := sorted(set(sticky) & durable_names):

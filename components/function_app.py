@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import pulumi
 from pulumi_azure_native import authorization, web
 
-from components.config import PRODUCTION, AppConfig, Connection, SlotConfig
+from components.config import AppConfig, Connection, SlotConfig
 from components.flex import flex_plan, function_app_config
 from components.storage import DurableStorage, DurableStorageArgs
-from taskhub.app_service_plans import PlanFamily
+from taskhub.app_service_plans import PRODUCTION_SLOT, PlanFamily
 from taskhub.classic import classic_settings
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING, DurableSettings
 
@@ -43,6 +43,7 @@ _PLAN_SHAPE = {
     PlanFamily.ELASTIC_PREMIUM: ("elastic", "ElasticPremium"),
     PlanFamily.DEDICATED: ("linux", None),
 }
+_TLS = web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2
 
 
 @dataclass
@@ -62,186 +63,270 @@ class DurableFunctionAppArgs:
     tracking: TrackingStore | None = None
 
 
+class SlotOutputs(TypedDict):
+    """What a pipeline needs to reach one slot's task hub (the stack output `slots.<name>`)."""
+
+    taskHub: str
+    durableStorageAccount: pulumi.Output[str]
+    tableEndpoint: pulumi.Output[str]
+    connectionSetting: str
+    trackingPrefix: str | None
+    hostName: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What every child resource of one app is declared with."""
+
+    name: str
+    cfg: AppConfig
+    rg: pulumi.Input[str]
+    location: pulumi.Input[str] | None
+    opts: pulumi.ResourceOptions
+
+
+@dataclass(frozen=True)
+class _Stores:
+    """The accounts one app's settings point at."""
+
+    runtime: DurableStorage
+    durable: dict[str, DurableStorage]
+    """By account name: a slot's own durable state (`SlotConfig.storage_account`)."""
+    tracking: TrackingStore | None
+
+    def all(self) -> list[DurableStorage]:
+        shared = [self.tracking.storage] if self.tracking else []
+        return [self.runtime, *self.durable.values(), *shared]
+
+    def instances(self, slot: SlotConfig) -> DurableStorage:
+        """Where the slot's Instances table lives: the tracking store when there is one."""
+        return self.tracking.storage if self.tracking else self.durable[slot.storage_account]
+
+
 class DurableFunctionApp(pulumi.ComponentResource):
-    slot_outputs: dict[str, dict[str, Any]]
+    slot_outputs: dict[str, SlotOutputs]
     host_json: dict[str, Any]
 
     def __init__(
         self, name: str, args: DurableFunctionAppArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(TYPE, name, None, opts)
-        cfg, rg, location = args.config, args.resource_group_name, args.location
+        cfg, rg = args.config, args.resource_group_name
         child = pulumi.ResourceOptions(parent=self)
-        identity_based = cfg.connection is Connection.IDENTITY
-        content_share = cfg.plan_family in (PlanFamily.CONSUMPTION, PlanFamily.ELASTIC_PREMIUM)
-        flex = cfg.flex
-
-        if flex:
-            plan = flex_plan(f"{name}-plan", f"{cfg.app_name}-plan", rg, location, cfg.tags, child)
-        else:
-            kind, tier = _PLAN_SHAPE[cfg.plan_family]
-            plan = web.AppServicePlan(
-                f"{name}-plan",
-                name=f"{cfg.app_name}-plan",
-                resource_group_name=rg,
-                location=location,
-                kind=kind,
-                reserved=True,
-                sku=web.SkuDescriptionArgs(name=cfg.plan_sku, tier=tier),
-                tags=cfg.tags,
-                opts=child,
-            )
-        runtime = DurableStorage(
-            f"{name}-runtime",
-            DurableStorageArgs(
-                rg,
-                cfg.runtime_storage_account,
-                location,
-                allow_shared_key_access=content_share or not identity_based,
-                tags=cfg.tags,
-            ),
-            child,
+        scope = _Scope(name, cfg, rg, args.location, child)
+        plan = (
+            flex_plan(f"{name}-plan", f"{cfg.app_name}-plan", rg, args.location, cfg.tags, child)
+            if cfg.flex
+            else app_service_plan(scope)
         )
-        durable = {
-            account: DurableStorage(
-                f"{name}-{account}",
-                DurableStorageArgs(
-                    rg, account, location, allow_shared_key_access=not identity_based, tags=cfg.tags
-                ),
-                child,
-            )
-            for account in dict.fromkeys(s.storage_account for s in cfg.slots)
-        }
-
-        def connection(setting: str, store: DurableStorage) -> dict[str, pulumi.Input[str]]:
-            if identity_based:
-                return {f"{setting}__accountName": store.account.name}
-            return {setting: store.connection_string(rg)}
-
-        tracking = args.tracking
-
-        def durable_settings(slot: SlotConfig) -> DurableSettings:
-            return DurableSettings(
-                hub_name=slot.hub_name,
-                connection_name=cfg.durable_setting,
-                tracking_connection_name=tracking.setting if tracking else None,
-                tracking_prefix=tracking.prefix if tracking else None,
-                default_version=cfg.versioning.default_version,
-                version_match_strategy=cfg.versioning.match_strategy,
-                version_failure_strategy=cfg.versioning.failure_strategy,
-            )
-
-        def site_config(slot: SlotConfig) -> web.SiteConfigArgs:
-            # Flex takes the runtime from functionAppConfig and rejects or ignores these.
-            host = (
-                {}
-                if flex
-                else {
-                    "FUNCTIONS_EXTENSION_VERSION": "~4",
-                    "FUNCTIONS_WORKER_RUNTIME": cfg.runtime,
-                }
-            )
-            values: dict[str, pulumi.Input[str]] = {
-                **host,
-                **connection(RUNTIME_STORAGE_SETTING, runtime),
-                **connection(cfg.durable_setting, durable[slot.storage_account]),
-                **durable_settings(slot).app_settings(),
-                **classic_settings(dict(cfg.versioning.classic)),
-                **(connection(tracking.setting, tracking.storage) if tracking else {}),
-            }
-            if content_share:
-                values["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] = runtime.connection_string(rg)
-                values["WEBSITE_CONTENTSHARE"] = f"{cfg.app_name}-{slot.name}"[:63]
-            app_settings = [
-                web.NameValuePairArgs(name=k, value=v) for k, v in sorted(values.items())
-            ]
-            if flex:
-                # No ftpsState (Flex has no FTP), no linuxFxVersion: see components/flex.py.
-                return web.SiteConfigArgs(
-                    app_settings=app_settings,
-                    min_tls_version=web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2,
-                )
-            return web.SiteConfigArgs(
-                app_settings=app_settings,
-                ftps_state=web.FtpsState.DISABLED,
-                min_tls_version=web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2,
-                http20_enabled=True,
-                linux_fx_version=f"{LINUX_FX[cfg.runtime]}|{cfg.runtime_version}",
-            )
-
-        common: dict[str, Any] = {
-            "resource_group_name": rg,
-            "location": location,
-            "kind": "functionapp,linux",
-            "server_farm_id": plan.id,
-            "https_only": True,
-            "identity": web.ManagedServiceIdentityArgs(
-                type=web.ManagedServiceIdentityType.SYSTEM_ASSIGNED
-            ),
-            "tags": cfg.tags,
-        }
-        production, *staging = cfg.slots
-        if flex:
-            common["function_app_config"] = function_app_config(
-                name, flex, (cfg.runtime, cfg.runtime_version), runtime, rg, child
-            )
-        app = web.WebApp(
-            f"{name}-app",
-            name=cfg.app_name,
-            site_config=site_config(production),
-            opts=child,
-            **common,
-        )
-        sites: dict[str, web.WebApp | web.WebAppSlot] = {PRODUCTION: app}
-        for slot in staging:
-            sites[slot.name] = web.WebAppSlot(
-                f"{name}-slot-{slot.name}",
-                name=app.name,
-                slot=slot.name,
-                site_config=site_config(slot),
-                opts=child,
-                **common,
-            )
-        if not flex:  # Flex has no slots, so no sticky settings either.
+        stores = _stores(scope, args.tracking)
+        sites = _sites(scope, plan, stores)
+        if not cfg.flex:  # Flex has no slots, so no sticky settings either.
             # Declared even when empty: it owns the app's whole sticky list, so no durable
             # setting can be made sticky outside this program without showing up as drift.
             web.WebAppSlotConfigurationNames(
                 f"{name}-sticky-settings",
-                name=app.name,
+                name=sites[PRODUCTION_SLOT].name,
                 resource_group_name=rg,
                 app_setting_names=list(cfg.sticky_settings),
                 opts=child,
             )
-        if identity_based:
-            shared = [tracking.storage] if tracking else []
+        if cfg.connection is Connection.IDENTITY:
             # Identities stay with their slot on a swap while the durable setting moves with
             # the code: after a swap, production's identity reads what staging's wrote.
             for slot_name, site in sites.items():
-                grant_data_roles(
-                    f"{name}-{slot_name}", site, [runtime, *durable.values(), *shared], child
-                )
-        elif flex:
+                grant_data_roles(f"{name}-{slot_name}", site, stores.all(), child)
+        elif cfg.flex:
             # The deployment container is read with the identity even when keys are used.
-            grant_data_roles(f"{name}-{PRODUCTION}", app, [runtime], child, roles=("blob",))
-        # With a tracking store the hub's Instances table lives there, not beside the queues.
-        instances_store = tracking.storage if tracking else None
+            grant_data_roles(
+                f"{name}-{PRODUCTION_SLOT}",
+                sites[PRODUCTION_SLOT],
+                [stores.runtime],
+                child,
+                roles=("blob",),
+            )
 
         self.slot_outputs = {
-            slot.name: {
-                "taskHub": slot.hub_name,
-                "durableStorageAccount": durable[slot.storage_account].account.name,
-                "tableEndpoint": (instances_store or durable[slot.storage_account]).table_endpoint,
-                "connectionSetting": tracking.setting if tracking else cfg.durable_setting,
-                "trackingPrefix": tracking.prefix if tracking else None,
-                "hostName": sites[slot.name].default_host_name,
-            }
-            for slot in cfg.slots
+            slot.name: _slot_outputs(slot, cfg, stores, sites[slot.name]) for slot in cfg.slots
         }
-        settings = durable_settings(production)
+        settings = durable_settings(cfg, cfg.slots[0], stores.tracking)
         self.host_json = (
             settings.host_json_v1() if cfg.host_json_schema == "1" else settings.host_json()
         )
         self.register_outputs({"slots": self.slot_outputs, "hostJson": self.host_json})
+
+
+def app_service_plan(scope: _Scope) -> web.AppServicePlan:
+    """The plan of a Consumption, Elastic Premium or Dedicated app (Flex: `flex_plan`)."""
+    cfg = scope.cfg
+    kind, tier = _PLAN_SHAPE[cfg.plan_family]
+    return web.AppServicePlan(
+        f"{scope.name}-plan",
+        name=f"{cfg.app_name}-plan",
+        resource_group_name=scope.rg,
+        location=scope.location,
+        kind=kind,
+        reserved=True,
+        sku=web.SkuDescriptionArgs(name=cfg.plan_sku, tier=tier),
+        tags=cfg.tags,
+        opts=scope.opts,
+    )
+
+
+def _stores(scope: _Scope, tracking: TrackingStore | None) -> _Stores:
+    """The runtime account and one durable account per distinct `storage_account`.
+
+    Shared keys stay on where something needs a key: the content share of Consumption
+    and Elastic Premium plans, or connection-string mode.
+    """
+    name, cfg, rg, location = scope.name, scope.cfg, scope.rg, scope.location
+    keys = cfg.connection is not Connection.IDENTITY
+    runtime = DurableStorage(
+        f"{name}-runtime",
+        DurableStorageArgs(
+            rg,
+            cfg.runtime_storage_account,
+            location,
+            allow_shared_key_access=_has_content_share(cfg) or keys,
+            tags=cfg.tags,
+        ),
+        scope.opts,
+    )
+    durable = {
+        account: DurableStorage(
+            f"{name}-{account}",
+            DurableStorageArgs(rg, account, location, allow_shared_key_access=keys, tags=cfg.tags),
+            scope.opts,
+        )
+        for account in dict.fromkeys(s.storage_account for s in cfg.slots)
+    }
+    return _Stores(runtime, durable, tracking)
+
+
+def _has_content_share(cfg: AppConfig) -> bool:
+    return cfg.plan_family in (PlanFamily.CONSUMPTION, PlanFamily.ELASTIC_PREMIUM)
+
+
+def _sites(
+    scope: _Scope, plan: web.AppServicePlan, stores: _Stores
+) -> dict[str, web.WebApp | web.WebAppSlot]:
+    """The app (its production slot) and one WebAppSlot per other slot, by slot name."""
+    name, cfg, rg, opts = scope.name, scope.cfg, scope.rg, scope.opts
+    common: dict[str, Any] = {
+        "resource_group_name": rg,
+        "location": scope.location,
+        "kind": "functionapp,linux",
+        "server_farm_id": plan.id,
+        "https_only": True,
+        "identity": web.ManagedServiceIdentityArgs(
+            type=web.ManagedServiceIdentityType.SYSTEM_ASSIGNED
+        ),
+        "tags": cfg.tags,
+    }
+    production, *staging = cfg.slots
+    if cfg.flex:
+        common["function_app_config"] = function_app_config(
+            name, cfg.flex, (cfg.runtime, cfg.runtime_version), stores.runtime, rg, opts
+        )
+    app = web.WebApp(
+        f"{name}-app",
+        name=cfg.app_name,
+        site_config=site_config(cfg, production, stores, rg),
+        opts=opts,
+        **common,
+    )
+    sites: dict[str, web.WebApp | web.WebAppSlot] = {PRODUCTION_SLOT: app}
+    for slot in staging:
+        sites[slot.name] = web.WebAppSlot(
+            f"{name}-slot-{slot.name}",
+            name=app.name,
+            slot=slot.name,
+            site_config=site_config(cfg, slot, stores, rg),
+            opts=opts,
+            **common,
+        )
+    return sites
+
+
+def connection_settings(
+    setting: str, store: DurableStorage, cfg: AppConfig, rg: pulumi.Input[str]
+) -> dict[str, pulumi.Input[str]]:
+    """The app settings of connection `setting` to `store`: identity-based or a key."""
+    if cfg.connection is Connection.IDENTITY:
+        return {f"{setting}__accountName": store.account.name}
+    return {setting: store.connection_string(rg)}
+
+
+def durable_settings(
+    cfg: AppConfig, slot: SlotConfig, tracking: TrackingStore | None
+) -> DurableSettings:
+    """The host.json durableTask values of one slot (its own hub name)."""
+    return DurableSettings(
+        hub_name=slot.hub_name,
+        connection_name=cfg.durable_setting,
+        tracking_connection_name=tracking.setting if tracking else None,
+        tracking_prefix=tracking.prefix if tracking else None,
+        default_version=cfg.versioning.default_version,
+        version_match_strategy=cfg.versioning.match_strategy,
+        version_failure_strategy=cfg.versioning.failure_strategy,
+    )
+
+
+def app_settings(
+    cfg: AppConfig, slot: SlotConfig, stores: _Stores, rg: pulumi.Input[str]
+) -> dict[str, pulumi.Input[str]]:
+    """Every app setting of one slot: runtime, storage connections, durable and classic."""
+    # Flex takes the runtime from functionAppConfig and rejects or ignores these.
+    host = (
+        {}
+        if cfg.flex
+        else {"FUNCTIONS_EXTENSION_VERSION": "~4", "FUNCTIONS_WORKER_RUNTIME": cfg.runtime}
+    )
+    tracking = stores.tracking
+    values: dict[str, pulumi.Input[str]] = {
+        **host,
+        **connection_settings(RUNTIME_STORAGE_SETTING, stores.runtime, cfg, rg),
+        **connection_settings(cfg.durable_setting, stores.durable[slot.storage_account], cfg, rg),
+        **durable_settings(cfg, slot, tracking).app_settings(),
+        **classic_settings(dict(cfg.versioning.classic)),
+        **(connection_settings(tracking.setting, tracking.storage, cfg, rg) if tracking else {}),
+    }
+    if _has_content_share(cfg):
+        values["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] = stores.runtime.connection_string(rg)
+        values["WEBSITE_CONTENTSHARE"] = f"{cfg.app_name}-{slot.name}"[:63]
+    return values
+
+
+def site_config(
+    cfg: AppConfig, slot: SlotConfig, stores: _Stores, rg: pulumi.Input[str]
+) -> web.SiteConfigArgs:
+    """One slot's siteConfig; its app settings are the only place they are set."""
+    values = app_settings(cfg, slot, stores, rg)
+    settings = [web.NameValuePairArgs(name=k, value=v) for k, v in sorted(values.items())]
+    if cfg.flex:
+        # No ftpsState (Flex has no FTP), no linuxFxVersion: see components/flex.py.
+        return web.SiteConfigArgs(app_settings=settings, min_tls_version=_TLS)
+    return web.SiteConfigArgs(
+        app_settings=settings,
+        ftps_state=web.FtpsState.DISABLED,
+        min_tls_version=_TLS,
+        http20_enabled=True,
+        linux_fx_version=f"{LINUX_FX[cfg.runtime]}|{cfg.runtime_version}",
+    )
+
+
+def _slot_outputs(
+    slot: SlotConfig, cfg: AppConfig, stores: _Stores, site: web.WebApp | web.WebAppSlot
+) -> SlotOutputs:
+    tracking = stores.tracking
+    return SlotOutputs(
+        taskHub=slot.hub_name,
+        durableStorageAccount=stores.durable[slot.storage_account].account.name,
+        tableEndpoint=stores.instances(slot).table_endpoint,
+        connectionSetting=tracking.setting if tracking else cfg.durable_setting,
+        trackingPrefix=tracking.prefix if tracking else None,
+        hostName=site.default_host_name,
+    )
 
 
 def grant_data_roles(

@@ -12,29 +12,26 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import pulumi
 from pulumi_azure_native import web
 
-from components.config import (
-    PRODUCTION,
-    AppConfig,
-    SlotConfig,
-    Strategy,
-)
+from components.config import AppConfig, ConfigError, SlotConfig, Strategy
 from components.flex import flex_plan, function_app_config
 from components.function_app import (
     DurableFunctionApp,
     DurableFunctionAppArgs,
+    SlotOutputs,
     TrackingStore,
     grant_data_roles,
 )
 from components.storage import DurableStorage, DurableStorageArgs
-from taskhub.routes import major_minor
+from taskhub.app_service_plans import PRODUCTION_SLOT
+from taskhub.hostjson import RUNTIME_STORAGE_SETTING
+from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING, major_minor
 
 TYPE = "durable-zero-downtime:routing:RoutingGroup"
-ROUTER_STORAGE_SETTING = "RouterStorage"
 
 
 def version_config(cfg: AppConfig, version: str) -> AppConfig:
@@ -49,7 +46,7 @@ def version_config(cfg: AppConfig, version: str) -> AppConfig:
         strategy=Strategy.VERSIONING,
         hub_name=hub,
         storage_prefix=prefix,
-        slots=(SlotConfig(PRODUCTION, hub, f"{prefix}dprod"),),
+        slots=(SlotConfig(PRODUCTION_SLOT, hub, f"{prefix}dprod"),),
         versioning=dataclasses.replace(cfg.versioning, default_version=version),
         routing=None,
     )
@@ -62,16 +59,41 @@ class RoutingGroupArgs:
     location: pulumi.Input[str] | None = None
 
 
+class VersionAppOutputs(TypedDict):
+    """One version app in the stack output `apps.<app name>`."""
+
+    version: str
+    minor: str | None
+    slots: dict[str, SlotOutputs]
+
+
+class RouterOutputs(TypedDict):
+    """The stack output `router`: where the router is and which tracking store it reads."""
+
+    app: pulumi.Output[str]
+    hostName: pulumi.Output[str]
+    trackingPrefix: str
+    trackingStorageAccount: pulumi.Output[str]
+    tableEndpoint: pulumi.Output[str]
+
+
 class RoutingGroup(pulumi.ComponentResource):
-    apps: dict[str, Any]
-    router: dict[str, Any]
+    apps: dict[str, VersionAppOutputs]
+    router: RouterOutputs
 
     def __init__(
         self, name: str, args: RoutingGroupArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(TYPE, name, None, opts)
         cfg, rg, location = args.config, args.resource_group_name, args.location
-        assert cfg.routing is not None, "RoutingGroup needs strategy: routing"
+        if cfg.routing is None:
+            # Checked before anything is registered: a half-built group would show in a plan.
+            raise ConfigError(
+                "strategy",
+                str(cfg.strategy),
+                "a RoutingGroup is the routing strategy's program (one app per major.minor)",
+                "set strategy: routing with routing.versions, or declare a DurableFunctionApp",
+            )
+        super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tracking_storage = DurableStorage(
             f"{name}-tracking",
@@ -87,11 +109,9 @@ class RoutingGroup(pulumi.ComponentResource):
                 DurableFunctionAppArgs(app_cfg, rg, location, tracking=tracking),
                 child,
             )
-            self.apps[app_cfg.app_name] = {
-                "version": version,
-                "minor": major_minor(version),
-                "slots": app.slot_outputs,
-            }
+            self.apps[app_cfg.app_name] = VersionAppOutputs(
+                version=version, minor=major_minor(version), slots=app.slot_outputs
+            )
         self.router = self._router(name, cfg, rg, location, tracking, child)
         self.register_outputs({"apps": self.apps, "router": self.router})
 
@@ -103,7 +123,7 @@ class RoutingGroup(pulumi.ComponentResource):
         location: pulumi.Input[str] | None,
         tracking: TrackingStore,
         opts: pulumi.ResourceOptions,
-    ) -> dict[str, Any]:
+    ) -> RouterOutputs:
         """The router app: reads routes and instance owners from the tracking store.
 
         On Flex Consumption it gets its own Flex plan like every version app, and no
@@ -137,9 +157,9 @@ class RoutingGroup(pulumi.ComponentResource):
                 opts=opts,
             )
         settings: dict[str, pulumi.Input[str]] = {
-            "AzureWebJobsStorage__accountName": runtime.account.name,
+            f"{RUNTIME_STORAGE_SETTING}__accountName": runtime.account.name,
             f"{ROUTER_STORAGE_SETTING}__accountName": tracking.storage.account.name,
-            "TrackingStorePrefix": tracking.prefix,
+            ROUTER_PREFIX_SETTING: tracking.prefix,
         }
         if not flex:
             settings.update(
@@ -190,10 +210,10 @@ class RoutingGroup(pulumi.ComponentResource):
         )
         grant_data_roles(f"{name}-router", app, [tracking.storage], opts, roles=("table",))
         grant_data_roles(f"{name}-router", app, [runtime], opts)
-        return {
-            "app": app.name,
-            "hostName": app.default_host_name,
-            "trackingPrefix": tracking.prefix,
-            "trackingStorageAccount": tracking.storage.account.name,
-            "tableEndpoint": tracking.storage.table_endpoint,
-        }
+        return RouterOutputs(
+            app=app.name,
+            hostName=app.default_host_name,
+            trackingPrefix=tracking.prefix,
+            trackingStorageAccount=tracking.storage.account.name,
+            tableEndpoint=tracking.storage.table_endpoint,
+        )

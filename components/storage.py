@@ -22,6 +22,7 @@ class DurableStorageArgs:
 
 
 class DurableStorage(pulumi.ComponentResource):
+    account_name: str
     account: storage.StorageAccount
     table_endpoint: pulumi.Output[str]
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING, DurableSettings, override_setting
+from taskhub.storage_account import storage_account
 
 HUB = override_setting("hubName")
 CONNECTION = override_setting("storageProvider", "connectionName")
 LEGACY_CONNECTION = override_setting("storageProvider", "connectionStringName")
 TRACKING_CONNECTION = override_setting("storageProvider", "trackingStoreConnectionName")
 TRACKING_PREFIX = override_setting("storageProvider", "trackingStoreNamePrefix")
-_ACCOUNT_IN_STRING = re.compile(r"(?i)AccountName=([^;]+)")
 
 
 def connection_name(settings: Mapping[str, Any]) -> str:
@@ -30,20 +28,7 @@ def tracking_connection_name(settings: Mapping[str, Any]) -> str | None:
 
 def storage_target(settings: Mapping[str, Any], name: str | None) -> str | None:
     """The storage account a connection setting family points at, when it can be told."""
-    if not name:
-        return None
-    if account := settings.get(f"{name}__accountName"):
-        return str(account).lower()
-    for suffix in ("tableServiceUri", "queueServiceUri", "blobServiceUri"):
-        if uri := settings.get(f"{name}__{suffix}"):
-            return urlsplit(str(uri)).netloc.split(".")[0].lower() or str(uri)
-    value = settings.get(name)
-    if isinstance(value, str):
-        if value.strip().lower() == "usedevelopmentstorage=true":
-            return "devstoreaccount1"
-        if match := _ACCOUNT_IN_STRING.search(value):
-            return match.group(1).lower()
-    return None
+    return storage_account(settings, name) if name else None
 
 
 def state_settings(settings: Mapping[str, Any]) -> set[str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pulumi_policy import proxy
 
-from taskhub.app_service_plans import PlanFamily, plan_family
+from taskhub.app_service_plans import PRODUCTION_SLOT, PlanFamily, plan_family
 from taskhub.flex import PLATFORM_DEFAULT_UPDATE, SiteUpdateStrategy
 from taskhub.hostjson import override_setting
 
@@ -24,7 +24,6 @@ APP_SETTINGS_SLOT = "azure-native:web:WebAppApplicationSettingsSlot"
 STICKY_NAMES = "azure-native:web:WebAppSlotConfigurationNames"
 PLAN = "azure-native:web:AppServicePlan"
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
-PRODUCTION = "production"
 DURABLE_PREFIX = override_setting("")
 
 
@@ -76,7 +75,7 @@ class Site:
 
     @property
     def label(self) -> str:
-        return self.app if self.slot == PRODUCTION else f"{self.app}/{self.slot}"
+        return self.app if self.slot == PRODUCTION_SLOT else f"{self.app}/{self.slot}"
 
     @property
     def is_flex(self) -> bool:
@@ -117,7 +116,7 @@ class App:
     @property
     def site_update_strategy(self) -> str:
         """`functionAppConfig.siteUpdateStrategy.type`, the platform default when absent."""
-        production = self.sites.get(PRODUCTION)
+        production = self.sites.get(PRODUCTION_SLOT)
         return site_update_strategy(production.props if production else {})
 
 
@@ -144,6 +143,13 @@ def _app_name(resource: Resource) -> str:
     return str(resource.props.get("name") or resource.name)
 
 
+def _slot_name(resource: Resource, slot_type: str) -> str:
+    """A slot resource names its slot; the site (or its settings) is the production slot."""
+    if resource.type == slot_type:
+        return str(resource.props.get("slot") or PRODUCTION_SLOT)
+    return PRODUCTION_SLOT
+
+
 def _plan_sku(props: Mapping[str, Any]) -> str | None:
     sku = props.get("sku")
     return str(sku.get("name")) if isinstance(sku, Mapping) and sku.get("name") else None
@@ -158,16 +164,12 @@ def build_apps(resources: Iterable[Resource]) -> dict[str, App]:
 
     for r in resources:
         if r.type in (WEB_APP, WEB_APP_SLOT):
-            slot = str(r.props.get("slot") or PRODUCTION) if r.type == WEB_APP_SLOT else PRODUCTION
+            slot = _slot_name(r, WEB_APP_SLOT)
             site = Site(_app_name(r), slot, r.urn, r.props, inline_settings(r.props))
             app(site.app).sites[slot] = site
     for r in resources:
         if r.type in (APP_SETTINGS, APP_SETTINGS_SLOT):
-            slot = (
-                str(r.props.get("slot") or PRODUCTION)
-                if r.type == APP_SETTINGS_SLOT
-                else PRODUCTION
-            )
+            slot = _slot_name(r, APP_SETTINGS_SLOT)
             target = app(_app_name(r)).sites.setdefault(slot, Site(_app_name(r), slot, r.urn, {}))
             properties = r.props.get("properties") or {}
             target.settings.update(properties if isinstance(properties, Mapping) else {})
@@ -177,7 +179,7 @@ def build_apps(resources: Iterable[Resource]) -> dict[str, App]:
         str(r.props.get("name") or r.name): _plan_sku(r.props) for r in resources if r.type == PLAN
     }
     for entry in apps.values():
-        production = entry.sites.get(PRODUCTION)
+        production = entry.sites.get(PRODUCTION_SLOT)
         farm = str(production.props.get("serverFarmId") or "") if production else ""
         named = farm.rstrip("/").rsplit("/", 1)[-1]
         if named in plans:

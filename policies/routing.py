@@ -15,6 +15,7 @@ from policies.durable import (
 )
 from policies.model import App, Site
 from policies.slots import Finding
+from taskhub.hubs import DEFAULT_TRACKING_PREFIX
 
 LIMIT_DEFAULT = 100
 
@@ -46,7 +47,7 @@ def tracking_store(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[
     targets = {
         (
             storage_target(s.settings, tracking_connection_name(s.settings)),
-            s.settings.get(TRACKING_PREFIX) or "DurableTask",
+            s.settings.get(TRACKING_PREFIX) or DEFAULT_TRACKING_PREFIX,
         )
         for s in group
     }

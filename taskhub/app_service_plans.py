@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+PRODUCTION_SLOT = "production"
+"""The slot every site has: ARM addresses it as the site itself (`sites/{name}`), the
+others as `sites/{name}/slots/{slot}`."""
+
 
 class PlanFamily(StrEnum):
     CONSUMPTION = "Consumption"

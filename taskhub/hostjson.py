@@ -17,7 +17,6 @@ HOST_OVERRIDE_PREFIX = "AzureFunctionsJobHost__"
 DURABLE_PATH = ("extensions", "durableTask")
 RUNTIME_STORAGE_SETTING = "AzureWebJobsStorage"
 DEFAULT_DURABLE_SETTING = "DurableManagementStorage"
-VERSIONING_BUNDLE_RANGE = "[4.30.0, 5.0.0)"
 
 
 def override_setting(*path: str) -> str:

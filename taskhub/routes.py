@@ -27,6 +27,11 @@ from taskhub.errors import is_table_missing
 from taskhub.versions import parse_dotnet_version
 
 ROUTES_TABLE = "DurableDeployRoutes"
+ROUTER_STORAGE_SETTING = "RouterStorage"
+"""The router app's connection to the tracking store: the route table and the shared
+Instances table (a connection string, or `RouterStorage__accountName` for an identity)."""
+ROUTER_PREFIX_SETTING = "TrackingStorePrefix"
+"""The router app's table prefix in that store (default `DEFAULT_TRACKING_PREFIX`)."""
 _PARTITION = "routes"
 _log = logging.getLogger(__name__)
 

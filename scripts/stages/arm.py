@@ -27,9 +27,9 @@ from azure.mgmt.web import WebSiteManagementClient
 from azure.mgmt.web.models import CsmSlotEntity, StringDictionary
 
 from scripts.stages.app_service_errors import Refusal, classify, decode
+from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.errors import ConfigurationError, TaskHubError
 
-PRODUCTION = "production"
 ARM_ENDPOINT_ENV = "DURABLE_DEPLOY_ARM_ENDPOINT"
 PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
 ROLE_HINT = (
@@ -67,7 +67,7 @@ class AppRef:
     app: str
 
     def slot_label(self, slot: str) -> str:
-        return self.app if slot == PRODUCTION else f"{self.app}/{slot}"
+        return self.app if slot == PRODUCTION_SLOT else f"{self.app}/{slot}"
 
 
 def arm_endpoint(value: str | None) -> str:
@@ -189,7 +189,7 @@ class AppSlots:
 
     def host_name(self, slot: str) -> str:
         with arm_errors("read the slot", self.ref, slot):
-            if slot == PRODUCTION:
+            if slot == PRODUCTION_SLOT:
                 site: Any = self.apps.get(self.ref.resource_group, self.ref.app)
             else:
                 site = self.apps.get_slot(self.ref.resource_group, self.ref.app, slot)
@@ -197,7 +197,7 @@ class AppSlots:
 
     def settings(self, slot: str) -> dict[str, str]:
         with arm_errors("read the app settings", self.ref, slot):
-            if slot == PRODUCTION:
+            if slot == PRODUCTION_SLOT:
                 result = self.apps.list_application_settings(self.ref.resource_group, self.ref.app)
             else:
                 result = self.apps.list_application_settings_slot(
@@ -209,7 +209,7 @@ class AppSlots:
         """Writes the whole collection (ARM's PUT replaces it): pass every setting."""
         body = StringDictionary(properties=settings)
         with arm_errors("write the app settings", self.ref, slot):
-            if slot == PRODUCTION:
+            if slot == PRODUCTION_SLOT:
                 self.apps.update_application_settings(self.ref.resource_group, self.ref.app, body)
             else:
                 self.apps.update_application_settings_slot(
@@ -241,7 +241,7 @@ class AppSlots:
             with arm_errors(f"swap {source} into {target}", self.ref, source):
                 poller: LROPoller[None]
                 group, app = self.ref.resource_group, self.ref.app
-                if source == PRODUCTION:
+                if source == PRODUCTION_SLOT:
                     poller = self.apps.begin_swap_slot_with_production(
                         group, app, _entity(target), **hooks
                     )
@@ -272,7 +272,7 @@ class AppSlots:
         which restarts (WebApps.json `WebApps_ApplySlotConfigurationSlot`: "Applies the
         configuration settings from the target slot onto the current slot")."""
         with arm_errors(f"apply {target}'s slot settings to {source}", self.ref, source):
-            if source == PRODUCTION:
+            if source == PRODUCTION_SLOT:
                 self.apps.apply_slot_config_to_production(
                     self.ref.resource_group, self.ref.app, _entity(target)
                 )
@@ -286,7 +286,7 @@ class AppSlots:
         (WebApps.json `WebApps_ResetSlotConfigurationSlot`: "Resets the configuration settings
         of the current slot if they were previously modified")."""
         with arm_errors("reset the slot settings", self.ref, source):
-            if source == PRODUCTION:
+            if source == PRODUCTION_SLOT:
                 self.apps.reset_production_slot_config(self.ref.resource_group, self.ref.app)
             else:
                 self.apps.reset_slot_configuration_slot(

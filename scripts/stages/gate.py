@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from scripts.stages.exits import Exit
@@ -40,12 +41,20 @@ class GateProgress:
     next_read_in: float
 
 
+class PollOutcome(StrEnum):
+    """How a wait ended; `outcome` in the gate's and the watch's JSON."""
+
+    DRAINED = "drained"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+
 @dataclass
 class Polled:
     """How a wait for `stable_for` good reads in a row ended (the gate's, the watch's)."""
 
     exit: Exit = Exit.CANNOT_DECIDE
-    outcome: str = "error"
+    outcome: PollOutcome = PollOutcome.ERROR
     reads: int = 0
     stable_reads: int = 0
     elapsed: float = 0.0
@@ -86,18 +95,18 @@ def poll(
             result.elapsed = time.monotonic() - started
             result.stable_reads = result.stable_reads + 1 if good(read) else 0
             if result.stable_reads >= settings.stable_for:
-                result.exit, result.outcome = Exit.OK, "drained"
+                result.exit, result.outcome = Exit.OK, PollOutcome.DRAINED
                 passed()
                 return
             remaining = settings.timeout - result.elapsed
             if remaining <= 0:
-                result.exit, result.outcome = Exit.NOT_YET, "timeout"
+                result.exit, result.outcome = Exit.NOT_YET, PollOutcome.TIMEOUT
                 return
             wait = min(settings.interval, remaining)
             waiting(wait)
             time.sleep(wait)
     except TaskHubError as exc:
-        result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, "error", exc
+        result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, PollOutcome.ERROR, exc
         result.elapsed = time.monotonic() - started
 
 

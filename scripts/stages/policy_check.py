@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,24 @@ from taskhub.errors import TaskHubError
 PACK_DIR = PROJECT_ROOT / "policies"
 # The pack only logs to the engine; nothing listens here and nothing needs to.
 _NO_ENGINE = "127.0.0.1:1"
-LEVELS = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
+
+
+class PolicyLevel(StrEnum):
+    """A violation's enforcement level (`level` in `check --json`)."""
+
+    ADVISORY = "advisory"
+    MANDATORY = "mandatory"
+    DISABLED = "disabled"
+    REMEDIATE = "remediate"
+
+
+# analyzer.proto EnforcementLevel numbers.
+LEVELS = {
+    0: PolicyLevel.ADVISORY,
+    1: PolicyLevel.MANDATORY,
+    2: PolicyLevel.DISABLED,
+    3: PolicyLevel.REMEDIATE,
+}
 
 
 class AnalyzerError(TaskHubError):
@@ -45,10 +63,16 @@ class GraphResource:
 @dataclass(frozen=True)
 class Violation:
     policy: str
-    level: str
+    level: PolicyLevel | str
+    """A PolicyLevel; the number itself for a level this toolkit does not know."""
     resource: str
     message: str
     remediation: str
+
+    @property
+    def mandatory(self) -> bool:
+        """A mandatory violation fails `check` (exit 1); the others are listed."""
+        return self.level is PolicyLevel.MANDATORY
 
     def to_json(self) -> dict[str, str]:
         return {

@@ -57,9 +57,6 @@ class Plan:
             "outputs": self.outputs,
         }
 
-    def of_type(self, type_: str) -> list[PlannedResource]:
-        return [r for r in self.resources if r.type == type_]
-
 
 def _walk_secrets(value: Any, keep_values: bool) -> Any:
     """`value` with each secret wrapper replaced by its value, or by SECRET when masking."""

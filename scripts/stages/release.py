@@ -41,6 +41,7 @@ from taskhub.starters import (
     quiesced,
     resumed,
 )
+from taskhub.storage_account import storage_account
 
 RELEASE_SETTING = "DurableDeploy__Release"
 """Stamped on the source slot before a swap; it moves with the code, so a re-run of the same
@@ -66,10 +67,36 @@ class StageFailed(TaskHubError):
         self.exit = exit
 
 
+class StageName(StrEnum):
+    """The release's stages, in the order they run (`stage` and `failed_stage` in its JSON)."""
+
+    LINT = "lint"
+    CHECK = "check"
+    REPLAY = "replay"
+    QUIESCE = "quiesce"
+    GATE = "gate"
+    SWAP = "swap"
+    VERIFY = "verify"
+    RESUME = "resume"
+
+
+Check = tuple[StageName, Callable[[Say], dict[str, Any]]]
+"""A stage the caller adds to the flow (the lint, the replay check) and what it runs."""
+
+
+class StageStatus(StrEnum):
+    """A stage's `status` in the release report."""
+
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
 @dataclass
 class Stage:
-    name: str
-    status: str = "skipped"
+    name: StageName
+    status: StageStatus = StageStatus.SKIPPED
     seconds: float = 0.0
     message: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
@@ -310,9 +337,9 @@ class ReleasePlan:
     verify_timeout: float
     swap_timeout: float = 900.0
     """How long to wait for a swap App Service accepted although its answer was lost."""
-    extra_checks: list[tuple[str, Callable[[Say], dict[str, Any]]]] = field(default_factory=list)
+    extra_checks: list[Check] = field(default_factory=list)
     """Stages run after `check` and before the swap (e.g. the replay check)."""
-    preflight: list[tuple[str, Callable[[Say], dict[str, Any]]]] = field(default_factory=list)
+    preflight: list[Check] = field(default_factory=list)
     """Stages run first, before the slots are read (the lint)."""
 
 
@@ -320,7 +347,7 @@ class ReleasePlan:
 class ReleaseReport:
     stages: list[Stage]
     exit: Exit = Exit.OK
-    failed: str | None = None
+    failed: StageName | None = None
     next_step: str | None = None
 
     def json(self, plan: ReleasePlan, app: str) -> dict[str, Any]:
@@ -354,21 +381,21 @@ class Release:
         settings are locked, so the advice must reset it before anything else."""
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[Stage]:
-        stage = Stage(name, status="running")
+    def stage(self, name: StageName) -> Iterator[Stage]:
+        stage = Stage(name, status=StageStatus.RUNNING)
         self.report.stages.append(stage)
         self.say(f"== {name}")
         started = time.monotonic()
         try:
             yield stage
-            if stage.status == "running":
-                stage.status = "ok"
+            if stage.status is StageStatus.RUNNING:
+                stage.status = StageStatus.OK
         except StageFailed as exc:
-            stage.status, stage.message = "failed", exc.message
+            stage.status, stage.message = StageStatus.FAILED, exc.message
             stage.detail.update(exc.detail)
             raise
         except TaskHubError as exc:
-            stage.status, stage.message = "failed", exc.message
+            stage.status, stage.message = StageStatus.FAILED, exc.message
             stage.detail["fix"] = exc.fix
             raise StageFailed(exc.message, Exit.CANNOT_DECIDE) from exc
         finally:
@@ -384,19 +411,25 @@ class Release:
 
         try:
             self._run_checks(plan.preflight)
-            with self.stage("check") as stage:
+            with self.stage(StageName.CHECK) as stage:
                 stage.detail.update(self._check())
                 stage.message = stage.detail.pop("message")
             if self.swapped:
                 # The source now runs the old code and its hub: nothing there is the new
                 # code's to carry on, and the new code already runs in the target.
                 checks = [name for name, _ in plan.extra_checks]
-                self._skip(*checks, "quiesce", "gate", "swap", why="this release already swapped")
+                self._skip(
+                    *checks,
+                    StageName.QUIESCE,
+                    StageName.GATE,
+                    StageName.SWAP,
+                    why="this release already swapped",
+                )
                 quiesced_slot = plan.source if plan.functions else None
             else:
                 self._run_checks(plan.extra_checks)
                 if plan.functions:
-                    with self.stage("quiesce") as stage:
+                    with self.stage(StageName.QUIESCE) as stage:
                         change = quiesce(self.slots, plan.target, plan.functions, quiescing)
                         quiesced_slot = plan.target
                         stage.detail = {"slot": plan.target, "functions": list(change.functions)}
@@ -406,8 +439,8 @@ class Release:
                             else "already quiesced"
                         )
                 else:
-                    self._skip("quiesce", why="no --quiesce function named")
-                with self.stage("gate") as stage:
+                    self._skip(StageName.QUIESCE, why="no --quiesce function named")
+                with self.stage(StageName.GATE) as stage:
                     found, result = drain_slot(
                         self.slots, plan.target, plan.drain, plan.stack, plan.gate, self.say
                     )
@@ -415,7 +448,7 @@ class Release:
                     stage.message = f"hub {found.target.hub.name!r} drained"
                 self._swap()
                 quiesced_slot = plan.source if quiesced_slot else None
-            with self.stage("verify") as stage:
+            with self.stage(StageName.VERIFY) as stage:
                 url = health_url(self.slots, plan.target, plan.health_path, plan.health_url)
                 stage.detail = verify(url, plan.verify_timeout, self.say)
                 stage.message = f"{url} answered {stage.detail['status_code']}"
@@ -428,15 +461,15 @@ class Release:
             self._resume(quiesced_slot)
         return self.report
 
-    def _run_checks(self, checks: list[tuple[str, Callable[[Say], dict[str, Any]]]]) -> None:
+    def _run_checks(self, checks: list[Check]) -> None:
         for name, check in checks:
             with self.stage(name) as stage:
                 stage.detail.update(check(self.say))
                 stage.message = stage.detail.pop("message", "")
 
-    def _skip(self, *names: str, why: str) -> None:
+    def _skip(self, *names: StageName, why: str) -> None:
         for name in names:
-            self.report.stages.append(Stage(name, "skipped", message=why))
+            self.report.stages.append(Stage(name, StageStatus.SKIPPED, message=why))
 
     def _check(self) -> dict[str, Any]:
         plan = self.plan
@@ -449,7 +482,7 @@ class Release:
         }
         settings = {plan.source: source_settings, plan.target: target_settings}
         named = {
-            slot: (f"{d.hub_name} on {_account(settings[slot], d)}" if d else None)
+            slot: (f"{d.hub_name} on {account_of(settings[slot], d)}" if d else None)
             for slot, d in hubs.items()
         }
         source_hub, target_hub = hubs[plan.source], hubs[plan.target]
@@ -457,7 +490,7 @@ class Release:
             source_hub
             and target_hub
             and source_hub.hub_name == target_hub.hub_name
-            and _account(source_settings, source_hub) == _account(target_settings, target_hub)
+            and account_of(source_settings, source_hub) == account_of(target_settings, target_hub)
             and not self.swapped
         ):
             raise StageFailed(
@@ -477,7 +510,7 @@ class Release:
 
     def _swap(self) -> None:
         plan = self.plan
-        with self.stage("swap") as stage:
+        with self.stage(StageName.SWAP) as stage:
             change = _rewrite(
                 self.slots,
                 plan.source,
@@ -533,13 +566,13 @@ class Release:
         if slot is None:
             return
         try:
-            with self.stage("resume") as stage:
+            with self.stage(StageName.RESUME) as stage:
                 change = resume(self.slots, slot)
                 stage.detail = {"slot": slot, "functions": list(change.functions)}
                 stage.message = "starters restored" if change.changed else "nothing to restore"
         except StageFailed as exc:
             if self.report.exit is Exit.OK:
-                self.report.exit, self.report.failed = exc.exit, "resume"
+                self.report.exit, self.report.failed = exc.exit, StageName.RESUME
             refusal = getattr(exc.__cause__, "refusal", None)
             if refusal is Refusal.PREVIEW_PENDING:
                 self.preview_pending = True
@@ -556,7 +589,7 @@ class Release:
             return f"run {shown[0]}"
         return "in this order: " + "; ".join(f"{i}. {step}" for i, step in enumerate(shown, 1))
 
-    def _advice(self, failed: str, exit: Exit) -> str:
+    def _advice(self, failed: StageName, exit: Exit) -> str:
         plan = self.plan
         where = f"--slot {plan.source} --target {plan.target}"
         cause = self.report.stages[-1].detail.get("fix")
@@ -570,7 +603,7 @@ class Release:
                 "the release again: if it was this release's, the target carries its stamp "
                 "and the re-run does not swap again"
             )
-        if failed == "swap":
+        if failed is StageName.SWAP:
             if self.preview_pending:
                 return self._commands("run the release again")
             reset = (
@@ -579,23 +612,23 @@ class Release:
                 else ""
             )
             return reset + (cause or "fix the cause above and run the release again")
-        if failed == "verify":
+        if failed is StageName.VERIFY:
             return (
                 f"{plan.target} runs the new code but its health check failed; to roll back, "
                 f"`durable-deploy swap {where}` swaps the old code back (its hub and in-flight "
                 "orchestrations travel with it)"
             )
-        if failed == "replay" and exit is Exit.CANNOT_DECIDE:
+        if failed is StageName.REPLAY and exit is Exit.CANNOT_DECIDE:
             return (
                 "a history could not be read (see `failing`: the reason per instance); repair "
                 "or purge it and run the release again; nothing was swapped"
             )
-        if failed == "replay":
+        if failed is StageName.REPLAY:
             return (
                 "the new code changes what in-flight orchestrations already recorded: put the "
                 "change behind a new orchestration version, or wait for them to finish"
             )
-        if failed == "gate" and exit is Exit.NOT_YET:
+        if failed is StageName.GATE and exit is Exit.NOT_YET:
             return "run the release again later; nothing was swapped"
         return "fix the cause above and run the release again; nothing was swapped"
 
@@ -606,15 +639,15 @@ def _stamped(settings: dict[str, str], release: str) -> SettingsChange:
     return SettingsChange(result, changed, ())
 
 
-def _account(settings: dict[str, str], durable: DurableSettings) -> str | None:
-    """Which account the durable connection points at, compared without reading secrets out."""
+def account_of(settings: dict[str, str], durable: DurableSettings) -> str:
+    """Which account the durable connection points at, compared without reading secrets out.
+
+    When the settings do not name one (a Key Vault reference, say), a digest of the value
+    stands in: the same value is the same account, and the value itself is never shown.
+    """
     name = durable.instances_connection_name
-    for key in (f"{name}__accountName", f"{name}__tableServiceUri"):
-        if settings.get(key):
-            return settings[key].lower()
     value = settings.get(name) or ""
-    parts = dict(p.split("=", 1) for p in value.split(";") if "=" in p)
-    account = parts.get("AccountName") or parts.get("TableEndpoint")
-    if account:
-        return account.lower()
-    return f"setting {name} #{hashlib.sha256(value.encode()).hexdigest()[:8]}"
+    return (
+        storage_account(settings, name)
+        or f"setting {name} #{hashlib.sha256(value.encode()).hexdigest()[:8]}"
+    )

@@ -41,8 +41,8 @@ HTTP_ACTIVITY = "BuiltIn::HttpActivity"
 """TaskScheduled.Name of CallHttp: HttpOptions.HttpTaskActivityReservedName, scheduled as an
 activity by DurableOrchestrationContext.ScheduleDurableHttpActivityAsync."""
 RETRY_TIMER = "-WithRetry timer"
-RETRY_ATTEMPT = "rescheduled task"
-"""The SDK's NoOpAction labels for a retry's timer and re-attempt (Task.py RetryAbleTask)."""
+"""The SDK's NoOpAction label for a retry's timer (Task.py RetryAbleTask); its other
+NoOpAction, "rescheduled task", is a re-attempt."""
 
 
 @dataclass(frozen=True)

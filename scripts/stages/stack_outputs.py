@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.errors import ConfigurationError
 
-PRODUCTION = "production"
 T = TypeVar("T")
 _EXPECTED = {"dict": "an object", "str": "a non-empty string", "list": "a list"}
 _FIX = "write it with `pulumi stack output --json --show-secrets=false > FILE`"
@@ -96,7 +96,7 @@ def read_stack_app(path: Path, app: str | None) -> StackApp:
     return StackApp(app_name, typed(entry, "resourceGroup", str, where, required=False), slots)
 
 
-def read_stack_slot(path: Path, app: str | None, slot: str = PRODUCTION) -> StackSlot:
+def read_stack_slot(path: Path, app: str | None, slot: str = PRODUCTION_SLOT) -> StackSlot:
     found = read_stack_app(path, app)
     slot_name = _pick(found.slots, slot, "slot", f"app {found.app!r} in {path}")
     entry = found.slots[slot_name]

@@ -17,7 +17,8 @@ from starlette.routing import Route
 
 from standins.arm.errors import app_service_error, arm_error
 from standins.arm.faults import ArmCall, Faults
-from standins.arm.slots import PRODUCTION, SiteState, SlotState
+from standins.arm.slots import SiteState, SlotState
+from taskhub.app_service_plans import PRODUCTION_SLOT
 
 API_VERSION = "2025-05-01"
 SITE_PATH = (
@@ -164,7 +165,7 @@ class ArmStandIn:
                 f"The Resource 'Microsoft.Web/sites/{p['name']}' under resource group "
                 f"'{p['group']}' was not found.",
             )
-        slot = p.get("slot", PRODUCTION)
+        slot = p.get("slot", PRODUCTION_SLOT)
         if slot not in site.slots:
             return arm_error(
                 404, "ResourceNotFound", f"Slot '{slot}' of site '{site.name}' was not found."
@@ -175,19 +176,19 @@ class ArmStandIn:
         path = SITE_PATH.format(
             subscription=site.subscription, group=site.resource_group, name=site.name
         )
-        return path + ("" if slot == PRODUCTION else f"/slots/{slot}") + suffix
+        return path + ("" if slot == PRODUCTION_SLOT else f"/slots/{slot}") + suffix
 
     @_arm_call
     async def _get_site(self, request: Request, site: SiteState) -> Response:
-        slot = request.path_params.get("slot", PRODUCTION)
+        slot = request.path_params.get("slot", PRODUCTION_SLOT)
         host = f"{site.name}.azurewebsites.net"
-        if slot != PRODUCTION:
+        if slot != PRODUCTION_SLOT:
             host = f"{site.name}-{slot}.azurewebsites.net"
         return JSONResponse(
             {
                 "id": self._resource_id(site, slot),
-                "name": site.name if slot == PRODUCTION else f"{site.name}/{slot}",
-                "type": "Microsoft.Web/sites" + ("" if slot == PRODUCTION else "/slots"),
+                "name": site.name if slot == PRODUCTION_SLOT else f"{site.name}/{slot}",
+                "type": "Microsoft.Web/sites" + ("" if slot == PRODUCTION_SLOT else "/slots"),
                 "kind": "functionapp,linux",
                 "location": site.location,
                 "properties": {
@@ -213,7 +214,7 @@ class ArmStandIn:
 
     @_arm_call
     async def _list_settings(self, request: Request, site: SiteState) -> Response:
-        return self._settings_resource(site, request.path_params.get("slot", PRODUCTION))
+        return self._settings_resource(site, request.path_params.get("slot", PRODUCTION_SLOT))
 
     @_arm_call
     async def _put_settings(self, request: Request, site: SiteState) -> Response:
@@ -224,7 +225,7 @@ class ArmStandIn:
         properties = body.get("properties") if isinstance(body, dict) else None
         if not isinstance(properties, dict):
             return app_service_error(400, "BadRequest", "The request body must have 'properties'.")
-        name = request.path_params.get("slot", PRODUCTION)
+        name = request.path_params.get("slot", PRODUCTION_SLOT)
         with self._lock:
             if locked := self._locked(site):
                 return locked
@@ -242,7 +243,7 @@ class ArmStandIn:
     async def _slot_config_names(self, request: Request, site: SiteState) -> Response:
         return JSONResponse(
             {
-                "id": self._resource_id(site, PRODUCTION, "/config/slotConfigNames"),
+                "id": self._resource_id(site, PRODUCTION_SLOT, "/config/slotConfigNames"),
                 "name": "slotConfigNames",
                 "type": "Microsoft.Web/sites/config",
                 "properties": {
@@ -262,7 +263,7 @@ class ArmStandIn:
         target = body.get("targetSlot") if isinstance(body, dict) else None
         if not isinstance(target, str) or not target:
             return app_service_error(400, "BadRequest", "'targetSlot' is required.")
-        source = request.path_params.get("slot", PRODUCTION)
+        source = request.path_params.get("slot", PRODUCTION_SLOT)
         if target not in site.slots:
             return arm_error(404, "ResourceNotFound", f"Slot '{target}' was not found.")
         if target == source:
@@ -370,7 +371,7 @@ class ArmStandIn:
 
     @_arm_call
     async def _reset(self, request: Request, site: SiteState) -> Response:
-        slot = request.path_params.get("slot", PRODUCTION)
+        slot = request.path_params.get("slot", PRODUCTION_SLOT)
         with self._lock:
             if locked := self._locked(site, site.preview):
                 return locked

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PRODUCTION = "production"
 NEVER_SWAPPED = frozenset(
     {"WEBSITE_HTTPLOGGING_RETENTION_DAYS", "DIAGNOSTICS_AZUREBLOBRETENTIONDAYS"}
 )

@@ -20,7 +20,7 @@ from standins.azurite import Account, Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from standins.rehearsal.console import cli, console, section
 from standins.serve import uvicorn_app
-from taskhub.hubs import TaskHub
+from taskhub.hubs import DEFAULT_TRACKING_PREFIX, TaskHub
 
 TRACKING = Account("ordersrttrack", "cm91dGluZy1yZWhlYXJzYWwta2V5LXJvdXRpbmctcmVoZWFyc2Fs")
 
@@ -54,7 +54,9 @@ def rehearse_routing(workdir: Path) -> int:
 
         service = TableServiceClient.from_connection_string(conn)
         old_hub = outputs["apps"]["orders-v1-0"]["slots"]["production"]["taskHub"]
-        host = DurableHostSimulator(service, TaskHub(old_hub, tracking_prefix="DurableTask"))
+        host = DurableHostSimulator(
+            service, TaskHub(old_hub, tracking_prefix=DEFAULT_TRACKING_PREFIX)
+        )
         host.create_hub()
         host.write(SimulatedInstance("order-77", "ProcessOrder", "Running", "1.0.3"))
 

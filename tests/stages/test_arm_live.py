@@ -11,7 +11,8 @@ import secrets
 import pytest
 
 from scripts.stages.app_service_errors import Refusal
-from scripts.stages.arm import PRODUCTION, AppRef, AppSlots, ArmError, open_slots
+from scripts.stages.arm import AppRef, AppSlots, ArmError, open_slots
+from taskhub.app_service_plans import PRODUCTION_SLOT as PRODUCTION
 
 pytestmark = pytest.mark.azure
 NAMES = ("SUBSCRIPTION", "RESOURCE_GROUP", "APP")

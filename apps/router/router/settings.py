@@ -20,9 +20,8 @@ from starlette.applications import Starlette
 from router.app import create_app
 from router.store import instance_owner, route_loader
 from taskhub.connection import RetrySettings, StorageConnection
-
-STORAGE_SETTING = "RouterStorage"
-PREFIX_SETTING = "TrackingStorePrefix"
+from taskhub.hubs import DEFAULT_TRACKING_PREFIX
+from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING
 
 
 def _async_service(
@@ -39,7 +38,7 @@ def _async_service(
         from azure.identity.aio import DefaultAzureCredential
 
         credential = DefaultAzureCredential(
-            managed_identity_client_id=environ.get(f"{STORAGE_SETTING}__clientId")
+            managed_identity_client_id=environ.get(f"{ROUTER_STORAGE_SETTING}__clientId")
         )
     return AsyncTableServiceClient(
         endpoint=connection.endpoint,
@@ -49,9 +48,9 @@ def _async_service(
 
 
 def app_from_settings(environ: Mapping[str, str]) -> Starlette:
-    connection = StorageConnection.from_setting(STORAGE_SETTING, environ)
+    connection = StorageConnection.from_setting(ROUTER_STORAGE_SETTING, environ)
     retry = RetrySettings(total=2)
-    prefix = environ.get(PREFIX_SETTING, "DurableTask")
+    prefix = environ.get(ROUTER_PREFIX_SETTING, DEFAULT_TRACKING_PREFIX)
     owners = _async_service(connection, retry, environ)
     return create_app(
         route_loader(connection.service_client(retry)),

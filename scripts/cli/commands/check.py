@@ -66,7 +66,7 @@ def check(
         violations = analyzer.analyze(
             GraphResource(r.type, r.name, r.raw_inputs, r.parent) for r in plan.resources
         )
-    mandatory = [v for v in violations if v.level == "mandatory"]
+    mandatory = [v for v in violations if v.mandatory]
     if json_output:
         out.json(
             {"violations": [v.to_json() for v in violations], "resources": len(plan.resources)}
@@ -95,7 +95,7 @@ def _render(
     out: Output, stack: str, count: int, violations: list[Violation], mandatory: int
 ) -> None:
     for v in violations:
-        style = "red" if v.level == "mandatory" else "yellow"
+        style = "red" if v.mandatory else "yellow"
         out.text(f"{v.level.upper():10} {v.policy}  [{v.resource}]", style=style)
         out.text(f"           {v.message}")
         if v.remediation:

@@ -20,7 +20,7 @@ from scripts.cli.output import (
     unreadable_json,
 )
 from scripts.stages.exits import Exit
-from scripts.stages.gate import DrainGate, GateProgress, GateResult, GateSettings
+from scripts.stages.gate import DrainGate, GateProgress, GateResult, GateSettings, PollOutcome
 from taskhub.errors import TaskHubError
 from taskhub.instances import InstanceStore
 
@@ -140,7 +140,7 @@ def gate(
 
 
 def _fail_early(out: Output, annotator: Annotator, hub: str, exc: TaskHubError) -> NoReturn:
-    result = GateResult(exit=Exit.CANNOT_DECIDE, outcome="error", error=exc)
+    result = GateResult(exit=Exit.CANNOT_DECIDE, outcome=PollOutcome.ERROR, error=exc)
     payload = _payload(result, hub, None, None, GateSettings(), 0)
     _render(out, result, payload, 0)
     _annotate(annotator, result, hub)

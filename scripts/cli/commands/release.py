@@ -15,8 +15,18 @@ from scripts.cli.output import JsonOption, Output
 from scripts.stages.exits import Exit
 from scripts.stages.gate import GateSettings
 from scripts.stages.lint.stage import lint_stage
-from scripts.stages.release import Release, ReleasePlan, ReleaseReport, release_id, replay_stage
+from scripts.stages.release import (
+    Check,
+    Release,
+    ReleasePlan,
+    ReleaseReport,
+    StageName,
+    StageStatus,
+    release_id,
+    replay_stage,
+)
 from scripts.stages.target import DrainArgs
+from taskhub.app_service_plans import PRODUCTION_SLOT
 
 RELEASE_PANEL = "Release"
 REPLAY_PANEL = "Replay check (before quiesce; on the hub the new code will run)"
@@ -38,7 +48,7 @@ def release(
     ] = "staging",
     target: Annotated[
         str, typer.Option("--target", help="Slot to release into.", rich_help_panel=RELEASE_PANEL)
-    ] = "production",
+    ] = PRODUCTION_SLOT,
     quiesce: Annotated[
         list[str] | None,
         typer.Option(
@@ -114,15 +124,15 @@ def release(
     with the fix).
     """
     out, annotator = Output(as_json=json_output), Annotator(ci)
-    preflight = []
+    preflight: list[Check] = []
     if code.app_dir and not skip_lint:
-        preflight.append(("lint", lint_stage(code.app_dir)))
+        preflight.append((StageName.LINT, lint_stage(code.app_dir)))
     slots = site.slots()
     stack = site.stack
-    checks = []
+    checks: list[Check] = []
     if code.given:
         replay = replay_stage(slots, slot, drain, stack, code.orchestration(), code.orchestrator)
-        checks.append(("replay", replay))
+        checks.append((StageName.REPLAY, replay))
     plan = ReleasePlan(
         source=slot,
         target=target,
@@ -145,12 +155,15 @@ def release(
     raise typer.Exit(int(report.exit))
 
 
+_STYLES = {StageStatus.OK: "green", StageStatus.FAILED: "bold red", StageStatus.SKIPPED: "dim"}
+
+
 def _render(out: Output, report: ReleaseReport, plan: ReleasePlan, app: str) -> None:
     if out.as_json:
         out.json(report.json(plan, app))
         return
     for stage in report.stages:
-        style = {"ok": "green", "failed": "bold red", "skipped": "dim"}.get(stage.status)
+        style = _STYLES.get(stage.status)
         out.text(
             f"  {stage.name:<12} {stage.status:<8} {stage.seconds:6.1f}s  {stage.message}", style
         )

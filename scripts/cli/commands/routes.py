@@ -17,6 +17,7 @@ from scripts.cli.output import JsonOption, Output, instance_line
 from scripts.stages.exits import Exit
 from scripts.stages.ramp_watch import CannotJudge, Limits, breach, parse_duration, tally
 from scripts.stages.stack_outputs import typed
+from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.errors import ConfigurationError, is_table_missing, translate_storage_error
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
@@ -160,7 +161,7 @@ def sync(
         for name in apps:
             entry = typed(apps, name, dict, "apps")
             slots = typed(entry, "slots", dict, f"apps.{name}")
-            production = typed(slots, "production", dict, f"apps.{name}.slots")
+            production = typed(slots, PRODUCTION_SLOT, dict, f"apps.{name}.slots")
             minor = typed(entry, "minor", str, f"apps.{name}")
             old = table.routes.get(minor)
             host = typed(production, "hostName", str, f"apps.{name}.slots.production")

@@ -13,12 +13,9 @@ from scripts.cli.output import JsonOption, Output
 from scripts.stages.exits import Exit
 from scripts.stages.release import quiesce as quiesce_slot
 from scripts.stages.release import resume as resume_slot
+from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.starters import SettingsChange
 
-RESTART_NOTE = (
-    "Changing app settings restarts the slot's host: running orchestrations pause for the "
-    "restart and carry on from their history; HTTP requests in that moment may fail."
-)
 SlotOption = Annotated[str, typer.Option("--slot", help="The slot to change.")]
 
 
@@ -48,7 +45,7 @@ def _report(
 @with_arm_options
 def quiesce(
     site: ArmArgs,
-    slot: SlotOption = "production",
+    slot: SlotOption = PRODUCTION_SLOT,
     function: Annotated[
         list[str] | None,
         typer.Option(
@@ -76,7 +73,7 @@ def quiesce(
 @with_arm_options
 def resume(
     site: ArmArgs,
-    slot: SlotOption = "production",
+    slot: SlotOption = PRODUCTION_SLOT,
     json_output: JsonOption = False,
     ci: CiOption = CiSystem.AUTO,
 ) -> None:

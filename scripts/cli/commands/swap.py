@@ -14,6 +14,7 @@ from scripts.stages.exits import Exit
 from scripts.stages.gate import GateSettings
 from scripts.stages.release import StageFailed, SwapAction, drain_slot, gate_stage, perform
 from scripts.stages.target import DrainArgs
+from taskhub.app_service_plans import PRODUCTION_SLOT
 
 
 @app.command("swap")
@@ -23,7 +24,7 @@ def swap(
     site: ArmArgs,
     drain: DrainArgs,
     slot: Annotated[str, typer.Option("--slot", help="Source slot.")] = "staging",
-    target: Annotated[str, typer.Option("--target", help="Target slot.")] = "production",
+    target: Annotated[str, typer.Option("--target", help="Target slot.")] = PRODUCTION_SLOT,
     action: Annotated[SwapAction, typer.Option("--action", case_sensitive=False)] = (
         SwapAction.SWAP
     ),

@@ -12,7 +12,9 @@ import typer
 from scripts.cli.options import shared_options
 from scripts.stages.stack_outputs import read_outputs, typed
 from scripts.stages.target import Target, resolve_connection, resolve_target, retry_settings
+from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.connection import RetrySettings, StorageConnection
+from taskhub.hubs import DEFAULT_TRACKING_PREFIX
 
 PANEL = "Where the task hub lives"
 
@@ -132,7 +134,7 @@ def _hub_options(
     hub: HubOption = None,
     stack_output: StackOutputOption = None,
     app: AppOption = None,
-    slot: SlotOption = "production",
+    slot: SlotOption = PRODUCTION_SLOT,
     connection_string: ConnectionStringOption = None,
     account_url: AccountUrlOption = None,
     connection_setting: ConnectionSettingOption = None,
@@ -183,7 +185,7 @@ class StoreArgs:
     @property
     def prefix(self) -> str:
         prefix = typed(self.router, "trackingPrefix", str, "router", required=False)
-        return self.tracking_prefix or prefix or "DurableTask"
+        return self.tracking_prefix or prefix or DEFAULT_TRACKING_PREFIX
 
 
 def _store_options(

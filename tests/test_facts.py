@@ -1,0 +1,145 @@
+"""One home per fact: the storage account behind a connection setting, the production slot's
+name, the default tracking prefix and the router's settings are each decided in taskhub and
+only there."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from policies.durable import storage_target
+from policies.model import App, Site
+from policies.slots import slots_distinct_hubs
+from scripts.stages.release import account_of
+from taskhub.app_service_plans import PRODUCTION_SLOT
+from taskhub.hostjson import DurableSettings
+from taskhub.hubs import DEFAULT_TRACKING_PREFIX
+from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING
+from taskhub.storage_account import storage_account
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "Durable"
+KEY = "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5=="
+
+# What the Functions host reads, per azure-functions-durable-extension
+# src/WebJobs.Extensions.DurableTask/Storage/StorageServiceClientProviderFactory.cs
+# (GetTableClientProvider: a section value is a connection string and wins; otherwise the
+# section's keys) and Storage/TableServiceClientProvider.cs (ConnectionOptions.ServiceUri:
+# TableServiceUri, else https://{AccountName}.table.core.windows.net).
+CASES: dict[str, tuple[dict[str, str], str | None]] = {
+    "connection string": (
+        {NAME: f"DefaultEndpointsProtocol=https;AccountName=OrdersProd;AccountKey={KEY};"},
+        "ordersprod",
+    ),
+    "emulator shorthand": ({NAME: "UseDevelopmentStorage=true"}, "devstoreaccount1"),
+    "explicit table endpoint, path-style": (
+        {
+            NAME: f"DefaultEndpointsProtocol=http;AccountName=ordersdevdprod;AccountKey={KEY};"
+            "TableEndpoint=http://127.0.0.1:10002/ordersdevdprod;"
+        },
+        "ordersdevdprod",
+    ),
+    "identity, account name": ({f"{NAME}__accountName": "OrdersProd"}, "ordersprod"),
+    "identity, table service URI": (
+        {f"{NAME}__tableServiceUri": "https://ordersprod.table.core.windows.net/"},
+        "ordersprod",
+    ),
+    "table service URI before account name": (
+        {
+            f"{NAME}__accountName": "ordersold",
+            f"{NAME}__tableServiceUri": "https://ordersnew.table.core.windows.net",
+        },
+        "ordersnew",
+    ),
+    "connection string before the section's keys": (
+        {NAME: f"AccountName=ordersnew;AccountKey={KEY}", f"{NAME}__accountName": "ordersold"},
+        "ordersnew",
+    ),
+    # WebJobs GetWebJobsConnectionStringSection: the AzureWebJobs-prefixed name first.
+    "prefixed section first": (
+        {f"AzureWebJobs{NAME}__accountName": "ordersnew", f"{NAME}__accountName": "ordersold"},
+        "ordersnew",
+    ),
+    # .NET configuration keys are case-insensitive.
+    "keys in any case": ({f"{NAME.upper()}__AccountName": "ordersprod"}, "ordersprod"),
+    # The blob and queue URIs feed the other clients; the tables cannot be told from them.
+    "only a blob service URI": (
+        {f"{NAME}__blobServiceUri": "https://ordersprod.blob.core.windows.net"},
+        None,
+    ),
+    "a Key Vault reference": (
+        {NAME: "@Microsoft.KeyVault(SecretUri=https://vault.vault.azure.net/secrets/durable/)"},
+        None,
+    ),
+    "not set": ({"Other__accountName": "ordersprod"}, None),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_account_is_read_as_the_host_reads_it(case: str) -> None:
+    settings, account = CASES[case]
+    assert storage_account(settings, NAME) == account
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_policy_pack_and_the_release_stage_agree(case: str) -> None:
+    settings, account = CASES[case]
+    released = account_of(settings, DurableSettings("OrdersHub", connection_name=NAME))
+    assert storage_target(settings, NAME) == account
+    if account is None:
+        # The release stage compares a digest instead, and never shows the value.
+        assert released.startswith(f"setting {NAME} #")
+        assert all(value not in released for value in settings.values())
+    else:
+        assert released == account
+
+
+def test_a_uri_and_an_account_name_for_one_account_are_one_account() -> None:
+    """Two slots on one account, one written as a URI: the policy flags the shared hub."""
+    hub = {"AzureFunctionsJobHost__extensions__durableTask__hubName": "OrdersHub"}
+    setting = "AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionName"
+    production = {**hub, setting: NAME, f"{NAME}__accountName": "ordersprod"}
+    staging = {
+        **hub,
+        setting: NAME,
+        f"{NAME}__tableServiceUri": "https://ordersprod.table.core.windows.net",
+    }
+    sites = {
+        slot: Site("orders", slot, f"urn:{slot}", {}, settings)
+        for slot, settings in ((PRODUCTION_SLOT, production), ("staging", staging))
+    }
+    app = App("orders", sites=sites)
+    (finding,) = slots_distinct_hubs({"orders": app}, {})
+    assert "share task hub OrdersHub on ordersprod" in finding[0]
+    released = {
+        slot: account_of(settings, DurableSettings("OrdersHub", connection_name=NAME))
+        for slot, settings in ((PRODUCTION_SLOT, production), ("staging", staging))
+    }
+    assert released == {PRODUCTION_SLOT: "ordersprod", "staging": "ordersprod"}
+
+
+SHIPPED = ("taskhub", "components", "policies", "scripts", "apps", "standins/arm")
+FACTS = {
+    PRODUCTION_SLOT: Path("taskhub/app_service_plans.py"),
+    DEFAULT_TRACKING_PREFIX: Path("taskhub/hubs.py"),
+    # Written by components/routing.py, read by apps/router.
+    ROUTER_STORAGE_SETTING: Path("taskhub/routes.py"),
+    ROUTER_PREFIX_SETTING: Path("taskhub/routes.py"),
+}
+
+
+def _string_constants(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in FACTS}
+
+
+def test_each_fact_is_spelled_out_in_its_home_only() -> None:
+    files = [p for folder in SHIPPED for p in sorted((ROOT / folder).rglob("*.py"))]
+    assert len(files) > 50  # the walk found the tree
+    spelled = {
+        fact: sorted(str(p.relative_to(ROOT)) for p in files if fact in _string_constants(p))
+        for fact in FACTS
+    }
+    assert spelled == {fact: [str(home)] for fact, home in FACTS.items()}
