@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from taskhub.app_service_plans import PRODUCTION_SLOT, PlanFamily, max_slots, plan_family
 from taskhub.classic import function_name_problem
-from taskhub.errors import TaskHubError
+from taskhub.errors import DurableDeployError
 from taskhub.flex import (
     DEFAULT_INSTANCE_MEMORY_MB,
     DEFAULT_MAXIMUM_INSTANCES,
@@ -63,7 +63,7 @@ class Connection(StrEnum):
     CONNECTION_STRING = "connectionString"
 
 
-class ConfigError(TaskHubError, ValueError):
+class ConfigError(DurableDeployError, ValueError):
     def __init__(self, key: str, value: Any, problem: str, fix: str) -> None:
         self.key = f"{NAMESPACE}:{key}"
         super().__init__(f"{self.key} = {value!r}: {problem}. Fix: {fix}")

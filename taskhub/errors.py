@@ -1,11 +1,11 @@
 """Errors that mean "cannot decide": each carries the fix a user should try.
 
-Every error the toolkit raises derives from `TaskHubError`, so the CLI's one error boundary
+Every error the toolkit raises derives from `DurableDeployError`, so the CLI's one error boundary
 (`scripts/cli/boundary.py`) maps any of them to exit 2 and one JSON shape, because a gate that
 does not know must never say "safe". The classes live beside the code that raises them; the
 tree below is the whole family (a test keeps it complete, parents and modules):
 
-* TaskHubError                       taskhub/errors.py
+* DurableDeployError                 taskhub/errors.py
   + ConfigurationError               taskhub/errors.py: arguments or settings unusable
   + HubNotFoundError                 taskhub/errors.py: the hub's table does not exist
   + AccountNotFoundError             taskhub/errors.py: a 404 that is not "table not found"
@@ -49,8 +49,8 @@ if TYPE_CHECKING:
     from taskhub.hubs import TaskHub
 
 
-class TaskHubError(Exception):
-    """Base class; `fix` tells the user what to do next."""
+class DurableDeployError(Exception):
+    """The base of every error the toolkit raises; `fix` tells the user what to do next."""
 
     def __init__(self, message: str, *, fix: str = "") -> None:
         super().__init__(message)
@@ -61,26 +61,26 @@ class TaskHubError(Exception):
         return f"{self.message} (fix: {self.fix})" if self.fix else self.message
 
 
-class ConfigurationError(TaskHubError):
+class ConfigurationError(DurableDeployError):
     """The arguments or settings describe no usable hub or connection."""
 
 
-class HubNotFoundError(TaskHubError):
+class HubNotFoundError(DurableDeployError):
     """The hub's Instances table does not exist: often a mistyped hub name."""
 
 
-class AccountNotFoundError(TaskHubError):
+class AccountNotFoundError(DurableDeployError):
     """A 404 that is not the service's "table not found": wrong account, endpoint or proxy.
 
     Never a missing hub: `--allow-missing-hub` must not pass on it.
     """
 
 
-class AccessDeniedError(TaskHubError):
+class AccessDeniedError(DurableDeployError):
     """Authentication or authorisation to the storage account failed."""
 
 
-class StoreUnavailableError(TaskHubError):
+class StoreUnavailableError(DurableDeployError):
     """The storage account could not be read, even after retries."""
 
 
@@ -131,7 +131,7 @@ def first_line(exc: BaseException) -> str:
 
 def translate_storage_error(
     exc: Exception, hub: TaskHub, secrets: tuple[str, ...] = ()
-) -> TaskHubError:
+) -> DurableDeployError:
     """Map an azure-core failure to one of our "cannot decide" errors, secrets removed."""
     detail = redact(first_line(exc), secrets)
     if is_table_missing(exc):

@@ -26,7 +26,7 @@ from typing import Any
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.data.tables import TableServiceClient
 
-from taskhub.errors import TaskHubError, translate_storage_error
+from taskhub.errors import DurableDeployError, translate_storage_error
 from taskhub.hubs import TaskHub, escape_instance_id
 
 SENTINEL_ROW = "sentinel"
@@ -89,7 +89,7 @@ BlobReader = Callable[[str], bytes]
 """Reads one blob of the hub's large-messages container by name."""
 
 
-class UnreadableHistory(TaskHubError):
+class UnreadableHistory(DurableDeployError):
     """One instance's rows cannot be read as DurableTask wrote them; the reason says why."""
 
 
@@ -200,7 +200,7 @@ class HistoryStore:
         and the sentinel, in RowKey order; when the sentinel names another execution the
         history is empty (the expected one has not checkpointed yet); reading stops at the
         first row of another ExecutionId (a shorter earlier generation's leftovers).
-        Storage failures raise TaskHubError; rows that cannot be read, UnreadableHistory.
+        Storage failures raise DurableDeployError; rows that cannot be read, UnreadableHistory.
         """
         key = escape_instance_id(instance_id).replace("'", "''")
         query = f"PartitionKey eq '{key}'"

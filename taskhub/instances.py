@@ -17,7 +17,7 @@ from typing import Any
 
 from azure.data.tables import TableClient, TableServiceClient
 
-from taskhub.errors import TaskHubError, translate_storage_error
+from taskhub.errors import DurableDeployError, translate_storage_error
 from taskhub.hubs import ENTITY_KEY_PREFIX, TaskHub
 from taskhub.instance_rows import InstanceRecord
 from taskhub.status import TERMINAL_STATUSES
@@ -141,7 +141,7 @@ class InstanceStore:
                 )
             else:
                 yield from self._table.list_entities(select=select, results_per_page=page_size)
-        except TaskHubError:
+        except DurableDeployError:
             raise
         except Exception as exc:
             raise translate_storage_error(exc, self.hub, self._secrets) from None

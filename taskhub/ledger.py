@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from azure.core.exceptions import ResourceExistsError
 from azure.data.tables import TableServiceClient
 
-from taskhub.errors import TaskHubError, is_table_missing, translate_storage_error
+from taskhub.errors import DurableDeployError, is_table_missing, translate_storage_error
 from taskhub.hubs import TaskHub
 from taskhub.retirement import RetirementDecision
 
@@ -92,7 +92,7 @@ class Ledger:
                     "Run": entry.run,
                 }
             )
-        except TaskHubError:
+        except DurableDeployError:
             raise
         except Exception as exc:
             raise translate_storage_error(exc, self.hub, self._secrets) from None

@@ -1,4 +1,4 @@
-"""Every exception class the toolkit defines derives from `TaskHubError`, as drawn in the
+"""Every exception class the toolkit defines derives from `DurableDeployError`, as drawn in the
 docstring of taskhub/errors.py: the CLI boundary and the JSON `type` rely on it."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import taskhub.errors
-from taskhub.errors import TaskHubError
+from taskhub.errors import DurableDeployError
 from tests.helpers import ROOT, SHIPPED, toolkit_errors
 
 _TREE_LINE = re.compile(r"^(?P<indent> *)[*+-] (?P<name>\w+)(?: \(also \w+\))? +(?P<path>\S+\.py)")
@@ -25,7 +25,7 @@ def test_every_exception_of_the_toolkit_derives_from_the_base() -> None:
     outside = [
         f"{cls.__module__}.{name}"
         for name, cls in toolkit_errors().items()
-        if not issubclass(cls, TaskHubError)
+        if not issubclass(cls, DurableDeployError)
     ]
     assert not outside
     assert len(toolkit_errors()) >= 15  # the walk found the packages' modules
@@ -60,7 +60,7 @@ def test_the_docstring_draws_the_whole_tree_with_parents_and_modules() -> None:
     actual = {
         name: (
             str(Path(inspect.getfile(cls)).relative_to(ROOT)),
-            next((b.__name__ for b in cls.__bases__ if issubclass(b, TaskHubError)), None),
+            next((b.__name__ for b in cls.__bases__ if issubclass(b, DurableDeployError)), None),
         )
         for name, cls in toolkit_errors().items()
     }

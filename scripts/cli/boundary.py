@@ -29,7 +29,7 @@ from azure.core.exceptions import AzureError
 from scripts.cli.annotations import Annotator, CiSystem
 from scripts.cli.output import Output, error_object
 from scripts.stages.exits import Exit
-from taskhub.errors import StoreUnavailableError, TaskHubError, first_line
+from taskhub.errors import DurableDeployError, StoreUnavailableError, first_line
 from taskhub.secrets import redact, register, secrets_in
 
 DEBUG_ENV = "DURABLE_DEPLOY_DEBUG"
@@ -37,11 +37,11 @@ _debug = [os.environ.get(DEBUG_ENV, "") not in ("", "0")]
 Command = Callable[..., Any]
 
 
-class UnexpectedError(TaskHubError):
+class UnexpectedError(DurableDeployError):
     """An exception no stage anticipated: reported, never a verdict."""
 
 
-class UsageError(TaskHubError):
+class UsageError(DurableDeployError):
     """A bad option, argument or command, as typer reports it (main.py, before any command)."""
 
 
@@ -62,9 +62,9 @@ def secrets_of(arguments: Mapping[str, Any], environ: Mapping[str, str]) -> list
     return [secret for text in texts for secret in secrets_in(text)]
 
 
-def as_task_hub_error(exc: Exception) -> TaskHubError:
+def as_toolkit_error(exc: Exception) -> DurableDeployError:
     """The most specific error of ours for `exc`."""
-    if isinstance(exc, TaskHubError):
+    if isinstance(exc, DurableDeployError):
         return exc
     detail = redact(first_line(exc))
     if isinstance(exc, AzureError):
@@ -77,7 +77,7 @@ def as_task_hub_error(exc: Exception) -> TaskHubError:
     )
 
 
-def report(command: str, error: TaskHubError, *, as_json: bool, ci: CiSystem) -> None:
+def report(command: str, error: DurableDeployError, *, as_json: bool, ci: CiSystem) -> None:
     """Exactly one JSON object on stdout under --json, else the message and the fix; and the
     error annotation."""
     if as_json and not Output.json_objects_printed:
@@ -98,7 +98,7 @@ def error_boundary(command: str, *, as_json: bool, ci: CiSystem = CiSystem.NONE)
     except Exception as exc:
         if _debug[0]:
             sys.stderr.write(redact("".join(traceback.format_exception(exc))))
-        report(command, as_task_hub_error(exc), as_json=as_json, ci=ci)
+        report(command, as_toolkit_error(exc), as_json=as_json, ci=ci)
         raise typer.Exit(int(Exit.CANNOT_DECIDE)) from None
 
 

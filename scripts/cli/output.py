@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from taskhub.errors import TaskHubError
+from taskhub.errors import DurableDeployError
 from taskhub.instances import InstanceRecord
 from taskhub.secrets import redact, register
 from taskhub.versions import UNVERSIONED_LABEL
@@ -93,7 +93,7 @@ class Output:
         if not self.as_json:
             self.out.print(redact(text, self.secrets), style=style, markup=False)
 
-    def cannot_decide(self, error: TaskHubError, *, on_stderr: bool = False) -> None:
+    def cannot_decide(self, error: DurableDeployError, *, on_stderr: bool = False) -> None:
         """The human form of "cannot decide", the same in every command: message, then fix.
         `on_stderr` when stdout already holds the command's one JSON object."""
         lines = [f"CANNOT DECIDE  {error.message}"] + ([f"  fix: {error.fix}"] if error.fix else [])
@@ -108,7 +108,7 @@ class Output:
         Output.json_objects_printed += 1
 
 
-def error_json(exc: TaskHubError) -> dict[str, str]:
+def error_json(exc: DurableDeployError) -> dict[str, str]:
     """The one error shape; `kind` repeats `type`, the name earlier releases gave it."""
     return {
         "type": type(exc).__name__,
@@ -118,6 +118,6 @@ def error_json(exc: TaskHubError) -> dict[str, str]:
     }
 
 
-def error_object(command: str, exc: TaskHubError) -> dict[str, Any]:
+def error_object(command: str, exc: DurableDeployError) -> dict[str, Any]:
     """The whole `--json` answer of a command that could not decide."""
     return {"command": command, "error": error_json(exc)}

@@ -19,7 +19,7 @@ from scripts.cli.output import (
 )
 from scripts.stages.exits import Exit
 from scripts.stages.watch import RolloutWatch, WatchRead, WatchResult, WatchSettings
-from taskhub.errors import ConfigurationError, TaskHubError
+from taskhub.errors import ConfigurationError, DurableDeployError
 from taskhub.instances import InstanceStore
 from taskhub.versions import UNVERSIONED_LABEL
 
@@ -72,7 +72,7 @@ def watch_rollout(
                 fix="run the rollout check first, then the watch as its own step",
             )
         target = where.target()
-    except TaskHubError as exc:
+    except DurableDeployError as exc:
         return _report(out, annotator, version or "?", None, WatchResult(error=exc), show)
     out.secrets = target.connection.secrets
     with target.connection.service_client(where.retry) as service:

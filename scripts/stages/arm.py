@@ -28,7 +28,7 @@ from azure.mgmt.web.models import CsmSlotEntity, StringDictionary
 
 from scripts.stages.app_service_errors import Refusal, classify, decode
 from taskhub.app_service_plans import PRODUCTION_SLOT
-from taskhub.errors import ConfigurationError, TaskHubError
+from taskhub.errors import ConfigurationError, DurableDeployError
 
 ARM_ENDPOINT_ENV = "DURABLE_DEPLOY_ARM_ENDPOINT"
 PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
@@ -38,7 +38,7 @@ ROLE_HINT = (
 )
 
 
-class ArmError(TaskHubError):
+class ArmError(DurableDeployError):
     """ARM refused or failed a call; `status` is its HTTP status when it answered, `refusal`
     which App Service refusal it was, so a release can act on it (reset a preview, wait)."""
 

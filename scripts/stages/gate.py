@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 
 from scripts.stages.exits import Exit
 from taskhub.drain import DrainSnapshot, snapshot
-from taskhub.errors import HubNotFoundError, TaskHubError
+from taskhub.errors import DurableDeployError, HubNotFoundError
 from taskhub.instances import InstanceStore
 
 
@@ -59,7 +59,7 @@ class Polled:
     stable_reads: int = 0
     elapsed: float = 0.0
     warnings: list[str] = field(default_factory=list)
-    error: TaskHubError | None = None
+    error: DurableDeployError | None = None
 
 
 Read = TypeVar("Read")
@@ -86,7 +86,7 @@ def poll(
 ) -> None:
     """Fetches until `good` says so for `stable_for` reads in a row (then `passed`), or the
     timeout. `result` is kept current before `good` and `waiting` run, so they can report
-    the count and the time; a TaskHubError anywhere ends the wait as "cannot decide"."""
+    the count and the time; a DurableDeployError anywhere ends the wait as "cannot decide"."""
     started = time.monotonic()
     try:
         while True:
@@ -105,7 +105,7 @@ def poll(
             wait = min(settings.interval, remaining)
             waiting(wait)
             time.sleep(wait)
-    except TaskHubError as exc:
+    except DurableDeployError as exc:
         result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, PollOutcome.ERROR, exc
         result.elapsed = time.monotonic() - started
 

@@ -23,7 +23,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from scripts.stages.preview import PROJECT_ROOT
 from scripts.stages.process import ManagedProcess
-from taskhub.errors import TaskHubError
+from taskhub.errors import DurableDeployError
 
 PACK_DIR = PROJECT_ROOT / "policies"
 # The pack only logs to the engine; nothing listens here and nothing needs to.
@@ -48,7 +48,7 @@ LEVELS = {
 }
 
 
-class AnalyzerError(TaskHubError):
+class AnalyzerError(DurableDeployError):
     """The pack could not be started or answered with an error."""
 
 

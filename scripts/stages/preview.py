@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from taskhub.errors import TaskHubError
+from taskhub.errors import DurableDeployError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "[secret]"
@@ -26,7 +26,7 @@ _SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb4
 _MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
 
-class PlanError(TaskHubError):
+class PlanError(DurableDeployError):
     """The plan could not be made: unknown stack, invalid config, a failing program."""
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from taskhub.errors import ConfigurationError, TaskHubError
+from taskhub.errors import ConfigurationError, DurableDeployError
 from taskhub.instance_rows import InstanceRecord
 from taskhub.status import RuntimeStatus, is_finished
 
@@ -24,7 +24,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600}
 
 
-class CannotJudge(TaskHubError):
+class CannotJudge(DurableDeployError):
     """Rows of the window could not be read or attributed: no verdict either way."""
 
 

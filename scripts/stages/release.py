@@ -31,7 +31,7 @@ from scripts.stages.replay_hub import Selection, replay_exit, replay_unfinished
 from scripts.stages.replay_numbering import Orchestration
 from scripts.stages.stack_outputs import StackApp
 from scripts.stages.target import DrainArgs, SlotHub, slot_hub
-from taskhub.errors import ConfigurationError, TaskHubError
+from taskhub.errors import ConfigurationError, DurableDeployError
 from taskhub.hostjson import DurableSettings
 from taskhub.instances import InstanceStore
 from taskhub.starters import (
@@ -57,7 +57,7 @@ class SwapAction(StrEnum):
     RESET = "reset"
 
 
-class StageFailed(TaskHubError):
+class StageFailed(DurableDeployError):
     """A stage's definite "no" (exit 1) or "cannot" (exit 2), with what to do next (the
     detail's `fix`, when the stage knows one)."""
 
@@ -394,7 +394,7 @@ class Release:
             stage.status, stage.message = StageStatus.FAILED, exc.message
             stage.detail.update(exc.detail)
             raise
-        except TaskHubError as exc:
+        except DurableDeployError as exc:
             stage.status, stage.message = StageStatus.FAILED, exc.message
             stage.detail["fix"] = exc.fix
             raise StageFailed(exc.message, Exit.CANNOT_DECIDE) from exc

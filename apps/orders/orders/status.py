@@ -13,7 +13,7 @@ from typing import Any
 
 from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.drain import snapshot
-from taskhub.errors import TaskHubError
+from taskhub.errors import DurableDeployError
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, RUNTIME_STORAGE_SETTING, override_setting
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
@@ -32,7 +32,7 @@ def status_check(environ: Mapping[str, str] = os.environ) -> tuple[int, dict[str
         connection = StorageConnection.from_setting(setting, environ)
         with connection.service_client(RetrySettings(total=2)) as service:
             snap = snapshot(InstanceStore(service, hub, secrets=connection.secrets).unfinished())
-    except TaskHubError as exc:
+    except DurableDeployError as exc:
         return 503, {"drained": False, "error": exc.message}
     return 200, {
         "drained": snap.drained,

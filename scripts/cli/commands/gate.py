@@ -21,7 +21,7 @@ from scripts.cli.output import (
 )
 from scripts.stages.exits import Exit
 from scripts.stages.gate import DrainGate, GateProgress, GateResult, GateSettings, PollOutcome
-from taskhub.errors import TaskHubError
+from taskhub.errors import DurableDeployError
 from taskhub.instances import InstanceStore
 
 WAIT_PANEL = "Waiting"
@@ -119,7 +119,7 @@ def gate(
     annotator = Annotator(ci)
     try:
         resolved = where.target()
-    except TaskHubError as exc:
+    except DurableDeployError as exc:
         _fail_early(out, annotator, where.hub or "?", exc)
     target, connection = resolved.hub, resolved.connection
     out.secrets = connection.secrets
@@ -139,7 +139,7 @@ def gate(
     raise typer.Exit(int(result.exit))
 
 
-def _fail_early(out: Output, annotator: Annotator, hub: str, exc: TaskHubError) -> NoReturn:
+def _fail_early(out: Output, annotator: Annotator, hub: str, exc: DurableDeployError) -> NoReturn:
     result = GateResult(exit=Exit.CANNOT_DECIDE, outcome=PollOutcome.ERROR, error=exc)
     payload = _payload(result, hub, None, None, GateSettings(), 0)
     _render(out, result, payload, 0)

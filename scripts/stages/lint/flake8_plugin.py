@@ -16,16 +16,16 @@ from pathlib import Path
 
 from scripts.stages.lint import config
 from scripts.stages.lint.engine import AppResult, app_root_of, lint_app
-from taskhub.errors import TaskHubError
+from taskhub.errors import DurableDeployError
 
 CANNOT_LINT = "DDZ000"
 
 
 @lru_cache(maxsize=16)
-def _app(root: Path) -> AppResult | TaskHubError:
+def _app(root: Path) -> AppResult | DurableDeployError:
     try:
         return lint_app(root, config.load(root))
-    except TaskHubError as exc:
+    except DurableDeployError as exc:
         return exc
 
 
@@ -41,7 +41,7 @@ class DurableDeployChecker:
         if root is None:
             return
         result = _app(root)
-        if isinstance(result, TaskHubError):
+        if isinstance(result, DurableDeployError):
             yield 1, 0, f"{CANNOT_LINT} durable-deploy lint cannot run: {result}", type(self)
             return
         here = self.filename.resolve()
