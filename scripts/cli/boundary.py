@@ -49,6 +49,12 @@ def set_debug(on: bool) -> None:
     _debug[0] = _debug[0] or on
 
 
+def debug_traceback(exc: BaseException) -> None:
+    """The traceback on stderr, secrets masked, when --debug (or DURABLE_DEPLOY_DEBUG) asks."""
+    if _debug[0]:
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+
+
 def secrets_of(arguments: Mapping[str, Any], environ: Mapping[str, str]) -> list[str]:
     """Secrets in a command's arguments and anywhere in the environment: connection strings
     travel in variables (DURABLE_DEPLOY_CONNECTION_STRING, the setting a
@@ -96,8 +102,7 @@ def error_boundary(command: str, *, as_json: bool, ci: CiSystem = CiSystem.NONE)
     except (typer.Exit, typer.Abort, typer.TyperException):
         raise  # an exit code the command chose, or a usage error typer reports
     except Exception as exc:
-        if _debug[0]:
-            sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+        debug_traceback(exc)
         report(command, as_toolkit_error(exc), as_json=as_json, ci=ci)
         raise typer.Exit(int(Exit.CANNOT_DECIDE)) from None
 

@@ -31,7 +31,7 @@ from scripts.stages.replay_hub import Selection, replay_exit, replay_unfinished
 from scripts.stages.replay_numbering import Orchestration
 from scripts.stages.stack_outputs import StackApp
 from scripts.stages.target import DrainArgs, SlotHub, slot_hub
-from taskhub.errors import ConfigurationError, DurableDeployError
+from taskhub.errors import ConfigurationError, DurableDeployError, first_line
 from taskhub.hostjson import DurableSettings
 from taskhub.instances import InstanceStore
 from taskhub.starters import (
@@ -349,6 +349,8 @@ class ReleaseReport:
     exit: Exit = Exit.OK
     failed: StageName | None = None
     next_step: str | None = None
+    unexpected: BaseException | None = None
+    """An exception no stage anticipated (not in the JSON: its traceback is for --debug)."""
 
     def json(self, plan: ReleasePlan, app: str) -> dict[str, Any]:
         return {
@@ -398,6 +400,15 @@ class Release:
             stage.status, stage.message = StageStatus.FAILED, exc.message
             stage.detail["fix"] = exc.fix
             raise StageFailed(exc.message, Exit.CANNOT_DECIDE) from exc
+        except Exception as exc:
+            # A bug or an error nobody mapped still ends in the report, so the pipeline sees
+            # which stage stopped and that the starters were resumed; the CLI prints the
+            # traceback under --debug.
+            self.report.unexpected = exc
+            stage.status = StageStatus.FAILED
+            stage.message = f"unexpected {type(exc).__name__}: {first_line(exc)}"
+            stage.detail["fix"] = "run again with --debug for the traceback, and report it"
+            raise StageFailed(stage.message, Exit.CANNOT_DECIDE) from exc
         finally:
             stage.seconds = time.monotonic() - started
 

@@ -8,6 +8,7 @@ import typer
 
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
+from scripts.cli.boundary import debug_traceback
 from scripts.cli.commands.gate import with_wait_options
 from scripts.cli.commands.replay import CodeArgs, with_code_options
 from scripts.cli.options.arm import ArmArgs, with_arm_options, with_drain_options
@@ -150,6 +151,8 @@ def release(
     )
     out.progress(f"release {plan.release_id}: {slots.ref.app} {slot} -> {target}")
     report = Release(slots, plan, out.progress).run()
+    if report.unexpected is not None:
+        debug_traceback(report.unexpected)
     _render(out, report, plan, slots.ref.app)
     _annotate(annotator, report)
     raise typer.Exit(int(report.exit))
