@@ -32,8 +32,8 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import DEV_ACCOUNT, Account, Azurite, free_port
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from standins.serve import http_process, uvicorn_app
-from taskhub.hubs import TaskHub
-from taskhub.routes import Route, RouteStore
+from taskhub.hubs import DEFAULT_TRACKING_PREFIX, TaskHub
+from taskhub.routes import ROUTER_STORAGE_SETTING, Route, RouteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -122,7 +122,7 @@ def wrk(binary: str, url: str, connections: int, duration: float) -> Result:
 
 
 def _router(stack: ExitStack, azurite: Azurite, **settings: str) -> str:
-    env = {"RouterStorage": azurite.connection_string(), "PYTHONPATH": str(ROOT), **settings}
+    env = {ROUTER_STORAGE_SETTING: azurite.connection_string(), "PYTHONPATH": str(ROOT), **settings}
     url: str = stack.enter_context(uvicorn_app("router.local:app", ROOT / "apps" / "router", env))
     return url
 
@@ -145,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
             RouteStore(service).save(
                 Route("1.0", "bench", backend, "1.0.0", "BenchHub", current=True)
             )
-            host = DurableHostSimulator(service, TaskHub("BenchHub", tracking_prefix="DurableTask"))
+            host = DurableHostSimulator(
+                service, TaskHub("BenchHub", tracking_prefix=DEFAULT_TRACKING_PREFIX)
+            )
             host.create_hub()
             host.write(SimulatedInstance("bench-1", "ProcessOrder"))
         router = _router(stack, azurite)

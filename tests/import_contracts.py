@@ -9,7 +9,20 @@ from typing import Any
 
 from importlinter import Contract, ContractCheck, fields, output
 
-_IMPORTED = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))")
+_FROM = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+(.*)")
+_IMPORT = re.compile(r"^\s*import\s+(.*)")
+
+
+def imported_names(line: str) -> list[str]:
+    """Every dotted name an import line can bind: `from azure import mgmt` reaches
+    `azure.mgmt` as surely as `import azure.mgmt.web` does."""
+    code = line.split("#", 1)[0]
+    if match := _FROM.match(code):
+        names = [n.split(" as ")[0].strip(" ()\\") for n in match[2].split(",")]
+        return [match[1], *(f"{match[1]}.{n}" for n in names if n.isidentifier())]
+    if match := _IMPORT.match(code):
+        return [n.split(" as ")[0].strip() for n in match[1].split(",")]
+    return []
 
 
 class ForbiddenExternalSubpackagesContract(Contract):
@@ -27,9 +40,11 @@ class ForbiddenExternalSubpackagesContract(Contract):
                 for imported in graph.find_modules_directly_imported_by(module):
                     for detail in graph.get_import_details(importer=module, imported=imported):
                         line = detail["line_contents"]
-                        match = _IMPORTED.match(line)
-                        name = (match.group(1) or match.group(2)) if match else ""
-                        if any(name == f or name.startswith(f + ".") for f in forbidden):
+                        if any(
+                            name == f or name.startswith(f + ".")
+                            for name in imported_names(line)
+                            for f in forbidden
+                        ):
                             found.append((module, detail["line_number"], line))
         return ContractCheck(kept=not found, metadata={"found": found})
 

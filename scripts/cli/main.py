@@ -17,6 +17,17 @@ register_all()
 guard_commands(app)
 
 
+def _command_of(exc: typer.TyperException) -> str:
+    """The command as the boundary names it (`routes list`, not `routes`); a usage error of
+    the root itself names what was typed first."""
+    names: list[str] = []
+    ctx = getattr(exc, "ctx", None)
+    while ctx is not None and ctx.parent is not None:
+        names.insert(0, ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(names) or " ".join(sys.argv[1:2])
+
+
 def main() -> None:
     """Runs the CLI; a usage error under --json is still one JSON object, and exit 2."""
     register(secrets_of({"argv": sys.argv}, os.environ))
@@ -28,7 +39,7 @@ def main() -> None:
         text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         if "--json" in sys.argv:
             error = UsageError(redact(text), fix="see --help")
-            Output(as_json=True).json(error_object(" ".join(sys.argv[1:2]), error))
+            Output(as_json=True).json(error_object(_command_of(exc), error))
         else:
             print(redact(f"Error: {text}"), file=sys.stderr)
             print("Try 'durable-deploy --help' for help.", file=sys.stderr)

@@ -22,11 +22,13 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import Account, Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from standins.rehearsal.console import cli, console, section
+from taskhub import app_service_plans
+from taskhub.hostjson import DEFAULT_DURABLE_SETTING
 from taskhub.hubs import TaskHub
 from taskhub.status import RuntimeStatus
 
 STACK = "dev"
-SETTING = "DurableManagementStorage"
+SETTING = DEFAULT_DURABLE_SETTING
 # A throwaway key for the emulator account, generated per run; the gate must never print it.
 PRODUCTION_SLOT = Account("ordersdevdprod", base64.b64encode(os.urandom(32)).decode())
 
@@ -104,9 +106,9 @@ def _plan(stack_output: Path) -> str | None:
             )
     stack_output.write_text(json.dumps(graph["outputs"]))
     return str(
-        graph["outputs"]["apps"][next(iter(graph["outputs"]["apps"]))]["slots"]["production"][
-            "taskHub"
-        ]
+        graph["outputs"]["apps"][next(iter(graph["outputs"]["apps"]))]["slots"][
+            app_service_plans.PRODUCTION_SLOT
+        ]["taskHub"]
     )
 
 

@@ -22,11 +22,12 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import Account, Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from standins.rehearsal.console import cli, console, section
+from taskhub.hostjson import DEFAULT_DURABLE_SETTING
 from taskhub.hubs import TaskHub
 from taskhub.status import RuntimeStatus
 
 STACK = "flex"
-SETTING = "DurableManagementStorage"
+SETTING = DEFAULT_DURABLE_SETTING
 DURABLE = Account("ordersflexdprod", base64.b64encode(os.urandom(32)).decode())
 
 # (seconds after the watch starts, instance, version, new status): a rolling update.

@@ -27,6 +27,7 @@ from standins.azurite import Account, Azurite
 from standins.history_simulator import HistoryWriter, drive
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from standins.rehearsal.console import cli, console, section
+from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
 from taskhub.hubs import TaskHub
 from taskhub.status import RuntimeStatus
@@ -117,22 +118,22 @@ def rehearse_release(stack_output: Path, workdir: Path) -> int:
         name: Account(
             slots[name]["durableStorageAccount"], base64.b64encode(os.urandom(32)).decode()
         )
-        for name in ("production", "staging")
+        for name in (PRODUCTION_SLOT, "staging")
     }
     with Azurite(tuple(accounts.values()), blobs=True) as azurite, running_arm(workdir) as arm:
         conn = {name: azurite.connection_string(a.name) for name, a in accounts.items()}
         arm.stand_in.faults.swap_seconds = 3  # App Service swaps take a while; show progress
-        hub = slots["production"]["taskHub"]
+        hub = slots[PRODUCTION_SLOT]["taskHub"]
         arm.stand_in.add_site(
             SUBSCRIPTION,
             entry["resourceGroup"],
             app,
             {
-                "production": _slot(hub, conn["production"], f"{app} build 41"),
+                PRODUCTION_SLOT: _slot(hub, conn[PRODUCTION_SLOT], f"{app} build 41"),
                 "staging": _slot(slots["staging"]["taskHub"], conn["staging"], f"{app} build 42"),
             },
         )
-        with TableServiceClient.from_connection_string(conn["production"]) as service:
+        with TableServiceClient.from_connection_string(conn[PRODUCTION_SLOT]) as service:
             host = DurableHostSimulator(service, TaskHub(hub))
             host.create_hub()
             host.write_many(
@@ -168,7 +169,7 @@ def rehearse_release(stack_output: Path, workdir: Path) -> int:
                 "--timeout",
                 "60",
                 "--health-url",
-                arm.stand_in.content_url(arm.url, app, "production"),
+                arm.stand_in.content_url(arm.url, app, PRODUCTION_SLOT),
                 "--verify-timeout",
                 "20",
                 "--replay-app-dir",

@@ -20,7 +20,9 @@ from standins.azurite import Account, Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from standins.rehearsal.console import cli, console, section
 from standins.serve import uvicorn_app
+from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX, TaskHub
+from taskhub.routes import ROUTER_STORAGE_SETTING
 
 TRACKING = Account("ordersrttrack", "cm91dGluZy1yZWhlYXJzYWwta2V5LXJvdXRpbmctcmVoZWFyc2Fs")
 
@@ -35,7 +37,7 @@ def rehearse_routing(workdir: Path) -> int:
     stack_output = workdir / "routing.json"
     stack_output.write_text(json.dumps(outputs))
     for name, app in outputs["apps"].items():
-        hub = app["slots"]["production"]["taskHub"]
+        hub = app["slots"][PRODUCTION_SLOT]["taskHub"]
         console.print(f"  {name}: version {app['version']}, hub {hub}")
 
     with ExitStack() as stack:
@@ -53,7 +55,7 @@ def rehearse_routing(workdir: Path) -> int:
         cli("routes", "sync", *store, *overrides)
 
         service = TableServiceClient.from_connection_string(conn)
-        old_hub = outputs["apps"]["orders-v1-0"]["slots"]["production"]["taskHub"]
+        old_hub = outputs["apps"]["orders-v1-0"]["slots"][PRODUCTION_SLOT]["taskHub"]
         host = DurableHostSimulator(
             service, TaskHub(old_hub, tracking_prefix=DEFAULT_TRACKING_PREFIX)
         )
@@ -64,7 +66,11 @@ def rehearse_routing(workdir: Path) -> int:
             uvicorn_app(
                 "router.local:app",
                 CHECKOUT / "apps" / "router",
-                {"RouterStorage": conn, "PYTHONPATH": str(CHECKOUT), "RouterRefreshSeconds": "0.5"},
+                {
+                    ROUTER_STORAGE_SETTING: conn,
+                    "PYTHONPATH": str(CHECKOUT),
+                    "RouterRefreshSeconds": "0.5",
+                },
             )
         )
         section("The router at work")

@@ -104,10 +104,13 @@ def test_a_failure_in_text_is_the_message_and_the_fix(
     assert first.startswith("CANNOT DECIDE  ") and fix.startswith("  fix: "), run.stdout
 
 
-def test_a_usage_error_has_the_same_shape(cli: Cli) -> None:
-    run = cli("gate", "--no-such-option", "--json")
+@pytest.mark.parametrize("command", ["gate", "routes list"])
+def test_a_usage_error_has_the_same_shape(cli: Cli, command: str) -> None:
+    run = cli(*command.split(), "--no-such-option", "--json")
     assert run.code == 2, run.output
-    error = json.loads(run.stdout)["error"]
+    answer = json.loads(run.stdout)
+    assert answer["command"] == command  # as the boundary names it
+    error = answer["error"]
     assert error["type"] == error["kind"] == "UsageError" and "--no-such-option" in error["message"]
 
 
