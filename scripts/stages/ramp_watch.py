@@ -12,12 +12,17 @@ version, makes it "cannot decide"; such a row is never counted as finished.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
+from scripts.stages.routes import RouteBook, route_for
 from taskhub.errors import ConfigurationError, DurableDeployError
+from taskhub.hubs import TaskHub
 from taskhub.instance_rows import InstanceRecord
+from taskhub.instances import InstanceStore
+from taskhub.routes import Route, RouteTable
 from taskhub.status import RuntimeStatus, is_finished
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
@@ -109,3 +114,85 @@ def breach(ramping: Tally, current: Tally, limits: Limits) -> str | None:
         f"({rate:.1%}), over the limit {limits.max_failure_rate:.1%} and over "
         f"{current.minor}'s {baseline:.1%} by more than {limits.margin:.1%}"
     )
+
+
+@dataclass(frozen=True)
+class RampVerdict:
+    reason: str
+    """Why the ramp was halted (set to 0); "" when the window passed cleanly."""
+    window: timedelta
+    ramping: Tally
+    current: Tally
+
+    @property
+    def halted(self) -> bool:
+        return bool(self.reason)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "halted": self.halted,
+            "reason": self.reason,
+            "window_seconds": self.window.total_seconds(),
+            "ramping": self.ramping.to_json(),
+            "current": self.current.to_json(),
+        }
+
+
+def watch_ramp(
+    book: RouteBook,
+    table: RouteTable,
+    minor: str,
+    limits: Limits,
+    *,
+    window: timedelta,
+    duration: timedelta,
+    interval: float,
+) -> RampVerdict:
+    """Re-reads the tracking store every `interval` seconds for `duration`; on a breach the
+    ramp is set to 0 at once. A clean window needs `limits.min_finished` finished
+    orchestrations of the ramping version, else there is no evidence either way."""
+    target, current = _ramp_and_current(table, minor)
+    hubs = {target.hub: target.minor, current.hub: current.minor}
+    reader = InstanceStore(
+        book.service, TaskHub(target.hub, tracking_prefix=book.prefix), all_hubs=True
+    )
+    ends = time.monotonic() + duration.total_seconds()
+    while True:
+        tallies = tally(reader.instances(), hubs, datetime.now(UTC) - window)
+        ramping, baseline = tallies[target.minor], tallies[current.minor]
+        reason = breach(ramping, baseline, limits)
+        if reason or time.monotonic() >= ends:
+            break
+        time.sleep(max(0.0, min(interval, ends - time.monotonic())))
+    if reason:
+        book.save(replace(book.load().routes.get(minor, target), ramp=0))
+    elif ramping.finished < limits.min_finished:
+        raise CannotJudge(
+            f"only {ramping.finished} orchestration(s) of {minor} finished in the window, "
+            f"fewer than --min-finished {limits.min_finished}: no evidence either way",
+            fix="watch longer (--window), ramp more traffic, or lower --min-finished",
+        )
+    return RampVerdict(reason or "", window, ramping, baseline)
+
+
+def _ramp_and_current(table: RouteTable, minor: str) -> tuple[Route, Route]:
+    """The one ramping route named `minor` and the one current route, or why not."""
+    target, current = route_for(table, minor), table.current
+    if target not in table.ramping:
+        raise ConfigurationError(
+            f"{minor} is not ramping (ramp {target.ramp}%, {target.state}"
+            f"{', current' if target.current else ''})",
+            fix=f"routes ramp {minor} --percent <1-99> first",
+        )
+    if len(table.ramping) > 1 or current is None:
+        raise ConfigurationError(
+            "the route table has several ramping or not exactly one current version",
+            fix="routes list, then routes set-current / routes ramp --percent 0 to repair it",
+        )
+    if current.hub.lower() == target.hub.lower():
+        raise ConfigurationError(
+            f"{minor} and the current {current.minor} share hub {target.hub!r}: their "
+            "instances cannot be told apart",
+            fix="give each version app its own hub name and `routes sync`",
+        )
+    return target, current
