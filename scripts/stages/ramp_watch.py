@@ -11,7 +11,6 @@ version, makes it "cannot decide"; such a row is never counted as finished.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -25,22 +24,9 @@ from taskhub.instances import InstanceStore
 from taskhub.routes import Route, RouteTable
 from taskhub.status import RuntimeStatus, is_finished
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600}
-
 
 class CannotJudge(DurableDeployError):
     """Rows of the window could not be read or attributed: no verdict either way."""
-
-
-def parse_duration(value: str, option: str) -> timedelta:
-    """ "15m", "90s", "1.5h" -> timedelta; a ConfigurationError names the option otherwise."""
-    match = _DURATION.match(value)
-    if not match or float(match[1]) <= 0:
-        raise ConfigurationError(
-            f"{option} {value!r} is not a duration", fix="use e.g. 90s, 15m or 1h"
-        )
-    return timedelta(seconds=float(match[1]) * _UNITS[match[2]])
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +12,7 @@ import typer
 
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
-from scripts.cli.options import shared_options
+from scripts.cli.options import parse_duration, shared_options
 from scripts.cli.options.hub import HubArgs, with_hub_options
 from scripts.cli.output import JsonOption, Output
 from scripts.stages.replay import FAILING, Outcome, Replay, describe
@@ -28,7 +27,6 @@ from scripts.stages.replay_hub import (
     replay_unfinished,
 )
 from scripts.stages.replay_numbering import Orchestration
-from taskhub.errors import ConfigurationError
 
 APP_PANEL = "The orchestrator code"
 
@@ -89,21 +87,6 @@ def with_code_options(
     return shared_options(template, CodeArgs, name="code")
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_age(text: str) -> timedelta:
-    """`7d`, `12h`, `30m`: how far back completed instances are taken."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ConfigurationError(
-            f"--completed-since {text!r} is not a duration",
-            fix="write a number and a unit: 30m, 12h, 7d, 2w",
-        )
-    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
-
-
 @app.command("replay-check")
 @with_hub_options
 @with_code_options("", APP_PANEL)
@@ -160,7 +143,11 @@ def replay_check(
     """
     out, annotator = Output(as_json=json_output), Annotator(ci)
     report: PrefixReport | None = None
-    since = datetime.now(UTC) - parse_age(completed_since) if completed_since else None
+    since = (
+        datetime.now(UTC) - parse_duration(completed_since, "--completed-since", allow_zero=True)
+        if completed_since
+        else None
+    )
     orchestration = code.orchestration()
     target = where.target()
     out.secrets = target.connection.secrets

@@ -10,10 +10,11 @@ import typer
 
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
+from scripts.cli.options import parse_duration
 from scripts.cli.options.hub import StoreArgs, with_store_options
 from scripts.cli.output import JsonOption, Output, instance_line
 from scripts.stages.exits import Exit
-from scripts.stages.ramp_watch import Limits, parse_duration, watch_ramp
+from scripts.stages.ramp_watch import Limits, watch_ramp
 from scripts.stages.routes import (
     RouteBook,
     active_route,

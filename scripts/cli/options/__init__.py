@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
+
+from taskhub.errors import ConfigurationError
 
 
 def shared_options(
@@ -45,3 +49,18 @@ def shared_options(
         return wrapper
 
     return decorate
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str, option: str, *, allow_zero: bool = False) -> timedelta:
+    """`90s`, `15m`, `12h`, `7d`, `2w` as every option taking a duration reads it."""
+    match = _DURATION.match(text)
+    if not match or (float(match[1]) == 0 and not allow_zero):
+        raise ConfigurationError(
+            f"{option} {text!r} is not a duration",
+            fix="write a number above 0 and a unit: 90s, 15m, 12h, 7d, 2w",
+        )
+    return timedelta(**{_UNITS[match[2]]: float(match[1])})
