@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, TextIO
+from typing import Annotated, Literal, TextIO
 
 import typer
 
@@ -71,6 +71,10 @@ class SourceLocation:
     col: int = 1
 
 
+Level = Literal["error", "warning", "notice"]
+"""The annotation levels both CI systems know (Azure Pipelines writes notices as lines)."""
+
+
 class Annotator:
     """Writes annotations for one CI system (or nothing, for `none`)."""
 
@@ -88,9 +92,9 @@ class Annotator:
         print(redact(line), file=self._stream, flush=True)
 
     def message(
-        self, level: str, title: str, text: str, *, where: SourceLocation | None = None
+        self, level: Level, title: str, text: str, *, where: SourceLocation | None = None
     ) -> None:
-        """level: error, warning or notice; `where` pins it to a line of a file."""
+        """`where` pins the annotation to a line of a file."""
         if self.system is CiSystem.GITHUB:
             place = ""
             if where:

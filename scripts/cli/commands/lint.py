@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from scripts.cli.annotations import Annotator, CiOption, CiSystem, SourceLocation
+from scripts.cli.annotations import Level as CiLevel
 from scripts.cli.app import app
 from scripts.cli.output import JsonOption, Output
 from scripts.stages.exits import Exit
@@ -17,7 +18,11 @@ from scripts.stages.lint.rules import Level
 from scripts.stages.lint.sarif import to_sarif
 from taskhub.errors import ConfigurationError
 
-CI_LEVELS = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
+CI_LEVELS: dict[Level, CiLevel] = {
+    Level.ERROR: "error",
+    Level.WARNING: "warning",
+    Level.NOTE: "notice",
+}
 
 
 def _split(values: list[str] | None) -> list[str] | None:
