@@ -22,6 +22,10 @@ tree below is the whole family (a test keeps it complete, parents and modules):
   + UsageError                       scripts/cli/boundary.py: a bad option or command
   + UnexpectedError                  scripts/cli/boundary.py: an exception nobody anticipated
 
+The core's parsers (versions, plans, starters, host.json, routes) raise `ValueError` for a
+bad value and never let it out: their callers know which key or option held the value and
+raise `ConfigurationError` or `ConfigError` naming it.
+
 Storage failures are translated here as well (`translate_storage_error`), from the service's
 error code: a 404 is not one thing. The Table service says `TableNotFound` when the table is
 missing, `ResourceNotFound` for a missing entity or an account the endpoint does not serve,
