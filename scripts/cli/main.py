@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from scripts.cli.annotations import Annotator, CiSystem
 from scripts.cli.app import app
 from scripts.cli.boundary import UsageError, guard_commands, secrets_of
 from scripts.cli.commands import register_all
@@ -37,11 +38,13 @@ def main() -> None:
         sys.exit(130)
     except typer.TyperException as exc:  # a usage error: bad option, unknown command
         text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        error = UsageError(redact(text), fix="see --help")
         if "--json" in sys.argv:
-            error = UsageError(redact(text), fix="see --help")
             Output(as_json=True).json(error_object(_command_of(exc), error))
         else:
             print(redact(f"Error: {text}"), file=sys.stderr)
             print("Try 'durable-deploy --help' for help.", file=sys.stderr)
+        # The options were not parsed, so `--ci` is unknown: the CI system is detected.
+        Annotator(CiSystem.AUTO).message("error", _command_of(exc), f"cannot decide: {error}")
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

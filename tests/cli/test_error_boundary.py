@@ -114,6 +114,20 @@ def test_a_usage_error_has_the_same_shape(cli: Cli, command: str) -> None:
     assert error["type"] == error["kind"] == "UsageError" and "--no-such-option" in error["message"]
 
 
+@pytest.mark.parametrize(
+    ("variable", "annotation"),
+    [("GITHUB_ACTIONS", "::error "), ("TF_BUILD", "##vso[task.logissue")],
+)
+def test_a_usage_error_is_annotated_on_the_ci_system_it_runs_on(
+    cli: Cli, variable: str, annotation: str
+) -> None:
+    run = cli("gate", "--no-such-option", env={variable: "true"})
+    assert run.code == 2
+    lines = [line for line in run.stderr.splitlines() if line.startswith(annotation)]
+    assert len(lines) == 1 and "--no-such-option" in lines[0], run.stderr
+    assert "Try 'durable-deploy --help'" in run.stderr  # the text a person reads is unchanged
+
+
 def test_a_secret_an_output_learns_is_masked_by_every_later_print() -> None:
     """The boundary prints with an `Output` of its own: a key read from a slot's settings after
     the command started must be masked there as well."""
