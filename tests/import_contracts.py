@@ -4,25 +4,40 @@ azure-data-tables and azure-core the core does need)."""
 
 from __future__ import annotations
 
-import re
+import ast
+import importlib.util
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from importlinter import Contract, ContractCheck, fields, output
 
-_FROM = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+(.*)")
-_IMPORT = re.compile(r"^\s*import\s+(.*)")
 
-
-def imported_names(line: str) -> list[str]:
-    """Every dotted name an import line can bind: `from azure import mgmt` reaches
+def imported_names(source: str, line_number: int) -> list[str]:
+    """Every dotted name the import statement starting at `line_number` can bind, read from
+    the parsed source (grimp hands over only the statement's first line, and a parenthesised
+    `from azure import (\n mgmt)` names `mgmt` on another): `from azure import mgmt` reaches
     `azure.mgmt` as surely as `import azure.mgmt.web` does."""
-    code = line.split("#", 1)[0]
-    if match := _FROM.match(code):
-        names = [n.split(" as ")[0].strip(" ()\\") for n in match[2].split(",")]
-        return [match[1], *(f"{match[1]}.{n}" for n in names if n.isidentifier())]
-    if match := _IMPORT.match(code):
-        return [n.split(" as ")[0].strip() for n in match[1].split(",")]
-    return []
+    names: list[str] = []
+    for node in ast.walk(_parsed(source)):
+        if getattr(node, "lineno", None) != line_number:
+            continue
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+    return names
+
+
+@cache
+def _parsed(source: str) -> ast.Module:
+    return ast.parse(source)
+
+
+@cache
+def _source(module: str) -> str:
+    spec = importlib.util.find_spec(module)
+    return Path(spec.origin).read_text() if spec and spec.origin else ""
 
 
 class ForbiddenExternalSubpackagesContract(Contract):
@@ -39,13 +54,13 @@ class ForbiddenExternalSubpackagesContract(Contract):
             for module in sorted({source.name, *graph.find_descendants(source.name)}):
                 for imported in graph.find_modules_directly_imported_by(module):
                     for detail in graph.get_import_details(importer=module, imported=imported):
-                        line = detail["line_contents"]
+                        number = detail["line_number"]
                         if any(
                             name == f or name.startswith(f + ".")
-                            for name in imported_names(line)
+                            for name in imported_names(_source(module), number)
                             for f in forbidden
                         ):
-                            found.append((module, detail["line_number"], line))
+                            found.append((module, number, detail["line_contents"]))
         return ContractCheck(kept=not found, metadata={"found": found})
 
     def render_broken_contract(self, check: ContractCheck) -> None:
