@@ -8,7 +8,7 @@ import typer
 
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
-from scripts.cli.options import shared_options
+from scripts.cli.options import IntervalOption, StableForOption, shared_options
 from scripts.cli.options.hub import HubArgs, with_hub_options
 from scripts.cli.output import (
     JsonOption,
@@ -37,16 +37,8 @@ def _wait_options(
             rich_help_panel=WAIT_PANEL,
         ),
     ] = 1800.0,
-    interval: Annotated[
-        float,
-        typer.Option(min=0.1, help="Seconds between reads.", rich_help_panel=WAIT_PANEL),
-    ] = 15.0,
-    stable_for: Annotated[
-        int,
-        typer.Option(
-            min=1, help="Drained reads in a row needed to pass.", rich_help_panel=WAIT_PANEL
-        ),
-    ] = 2,
+    interval: IntervalOption = 15.0,
+    stable_for: StableForOption = 2,
     include_entities: Annotated[
         bool,
         typer.Option(

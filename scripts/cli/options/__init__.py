@@ -12,9 +12,15 @@ import inspect
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from taskhub.errors import ConfigurationError
+
+# How a waiting stage re-reads a hub: the gate and the rollout watch read alike.
+IntervalOption = Annotated[float, typer.Option(min=0.1, help="Seconds between reads.")]
+StableForOption = Annotated[int, typer.Option(min=1, help="Drained reads in a row needed to pass.")]
 
 
 def shared_options(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from scripts.cli.options import shared_options
+from scripts.cli.options import IntervalOption, StableForOption, shared_options
 from scripts.stages.watch import WatchSettings
 
 PANEL = "Watching a rollout"
@@ -31,17 +31,12 @@ def _watch_options(
             rich_help_panel=PANEL,
         ),
     ] = None,
-    interval: Annotated[
-        float, typer.Option(min=0.1, help="Seconds between reads.", rich_help_panel=PANEL)
-    ] = 15.0,
+    interval: IntervalOption = 15.0,
     timeout: Annotated[
         float,
         typer.Option(min=0, help="Seconds before giving up with exit 1.", rich_help_panel=PANEL),
     ] = 3600.0,
-    stable_for: Annotated[
-        int,
-        typer.Option(min=1, help="Drained reads in a row needed to pass.", rich_help_panel=PANEL),
-    ] = 2,
+    stable_for: StableForOption = 2,
     allow_missing_hub: Annotated[
         bool,
         typer.Option(
