@@ -18,7 +18,7 @@ from taskhub.hostjson import DEFAULT_DURABLE_SETTING, RUNTIME_STORAGE_SETTING, D
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX
 from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING
 from taskhub.storage_account import storage_account
-from tests.helpers import ROOT
+from tests.support.checkout import ROOT
 
 NAME = "Durable"
 KEY = "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5=="

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from components.config import ConfigError, accepted_keys, load
-from tests.helpers import ROOT
+from tests.support.checkout import ROOT
 
 README = (ROOT / "README.md").read_text()
 

@@ -17,7 +17,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from scripts.cli.app import DISTRIBUTION
-from tests.helpers import ROOT, SHIPPED, Cli
+from tests.support.checkout import ROOT, SHIPPED
+from tests.support.helpers import Cli
 
 _NOT_SOURCES = (".git", ".venv", "node_modules", "build", "*.egg-info", ".*_cache", "bench")
 CHECKOUT_ONLY = ("standins", "tests", "orders", "router")

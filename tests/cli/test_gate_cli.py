@@ -14,7 +14,7 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import Account, Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
-from tests.helpers import SECRET_ACCOUNT, Cli, Run
+from tests.support.helpers import SECRET_ACCOUNT, Cli, Run
 
 FAST = ["--interval", "0.3", "--retries", "1"]
 # One read that must show a drained hub to pass.

@@ -16,8 +16,8 @@ from scripts.stages.release import health_url
 from standins.arm import PREPARED_FOR_SWAP
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.starters import MARKER_SETTING
-from tests.arm_fixtures import APP, GROUP, STICKY, SUBSCRIPTION, Deployment
-from tests.helpers import SECRET_ACCOUNT
+from tests.support.arm_fixtures import APP, GROUP, STICKY, SUBSCRIPTION, Deployment
+from tests.support.helpers import SECRET_ACCOUNT
 
 
 def swap(d: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from taskhub.flex import DEPRECATED_SETTINGS
-from tests.helpers import ROOT, Cli
+from tests.support.checkout import ROOT
+from tests.support.helpers import Cli
 
 DURABLE = "DurableManagementStorage"
 HUB_SETTING = "AzureFunctionsJobHost__extensions__durableTask__hubName"

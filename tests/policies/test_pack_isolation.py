@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from scripts.stages.policy_check import GraphResource, PolicyAnalyzer
-from tests.helpers import ROOT
+from tests.support.checkout import ROOT
 
 # A clean site by every resource rule: https only, TLS 1.2, FTPS off, no hub name set.
 SITE = GraphResource(

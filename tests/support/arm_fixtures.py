@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import pytest
 from standins.arm import ArmStandIn, RunningArm, SiteState, SlotState, running_arm
 from standins.azurite import DEV_ACCOUNT, Azurite
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
-from tests.helpers import SECRET_ACCOUNT, Cli, Run
+from tests.support.helpers import SECRET_ACCOUNT, Cli, Run
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
 GROUP = "rg-orders"
@@ -57,8 +58,8 @@ class Deployment:
     def slot(self, name: str) -> SlotState:
         return self.site.slots[name]
 
-    def cli(self, *args: str, timeout: float = 120) -> Run:
-        return self.runner(*args, timeout=timeout)
+    def cli(self, *args: str) -> Run:
+        return self.runner(*args)
 
     def app_args(self) -> list[str]:
         return ["--subscription", SUBSCRIPTION, "--resource-group", GROUP, "--app", APP]
@@ -104,6 +105,7 @@ def deployment(tmp_path: Path, azurite: Azurite, hub_name: str, cli: Cli) -> Ite
         )
         ambient = {k: "" for k in os.environ if k.startswith("AZURE_")}
         yield Deployment(arm, site, production, cli.with_env({**ambient, **arm.env}))
+        gc.collect()
 
 
 def release(d: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:
