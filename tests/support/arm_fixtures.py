@@ -105,6 +105,8 @@ def deployment(tmp_path: Path, azurite: Azurite, hub_name: str, cli: Cli) -> Ite
         )
         ambient = {k: "" for k in os.environ if k.startswith("AZURE_")}
         yield Deployment(arm, site, production, cli.with_env({**ambient, **arm.env}))
+        # A run in this process leaves its HTTPS clients to the garbage collector (a process
+        # of its own closes them as it exits); uvicorn's shutdown would wait on them.
         gc.collect()
 
 
