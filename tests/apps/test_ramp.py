@@ -66,6 +66,7 @@ def backend_for(client: httpx.Client, url: str, key: str, path: str = "/api/orde
     return backend
 
 
+@pytest.mark.slow
 def test_the_ramp_takes_its_share_of_new_starts_and_each_client_stays(
     ramped: tuple[str, RouteStore, list[Route]],
 ) -> None:

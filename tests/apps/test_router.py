@@ -256,6 +256,7 @@ def test_no_open_proxy(router: str, backends: dict[str, str]) -> None:
     assert spoofed.json()["backend"] == "v10"
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -302,6 +303,7 @@ def test_fuzzed_paths_are_refused_or_forwarded_byte_for_byte(
     assert echoed["backend"] == (OWNERS[owned[0]] if owned else "v11")
 
 
+@pytest.mark.slow
 def test_the_last_good_table_survives_a_store_outage(backends: dict[str, str]) -> None:
     with Azurite((SECRET_ACCOUNT,)) as own:
         service = TableServiceClient.from_connection_string(

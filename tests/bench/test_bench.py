@@ -10,6 +10,8 @@ import pytest
 
 from tests.support.checkout import ROOT
 
+pytestmark = pytest.mark.slow
+
 
 def test_bench_gate_runs_small_and_agrees_with_a_full_scan() -> None:
     done = subprocess.run(

@@ -38,6 +38,7 @@ def test_swap_moves_code_and_durable_settings_but_not_sticky_ones(d: Deployment)
     assert staging.settings[moved] == before["production"][moved]
 
 
+@pytest.mark.slow
 def test_a_slow_swap_shows_progress(d: Deployment) -> None:
     d.stand_in.faults.swap_seconds = 4.5
     run = d.cli("swap", *d.app_args())
@@ -46,6 +47,7 @@ def test_a_slow_swap_shows_progress(d: Deployment) -> None:
     assert "DONE" in run.stdout
 
 
+@pytest.mark.slow
 def test_a_swap_already_running_is_refused_with_exit_2(d: Deployment) -> None:
     d.stand_in.faults.swap_seconds = 60
     first = d.runner.popen(

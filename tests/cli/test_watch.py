@@ -64,6 +64,7 @@ def _watch_stepwise(
     return Run(code, stdout, "".join(stderr))
 
 
+@pytest.mark.slow
 def test_a_rolling_update_is_followed_to_its_drained_exit(
     cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:

@@ -34,6 +34,8 @@ from pathlib import Path as _Path
 
 import taskhub as _taskhub
 
+pytestmark = pytest.mark.slow
+
 
 def hub_name_valid(resource: Resource) -> list[str]:
     return [f"from {_Path(__file__).parent.parent} and {_Path(_taskhub.__file__).parent.parent}"]

@@ -9,7 +9,7 @@ import pytest
 from azure.durable_functions import Orchestrator
 
 from standins.history_simulator import drive
-from tests import replay_programs
+from tests.support import replay_programs
 from tests.support.durabletask_rows import Instance, unchanged_cases
 
 SHAPE = ("EventType", "EventId", "IsPlayed", "Name", "TaskScheduledId", "TimerId", "InstanceId")

@@ -103,12 +103,22 @@ class Cli:
         )
 
 
+_planned: dict[str, str] = {}
+"""Stack outputs by stack name, as JSON text."""
+
+
 def plan_outputs_file(cli: Cli, stack: str, folder: Path) -> Path:
-    """`pulumi stack output --json` as the offline plan computes it, written to a file."""
-    run = cli("plan", "--stack", stack, "--json")
-    assert run.code == 0, run.output
+    """`pulumi stack output --json` as the offline plan computes it, written to a file.
+
+    Planned once per stack and worker: the plan is a pure function of the checkout's stack
+    file, and tests/components/test_plan.py is where planning itself is tested.
+    """
+    if stack not in _planned:
+        run = cli("plan", "--stack", stack, "--json")
+        assert run.code == 0, run.output
+        _planned[stack] = json.dumps(run.json["outputs"])
     path = folder / f"{stack}.json"
-    path.write_text(json.dumps(run.json["outputs"]))
+    path.write_text(_planned[stack])
     return path
 
 
