@@ -38,7 +38,7 @@ lint: setup
 	@# The import rules: pyproject.toml [tool.importlinter]; the apps' packages are on the path.
 	PYTHONPATH=apps/orders:apps/router $(VENV)/bin/lint-imports
 
-# Both run on two workers (pyproject.toml [tool.pytest.ini_options]); `test-fast` leaves out
+# Both run on three workers (pyproject.toml [tool.pytest.ini_options]); `test-fast` leaves out
 # the tests marked slow (real waits, the wheel build, the benchmarks), for the edit-run loop.
 test: lint
 	$(PY) -m pytest

@@ -22,6 +22,8 @@ from tests.support.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment, rel
 from tests.support.durabletask_rows import flow, write
 from tests.support.helpers import ACTIVITIES, SECRET_ACCOUNT
 
+UNCHANGED_PROGRAM = "tests.support.replay_programs:unchanged"
+
 
 def test_a_release_with_quiesce_and_preview_waits_swaps_verifies_and_resumes(
     d: Deployment, host: DurableHostSimulator
@@ -245,11 +247,7 @@ def test_an_unreadable_history_stops_the_release_at_the_replay_stage_with_exit_2
     with TableServiceClient.from_connection_string(conn) as service:
         write(service, TaskHub(hub_name), [case])
     code, result, output = release(
-        d,
-        "--replay-app-dir",
-        "apps/orders",
-        "--replay-function",
-        "tests.support.replay_programs:unchanged",
+        d, "--replay-app-dir", "apps/orders", "--replay-function", UNCHANGED_PROGRAM
     )
     assert code == 2, output
     assert stages(result) == [("lint", "ok"), ("check", "ok"), ("replay", "failed")]

@@ -22,7 +22,7 @@ GROUP = "rg-orders"
 APP = "orders-test"
 STICKY = "SLOT_ROLE"
 # A release's waits: short, so a test ends soon, yet each stage still polls a few times.
-FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "5"]
+FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "2"]
 
 # What App Service answered real swaps with, as users quoted them:
 WARM_UP_TIMED_OUT = (
