@@ -74,7 +74,7 @@ def router(azurite: Azurite, backends: dict[str, str]) -> Iterator[str]:
         instance_owner(owners, f"{PREFIX}Instances"),
         on_shutdown=owners.close,
         refresh=0.5,
-        timeout=1.0,
+        timeout=1.5,  # under the slow backend's 2 s, above a loaded machine's slowest echo
     )
     with serve(app) as url:
         yield url
