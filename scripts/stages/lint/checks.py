@@ -2,15 +2,24 @@
 
 One pass over the body, with the names that hold the orchestration context in it. Calls
 into the app's own functions are handed back as callees, so `walk` can follow them.
+
+Code that runs only once per orchestration (`flow.runs_once`) or only when not replaying
+(`guards`) cannot differ between replays nor repeat, so the rules about that (`QUIETED`)
+say nothing there; a helper called from such code inherits it, unless it is a generator
+the orchestrator goes on to drive.
 """
 
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scripts.stages.lint import apis
+from scripts.stages.lint import apis, guards, loops
+from scripts.stages.lint.flow import is_generator
+from scripts.stages.lint.rules import RuleId
 from scripts.stages.lint.scope import Scope, nested
 from scripts.stages.lint.source import AppSource, FunctionNode, Module
 
@@ -18,9 +27,25 @@ NameProblem = Callable[[str, str], str | None]
 """(kind, name) -> why the app does not define it, or None when it does."""
 
 
+QUIETED = frozenset(
+    {
+        RuleId.WALL_CLOCK,
+        RuleId.RANDOMNESS,
+        RuleId.IO,
+        RuleId.ENVIRONMENT,
+        RuleId.REPLAY_LOGGING,
+    }
+)
+"""Rules about a value that differs on replay or a line that repeats: moot in code that
+runs once. Writing module state (DDZ010), blocking (DDZ003) and threads (DDZ004) are not."""
+ENV_FIX = "pass it as orchestration input or read it in an activity"
+LOGGER_NAME = re.compile(r"log", re.IGNORECASE)
+"""A name imported from outside the app whose methods are logging's: `logger`, `applogger`."""
+
+
 @dataclass(frozen=True)
 class Hit:
-    rule: str
+    rule: RuleId
     line: int
     col: int
     subject: str
@@ -34,6 +59,8 @@ class Callee:
     node: FunctionNode
     context: frozenset[str]
     """Parameters of the callee that receive the orchestration context."""
+    quiet: bool = False
+    """Called from code that runs once (or only when not replaying), and runs to its end."""
 
 
 def _truthy_constant(test: ast.expr) -> bool:
@@ -48,6 +75,9 @@ class FunctionChecker(ast.NodeVisitor):
         node: FunctionNode,
         context: frozenset[str],
         names: NameProblem | None,
+        *,
+        once: frozenset[int] = frozenset(),
+        quiet: bool = False,
     ) -> None:
         self.source, self.module, self.node = source, module, node
         self.context = context
@@ -55,13 +85,17 @@ class FunctionChecker(ast.NodeVisitor):
         self.scope = Scope.of(node)
         self.hits: list[Hit] = []
         self.callees: list[Callee] = []
-        self.guarded = 0
+        self.once = once
+        """Statements that run only once (the orchestrator's own, from `flow`)."""
+        self.quiet = int(quiet)
+        self.orchestrator = False
         self.pending: dict[str, tuple[ast.stmt, ast.Call]] = {}
         """Names holding durable tasks: each must be read somewhere (yielded, combined)."""
 
     def run(self, *, orchestrator: bool) -> tuple[list[Hit], list[Callee]]:
+        self.orchestrator = orchestrator
         if orchestrator and isinstance(self.node, ast.AsyncFunctionDef):
-            self._hit("DDZ004", self.node, f"`async def {self.node.name}`")
+            self._hit(RuleId.THREADS_AND_ASYNC, self.node, f"`async def {self.node.name}`")
         for stmt in self.node.body:
             self.visit(stmt)
         self._unyielded_names()
@@ -70,7 +104,15 @@ class FunctionChecker(ast.NodeVisitor):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _hit(self, rule: str, node: ast.AST, subject: str, detail: str = "") -> None:
+    def visit(self, node: ast.AST) -> None:
+        once = isinstance(node, ast.stmt) and id(node) in self.once
+        self.quiet += once
+        super().visit(node)
+        self.quiet -= once
+
+    def _hit(self, rule: RuleId, node: ast.AST, subject: str, detail: str = "") -> None:
+        if self.quiet and rule in QUIETED:
+            return
         line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
         self.hits.append(Hit(rule, line, col, subject, detail))
 
@@ -148,7 +190,7 @@ class FunctionChecker(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         dotted = self.qualify(node.func)
-        api = apis.match(dotted)
+        api = None if apis.client_factory(dotted) else apis.match(dotted)
         if api is not None and api.rule is not None:
             arity = len(node.args) + len(node.keywords)
             if api.calls_only_with is None or arity <= api.calls_only_with:
@@ -163,35 +205,78 @@ class FunctionChecker(ast.NodeVisitor):
             problem = self.names(kind, name) if name is not None else None
             if problem:
                 subject = f"{kind} {name!r} in `{ast.unparse(node.func)}(...)`"
-                self._hit("DDZ008", node, subject, problem)
+                self._hit(RuleId.UNKNOWN_NAME, node, subject, problem)
         self._logging(node, dotted)
+        self._client_call(node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in apis.MUTATING_METHODS:
             name = self._module_global(node.func.value, mutable=True)
             if name:
-                self._hit("DDZ010", node, f"`{ast.unparse(node.func)}()`")
+                self._hit(RuleId.MODULE_STATE, node, f"`{ast.unparse(node.func)}()`")
         if api is None:
             self._follow(node, dotted)
         self.generic_visit(node)
 
     def _logging(self, node: ast.Call, dotted: str | None) -> None:
-        if self.guarded or not isinstance(node.func, ast.Attribute):
-            return
-        if node.func.attr not in apis.LOG_METHODS:
-            return
-        receiver = node.func.value
-        is_logger = dotted == f"logging.{node.func.attr}"
+        if dotted == apis.PRINT:
+            self._hit(RuleId.REPLAY_LOGGING, node, "`print()`")
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in apis.LOG_METHODS:
+            if dotted == f"logging.{node.func.attr}" or self._logger(node.func.value):
+                self._hit(RuleId.REPLAY_LOGGING, node, f"`{ast.unparse(node.func)}()`")
+
+    def _logger(self, receiver: ast.expr) -> bool:
+        """`logging.getLogger(...)`, here, in a local or at module level; or a name like
+        `logger` imported from a module outside the app (it cannot be read, it logs)."""
         if isinstance(receiver, ast.Call):
-            is_logger = is_logger or self.qualify(receiver.func) == apis.LOGGER_FACTORY
-        elif isinstance(receiver, ast.Name) and receiver.id not in self.scope.locals:
-            found = self.source.resolve(self.module.qualify(receiver))
+            return self.qualify(receiver.func) == apis.LOGGER_FACTORY
+        if not isinstance(receiver, ast.Name):
+            return False
+        if receiver.id in self.scope.single:
+            return self._logger(self.scope.single[receiver.id])
+        if receiver.id in self.scope.locals:
+            return False
+        dotted = self.module.qualify(receiver)
+        found = self.source.resolve(dotted)
+        if found is None:
+            return (
+                dotted is not None
+                and receiver.id in self.module.imports
+                and dotted.split(".")[0] not in sys.stdlib_module_names
+                and bool(LOGGER_NAME.search(receiver.id))
+            )
+        value = found[0].assigned.get(found[1])
+        return isinstance(value, ast.Call) and found[0].qualify(value.func) == apis.LOGGER_FACTORY
+
+    def _client(self, expr: ast.expr) -> bool:
+        """Whether `expr` is an SDK client or session (built here, in a local or a module)."""
+        if isinstance(expr, ast.Call):
+            if apis.client_factory(self.qualify(expr.func)):
+                return True
+            func = expr.func
+            return (
+                isinstance(func, ast.Attribute)
+                and func.attr in apis.SUB_CLIENT_METHODS
+                and self._client(func.value)
+            )
+        if isinstance(expr, ast.Name) and expr.id in self.scope.single:
+            return self._client(self.scope.single[expr.id])
+        if isinstance(expr, ast.Name) and expr.id not in self.scope.locals:
+            found = self.source.resolve(self.module.qualify(expr))
             value = found[0].assigned.get(found[1]) if found else None
-            is_logger = is_logger or (
+            return (
                 isinstance(value, ast.Call)
                 and found is not None
-                and found[0].qualify(value.func) == apis.LOGGER_FACTORY
+                and apis.client_factory(found[0].qualify(value.func))
             )
-        if is_logger:
-            self._hit("DDZ011", node, f"`{ast.unparse(node.func)}()`")
+        return False
+
+    def _client_call(self, node: ast.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr not in apis.SUB_CLIENT_METHODS
+            and self._client(func.value)
+        ):
+            self._hit(RuleId.IO, node, f"`{ast.unparse(func)}()`")
 
     def _follow(self, node: ast.Call, dotted: str | None) -> None:
         """A call into the app's own code: its body runs in the orchestrator too."""
@@ -210,7 +295,8 @@ class FunctionChecker(ast.NodeVisitor):
             for k in node.keywords
             if k.arg and isinstance(k.value, ast.Name) and k.value.id in self.context
         }
-        self.callees.append(Callee(callee_module, callee, frozenset(context)))
+        quiet = self.quiet > 0 and not is_generator(callee)
+        self.callees.append(Callee(callee_module, callee, frozenset(context), quiet))
 
     # -- names and attributes --------------------------------------------------------------
 
@@ -219,7 +305,35 @@ class FunctionChecker(ast.NodeVisitor):
         if api is not None and api.rule in apis.REFERENCE_RULES:
             self._hit(api.rule, node, f"`{ast.unparse(node)}`")
             return
+        read = self._read_from_environment(node) if isinstance(node.ctx, ast.Load) else None
+        if read is not None:
+            detail = f"it was read from the environment at import ({read}): {ENV_FIX}"
+            self._hit(RuleId.ENVIRONMENT, node, f"`{ast.unparse(node)}`", detail)
+            return
         self.generic_visit(node)
+
+    def _read_from_environment(self, node: ast.Name | ast.Attribute) -> str | None:
+        """`file:line` of the module-level assignment `node` refers to, if that assignment
+        reads the environment (so the value differs between slots, as DDZ006 says)."""
+        if isinstance(node, ast.Name) and node.id in self.scope.locals:
+            return None
+        dotted = self.qualify(node) if isinstance(node, ast.Attribute) else None
+        found = self.source.resolve(dotted or self.module.qualify(node))
+        value = found[0].assigned.get(found[1]) if found else None
+        if value is None or found is None:
+            return None
+        owner = found[0]
+        if isinstance(value, ast.Call) and (
+            owner.qualify(value.func) == apis.LOGGER_FACTORY
+            or apis.client_factory(owner.qualify(value.func))
+        ):
+            return None
+        for part in ast.walk(value):
+            if isinstance(part, ast.Name | ast.Attribute):
+                api = apis.match(owner.qualify(part))
+                if api is not None and api.rule is RuleId.ENVIRONMENT:
+                    return f"{owner.path.name}:{value.lineno}"
+        return None
 
     visit_Name = _reference
     visit_Attribute = _reference
@@ -229,7 +343,7 @@ class FunctionChecker(ast.NodeVisitor):
     def visit_Expr(self, node: ast.Expr) -> None:
         if self._durable_task(node.value):
             assert isinstance(node.value, ast.Call)
-            self._hit("DDZ007", node, f"`{ast.unparse(node.value.func)}(...)`")
+            self._hit(RuleId.NEVER_YIELDED, node, f"`{ast.unparse(node.value.func)}(...)`")
         elif (
             isinstance(node.value, ast.Call)
             and isinstance(node.value.func, ast.Attribute)
@@ -266,7 +380,7 @@ class FunctionChecker(ast.NodeVisitor):
             else:
                 continue
             if name:
-                self._hit("DDZ010", target, f"`{ast.unparse(target)} = ...`")
+                self._hit(RuleId.MODULE_STATE, target, f"`{ast.unparse(target)} = ...`")
 
     def _written_globals(self) -> None:
         written = {
@@ -276,7 +390,7 @@ class FunctionChecker(ast.NodeVisitor):
         }
         for name, statement in self.scope.globals.items():
             if name in written:
-                self._hit("DDZ010", statement, f"`global {name}` with an assignment")
+                self._hit(RuleId.MODULE_STATE, statement, f"`global {name}` with an assignment")
 
     def _unyielded_names(self) -> None:
         receivers = {
@@ -294,27 +408,34 @@ class FunctionChecker(ast.NodeVisitor):
         for name, (statement, call) in self.pending.items():
             if name not in read:
                 subject = f"`{ast.unparse(call.func)}(...)` kept in `{name}`"
-                self._hit("DDZ007", statement, subject)
+                self._hit(RuleId.NEVER_YIELDED, statement, subject)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if self.orchestrator and self._durable_task(node.value):
+            assert isinstance(node.value, ast.Call)
+            subject = f"`return {ast.unparse(node.value.func)}(...)`"
+            self._hit(RuleId.NEVER_YIELDED, node, subject, "write `return (yield ...)`")
+        self.generic_visit(node)
 
     def visit_Await(self, node: ast.Await) -> None:
-        self._hit("DDZ004", node, "`await`")
+        self._hit(RuleId.THREADS_AND_ASYNC, node, "`await`")
         self.generic_visit(node)
 
     def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
-        self._hit("DDZ004", node, "`async for`")
+        self._hit(RuleId.THREADS_AND_ASYNC, node, "`async for`")
         self.generic_visit(node)
 
     def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
-        self._hit("DDZ004", node, "`async with`")
+        self._hit(RuleId.THREADS_AND_ASYNC, node, "`async with`")
         self.generic_visit(node)
 
     def _unbounded(self, loop: ast.While | ast.For, subject: str) -> None:
         methods = {self._context_method(n.func) for n in nested(loop) if isinstance(n, ast.Call)}
         if methods & apis.HISTORY_GROWING and "continue_as_new" not in methods:
-            self._hit("DDZ009", loop, subject)
+            self._hit(RuleId.UNBOUNDED_LOOP, loop, subject)
 
     def visit_While(self, node: ast.While) -> None:
-        if _truthy_constant(node.test):
+        if _truthy_constant(node.test) or loops.ended_only_by_durable_results(node):
             self._unbounded(node, f"`while {ast.unparse(node.test)}:`")
         self.generic_visit(node)
 
@@ -332,19 +453,11 @@ class FunctionChecker(ast.NodeVisitor):
             and self._context_method(test) is not None
         )
 
-    def _guards(self, test: ast.expr) -> tuple[bool, bool]:
-        """(body is guarded, else-branch is guarded) against logging during replay."""
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            return self._replaying(test.operand), False
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-            return any(self._guards(v)[0] for v in test.values), False
-        return False, self._replaying(test)
-
     def visit_If(self, node: ast.If) -> None:
-        body, orelse = self._guards(node.test)
+        body, orelse = guards.branches(node.test, self._replaying)
         self.visit(node.test)
         for branch, guarded in ((node.body, body), (node.orelse, orelse)):
-            self.guarded += guarded
+            self.quiet += guarded
             for stmt in branch:
                 self.visit(stmt)
-            self.guarded -= guarded
+            self.quiet -= guarded
