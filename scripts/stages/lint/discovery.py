@@ -103,7 +103,9 @@ class AppModel:
     entries: list[str] = field(default_factory=list)
     """Modules the host imports first: `function_app` (v2) or each function's script (v1)."""
     reached: set[str] = field(default_factory=set)
-    """Modules the host imports to index the app."""
+    """Modules the host imports to load the app (a broken one stops it)."""
+    indexed: set[str] = field(default_factory=set)
+    """Modules importing `function_app.py` loads: where v2 registrations count."""
     unnamed: list[str] = field(default_factory=list)
     """Registrations whose name the source does not spell out."""
     unread: list[str] = field(default_factory=list)
@@ -116,7 +118,7 @@ class AppModel:
 
     def why_not_counted(self, function: DurableFunction) -> str | None:
         """None when the host indexes the function, else why it does not."""
-        if function.module is not None and function.module not in self.reached:
+        if function.module is not None and function.module not in self.indexed:
             return f"module {function.module} is not imported from {ENTRY_MODULE}.py"
         if function.blueprint is not None and function.blueprint not in self.registered:
             blueprint = function.blueprint.rpartition(".")[2]
@@ -336,22 +338,19 @@ def _v1_functions(app: AppModel, ignore: FuncIgnore) -> Iterator[DurableFunction
         except ValueError as exc:
             app.notes.append(f"{config}: the host cannot read it ({exc}); that function is off")
             continue
-        bindings = [b for b in spec["bindings"] if isinstance(b, dict)]
-        trigger = next(
-            (b for b in bindings if str(function_json.binding_value(b, "type")).lower() in V1_TRIGGERS),
-            None,
-        )
+        script = _v1_script(config.parent, spec)
+        module = app.source.module_at(script) if script else None
+        app.entries.extend([module.name] if module else [])
+        types = {str(function_json.binding_value(b, "type")).lower(): b for b in spec["bindings"]}
+        trigger = next((t for t in types if t in V1_TRIGGERS), None)
         if trigger is None:
             continue
-        kind, key = V1_TRIGGERS[str(function_json.binding_value(trigger, "type")).lower()]
-        given = function_json.binding_value(trigger, key)
-        name = given if isinstance(given, str) and given else config.parent.name
-        script = _v1_script(config.parent, spec)
         if script is None or script.suffix != ".py":
             app.notes.append(f"{config}: not a Python function ({script or 'no script file'})")
             continue
-        module = app.source.module_at(script)
-        app.entries.extend([module.name] if module else [])
+        kind, key = V1_TRIGGERS[trigger]
+        given = function_json.binding_value(types[trigger], key)
+        name = given if isinstance(given, str) and given else config.parent.name
         code = None
         if module is not None and kind in CREATE_CALLS:
             entry = spec.get("entryPoint")
@@ -398,17 +397,20 @@ def discover(root: Path) -> AppModel:
                 if blueprint is not None:
                     apps[f"{module.name}.{name}"] = blueprint
     app.functions.extend(_v1_functions(app, FuncIgnore.of(app.root)))
-    if ENTRY_MODULE in app.source.modules or ENTRY_MODULE in app.source.unparsed:
-        app.entries.append(ENTRY_MODULE)
-    app.reached = app.source.reachable(app.entries) if app.entries else set(app.source.modules)
-    for name in sorted(app.reached & app.source.modules.keys()):
-        _V2Scanner(app, app.source.modules[name], apps).scan()
-    for name in sorted(app.source.modules.keys() - app.reached):
-        # Dead code to the host; kept only so a call into it can say why it is unknown.
-        scratch = AppModel(app.root, app.source)
-        _V2Scanner(scratch, app.source.modules[name], apps).scan()
-        app.functions.extend(scratch.functions)
+    v2 = (app.root / f"{ENTRY_MODULE}.py").is_file()
+    app.entries.extend([ENTRY_MODULE] if v2 else [])
+    everything = set(app.source.modules)
+    app.reached = app.source.reachable(app.entries) if app.entries else everything
+    indexed = app.source.reachable([ENTRY_MODULE]) if v2 else set()
+    app.indexed = indexed if app.entries else everything
+    for name in sorted(everything):
+        # A module the v2 indexing never imports is dead code to the host: its functions are
+        # kept only so that a call into one can say why it is unknown.
+        scanned = app if name in app.indexed else AppModel(app.root, app.source)
+        _V2Scanner(scanned, app.source.modules[name], apps).scan()
+        if scanned is not app:
+            app.functions.extend(scanned.functions)
     if app.dynamic:
-        app.reached = set(app.source.modules)
+        app.reached = app.indexed = everything
         app.registered.update(name for name, blueprint in apps.items() if blueprint)
     return app

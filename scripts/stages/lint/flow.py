@@ -22,10 +22,24 @@ from scripts.stages.lint.source import FunctionNode
 _CLOSERS = frozenset({"GeneratorExit", "BaseException"})
 
 
+def _waits(node: ast.AST) -> bool:
+    """A yield that can suspend: not `yield context.continue_as_new(...)`, which the SDK
+    records when called (the yield hands it nothing to wait for)."""
+    if isinstance(node, ast.YieldFrom):
+        return True
+    if not isinstance(node, ast.Yield):
+        return False
+    value = node.value
+    return not (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "continue_as_new"
+    )
+
+
 def yields(node: ast.AST) -> bool:
-    """Whether `node` holds a `yield` or `yield from` of its own (not a nested function's)."""
-    candidates = [node, *nested(node)]
-    return any(isinstance(n, ast.Yield | ast.YieldFrom) for n in candidates)
+    """Whether `node` holds a yield that can suspend, of its own (not a nested function's)."""
+    return any(_waits(n) for n in [node, *nested(node)])
 
 
 def is_generator(function: FunctionNode) -> bool:
