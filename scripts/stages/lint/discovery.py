@@ -5,9 +5,12 @@ Read from the source, as the Functions host indexes them:
   the `orchestration_trigger`/`activity_trigger`/`entity_trigger` decorators, with
   `function_name`, written as decorators or as calls (`app.function_name("X")(
   app.activity_trigger(input_name="x")(fn))`, also in a `for` over a literal). The worker
-  indexes what importing `function_app.py` registers, so a function counts only when its
-  module is reached from there (`AppSource.reachable`) and, in a blueprint, once a reached
-  `register_functions`/`register_blueprint` adds that blueprint;
+  imports `function_app.py` and indexes the one function app object among its top-level
+  names, refusing more than one (azure-functions-python-worker `loader.index_function_app`:
+  "More than one ... function app instances are defined"). So a function counts only when
+  it is registered on that object, or in a blueprint a `register_functions` /
+  `register_blueprint` on it adds, in a module importing `function_app.py` loads
+  (`AppSource.reachable`); an app object anywhere else is dead code;
 - v1 model: a folder with `function.json` (read as the host reads it, `function_json`)
   whose trigger binding is `orchestrationTrigger`, `activityTrigger` or `entityTrigger`, its
   primary script file (`scriptFile`, else `__init__.py`: azure-functions-host
@@ -84,7 +87,8 @@ class DurableFunction:
     path: Path
     line: int
     """Where it is declared (its function.json for v1)."""
-    blueprint: str | None = None
+    owner: str | None = None
+    """The v2 app object or blueprint it is registered on, as a dotted name."""
     module: str | None = None
     """The v2 module declaring it (None for v1 functions, which the host always indexes)."""
 
@@ -99,7 +103,10 @@ class AppModel:
     source: AppSource
     functions: list[DurableFunction] = field(default_factory=list)
     registered: set[str] = field(default_factory=set)
-    """Blueprints some reached app registers."""
+    """Blueprints the indexed app object registers."""
+    blueprints: set[str] = field(default_factory=set)
+    indexed_apps: set[str] = field(default_factory=set)
+    """The app object(s) among `function_app.py`'s top-level names (more than one: refused)."""
     entries: list[str] = field(default_factory=list)
     """Modules the host imports first: `function_app` (v2) or each function's script (v1)."""
     reached: set[str] = field(default_factory=set)
@@ -120,9 +127,12 @@ class AppModel:
         """None when the host indexes the function, else why it does not."""
         if function.module is not None and function.module not in self.indexed:
             return f"module {function.module} is not imported from {ENTRY_MODULE}.py"
-        if function.blueprint is not None and function.blueprint not in self.registered:
-            blueprint = function.blueprint.rpartition(".")[2]
-            return f"it is in blueprint {blueprint}, which no app registers (register_functions)"
+        owner = function.owner or ""
+        short = owner.rpartition(".")[2]
+        if owner in self.blueprints and owner not in self.registered:
+            return f"it is in blueprint {short}, which no app registers (register_functions)"
+        if function.module is not None and owner not in self.blueprints | self.indexed_apps:
+            return f"its app object {owner} is not the one {ENTRY_MODULE}.py holds"
         return None
 
     def counted(self, function: DurableFunction) -> bool:
@@ -209,10 +219,15 @@ class _V2Scanner:
         if name is None:
             self.app.unnamed.append(f"{self.module.path}:{line}")
             return
-        blueprint = registration.owner if self.apps.get(registration.owner or "") else None
         self.app.functions.append(
             DurableFunction(
-                registration.kind, name, code, self.module.path, line, blueprint, self.module.name
+                registration.kind,
+                name,
+                code,
+                self.module.path,
+                line,
+                registration.owner,
+                self.module.name,
             )
         )
 
@@ -252,7 +267,9 @@ class _V2Scanner:
             argument = env[argument.id]
         dotted = self.module.qualify(argument)
         if dotted in self.apps:
-            self.app.registered.add(dotted)
+            receiver = self.module.qualify(func.value)
+            if receiver not in self.apps or receiver in self.app.indexed_apps:
+                self.app.registered.add(dotted)
             self.read.add(id(call))
 
     def scan(self) -> None:
@@ -397,6 +414,11 @@ def discover(root: Path) -> AppModel:
                 if blueprint is not None:
                     apps[f"{module.name}.{name}"] = blueprint
     app.functions.extend(_v1_functions(app, FuncIgnore.of(app.root)))
+    app.blueprints = {name for name, blueprint in apps.items() if blueprint}
+    entry = app.source.modules.get(ENTRY_MODULE)
+    if entry is not None and entry.path.parent == app.root:
+        visible = [entry.imports.get(n, f"{ENTRY_MODULE}.{n}") for n in entry.imports.keys() | entry.assigned.keys()]
+        app.indexed_apps = {name for name in visible if apps.get(name) is False}
     v2 = (app.root / f"{ENTRY_MODULE}.py").is_file()
     app.entries.extend([ENTRY_MODULE] if v2 else [])
     everything = set(app.source.modules)
@@ -412,5 +434,6 @@ def discover(root: Path) -> AppModel:
             app.functions.extend(scanned.functions)
     if app.dynamic:
         app.reached = app.indexed = everything
-        app.registered.update(name for name, blueprint in apps.items() if blueprint)
+        app.registered = set(app.blueprints)
+        app.indexed_apps = {name for name, blueprint in apps.items() if not blueprint}
     return app

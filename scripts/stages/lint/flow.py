@@ -92,15 +92,16 @@ class _Flow:
 
     def _try(self, stmt: ast.Try | ast.TryStar, after: bool, on_raise: bool) -> bool:
         final = self.block(stmt.finalbody, after, on_raise)
+        raised = on_raise or any(yields(s) for s in stmt.finalbody)
         handlers, closed = [], False
         for handler in stmt.handlers:
             if not closed and _catches_close(handler):
                 closed = True
                 handlers.append(self.block(handler.body, True, True))
             else:
-                handlers.append(self.block(handler.body, final, on_raise or final))
-        orelse = self.block(stmt.orelse, final, on_raise)
-        return self.block(stmt.body, orelse, any(handlers) or on_raise or final)
+                handlers.append(self.block(handler.body, final, raised))
+        orelse = self.block(stmt.orelse, final, raised)
+        return self.block(stmt.body, orelse, any(handlers) or raised)
 
 
 def runs_once(function: FunctionNode) -> frozenset[int]:
