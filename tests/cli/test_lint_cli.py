@@ -42,11 +42,15 @@ def test_json_is_one_object_with_every_finding(cli: Cli) -> None:
     assert payload["exit_code"] == 1 and payload["counts"]["error"] == 7
     chained = next(f for f in payload["findings"] if f["path"].endswith("clock.py"))
     assert chained["chain"] == ["process", "plan", "now_iso"]
-    assert chained["help"] == "README.md#ddz001-wall-clock"
+    assert chained["help"] == "docs/lint.md#ddz001-wall-clock"
 
 
-def test_a_syntax_error_exits_2_naming_the_file_and_line(cli: Cli, tmp_path: Path) -> None:
-    (tmp_path / "function_app.py").write_text("import azure.durable_functions as df\n")
+def test_a_syntax_error_in_an_imported_module_exits_2_naming_the_file_and_line(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "function_app.py").write_text(
+        "import azure.durable_functions as df\nimport helpers\n"
+    )
     (tmp_path / "helpers.py").write_text("def ok():\n    return 1\n\ndef broken(:\n")
     run = cli("lint", str(tmp_path), "--json")
     assert run.code == 2

@@ -29,9 +29,7 @@ class Api:
     `time.localtime(ts)` is not; `random.Random(seed)` repeats, `random.Random()` does not)."""
 
 
-def _all(
-    rule: RuleId | None, *names: str, calls_only_with: int | None = None
-) -> dict[str, Api]:
+def _all(rule: RuleId | None, *names: str, calls_only_with: int | None = None) -> dict[str, Api]:
     return {name: Api(rule, calls_only_with) for name in names}
 
 
@@ -101,7 +99,9 @@ PATTERNS: dict[str, Api] = {
     ),
     **_all(RuleId.RANDOMNESS, "random.Random", "numpy.random.default_rng", calls_only_with=0),
     **_all(RuleId.WAITING, "time.sleep", "asyncio.sleep"),
-    **_all(RuleId.THREADS_AND_ASYNC, "threading", "concurrent.futures", "multiprocessing", "asyncio"),
+    **_all(
+        RuleId.THREADS_AND_ASYNC, "threading", "concurrent.futures", "multiprocessing", "asyncio"
+    ),
     **_all(
         RuleId.IO,
         "builtins.open",
@@ -184,8 +184,13 @@ SUB_CLIENT_METHODS = frozenset(
 
 def client_factory(dotted: str | None) -> bool:
     """`dotted` builds a client: `azure.storage.blob.BlobServiceClient(.from_...)`, a
-    credential, a requests or httpx session."""
-    return bool(dotted) and (dotted in CLIENT_FACTORIES or bool(_AZURE_CLIENT.match(dotted or "")))
+    credential, a requests or httpx session (a known pure API is not one)."""
+    if not dotted:
+        return False
+    if dotted in CLIENT_FACTORIES:
+        return True
+    known = match(dotted)
+    return bool(_AZURE_CLIENT.match(dotted)) and (known is None or known.rule is not None)
 
 
 REFERENCE_RULES = frozenset({RuleId.ENVIRONMENT})

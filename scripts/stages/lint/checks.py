@@ -219,9 +219,12 @@ class FunctionChecker(ast.NodeVisitor):
     def _logging(self, node: ast.Call, dotted: str | None) -> None:
         if dotted == apis.PRINT:
             self._hit(RuleId.REPLAY_LOGGING, node, "`print()`")
-        elif isinstance(node.func, ast.Attribute) and node.func.attr in apis.LOG_METHODS:
-            if dotted == f"logging.{node.func.attr}" or self._logger(node.func.value):
-                self._hit(RuleId.REPLAY_LOGGING, node, f"`{ast.unparse(node.func)}()`")
+        elif (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in apis.LOG_METHODS
+            and (dotted == f"logging.{node.func.attr}" or self._logger(node.func.value))
+        ):
+            self._hit(RuleId.REPLAY_LOGGING, node, f"`{ast.unparse(node.func)}()`")
 
     def _logger(self, receiver: ast.expr) -> bool:
         """`logging.getLogger(...)`, here, in a local or at module level; or a name like

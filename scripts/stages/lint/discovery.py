@@ -417,7 +417,10 @@ def discover(root: Path) -> AppModel:
     app.blueprints = {name for name, blueprint in apps.items() if blueprint}
     entry = app.source.modules.get(ENTRY_MODULE)
     if entry is not None and entry.path.parent == app.root:
-        visible = [entry.imports.get(n, f"{ENTRY_MODULE}.{n}") for n in entry.imports.keys() | entry.assigned.keys()]
+        visible = [
+            entry.imports.get(n, f"{ENTRY_MODULE}.{n}")
+            for n in entry.imports.keys() | entry.assigned.keys()
+        ]
         app.indexed_apps = {name for name in visible if apps.get(name) is False}
     v2 = (app.root / f"{ENTRY_MODULE}.py").is_file()
     app.entries.extend([ENTRY_MODULE] if v2 else [])

@@ -153,6 +153,13 @@ def lint_app(root: Path, settings: lint_config.LintConfig) -> AppResult:
     broken = app.source.broken(app.reached)
     if broken is not None:
         raise broken
+    if len(app.indexed_apps) > 1 and not app.dynamic:
+        raise ConfigurationError(
+            f"function_app.py holds more than one function app object "
+            f"({', '.join(sorted(app.indexed_apps))}): the Python worker refuses to index it "
+            '("More than one ... function app instances are defined")',
+            fix="keep one DFApp/FunctionApp in function_app.py and register the rest as blueprints",
+        )
     if app.unread:
         raise ConfigurationError(
             f"orchestrator registration(s) at {', '.join(app.unread)} are not at module level, "
@@ -193,8 +200,8 @@ def lint_app(root: Path, settings: lint_config.LintConfig) -> AppResult:
             module = reached.module
             report(module.path, module.lines, reached.hit, orchestrator.name, reached.chain)
     for again, before in _duplicates(app):
-        module = app.source.module_at(again.path)
-        lines = module.lines if module else again.path.read_text(errors="replace").splitlines()
+        declared = app.source.module_at(again.path)
+        lines = declared.lines if declared else again.path.read_text(errors="replace").splitlines()
         subject = f"{again.kind} {again.name!r}"
         hit = Hit(RuleId.DUPLICATE_NAME, again.line, 1, subject, f"first at {before.where}")
         report(again.path, lines, hit, again.name, ())
@@ -238,15 +245,12 @@ def lint(
         roots = list(app_roots(path)) if path.is_dir() else [app_root_of(path) or path.parent]
         if not roots:
             raise ConfigurationError(
-                f"{path}: no function app in it (no function_app.py or "
-                "<function>/function.json)",
+                f"{path}: no function app in it (no function_app.py or <function>/function.json)",
                 fix="point at the app's folder",
             )
         for root in roots:
             try:
-                settings = lint_config.load(root, config_file).overridden(
-                    select, ignore, max_depth
-                )
+                settings = lint_config.load(root, config_file).overridden(select, ignore, max_depth)
                 report.apps.append(lint_app(root, settings))
             except DurableDeployError as exc:
                 report.failures.append(AppFailure(root, exc))

@@ -40,11 +40,10 @@ class FuncIgnore:
     def of(cls, root: Path) -> FuncIgnore:
         try:
             text = (root / FILE).read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):
-            return cls(None, None)
         except (OSError, UnicodeDecodeError):
-            return cls(None, None)  # Core Tools ignores a .funcignore it cannot read
-        positive, negative = [], []
+            return cls(None, None)  # none, or unreadable: Core Tools then publishes everything
+        positive: list[str] = []
+        negative: list[str] = []
         for raw in text.split("\n"):
             line = raw.strip()
             if not line or line.startswith("#"):

@@ -44,15 +44,19 @@ def ended_only_by_durable_results(loop: ast.While) -> bool:
             else:
                 derived.append((stored, _names(node.value)))
         elif isinstance(node, ast.AugAssign | ast.For | ast.With | ast.NamedExpr):
-            stored_in = [node.target] if not isinstance(node, ast.With) else [
-                item.optional_vars for item in node.items if item.optional_vars
-            ]
+            stored_in = (
+                [node.target]
+                if not isinstance(node, ast.With)
+                else [item.optional_vars for item in node.items if item.optional_vars]
+            )
             plain |= set().union(*(_stored(t) for t in stored_in)) if stored_in else set()
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             plain |= _names(node.func.value) if isinstance(node.func.value, ast.Name) else set()
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del):
             plain |= _names(node.value)
-    assigned = durable | plain | set().union(*(s for s, _ in derived)) if derived else durable | plain
+    assigned = (
+        durable | plain | set().union(*(s for s, _ in derived)) if derived else durable | plain
+    )
     changed = True
     while changed:
         changed = False
