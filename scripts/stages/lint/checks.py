@@ -12,8 +12,6 @@ the orchestrator goes on to drive.
 from __future__ import annotations
 
 import ast
-import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +20,7 @@ from scripts.stages.lint.flow import is_generator
 from scripts.stages.lint.rules import RuleId
 from scripts.stages.lint.scope import Scope, nested
 from scripts.stages.lint.source import AppSource, FunctionNode, Module
+from scripts.stages.lint.values import Values
 
 NameProblem = Callable[[str, str], str | None]
 """(kind, name) -> why the app does not define it, or None when it does."""
@@ -39,8 +38,6 @@ QUIETED = frozenset(
 """Rules about a value that differs on replay or a line that repeats: moot in code that
 runs once. Writing module state (DDZ010), blocking (DDZ003) and threads (DDZ004) are not."""
 ENV_FIX = "pass it as orchestration input or read it in an activity"
-LOGGER_NAME = re.compile(r"log", re.IGNORECASE)
-"""A name imported from outside the app whose methods are logging's: `logger`, `applogger`."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +80,8 @@ class FunctionChecker(ast.NodeVisitor):
         self.context = context
         self.names = names
         self.scope = Scope.of(node)
+        self.values = Values(source, module, self.scope)
+        self.qualify = self.values.qualify
         self.hits: list[Hit] = []
         self.callees: list[Callee] = []
         self.once = once
@@ -115,17 +114,6 @@ class FunctionChecker(ast.NodeVisitor):
             return
         line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
         self.hits.append(Hit(rule, line, col, subject, detail))
-
-    def qualify(self, expr: ast.expr) -> str | None:
-        if isinstance(expr, ast.Name):
-            if expr.id in self.scope.imports:
-                return self.scope.imports[expr.id]
-            if expr.id in self.scope.locals:
-                return None
-        if isinstance(expr, ast.Attribute):
-            base = self.qualify(expr.value)
-            return f"{base}.{expr.attr}" if base else None
-        return self.module.qualify(expr)
 
     def _context_method(self, expr: ast.expr) -> str | None:
         """`context.<method>` -> method, for a name holding the orchestration context."""
@@ -222,62 +210,16 @@ class FunctionChecker(ast.NodeVisitor):
         elif (
             isinstance(node.func, ast.Attribute)
             and node.func.attr in apis.LOG_METHODS
-            and (dotted == f"logging.{node.func.attr}" or self._logger(node.func.value))
+            and (dotted == f"logging.{node.func.attr}" or self.values.logger(node.func.value))
         ):
             self._hit(RuleId.REPLAY_LOGGING, node, f"`{ast.unparse(node.func)}()`")
-
-    def _logger(self, receiver: ast.expr) -> bool:
-        """`logging.getLogger(...)`, here, in a local or at module level; or a name like
-        `logger` imported from a module outside the app (it cannot be read, it logs)."""
-        if isinstance(receiver, ast.Call):
-            return self.qualify(receiver.func) == apis.LOGGER_FACTORY
-        if not isinstance(receiver, ast.Name):
-            return False
-        if receiver.id in self.scope.single:
-            return self._logger(self.scope.single[receiver.id])
-        if receiver.id in self.scope.locals:
-            return False
-        dotted = self.module.qualify(receiver)
-        found = self.source.resolve(dotted)
-        if found is None:
-            return (
-                dotted is not None
-                and receiver.id in self.module.imports
-                and dotted.split(".")[0] not in sys.stdlib_module_names
-                and bool(LOGGER_NAME.search(receiver.id))
-            )
-        value = found[0].assigned.get(found[1])
-        return isinstance(value, ast.Call) and found[0].qualify(value.func) == apis.LOGGER_FACTORY
-
-    def _client(self, expr: ast.expr) -> bool:
-        """Whether `expr` is an SDK client or session (built here, in a local or a module)."""
-        if isinstance(expr, ast.Call):
-            if apis.client_factory(self.qualify(expr.func)):
-                return True
-            func = expr.func
-            return (
-                isinstance(func, ast.Attribute)
-                and func.attr in apis.SUB_CLIENT_METHODS
-                and self._client(func.value)
-            )
-        if isinstance(expr, ast.Name) and expr.id in self.scope.single:
-            return self._client(self.scope.single[expr.id])
-        if isinstance(expr, ast.Name) and expr.id not in self.scope.locals:
-            found = self.source.resolve(self.module.qualify(expr))
-            value = found[0].assigned.get(found[1]) if found else None
-            return (
-                isinstance(value, ast.Call)
-                and found is not None
-                and apis.client_factory(found[0].qualify(value.func))
-            )
-        return False
 
     def _client_call(self, node: ast.Call) -> None:
         func = node.func
         if (
             isinstance(func, ast.Attribute)
             and func.attr not in apis.SUB_CLIENT_METHODS
-            and self._client(func.value)
+            and self.values.client(func.value)
         ):
             self._hit(RuleId.IO, node, f"`{ast.unparse(func)}()`")
 
@@ -308,35 +250,12 @@ class FunctionChecker(ast.NodeVisitor):
         if api is not None and api.rule in apis.REFERENCE_RULES:
             self._hit(api.rule, node, f"`{ast.unparse(node)}`")
             return
-        read = self._read_from_environment(node) if isinstance(node.ctx, ast.Load) else None
+        read = self.values.read_from_environment(node) if isinstance(node.ctx, ast.Load) else None
         if read is not None:
             detail = f"it was read from the environment at import ({read}): {ENV_FIX}"
             self._hit(RuleId.ENVIRONMENT, node, f"`{ast.unparse(node)}`", detail)
             return
         self.generic_visit(node)
-
-    def _read_from_environment(self, node: ast.Name | ast.Attribute) -> str | None:
-        """`file:line` of the module-level assignment `node` refers to, if that assignment
-        reads the environment (so the value differs between slots, as DDZ006 says)."""
-        if isinstance(node, ast.Name) and node.id in self.scope.locals:
-            return None
-        dotted = self.qualify(node) if isinstance(node, ast.Attribute) else None
-        found = self.source.resolve(dotted or self.module.qualify(node))
-        value = found[0].assigned.get(found[1]) if found else None
-        if value is None or found is None:
-            return None
-        owner = found[0]
-        if isinstance(value, ast.Call) and (
-            owner.qualify(value.func) == apis.LOGGER_FACTORY
-            or apis.client_factory(owner.qualify(value.func))
-        ):
-            return None
-        for part in ast.walk(value):
-            if isinstance(part, ast.Name | ast.Attribute):
-                api = apis.match(owner.qualify(part))
-                if api is not None and api.rule is RuleId.ENVIRONMENT:
-                    return f"{owner.path.name}:{value.lineno}"
-        return None
 
     visit_Name = _reference
     visit_Attribute = _reference

@@ -11,12 +11,7 @@ Read from the source, as the Functions host indexes them:
   it is registered on that object, or in a blueprint a `register_functions` /
   `register_blueprint` on it adds, in a module importing `function_app.py` loads
   (`AppSource.reachable`); an app object anywhere else is dead code;
-- v1 model: a folder with `function.json` (read as the host reads it, `function_json`)
-  whose trigger binding is `orchestrationTrigger`, `activityTrigger` or `entityTrigger`, its
-  primary script file (`scriptFile`, else `__init__.py`: azure-functions-host
-  `HostFunctionMetadataProvider.DeterminePrimaryScriptFile`) exporting `entryPoint`
-  (default `main`) as `df.Orchestrator.create(fn)`, `df.Entity.create(fn)`, or a `main`
-  that calls `df.Orchestrator.create(fn)(context)`.
+- v1 model: function folders with `function.json` (`function_folders`).
 
 The name the Durable extension registers is the trigger's own name when it has one, else
 the function's name (`ActivityTriggerAttributeBindingProvider`,
@@ -33,33 +28,19 @@ time (`dynamic`: every module then counts as reached, and no name is called unre
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.stages.lint import function_json
+from scripts.stages.lint.app_model import ENTRY_MODULE, AppModel, DurableFunction, Kind
 from scripts.stages.lint.funcignore import FuncIgnore
+from scripts.stages.lint.function_folders import folder_functions
 from scripts.stages.lint.source import AppSource, FunctionNode, Module
-
-
-class Kind(StrEnum):
-    ORCHESTRATOR = "orchestrator"
-    ACTIVITY = "activity"
-    ENTITY = "entity"
-
 
 TRIGGERS = {
     "orchestration_trigger": (Kind.ORCHESTRATOR, "orchestration"),
     "activity_trigger": (Kind.ACTIVITY, "activity"),
     "entity_trigger": (Kind.ENTITY, "entity_name"),
 }
-V1_TRIGGERS = {
-    "orchestrationtrigger": (Kind.ORCHESTRATOR, "orchestration"),
-    "activitytrigger": (Kind.ACTIVITY, "activity"),
-    "entitytrigger": (Kind.ENTITY, "entityName"),
-}
-"""Binding type -> (kind, the binding property that names the function to the extension)."""
 APP_TYPES = {
     "azure.durable_functions.DFApp": False,
     "azure.functions.FunctionApp": False,
@@ -67,79 +48,8 @@ APP_TYPES = {
     "azure.functions.Blueprint": True,
 }
 """Constructor -> is a blueprint (its functions count only once registered)."""
-CREATE_CALLS = {
-    Kind.ORCHESTRATOR: "azure.durable_functions.Orchestrator.create",
-    Kind.ENTITY: "azure.durable_functions.Entity.create",
-}
 REGISTER_METHODS = ("register_functions", "register_blueprint")
 DYNAMIC_IMPORTS = frozenset({"importlib.import_module", "builtins.__import__"})
-ENTRY_MODULE = "function_app"
-"""The module the Python worker imports to index a v2 app (its PYTHON_SCRIPT_FILE_NAME default)."""
-DEFAULT_SCRIPT = "__init__.py"
-
-
-@dataclass
-class DurableFunction:
-    kind: Kind
-    name: str
-    """The name the Durable extension registers it under."""
-    code: tuple[Module, FunctionNode] | None
-    path: Path
-    line: int
-    """Where it is declared (its function.json for v1)."""
-    owner: str | None = None
-    """The v2 app object or blueprint it is registered on, as a dotted name."""
-    module: str | None = None
-    """The v2 module declaring it (None for v1 functions, which the host always indexes)."""
-
-    @property
-    def where(self) -> str:
-        return f"{self.path}:{self.line}"
-
-
-@dataclass
-class AppModel:
-    root: Path
-    source: AppSource
-    functions: list[DurableFunction] = field(default_factory=list)
-    registered: set[str] = field(default_factory=set)
-    """Blueprints the indexed app object registers."""
-    blueprints: set[str] = field(default_factory=set)
-    indexed_apps: set[str] = field(default_factory=set)
-    """The app object(s) among `function_app.py`'s top-level names (more than one: refused)."""
-    entries: list[str] = field(default_factory=list)
-    """Modules the host imports first: `function_app` (v2) or each function's script (v1)."""
-    reached: set[str] = field(default_factory=set)
-    """Modules the host imports to load the app (a broken one stops it)."""
-    indexed: set[str] = field(default_factory=set)
-    """Modules importing `function_app.py` loads: where v2 registrations count."""
-    unnamed: list[str] = field(default_factory=list)
-    """Registrations whose name the source does not spell out."""
-    unread: list[str] = field(default_factory=list)
-    """Orchestrator registrations not at module level (in a function, a branch, a loop over
-    something other than a literal): their code cannot be found, so it is not checked."""
-    dynamic: list[str] = field(default_factory=list)
-    """Imports and blueprint registrations through values computed at run time."""
-    notes: list[str] = field(default_factory=list)
-    """Functions the host leaves out (an unreadable function.json, a non-Python script)."""
-
-    def why_not_counted(self, function: DurableFunction) -> str | None:
-        """None when the host indexes the function, else why it does not."""
-        if function.module is not None and function.module not in self.indexed:
-            return f"module {function.module} is not imported from {ENTRY_MODULE}.py"
-        owner = function.owner or ""
-        short = owner.rpartition(".")[2]
-        if owner in self.blueprints and owner not in self.registered:
-            return f"it is in blueprint {short}, which no app registers (register_functions)"
-        if function.module is not None and owner not in self.blueprints | self.indexed_apps:
-            return f"its app object {owner} is not the one {ENTRY_MODULE}.py holds"
-        return None
-
-    def counted(self, function: DurableFunction) -> bool:
-        return self.why_not_counted(function) is None
-
-    def of_kind(self, kind: Kind) -> list[DurableFunction]:
-        return [f for f in self.functions if f.kind is kind and self.counted(f)]
 
 
 Env = dict[str, ast.expr]
@@ -334,70 +244,6 @@ def _literal_rounds(loop: ast.For) -> list[Env] | None:
     return None if any(r is None for r in rounds) else [r for r in rounds if r is not None]
 
 
-def _v1_script(folder: Path, spec: dict[str, object]) -> Path | None:
-    """The primary script file, as the host picks it (see the module docstring)."""
-    given = spec.get("scriptFile")
-    if isinstance(given, str) and given:
-        return (folder / given).resolve()
-    files = [p for p in folder.iterdir() if p.is_file() and p.name.lower() != "function.json"]
-    if len(files) == 1:
-        return files[0].resolve()
-    primary = next((p for p in files if p.name.lower() == DEFAULT_SCRIPT), None)
-    return primary.resolve() if primary else None
-
-
-def _v1_functions(app: AppModel, ignore: FuncIgnore) -> Iterator[DurableFunction]:
-    for config in sorted(app.root.glob("*/function.json")):
-        if ignore.denies(config.relative_to(app.root).as_posix()):
-            continue
-        try:
-            spec = function_json.read(config)
-        except ValueError as exc:
-            app.notes.append(f"{config}: the host cannot read it ({exc}); that function is off")
-            continue
-        script = _v1_script(config.parent, spec)
-        module = app.source.module_at(script) if script else None
-        app.entries.extend([module.name] if module else [])
-        types = {str(function_json.binding_value(b, "type")).lower(): b for b in spec["bindings"]}
-        trigger = next((t for t in types if t in V1_TRIGGERS), None)
-        if trigger is None:
-            continue
-        if script is None or script.suffix != ".py":
-            app.notes.append(f"{config}: not a Python function ({script or 'no script file'})")
-            continue
-        kind, key = V1_TRIGGERS[trigger]
-        given = function_json.binding_value(types[trigger], key)
-        name = given if isinstance(given, str) and given else config.parent.name
-        code = None
-        if module is not None and kind in CREATE_CALLS:
-            entry = spec.get("entryPoint")
-            code = _v1_entry(app, module, entry if isinstance(entry, str) else "main", kind)
-        yield DurableFunction(kind, name, code, config, 1)
-
-
-def _created(module: Module, value: ast.expr | None, create: str) -> ast.expr | None:
-    """`df.Orchestrator.create(fn)` or `df.Orchestrator.create(fn)(context)` -> fn."""
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Call):
-        value = value.func
-    if isinstance(value, ast.Call) and module.qualify(value.func) == create and value.args:
-        return value.args[0]
-    return None
-
-
-def _v1_entry(
-    app: AppModel, module: Module, entry: str, kind: Kind
-) -> tuple[Module, FunctionNode] | None:
-    """The function the entry point runs as the orchestrator (or entity)."""
-    create = CREATE_CALLS[kind]
-    fn = _created(module, module.assigned.get(entry), create)
-    if fn is None and entry in module.defs:
-        for node in ast.walk(module.defs[entry]):
-            fn = fn or (_created(module, node, create) if isinstance(node, ast.Call) else None)
-        if fn is None:
-            return module, module.defs[entry]
-    return app.source.function(module.qualify(fn)) if fn is not None else None
-
-
 def is_app_root(folder: Path) -> bool:
     """A folder the host runs as a Python app: `function_app.py` or function folders."""
     return (folder / f"{ENTRY_MODULE}.py").is_file() or any(folder.glob("*/function.json"))
@@ -413,7 +259,7 @@ def discover(root: Path) -> AppModel:
                 blueprint = APP_TYPES.get(module.qualify(value.func) or "")
                 if blueprint is not None:
                     apps[f"{module.name}.{name}"] = blueprint
-    app.functions.extend(_v1_functions(app, FuncIgnore.of(app.root)))
+    app.functions.extend(folder_functions(app, FuncIgnore.of(app.root)))
     app.blueprints = {name for name, blueprint in apps.items() if blueprint}
     entry = app.source.modules.get(ENTRY_MODULE)
     if entry is not None and entry.path.parent == app.root:

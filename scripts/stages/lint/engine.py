@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from scripts.stages.lint import config as lint_config
+from scripts.stages.lint.app_model import AppModel, DurableFunction, Kind
 from scripts.stages.lint.checks import Hit
-from scripts.stages.lint.discovery import AppModel, DurableFunction, Kind, discover, is_app_root
+from scripts.stages.lint.discovery import discover, is_app_root
 from scripts.stages.lint.names import name_judge
 from scripts.stages.lint.rules import RULES, Level, Rule, RuleId
 from scripts.stages.lint.source import SKIPPED_DIRS

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import difflib
 
+from scripts.stages.lint.app_model import AppModel, Kind
 from scripts.stages.lint.checks import NameProblem
-from scripts.stages.lint.discovery import AppModel, Kind
 
 
 def name_judge(app: AppModel) -> NameProblem | None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from scripts.stages.lint.app_model import DurableFunction
 from scripts.stages.lint.checks import FunctionChecker, Hit, NameProblem
-from scripts.stages.lint.discovery import DurableFunction
 from scripts.stages.lint.flow import runs_once
 from scripts.stages.lint.source import AppSource, FunctionNode, Module
 

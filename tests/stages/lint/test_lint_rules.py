@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.stages.lint.discovery import Kind, discover
+from scripts.stages.lint.app_model import Kind
+from scripts.stages.lint.discovery import discover
 from scripts.stages.lint.engine import lint
 from scripts.stages.lint.rules import CATALOGUE, RULES, RuleId
 from tests.helpers import ROOT
