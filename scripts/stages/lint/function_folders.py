@@ -31,18 +31,25 @@ CREATE_CALLS = {
     Kind.ORCHESTRATOR: "azure.durable_functions.Orchestrator.create",
     Kind.ENTITY: "azure.durable_functions.Entity.create",
 }
-DEFAULT_SCRIPT = "__init__.py"
+PRIMARY_NAMES = frozenset({"index.js", "index.mjs", "index.cjs", "__init__.py"})
+"""With several files and no `scriptFile`, the host takes `run.*` or one of these."""
 
 
 def _v1_script(folder: Path, spec: dict[str, object]) -> Path | None:
-    """The primary script file, as the host picks it (see the module docstring)."""
+    """The primary script file, as the host picks it; ValueError where the host fails the
+    function ("The 'scriptFile' property is set to a file that does not exist")."""
     given = spec.get("scriptFile")
     if isinstance(given, str) and given:
-        return (folder / given).resolve()
+        script = (folder / given).resolve()
+        if not script.is_file():
+            raise ValueError(f"its scriptFile {given!r} does not exist")
+        return script
     files = [p for p in folder.iterdir() if p.is_file() and p.name.lower() != "function.json"]
     if len(files) == 1:
         return files[0].resolve()
-    primary = next((p for p in files if p.name.lower() == DEFAULT_SCRIPT), None)
+    primary = next(
+        (p for p in files if p.stem.lower() == "run" or p.name.lower() in PRIMARY_NAMES), None
+    )
     return primary.resolve() if primary else None
 
 
@@ -52,13 +59,14 @@ def folder_functions(app: AppModel, ignore: FuncIgnore) -> Iterator[DurableFunct
             continue
         try:
             spec = function_json.read(config)
+            script = _v1_script(config.parent, spec)
         except ValueError as exc:
-            app.notes.append(f"{config}: the host cannot read it ({exc}); that function is off")
+            app.notes.append(f"{config}: the host cannot load it ({exc}); that function is off")
             continue
-        script = _v1_script(config.parent, spec)
         module = app.source.module_at(script) if script else None
         app.entries.extend([module.name] if module else [])
-        types = {str(function_json.binding_value(b, "type")).lower(): b for b in spec["bindings"]}
+        bindings = [b for b in spec["bindings"] if isinstance(b, dict)]
+        types = {str(function_json.binding_value(b, "type")).lower(): b for b in bindings}
         trigger = next((t for t in types if t in V1_TRIGGERS), None)
         if trigger is None:
             continue

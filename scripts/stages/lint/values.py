@@ -16,8 +16,9 @@ from scripts.stages.lint.rules import RuleId
 from scripts.stages.lint.scope import Scope
 from scripts.stages.lint.source import AppSource, Module
 
-LOGGER_NAME = re.compile(r"log", re.IGNORECASE)
-"""A name imported from outside the app whose methods are logging's: `logger`, `applogger`."""
+LOGGER_NAME = re.compile(r"(^|_)log(ger|ging)?$|logger$", re.IGNORECASE)
+"""A name imported from outside the app that is a logger by its name: `logger`, `log`,
+`applogger`, `app_log` (not `catalog` or `dialog`)."""
 
 
 @dataclass(frozen=True)

@@ -172,3 +172,24 @@ def test_rule_ids_are_an_enum_whose_values_are_the_codes_users_write() -> None:
     assert json.dumps({"rule": RuleId.WALL_CLOCK}) == '{"rule": "DDZ001"}'
     finding = lint([FIXTURES / "ddz001" / "finding"]).findings[0]
     assert json.loads(json.dumps(finding.json()))["rule"] == "DDZ001"
+
+
+@pytest.mark.parametrize(
+    ("function_json_text", "says"),
+    [
+        ('["not", "an", "object"]', "needs a `bindings` list"),
+        ('{"bindings": "orchestrationTrigger"}', "needs a `bindings` list"),
+        ('{"bindings": [7, {"type": "activityTrigger"}], "scriptFile": "gone.py"}', "gone.py"),
+        ("\x00\xff{", "cannot"),
+    ],
+)
+def test_a_function_json_the_host_cannot_load_turns_off_that_function_only(
+    tmp_path: Path, function_json_text: str, says: str
+) -> None:
+    root = tmp_path / "app"
+    shutil.copytree(FIXTURES / "v1_app", root)
+    (root / "Hello" / "function.json").write_text(function_json_text, encoding="latin-1")
+    report = lint([root])
+    assert not report.failures
+    assert any("Hello" in note and says in note for note in report.apps[0].notes)
+    assert "Hello" not in report.apps[0].json()["functions"]["activity"]

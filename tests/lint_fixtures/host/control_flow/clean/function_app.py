@@ -1,6 +1,9 @@
 import datetime
 import logging
 
+from company_catalog import catalog
+from company_telemetry import logger
+
 import azure.durable_functions as df
 
 app = df.DFApp()
@@ -14,6 +17,7 @@ def note(context, text):
 def approve(context):
     if context.is_replaying is False:
         logging.info("asking")
+    catalog.info("asking")  # a catalogue's info(), not a logger
     if not context.is_replaying:
         note(context, "asking")
     if context.is_replaying == True:  # noqa: E712
@@ -32,6 +36,7 @@ def approve(context):
     log = logging.getLogger("approvals")
     log.info("filed %s at %s", filed, datetime.datetime.now())
     note(context, "done")
+    logger.info("filed")
     return filed
 
 

@@ -1,5 +1,7 @@
 import logging
 
+from company_telemetry import logger
+
 import azure.durable_functions as df
 
 app = df.DFApp()
@@ -14,6 +16,7 @@ def approve(context):
     log = logging.getLogger("approvals")
     log.info("asking")  # expect: DDZ011
     print("asking", context.instance_id)  # expect: DDZ011
+    logger.info("asking")  # expect: DDZ011
     note(context, "asking")
     try:
         answer = yield context.wait_for_external_event("Approval")
