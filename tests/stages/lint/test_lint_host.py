@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from scripts.stages.exits import Exit
 from scripts.stages.lint import apis, function_json
 from scripts.stages.lint.engine import lint
 from scripts.stages.lint.funcignore import FuncIgnore
 from scripts.stages.lint.rules import CATALOGUE, RULES, RuleId
+from scripts.stages.lint.stage import lint_stage
+from scripts.stages.release import StageFailed
 from taskhub.errors import ConfigurationError
 from tests.lint_support import FIXTURES
 
@@ -193,3 +196,12 @@ def test_a_function_json_the_host_cannot_load_turns_off_that_function_only(
     assert not report.failures
     assert any("Hello" in note and says in note for note in report.apps[0].notes)
     assert "Hello" not in report.apps[0].json()["functions"]["activity"]
+
+
+def test_the_release_stage_says_cannot_for_an_app_it_cannot_lint(tmp_path: Path) -> None:
+    _app(tmp_path / "app", "import helpers\n", helpers="def broken(:\n")
+    said: list[str] = []
+    with pytest.raises(StageFailed) as failed:
+        lint_stage(tmp_path / "app")(said.append)
+    assert failed.value.exit is Exit.CANNOT_DECIDE
+    assert "helpers.py:1:" in str(failed.value)
