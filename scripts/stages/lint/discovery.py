@@ -164,7 +164,7 @@ class _V2Scanner:
             if found:
                 self._record(found, stmt.lineno, env)
         elif isinstance(stmt, ast.For):
-            for bound in _literal_rounds(stmt) or []:
+            for bound in _literal_rounds(stmt, self.module) or []:
                 for inner in stmt.body:
                     self._statement(inner, {**env, **bound})
 
@@ -221,9 +221,12 @@ def _bind(target: ast.expr, value: ast.expr) -> Env | None:
     return None
 
 
-def _literal_rounds(loop: ast.For) -> list[Env] | None:
-    """The bindings of each round of a `for` over a literal, or None if not literal."""
+def _literal_rounds(loop: ast.For, module: Module) -> list[Env] | None:
+    """The bindings of each round of a `for` over a literal (or a module-level name bound to
+    one, `BLUEPRINTS = [orders.bp, shipping.bp]`), or None if not literal."""
     source = loop.iter
+    if isinstance(source, ast.Name) and source.id in module.assigned:
+        source = module.assigned[source.id]
     if (
         isinstance(source, ast.Call)
         and isinstance(source.func, ast.Attribute)

@@ -205,3 +205,44 @@ def test_the_release_stage_says_cannot_for_an_app_it_cannot_lint(tmp_path: Path)
         lint_stage(tmp_path / "app")(said.append)
     assert failed.value.exit is Exit.CANNOT_DECIDE
     assert "helpers.py:1:" in str(failed.value)
+
+
+BLUEPRINT = (
+    "import azure.durable_functions as df\nbp = df.Blueprint()\n"
+    "@bp.activity_trigger(input_name='order')\ndef {name}(order):\n    return order\n"
+)
+ORCHESTRATOR = (
+    "@app.orchestration_trigger(context_name='context')\ndef run(context):\n"
+    "    yield context.call_activity('Ship', None)\n"
+    "    yield context.call_activity('Shpi', None)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "registration",
+    [
+        "BLUEPRINTS = [ship.bp, bill.bp]\n"
+        "for each in BLUEPRINTS:\n    app.register_functions(each)\n",
+        "for each in get_blueprints():\n    app.register_functions(each)\n",
+        "for name in NAMES:\n    app.register_functions(importlib.import_module(name).bp)\n",
+    ],
+    ids=["module-level list", "computed list", "importlib"],
+)
+def test_blueprints_registered_from_a_list_count_and_a_typo_still_shows(
+    tmp_path: Path, registration: str
+) -> None:
+    header = (
+        "import importlib\nimport azure.durable_functions as df\nimport ship, bill\n"
+        "from registry import NAMES, get_blueprints\napp = df.DFApp()\n"
+    )
+    root = _app(
+        tmp_path / "app",
+        header + registration + ORCHESTRATOR,
+        ship=BLUEPRINT.format(name="Ship"),
+        bill=BLUEPRINT.format(name="Bill"),
+        registry="NAMES = ['ship', 'bill']\ndef get_blueprints():\n    return []\n",
+    )
+    findings = lint([root]).findings
+    assert [(f.rule.id, f.message.split(" in ")[0]) for f in findings] == [
+        (RuleId.UNKNOWN_NAME, "activity 'Shpi'")
+    ]
