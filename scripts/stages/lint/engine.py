@@ -149,25 +149,41 @@ def _notes(app: AppModel) -> list[str]:
     return notes
 
 
-def lint_app(root: Path, settings: lint_config.LintConfig) -> AppResult:
-    app = discover(root)
+def _refusal(app: AppModel) -> DurableDeployError | None:
+    """Why the lint cannot check this app (the host could not load or index it either, or
+    an orchestrator's code cannot be found), if it cannot."""
     broken = app.source.broken(app.reached)
     if broken is not None:
-        raise broken
+        return broken
     if len(app.indexed_apps) > 1 and not app.dynamic:
-        raise ConfigurationError(
+        return ConfigurationError(
             f"function_app.py holds more than one function app object "
             f"({', '.join(sorted(app.indexed_apps))}): the Python worker refuses to index it "
             '("More than one ... function app instances are defined")',
             fix="keep one DFApp/FunctionApp in function_app.py and register the rest as blueprints",
         )
     if app.unread:
-        raise ConfigurationError(
+        return ConfigurationError(
             f"orchestrator registration(s) at {', '.join(app.unread)} are not at module level, "
             "so the lint cannot find their code",
             fix="register orchestrators at module level (@app.orchestration_trigger), as the "
             "Functions host indexes them",
         )
+    missing = next((o for o in app.of_kind(Kind.ORCHESTRATOR) if o.code is None), None)
+    if missing is not None:
+        return ConfigurationError(
+            f"orchestrator {missing.name} ({missing.where}): its code is not in "
+            f"the app folder {app.root}, so it cannot be checked",
+            fix="lint the folder that holds the orchestrator's module",
+        )
+    return None
+
+
+def lint_app(root: Path, settings: lint_config.LintConfig) -> AppResult:
+    app = discover(root)
+    refusal = _refusal(app)
+    if refusal is not None:
+        raise refusal
     result = AppResult(app, notes=_notes(app))
     names = name_judge(app)
     merged: dict[tuple[str, Path, int, int], Finding] = {}
@@ -189,12 +205,6 @@ def lint_app(root: Path, settings: lint_config.LintConfig) -> AppResult:
         merged[key] = Finding(rule, path, hit.line, _column(text, hit.col), message, [by], chain)
 
     for orchestrator in app.of_kind(Kind.ORCHESTRATOR):
-        if orchestrator.code is None:
-            raise ConfigurationError(
-                f"orchestrator {orchestrator.name} ({orchestrator.where}): its code is not in "
-                f"the app folder {root}, so it cannot be checked",
-                fix="lint the folder that holds the orchestrator's module",
-            )
         walked = walk(app.source, orchestrator, names, settings.max_depth)
         result.notes.extend(f"not followed (max-depth): {chain}" for chain in walked.too_deep)
         for reached in walked.hits:
