@@ -9,7 +9,7 @@ mechanism per app and slot; a second one would overwrite the whole set).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -17,9 +17,10 @@ import pulumi
 from pulumi_azure_native import authorization, web
 
 from components.config import AppConfig, Connection, SlotConfig
-from components.flex import flex_plan, function_app_config
+from components.flex import PLAN_SKU as FLEX_SKU
+from components.flex import function_app_config
 from components.storage import DurableStorage, DurableStorageArgs
-from taskhub.app_service_plans import PRODUCTION_SLOT, PlanFamily
+from taskhub.app_service_plans import PRODUCTION_SLOT, PlanFamily, plan_family
 from taskhub.classic import classic_settings
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING, DurableSettings
 
@@ -42,7 +43,10 @@ _PLAN_SHAPE = {
     PlanFamily.CONSUMPTION: ("functionapp", "Dynamic"),
     PlanFamily.ELASTIC_PREMIUM: ("elastic", "ElasticPremium"),
     PlanFamily.DEDICATED: ("linux", None),
+    # Microsoft's Flex sample (see components/flex.py): kind functionapp, tier FlexConsumption.
+    PlanFamily.FLEX_CONSUMPTION: ("functionapp", "FlexConsumption"),
 }
+_CONTENT_SHARE_PLANS = (PlanFamily.CONSUMPTION, PlanFamily.ELASTIC_PREMIUM)
 _TLS = web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2
 
 
@@ -114,10 +118,14 @@ class DurableFunctionApp(pulumi.ComponentResource):
         cfg, rg = args.config, args.resource_group_name
         child = pulumi.ResourceOptions(parent=self)
         scope = _Scope(name, cfg, rg, args.location, child)
-        plan = (
-            flex_plan(f"{name}-plan", f"{cfg.app_name}-plan", rg, args.location, cfg.tags, child)
-            if cfg.flex
-            else app_service_plan(scope)
+        plan = app_service_plan(
+            f"{name}-plan",
+            f"{cfg.app_name}-plan",
+            FLEX_SKU if cfg.flex else cfg.plan_sku,
+            rg,
+            args.location,
+            cfg.tags,
+            child,
         )
         stores = _stores(scope, args.tracking)
         sites = _sites(scope, plan, stores)
@@ -156,20 +164,27 @@ class DurableFunctionApp(pulumi.ComponentResource):
         self.register_outputs({"slots": self.slot_outputs, "hostJson": self.host_json})
 
 
-def app_service_plan(scope: _Scope) -> web.AppServicePlan:
-    """The plan of a Consumption, Elastic Premium or Dedicated app (Flex: `flex_plan`)."""
-    cfg = scope.cfg
-    kind, tier = _PLAN_SHAPE[cfg.plan_family]
+def app_service_plan(
+    label: str,
+    plan_name: str,
+    sku: str,
+    rg: pulumi.Input[str],
+    location: pulumi.Input[str] | None,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> web.AppServicePlan:
+    """An app's own plan. Flex Consumption allows one app per plan, so every Flex app has one."""
+    kind, tier = _PLAN_SHAPE[plan_family(sku)]
     return web.AppServicePlan(
-        f"{scope.name}-plan",
-        name=f"{cfg.app_name}-plan",
-        resource_group_name=scope.rg,
-        location=scope.location,
+        label,
+        name=plan_name,
+        resource_group_name=rg,
+        location=location,
         kind=kind,
         reserved=True,
-        sku=web.SkuDescriptionArgs(name=cfg.plan_sku, tier=tier),
-        tags=cfg.tags,
-        opts=scope.opts,
+        sku=web.SkuDescriptionArgs(name=sku, tier=tier),
+        tags=tags,
+        opts=opts,
     )
 
 
@@ -204,7 +219,7 @@ def _stores(scope: _Scope, tracking: TrackingStore | None) -> _Stores:
 
 
 def _has_content_share(cfg: AppConfig) -> bool:
-    return cfg.plan_family in (PlanFamily.CONSUMPTION, PlanFamily.ELASTIC_PREMIUM)
+    return cfg.plan_family in _CONTENT_SHARE_PLANS
 
 
 def _sites(
@@ -212,22 +227,15 @@ def _sites(
 ) -> dict[str, web.WebApp | web.WebAppSlot]:
     """The app (its production slot) and one WebAppSlot per other slot, by slot name."""
     name, cfg, rg, opts = scope.name, scope.cfg, scope.rg, scope.opts
-    common: dict[str, Any] = {
-        "resource_group_name": rg,
-        "location": scope.location,
-        "kind": "functionapp,linux",
-        "server_farm_id": plan.id,
-        "https_only": True,
-        "identity": web.ManagedServiceIdentityArgs(
-            type=web.ManagedServiceIdentityType.SYSTEM_ASSIGNED
-        ),
-        "tags": cfg.tags,
-    }
     production, *staging = cfg.slots
-    if cfg.flex:
-        common["function_app_config"] = function_app_config(
+    flex_config = (
+        function_app_config(
             name, cfg.flex, (cfg.runtime, cfg.runtime_version), stores.runtime, rg, opts
         )
+        if cfg.flex
+        else None
+    )
+    common = site_args(plan, rg, scope.location, cfg.tags, flex_config)
     app = web.WebApp(
         f"{name}-app",
         name=cfg.app_name,
@@ -276,24 +284,40 @@ def app_settings(
     cfg: AppConfig, slot: SlotConfig, stores: _Stores, rg: pulumi.Input[str]
 ) -> dict[str, pulumi.Input[str]]:
     """Every app setting of one slot: runtime, storage connections, durable and classic."""
-    # Flex takes the runtime from functionAppConfig and rejects or ignores these.
-    host = (
-        {}
-        if cfg.flex
-        else {"FUNCTIONS_EXTENSION_VERSION": "~4", "FUNCTIONS_WORKER_RUNTIME": cfg.runtime}
-    )
     tracking = stores.tracking
-    values: dict[str, pulumi.Input[str]] = {
-        **host,
+    return {
         **connection_settings(RUNTIME_STORAGE_SETTING, stores.runtime, cfg, rg),
         **connection_settings(cfg.durable_setting, stores.durable[slot.storage_account], cfg, rg),
         **durable_settings(cfg, slot, tracking).app_settings(),
         **classic_settings(dict(cfg.versioning.classic)),
         **(connection_settings(tracking.setting, tracking.storage, cfg, rg) if tracking else {}),
+        **platform_settings(
+            cfg.runtime, cfg.plan_family, stores.runtime, f"{cfg.app_name}-{slot.name}", rg
+        ),
     }
-    if _has_content_share(cfg):
-        values["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] = stores.runtime.connection_string(rg)
-        values["WEBSITE_CONTENTSHARE"] = f"{cfg.app_name}-{slot.name}"[:63]
+
+
+def platform_settings(
+    runtime: str,
+    family: PlanFamily,
+    runtime_store: DurableStorage,
+    content_share: str,
+    rg: pulumi.Input[str],
+) -> dict[str, pulumi.Input[str]]:
+    """The Functions host's own settings: runtime, extension version and content share.
+
+    Flex takes the runtime from functionAppConfig and rejects or ignores all of these; only
+    Consumption and Elastic Premium plans keep the code on an Azure Files content share.
+    """
+    if family is PlanFamily.FLEX_CONSUMPTION:
+        return {}
+    values: dict[str, pulumi.Input[str]] = {
+        "FUNCTIONS_EXTENSION_VERSION": "~4",
+        "FUNCTIONS_WORKER_RUNTIME": runtime,
+    }
+    if family in _CONTENT_SHARE_PLANS:
+        values["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] = runtime_store.connection_string(rg)
+        values["WEBSITE_CONTENTSHARE"] = content_share[:63]
     return values
 
 
@@ -301,18 +325,54 @@ def site_config(
     cfg: AppConfig, slot: SlotConfig, stores: _Stores, rg: pulumi.Input[str]
 ) -> web.SiteConfigArgs:
     """One slot's siteConfig; its app settings are the only place they are set."""
-    values = app_settings(cfg, slot, stores, rg)
+    return site_config_args(
+        app_settings(cfg, slot, stores, rg),
+        None if cfg.flex else f"{LINUX_FX[cfg.runtime]}|{cfg.runtime_version}",
+    )
+
+
+def site_config_args(
+    values: Mapping[str, pulumi.Input[str]], linux_fx: str | None, *, http2: bool = True
+) -> web.SiteConfigArgs:
+    """A siteConfig whose app settings are the only place they are set; `linux_fx` None: Flex.
+
+    Flex has no FTP (so no ftpsState) and takes its runtime from functionAppConfig (so no
+    linuxFxVersion): see components/flex.py.
+    """
     settings = [web.NameValuePairArgs(name=k, value=v) for k, v in sorted(values.items())]
-    if cfg.flex:
-        # No ftpsState (Flex has no FTP), no linuxFxVersion: see components/flex.py.
+    if linux_fx is None:
         return web.SiteConfigArgs(app_settings=settings, min_tls_version=_TLS)
     return web.SiteConfigArgs(
         app_settings=settings,
         ftps_state=web.FtpsState.DISABLED,
         min_tls_version=_TLS,
-        http20_enabled=True,
-        linux_fx_version=f"{LINUX_FX[cfg.runtime]}|{cfg.runtime_version}",
+        http20_enabled=True if http2 else None,
+        linux_fx_version=linux_fx,
     )
+
+
+def site_args(
+    plan: web.AppServicePlan,
+    rg: pulumi.Input[str],
+    location: pulumi.Input[str] | None,
+    tags: dict[str, str],
+    flex_config: web.FunctionAppConfigArgs | None,
+) -> dict[str, Any]:
+    """What every function site of ours is declared with: Linux, HTTPS only, a system identity."""
+    common: dict[str, Any] = {
+        "resource_group_name": rg,
+        "location": location,
+        "kind": "functionapp,linux",
+        "server_farm_id": plan.id,
+        "https_only": True,
+        "identity": web.ManagedServiceIdentityArgs(
+            type=web.ManagedServiceIdentityType.SYSTEM_ASSIGNED
+        ),
+        "tags": tags,
+    }
+    if flex_config is not None:
+        common["function_app_config"] = flex_config
+    return common
 
 
 def _slot_outputs(
