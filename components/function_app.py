@@ -1,8 +1,9 @@
-"""A durable function app with its plan, runtime storage, slots and per-slot durable storage.
+"""A durable function app with its plan, runtime storage, slots and per-slot durable state.
 
 The wiring follows the "status check with slot" strategy: `AzureWebJobsStorage` points
 every slot at one runtime account, while the durable connection setting points each slot
-at its own durable state and is never sticky, so durable state travels with the code
+at its own durable state (a storage account or hub per slot, or a task hub per slot on the
+app's Durable Task Scheduler) and is never sticky, so durable state travels with the code
 when slots swap. App settings are set through `site_config.app_settings` only (one
 mechanism per app and slot; a second one would overwrite the whole set).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 import pulumi
 from pulumi_azure_native import authorization, web
@@ -19,10 +20,12 @@ from pulumi_azure_native import authorization, web
 from components.config import AppConfig, Connection, SlotConfig
 from components.flex import PLAN_SKU as FLEX_SKU
 from components.flex import function_app_config
+from components.scheduler import DurableTaskScheduler, DurableTaskSchedulerArgs
 from components.storage import DurableStorage, DurableStorageArgs
 from taskhub.app_service_plans import PRODUCTION_SLOT, PlanFamily, plan_family
 from taskhub.classic import classic_settings
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING, DurableSettings
+from taskhub.scheduler_settings import Backend, SchedulerRole, SchedulerSettings
 
 TYPE = "durable-zero-downtime:app:DurableFunctionApp"
 
@@ -67,15 +70,37 @@ class DurableFunctionAppArgs:
     tracking: TrackingStore | None = None
 
 
-class SlotOutputs(TypedDict):
-    """What a pipeline needs to reach one slot's task hub (the stack output `slots.<name>`)."""
+class StorageSlotOutputs(TypedDict):
+    """What a pipeline needs to reach one slot's task hub on Azure Storage."""
 
+    backend: Literal["azureStorage"]
     taskHub: str
     durableStorageAccount: pulumi.Output[str]
     tableEndpoint: pulumi.Output[str]
     connectionSetting: str
     trackingPrefix: str | None
     hostName: pulumi.Output[str]
+
+
+class SchedulerSlotOutputs(TypedDict):
+    """What a pipeline needs to reach one slot's task hub on the Durable Task Scheduler.
+
+    `connectionSetting` names the app setting that holds the connection string
+    (`Endpoint=...;Authentication=ManagedIdentity`); a pipeline builds its own from
+    `schedulerEndpoint` with its own credential.
+    """
+
+    backend: Literal["durableTaskScheduler"]
+    taskHub: str
+    schedulerName: str
+    schedulerEndpoint: pulumi.Output[str | None]
+    taskHubDashboardUrl: pulumi.Output[str | None]
+    connectionSetting: str
+    hostName: pulumi.Output[str]
+
+
+SlotOutputs = StorageSlotOutputs | SchedulerSlotOutputs
+"""The stack output `apps.<app>.slots.<slot>`; `backend` tells the two shapes apart."""
 
 
 @dataclass(frozen=True)
@@ -91,12 +116,13 @@ class _Scope:
 
 @dataclass(frozen=True)
 class _Stores:
-    """The accounts one app's settings point at."""
+    """The accounts (and scheduler) one app's settings point at."""
 
     runtime: DurableStorage
     durable: dict[str, DurableStorage]
     """By account name: a slot's own durable state (`SlotConfig.storage_account`)."""
     tracking: TrackingStore | None
+    scheduler: DurableTaskScheduler | None = None
 
     def all(self) -> list[DurableStorage]:
         shared = [self.tracking.storage] if self.tracking else []
@@ -104,7 +130,12 @@ class _Stores:
 
     def instances(self, slot: SlotConfig) -> DurableStorage:
         """Where the slot's Instances table lives: the tracking store when there is one."""
-        return self.tracking.storage if self.tracking else self.durable[slot.storage_account]
+        return self.tracking.storage if self.tracking else self.durable_account(slot)
+
+    def durable_account(self, slot: SlotConfig) -> DurableStorage:
+        if slot.storage_account is None:
+            raise ValueError(f"slot {slot.name} keeps its durable state on a scheduler")
+        return self.durable[slot.storage_account]
 
 
 class DurableFunctionApp(pulumi.ComponentResource):
@@ -153,6 +184,11 @@ class DurableFunctionApp(pulumi.ComponentResource):
                 child,
                 roles=("blob",),
             )
+        if stores.scheduler is not None:
+            # The scheduler takes Entra tokens only, whatever `connection` says. Every slot's
+            # identity needs every hub: hubs move with the code on a swap, identities stay.
+            for slot_name, site in sites.items():
+                grant_hub_roles(f"{name}-{slot_name}", site, stores.scheduler, rg, child)
 
         self.slot_outputs = {
             slot.name: _slot_outputs(slot, cfg, stores, sites[slot.name]) for slot in cfg.slots
@@ -214,8 +250,25 @@ def _stores(scope: _Scope, tracking: TrackingStore | None) -> _Stores:
             scope.opts,
         )
         for account in dict.fromkeys(s.storage_account for s in cfg.slots)
+        if account is not None
     }
-    return _Stores(runtime, durable, tracking)
+    scheduler = (
+        DurableTaskScheduler(
+            f"{name}-scheduler",
+            DurableTaskSchedulerArgs(
+                rg,
+                cfg.app_name,
+                cfg.scheduler,
+                tuple(s.hub_name for s in cfg.slots),
+                location,
+                cfg.tags,
+            ),
+            scope.opts,
+        )
+        if cfg.scheduler
+        else None
+    )
+    return _Stores(runtime, durable, tracking, scheduler)
 
 
 def _has_content_share(cfg: AppConfig) -> bool:
@@ -269,7 +322,8 @@ def durable_settings(
     cfg: AppConfig, slot: SlotConfig, tracking: TrackingStore | None
 ) -> DurableSettings:
     """The host.json durableTask values of one slot (its own hub name)."""
-    return DurableSettings(
+    kind = SchedulerSettings if cfg.backend is Backend.DURABLE_TASK_SCHEDULER else DurableSettings
+    return kind(
         hub_name=slot.hub_name,
         connection_name=cfg.durable_setting,
         tracking_connection_name=tracking.setting if tracking else None,
@@ -280,6 +334,15 @@ def durable_settings(
     )
 
 
+def durable_connection(
+    cfg: AppConfig, slot: SlotConfig, stores: _Stores, rg: pulumi.Input[str]
+) -> dict[str, pulumi.Input[str]]:
+    """The setting host.json's connection names: the slot's account, or the scheduler."""
+    if stores.scheduler is not None:
+        return {cfg.durable_setting: stores.scheduler.connection_string()}  # type: ignore[dict-item]
+    return connection_settings(cfg.durable_setting, stores.durable_account(slot), cfg, rg)
+
+
 def app_settings(
     cfg: AppConfig, slot: SlotConfig, stores: _Stores, rg: pulumi.Input[str]
 ) -> dict[str, pulumi.Input[str]]:
@@ -287,7 +350,7 @@ def app_settings(
     tracking = stores.tracking
     return {
         **connection_settings(RUNTIME_STORAGE_SETTING, stores.runtime, cfg, rg),
-        **connection_settings(cfg.durable_setting, stores.durable[slot.storage_account], cfg, rg),
+        **durable_connection(cfg, slot, stores, rg),
         **durable_settings(cfg, slot, tracking).app_settings(),
         **classic_settings(dict(cfg.versioning.classic)),
         **(connection_settings(tracking.setting, tracking.storage, cfg, rg) if tracking else {}),
@@ -378,10 +441,21 @@ def site_args(
 def _slot_outputs(
     slot: SlotConfig, cfg: AppConfig, stores: _Stores, site: web.WebApp | web.WebAppSlot
 ) -> SlotOutputs:
+    if stores.scheduler is not None:
+        return SchedulerSlotOutputs(
+            backend="durableTaskScheduler",
+            taskHub=slot.hub_name,
+            schedulerName=stores.scheduler.scheduler_name,
+            schedulerEndpoint=stores.scheduler.endpoint,
+            taskHubDashboardUrl=stores.scheduler.dashboard_url(slot.hub_name),
+            connectionSetting=cfg.durable_setting,
+            hostName=site.default_host_name,
+        )
     tracking = stores.tracking
-    return SlotOutputs(
+    return StorageSlotOutputs(
+        backend="azureStorage",
         taskHub=slot.hub_name,
-        durableStorageAccount=stores.durable[slot.storage_account].account.name,
+        durableStorageAccount=stores.durable_account(slot).account.name,
         tableEndpoint=stores.instances(slot).table_endpoint,
         connectionSetting=tracking.setting if tracking else cfg.durable_setting,
         trackingPrefix=tracking.prefix if tracking else None,
@@ -419,3 +493,28 @@ def role_path(role_id: str) -> Callable[[str], str]:
         )
 
     return path
+
+
+def grant_hub_roles(
+    label: str,
+    site: web.WebApp | web.WebAppSlot,
+    scheduler: DurableTaskScheduler,
+    rg: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> None:
+    """Durable Task Data Contributor for a site's system identity on each of the hubs.
+
+    The scope is the hub's ARM id, written out (not the hub's `id` output) so a policy can
+    tell which hub a role covers before anything exists; the assignment waits for the hub.
+    """
+    subscription = authorization.get_client_config_output().subscription_id
+    principal = site.identity.apply(lambda i: i.principal_id if i else "")
+    for hub, resource in scheduler.hubs.items():
+        authorization.RoleAssignment(
+            f"{label}-{hub.lower()}-dts",
+            principal_id=principal,
+            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=subscription.apply(role_path(SchedulerRole.DATA_CONTRIBUTOR)),
+            scope=scheduler.hub_scope(hub, subscription, rg),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[resource])),
+        )
