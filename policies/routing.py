@@ -6,15 +6,9 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from policies.durable import (
-    HUB,
-    TRACKING_PREFIX,
-    connection_name,
-    storage_target,
-    tracking_connection_name,
-)
-from policies.model import App, Site
-from policies.slots import Finding
+from policies.durable_settings import TRACKING_PREFIX, storage_target, tracking_connection_name
+from policies.model import App, Finding, Site
+from policies.slots import storage_hub
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX
 
 LIMIT_DEFAULT = 100
@@ -59,20 +53,21 @@ def tracking_store(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[
                 group[-1].urn,
             )
         )
-    owners: dict[tuple[str | None, str | None], list[Site]] = defaultdict(list)
+    owners: dict[tuple[str | None, str], list[tuple[Site, str]]] = defaultdict(list)
     for site in group:
-        owners[
-            (storage_target(site.settings, connection_name(site.settings)), site.settings.get(HUB))
-        ].append(site)
-    for (account, hub), sites in owners.items():
-        apps_sharing = sorted({s.app for s in sites})
+        if target := storage_hub(site):
+            account, key, shown = target
+            owners[account, key].append((site, shown))
+    for (account, _), sharing in owners.items():
+        apps_sharing = sorted({s.app for s, _ in sharing})
         if len(apps_sharing) > 1:
+            hubs = " / ".join(dict.fromkeys(shown for _, shown in sharing))
             found.append(
                 (
                     f"apps {', '.join(apps_sharing)} share durable account "
-                    f"{account or '(unidentified)'} and hub {hub or '(default)'}: their "
+                    f"{account or '(unidentified)'} and hub {hubs}: their "
                     "scheduling queues would mix versions",
-                    sites[-1].urn,
+                    sharing[-1][0].urn,
                 )
             )
     return found

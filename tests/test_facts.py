@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from policies.durable import storage_target
+from policies.durable_settings import storage_target
 from policies.model import App, Site
 from policies.slots import slots_distinct_hubs
 from scripts.stages.release import account_of

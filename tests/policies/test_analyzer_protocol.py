@@ -47,6 +47,11 @@ def flex(cli: Cli) -> Graph:
     return plan_graph(cli, "flex")
 
 
+@pytest.fixture(scope="module")
+def dts(cli: Cli) -> Graph:
+    return plan_graph(cli, "dts")
+
+
 def analyze(analyzer: PolicyAnalyzer, graph: Graph) -> list[Violation]:
     return analyzer.analyze(
         GraphResource(r["type"], r["name"], r["inputs"], r.get("parent")) for r in graph
@@ -124,12 +129,14 @@ def match(value: str) -> Callable[[Graph], None]:
 
 
 def test_the_example_stacks_pass_clean(
-    cli: Cli, analyzer: PolicyAnalyzer, dev: Graph, prod: Graph, flex: Graph
+    cli: Cli, analyzer: PolicyAnalyzer, dev: Graph, prod: Graph, flex: Graph, dts: Graph
 ) -> None:
     assert analyze(analyzer, dev) == []
     assert analyze(analyzer, prod) == []
     assert analyze(analyzer, flex) == []
+    assert analyze(analyzer, dts) == []
     assert analyze(analyzer, plan_graph(cli, "flexrouting")) == []
+    assert analyze(analyzer, plan_graph(cli, "dtsversioning")) == []
 
 
 @pytest.mark.parametrize(
@@ -359,6 +366,9 @@ def _handmade(tmp_path: Path, config: Mapping[str, bool | str], program: str = "
         ({}, 0, None),
         ({"stickyDurable": True}, 1, "durable-setting-not-sticky"),
         ({"sharedHub": True}, 1, "slots-distinct-task-hubs"),
+        # One account, a hub per slot through %TASKHUB_NAME%: resolved as the host does.
+        ({"hubSetting": True}, 0, None),
+        ({"hubSetting": True, "sharedHub": True}, 1, "slots-distinct-task-hubs"),
     ],
 )
 def test_check_cli_on_a_program_without_our_components(
@@ -402,3 +412,160 @@ def test_a_raw_flex_program_with_rolling_updates_needs_versioning(
     if policies:
         (violation,) = result["violations"]
         assert violation["level"] == "mandatory" and "hand-flex" in violation["message"]
+
+
+# The scheduler stack. Under the offline plan the scheduler's endpoint is not known (as in a
+# preview), so the variants that need it write the connection string out.
+DTS_CONNECTION = "DURABLE_TASK_SCHEDULER_CONNECTION_STRING"
+ENDPOINT = "https://orders-dts-a1b2.westeurope.durabletask.io"
+
+
+def connect(value: str) -> Callable[[Graph], None]:
+    def mutate(g: Graph) -> None:
+        for site in (r for r in g if r["type"] in (WEB_APP, SLOT)):
+            settings(site)[DTS_CONNECTION]["value"] = value
+
+    return mutate
+
+
+def both(*mutations: Callable[[Graph], None]) -> Callable[[Graph], None]:
+    def mutate(g: Graph) -> None:
+        for change in mutations:
+            change(g)
+
+    return mutate
+
+
+def staging_hub(value: str) -> Callable[[Graph], None]:
+    def mutate(g: Graph) -> None:
+        settings(first(g, SLOT, "staging"))[PREFIX + "hubName"]["value"] = value
+
+    return mutate
+
+
+def sticky_names(*names: str) -> Callable[[Graph], None]:
+    def mutate(g: Graph) -> None:
+        first(g, "azure-native:web:WebAppSlotConfigurationNames")["inputs"]["appSettingNames"] = [
+            *names
+        ]
+
+    return mutate
+
+
+def without_hub_roles(g: Graph) -> None:
+    g[:] = [r for r in g if not r["name"].endswith("-ordersdtsstaging-dts")]
+
+
+def closed_scheduler(g: Graph) -> None:
+    first(g, "azure-native:durabletask:Scheduler")["inputs"]["properties"]["ipAllowlist"] = []
+
+
+@pytest.mark.parametrize(
+    ("mutate", "fired_levels"),
+    [
+        (connect(f"Endpoint={ENDPOINT};Authentication=ManagedIdentity"), {}),
+        (
+            both(
+                connect(f"Endpoint={ENDPOINT};Authentication=ManagedIdentity"),
+                staging_hub("ordersdts"),
+            ),
+            {"scheduler-distinct-task-hubs": "mandatory"},
+        ),
+        (sticky_names(PREFIX + "hubName"), {"durable-setting-not-sticky": "mandatory"}),
+        (sticky_names(DTS_CONNECTION), {"durable-setting-not-sticky": "mandatory"}),
+        (
+            connect("Endpoint=http://localhost:8080;Authentication=None"),
+            {"scheduler-connection-secure": "mandatory"},
+        ),
+        (without_hub_roles, {"scheduler-hub-data-role": "mandatory"}),
+        (closed_scheduler, {"scheduler-ip-allowlist": "advisory"}),
+        (staging_hub("x"), {"hub-name-valid": "mandatory"}),
+        (staging_hub("%STAGING_HUB%"), {"hub-name-resolves": "mandatory"}),
+    ],
+)
+def test_scheduler_rules_on_the_dts_stack(
+    analyzer: PolicyAnalyzer,
+    dts: Graph,
+    mutate: Callable[[Graph], None],
+    fired_levels: dict[str, str],
+) -> None:
+    graph = copy.deepcopy(dts)
+    mutate(graph)
+    violations = analyze(analyzer, graph)
+    assert {v.policy: v.level for v in violations} == fired_levels
+    assert all(v.message and v.remediation for v in violations)
+
+
+def _stack_with_dependencies(
+    analyzer: PolicyAnalyzer, graph: Graph, dependencies: dict[str, dict[str, list[str]]]
+) -> set[str]:
+    """AnalyzeStack as the engine sends it, with `propertyDependencies` (by logical name)."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    def urn(name: str) -> str:
+        type_ = next(r["type"] for r in graph if r["name"] == name)
+        return f"urn:pulumi:test::durable-zero-downtime::{type_}::{name}"
+
+    request = analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=r["type"],
+                properties=_struct(r["inputs"]),
+                urn=urn(r["name"]),
+                name=r["name"],
+                propertyDependencies={
+                    prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=[urn(n) for n in names])
+                    for prop, names in dependencies.get(r["name"], {}).items()
+                },
+            )
+            for r in graph
+        ]
+    )
+    assert analyzer.stub is not None
+    return {d.policyName for d in analyzer.stub.AnalyzeStack(request).diagnostics}
+
+
+def _struct(values: dict[str, Any]) -> Any:
+    from google.protobuf import json_format, struct_pb2
+
+    return json_format.ParseDict(values, struct_pb2.Struct())
+
+
+def test_the_role_rule_follows_the_engines_property_dependencies(
+    analyzer: PolicyAnalyzer, dts: Graph
+) -> None:
+    """A role assignment names its identity only through the site it is computed from."""
+    sites = {"production": "orders-dts-app", "staging": "orders-dts-slot-staging"}
+    roles = {  # orders-dts-<slot>-<hub>-dts: the slot's identity on a hub
+        r["name"]: sites[r["name"].removeprefix("orders-dts-").split("-")[0]]
+        for r in dts
+        if r["type"] == "azure-native:authorization:RoleAssignment" and r["name"].endswith("-dts")
+    }
+    assert len(roles) == 4
+    truthful = {name: {"principalId": [site]} for name, site in roles.items()}
+    assert "scheduler-hub-data-role" not in _stack_with_dependencies(analyzer, dts, truthful)
+    # Every hub role computed from production's identity: staging's identity holds none.
+    misdirected = {name: {"principalId": [sites["production"]]} for name in roles}
+    assert "scheduler-hub-data-role" in _stack_with_dependencies(analyzer, dts, misdirected)
+
+
+@pytest.mark.parametrize(
+    ("flag", "policy"),
+    [
+        (None, None),
+        ("sharedHub", "scheduler-distinct-task-hubs"),
+        ("stickyHub", "durable-setting-not-sticky"),
+        ("emulator", "scheduler-connection-secure"),
+        ("noRoles", "scheduler-hub-data-role"),
+    ],
+)
+def test_check_cli_on_a_raw_scheduler_program(
+    cli: Cli, tmp_path: Path, flag: str | None, policy: str | None
+) -> None:
+    project = _handmade(tmp_path, {flag: True} if flag else {}, "handmade_dts")
+    run = cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
+    assert run.code == (1 if policy else 0), run.output
+    result = json.loads(run.stdout)
+    assert {v["policy"] for v in result["violations"] if v["level"] == "mandatory"} == (
+        {policy} if policy else set()
+    )
