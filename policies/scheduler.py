@@ -9,7 +9,6 @@ role on its hub. Role ids and names: taskhub/scheduler_settings.py.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
@@ -26,7 +25,7 @@ from policies.model import (
     Stack,
 )
 from policies.scheduler_sites import connection_of, scheduler_of, scheduler_sites
-from policies.task_hubs import task_hub
+from policies.task_hubs import shared_hubs, task_hub
 from taskhub.name_resolver import Resolved
 from taskhub.scheduler_settings import RUNNING_ROLES
 
@@ -34,26 +33,21 @@ _HUB_PATH = ("providers", "microsoft.durabletask", "schedulers", "{scheduler}", 
 
 
 def distinct_task_hubs(stack: Stack, _config: Mapping[str, Any]) -> list[Finding]:
-    owners: dict[tuple[str, str], list[tuple[Site, str]]] = defaultdict(list)
-    names: dict[str, str] = {}
+    placed, names = [], {}
     for site in scheduler_sites(stack):
         scheduler, hub = scheduler_of(site, stack), task_hub(site.settings)
         if scheduler is not None and isinstance(hub, Resolved):
             key = scheduler if isinstance(scheduler, str) else scheduler.urn
             names[key] = scheduler if isinstance(scheduler, str) else scheduler.name
-            owners[key, hub.key].append((site, hub.value))
-    found = []
-    for (scheduler, _), sharing in owners.items():
-        if len(sharing) > 1:
-            hubs = " / ".join(dict.fromkeys(shown for _, shown in sharing))
-            found.append(
-                (
-                    f"{', '.join(s.label for s, _ in sharing)} share task hub {hubs} on "
-                    f"scheduler {names[scheduler]}; they would take each other's work items",
-                    sharing[-1][0].urn,
-                )
-            )
-    return found
+            placed.append((site, key, hub.key, hub.value))
+    return [
+        (
+            f"{', '.join(s.label for s in shared.sites)} share task hub {shared.hub} on "
+            f"scheduler {names[str(shared.where)]}; they would take each other's work items",
+            shared.sites[-1].urn,
+        )
+        for shared in shared_hubs(placed)
+    ]
 
 
 def secure_connection(stack: Stack, _config: Mapping[str, Any]) -> list[Finding]:

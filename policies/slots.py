@@ -9,7 +9,7 @@ from typing import Any
 from policies.durable_settings import connection_name, state_settings, storage_target
 from policies.model import App, Finding, Site
 from policies.scheduler_sites import scheduler_state_settings
-from policies.task_hubs import hub_sources, task_hub
+from policies.task_hubs import hub_sources, shared_hubs, task_hub
 from taskhub.app_service_plans import PlanFamily, max_slots, plan_family
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING
 from taskhub.name_resolver import Resolved
@@ -58,24 +58,16 @@ def storage_hub(site: Site) -> tuple[str | None, str, str] | None:
 def slots_distinct_hubs(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
     found = []
     for app in apps.values():
-        if len(app.sites) < 2:
-            continue
-        owners: dict[tuple[str | None, str], list[tuple[Site, str]]] = defaultdict(list)
-        for site in app.sites.values():
-            if target := storage_hub(site):
-                account, key, shown = target
-                owners[account, key].append((site, shown))
-        for (account, _), sharing in owners.items():
-            if len(sharing) > 1:
-                where = account or "an unidentified account"
-                hubs = " / ".join(dict.fromkeys(shown for _, shown in sharing))
-                found.append(
-                    (
-                        f"{app.name}: slots {', '.join(s.slot for s, _ in sharing)} share task "
-                        f"hub {hubs} on {where}; they would steal each other's messages",
-                        sharing[-1][0].urn,
-                    )
+        placed = [(site, *hub) for site in app.sites.values() if (hub := storage_hub(site))]
+        for shared in shared_hubs(placed):
+            found.append(
+                (
+                    f"{app.name}: slots {', '.join(s.slot for s in shared.sites)} share task "
+                    f"hub {shared.hub} on {shared.where or 'an unidentified account'}; they "
+                    "would steal each other's messages",
+                    shared.sites[-1].urn,
                 )
+            )
     return found
 
 

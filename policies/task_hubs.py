@@ -7,11 +7,13 @@ names ignore case, and so do ARM resource names (the scheduler's task hubs).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from policies.durable_settings import HUB
-from policies.model import App, Finding
+from policies.model import App, Finding, Site
 from taskhub.name_resolver import Resolution, Unknown, Unresolvable, references, resolve
 
 
@@ -47,3 +49,25 @@ def hub_name_resolves(apps: Mapping[str, App], _config: Mapping[str, Any]) -> li
                     )
                 )
     return found
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Sites that run one task hub in one place (an account, a scheduler)."""
+
+    where: str | None
+    sites: list[Site]
+    hub: str
+    """The hub as the sites wrote it (`Orders / ORDERS` when they differ in case only)."""
+
+
+def shared_hubs(placed: Iterable[tuple[Site, str | None, str, str]]) -> list[Shared]:
+    """Groups of two or more sites from (site, where, hub key, hub as written)."""
+    owners: dict[tuple[str | None, str], list[tuple[Site, str]]] = defaultdict(list)
+    for site, where, key, shown in placed:
+        owners[where, key].append((site, shown))
+    return [
+        Shared(where, [s for s, _ in group], " / ".join(dict.fromkeys(h for _, h in group)))
+        for (where, _), group in owners.items()
+        if len(group) > 1
+    ]

@@ -13,7 +13,7 @@ from components.config.model import (
     Strategy,
     VersioningConfig,
 )
-from components.config.readers import choice, hub, mapping, text
+from components.config.readers import choice, hub, mapping, matching, text
 from taskhub.app_service_plans import PlanFamily, plan_family
 
 RUNTIME_VERSIONS = {
@@ -25,19 +25,18 @@ RUNTIME_VERSIONS = {
 }
 _APP_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,58}[a-z0-9]")
 _STORAGE_PREFIX = re.compile(r"[a-z0-9]{3,16}")
-_SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SETTING_NAME = re.compile(r"(?!.*__)[A-Za-z_][A-Za-z0-9_]*")
+"""An app setting name; `__` would make it a section (`A__B` is the key `A:B`)."""
 
 
 def app_name(values: Mapping[str, Any]) -> str:
-    name = text(values, "appName")
-    if not _APP_NAME.fullmatch(name):
-        raise ConfigError(
-            "appName",
-            name,
-            "is not a valid function app name",
-            "use 2 to 60 lower-case letters, digits and hyphens",
-        )
-    return name
+    return matching(
+        values,
+        "appName",
+        None,
+        _APP_NAME,
+        "is not a valid function app name: use 2 to 60 lower-case letters, digits and hyphens",
+    )
 
 
 def runtime(values: Mapping[str, Any]) -> tuple[str, str]:
@@ -79,27 +78,24 @@ def hub_name(values: Mapping[str, Any], app: str) -> str:
 
 
 def storage_prefix(values: Mapping[str, Any], app: str) -> str:
-    prefix = text(values, "storagePrefix", re.sub(r"[^a-z0-9]", "", app)[:16])
-    if not _STORAGE_PREFIX.fullmatch(prefix):
-        raise ConfigError(
-            "storagePrefix",
-            prefix,
-            "must be 3 to 16 lower-case letters and digits (storage account names are global)",
-            "pick a unique prefix",
-        )
-    return prefix
+    return matching(
+        values,
+        "storagePrefix",
+        re.sub(r"[^a-z0-9]", "", app)[:16],
+        _STORAGE_PREFIX,
+        "must be 3 to 16 lower-case letters and digits (storage account names are global): "
+        "pick a unique prefix",
+    )
 
 
 def durable_setting(values: Mapping[str, Any], default: str) -> str:
-    name = text(values, "durableSetting", default)
-    if not _SETTING_NAME.fullmatch(name) or "__" in name:
-        raise ConfigError(
-            "durableSetting",
-            name,
-            "is not a valid app setting name",
-            "use letters, digits and single underscores",
-        )
-    return name
+    return matching(
+        values,
+        "durableSetting",
+        default,
+        _SETTING_NAME,
+        "is not a valid app setting name: use letters, digits and single underscores",
+    )
 
 
 def host_json_schema(values: Mapping[str, Any], versioning: VersioningConfig) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -20,6 +21,17 @@ def text(values: Mapping[str, Any], key: str, default: str | None = None) -> str
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(key, value, "must be a non-empty string", "set it to a string")
     return value.strip()
+
+
+def matching(
+    values: Mapping[str, Any], key: str, default: str | None, shape: re.Pattern[str], rule: str
+) -> str:
+    """A string key whose whole value must match `shape`; `rule` says what it may hold."""
+    value = text(values, key, default)
+    if not shape.fullmatch(value):
+        problem, _, fix = rule.partition(": ")
+        raise ConfigError(key, value, problem, fix)
+    return value
 
 
 def mapping(values: Mapping[str, Any], key: str) -> Mapping[str, Any]:

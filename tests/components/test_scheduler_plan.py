@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.components.plans import of_type, plan, settings
 from tests.helpers import ROOT, Cli
 
 DURABLE = "AzureFunctionsJobHost__extensions__durableTask__"
@@ -20,27 +21,14 @@ ROLES = "azure-native:authorization:RoleAssignment"
 CONTRIBUTOR = "0ad04412-c4d5-4796-b79c-f76d14c8d402"
 
 
-def plan(cli: Cli, stack: str) -> dict[str, Any]:
-    run = cli("plan", "--stack", stack, "--json")
-    assert run.code == 0, run.output
-    graph: dict[str, Any] = json.loads(run.stdout)
-    return graph
-
-
 @pytest.fixture(scope="module")
 def dts(cli: Cli) -> dict[str, Any]:
     return plan(cli, "dts")
 
 
-def of_type(graph: dict[str, Any], type_: str) -> list[dict[str, Any]]:
-    return [r for r in graph["resources"] if r["type"] == type_]
-
-
 def by_slot(graph: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
-        site["inputs"].get("slot", "production"): {
-            pair["name"]: pair.get("value") for pair in site["inputs"]["siteConfig"]["appSettings"]
-        }
+        site["inputs"].get("slot", "production"): settings(site)
         for type_ in SITES
         for site in of_type(graph, type_)
     }

@@ -33,23 +33,16 @@ def analyzer() -> Iterator[PolicyAnalyzer]:
 
 
 @pytest.fixture(scope="module")
-def dev(cli: Cli) -> Graph:
-    return plan_graph(cli, "dev")
+def graphs(cli: Cli) -> Callable[[str], Graph]:
+    """The plan of an example stack, made once for this module (hand out copies to change)."""
+    made: dict[str, Graph] = {}
 
+    def of(stack: str) -> Graph:
+        if stack not in made:
+            made[stack] = plan_graph(cli, stack)
+        return made[stack]
 
-@pytest.fixture(scope="module")
-def prod(cli: Cli) -> Graph:
-    return plan_graph(cli, "prod")
-
-
-@pytest.fixture(scope="module")
-def flex(cli: Cli) -> Graph:
-    return plan_graph(cli, "flex")
-
-
-@pytest.fixture(scope="module")
-def dts(cli: Cli) -> Graph:
-    return plan_graph(cli, "dts")
+    return of
 
 
 def analyze(analyzer: PolicyAnalyzer, graph: Graph) -> list[Violation]:
@@ -60,6 +53,15 @@ def analyze(analyzer: PolicyAnalyzer, graph: Graph) -> list[Violation]:
 
 def fired(analyzer: PolicyAnalyzer, graph: Graph) -> set[str]:
     return {v.policy for v in analyze(analyzer, graph)}
+
+
+def levels_after(analyzer: PolicyAnalyzer, graph: Graph, mutate: Callable[[Graph], None]) -> Any:
+    """{policy: level} of what fires on a changed copy of `graph`; each says why and what to do."""
+    changed = copy.deepcopy(graph)
+    mutate(changed)
+    violations = analyze(analyzer, changed)
+    assert all(v.message and v.remediation for v in violations)
+    return {v.policy: v.level for v in violations}
 
 
 def first(graph: Graph, type_: str, slot: str | None = None) -> dict[str, Any]:
@@ -128,15 +130,13 @@ def match(value: str) -> Callable[[Graph], None]:
     return mutate
 
 
+@pytest.mark.parametrize(
+    "stack", ["dev", "prod", "flex", "flexrouting", "routing", "dts", "dtsversioning"]
+)
 def test_the_example_stacks_pass_clean(
-    cli: Cli, analyzer: PolicyAnalyzer, dev: Graph, prod: Graph, flex: Graph, dts: Graph
+    analyzer: PolicyAnalyzer, graphs: Callable[[str], Graph], stack: str
 ) -> None:
-    assert analyze(analyzer, dev) == []
-    assert analyze(analyzer, prod) == []
-    assert analyze(analyzer, flex) == []
-    assert analyze(analyzer, dts) == []
-    assert analyze(analyzer, plan_graph(cli, "flexrouting")) == []
-    assert analyze(analyzer, plan_graph(cli, "dtsversioning")) == []
+    assert analyze(analyzer, graphs(stack)) == []
 
 
 @pytest.mark.parametrize(
@@ -158,14 +158,13 @@ def test_the_example_stacks_pass_clean(
 )
 def test_each_variant_fires_exactly_its_rule(
     analyzer: PolicyAnalyzer,
-    dev: Graph,
-    prod: Graph,
+    graphs: Callable[[str], Graph],
     stack: str,
     mutate: Callable[[Graph], None],
     policy: str,
     level: str,
 ) -> None:
-    graph = copy.deepcopy(dev if stack == "dev" else prod)
+    graph = copy.deepcopy(graphs(stack))
     mutate(graph)
     violations = analyze(analyzer, graph)
     assert {v.policy for v in violations} == {policy}
@@ -232,19 +231,17 @@ def rolling(strategy: str, without: str) -> Callable[[Graph], None]:
 )
 def test_flex_rules_on_the_flex_stack(
     analyzer: PolicyAnalyzer,
-    flex: Graph,
+    graphs: Callable[[str], Graph],
     mutate: Callable[[Graph], None],
     fired_levels: dict[str, str],
 ) -> None:
-    graph = copy.deepcopy(flex)
-    mutate(graph)
-    violations = analyze(analyzer, graph)
-    assert {v.policy: v.level for v in violations} == fired_levels
-    assert all(v.message and v.remediation for v in violations)
+    assert levels_after(analyzer, graphs("flex"), mutate) == fired_levels
 
 
-def test_slots_stay_refused_on_flex(analyzer: PolicyAnalyzer, dev: Graph, flex: Graph) -> None:
-    graph = copy.deepcopy(dev)
+def test_slots_stay_refused_on_flex(
+    analyzer: PolicyAnalyzer, graphs: Callable[[str], Graph]
+) -> None:
+    graph = copy.deepcopy(graphs("dev"))
     flex_plan(graph)
     fired_levels = {v.policy: v.level for v in analyze(analyzer, graph)}
     # The dev app's worker-runtime and content-share settings are ignored on FC1, too.
@@ -253,7 +250,7 @@ def test_slots_stay_refused_on_flex(analyzer: PolicyAnalyzer, dev: Graph, flex: 
         "flex-settings-ignored": "advisory",
     }
     # A second site next to a functionAppConfig site, plan unknown (as in a preview).
-    graph = copy.deepcopy(flex)
+    graph = copy.deepcopy(graphs("flex"))
     site = copy.deepcopy(first(graph, WEB_APP))
     graph = [r for r in graph if r["type"] != "azure-native:web:AppServicePlan"]
     site["type"], site["name"] = SLOT, "orders-flex-staging"
@@ -263,8 +260,10 @@ def test_slots_stay_refused_on_flex(analyzer: PolicyAnalyzer, dev: Graph, flex: 
     assert "plan-supports-slots" in fired(analyzer, graph)
 
 
-def test_too_many_slots_for_the_plan(analyzer: PolicyAnalyzer, prod: Graph) -> None:
-    graph = copy.deepcopy(prod)  # production + 2 staging slots = 3
+def test_too_many_slots_for_the_plan(
+    analyzer: PolicyAnalyzer, graphs: Callable[[str], Graph]
+) -> None:
+    graph = copy.deepcopy(graphs("prod"))  # production + 2 staging slots = 3
     first(graph, "azure-native:web:AppServicePlan")["inputs"]["sku"] = {"name": "Y1"}
     assert fired(analyzer, graph) == {"plan-supports-slots"}
 
@@ -485,15 +484,11 @@ def closed_scheduler(g: Graph) -> None:
 )
 def test_scheduler_rules_on_the_dts_stack(
     analyzer: PolicyAnalyzer,
-    dts: Graph,
+    graphs: Callable[[str], Graph],
     mutate: Callable[[Graph], None],
     fired_levels: dict[str, str],
 ) -> None:
-    graph = copy.deepcopy(dts)
-    mutate(graph)
-    violations = analyze(analyzer, graph)
-    assert {v.policy: v.level for v in violations} == fired_levels
-    assert all(v.message and v.remediation for v in violations)
+    assert levels_after(analyzer, graphs("dts"), mutate) == fired_levels
 
 
 def _stack_with_dependencies(
@@ -532,9 +527,10 @@ def _struct(values: dict[str, Any]) -> Any:
 
 
 def test_the_role_rule_follows_the_engines_property_dependencies(
-    analyzer: PolicyAnalyzer, dts: Graph
+    analyzer: PolicyAnalyzer, graphs: Callable[[str], Graph]
 ) -> None:
     """A role assignment names its identity only through the site it is computed from."""
+    dts = graphs("dts")
     sites = {"production": "orders-dts-app", "staging": "orders-dts-slot-staging"}
     roles = {  # orders-dts-<slot>-<hub>-dts: the slot's identity on a hub
         r["name"]: sites[r["name"].removeprefix("orders-dts-").split("-")[0]]

@@ -199,6 +199,17 @@ def role(name: str, to: Resource, scope: str | None, role_id: str = CONTRIBUTOR)
     return fed_by(resource(ROLE_ASSIGNMENT, name, props), "principalId", to)
 
 
+def two_hubs(production_role: Resource) -> list[Resource]:
+    """Two slots, their hubs declared; staging's identity may use the resource group."""
+    staging_role = role(
+        "stage-all", site("orders", {}, "staging"), f"{SUBSCRIPTION}/resourceGroups/rg"
+    )
+    hubs = (task_hub_resource("Orders"), task_hub_resource("OrdersStaging"))
+    return dts_slots(
+        "Orders", "OrdersStaging", scheduler(), *hubs, production_role, staging_role, **IDENTITY
+    )
+
+
 def one_slot_on_scheduler(*roles: Any) -> list[Resource]:
     """One app with its own hub declared in the stack, and the given role assignments."""
     app = site("orders", on_scheduler("Orders"), **IDENTITY)
@@ -479,27 +490,9 @@ CASES = [
     Case(
         # Hubs move on a swap: production needs the staging hub too.
         "scheduler-hub-data-role",
-        dts_slots(
-            "Orders",
-            "OrdersStaging",
-            scheduler(),
-            task_hub_resource("Orders"),
-            task_hub_resource("OrdersStaging"),
-            role("prod-own", site("orders", {}), hub_scope("Orders")),
-            role("stage-all", site("orders", {}, "staging"), f"{SUBSCRIPTION}/resourceGroups/rg"),
-            **IDENTITY,
-        ),
-        dts_slots(
-            "Orders",
-            "OrdersStaging",
-            scheduler(),
-            task_hub_resource("Orders"),
-            task_hub_resource("OrdersStaging"),
-            # The whole scheduler, written as the scheduler resource's id (a dependency).
-            fed_by(role("prod-sched", site("orders", {}), None), "scope", scheduler()),
-            role("stage-all", site("orders", {}, "staging"), f"{SUBSCRIPTION}/resourceGroups/rg"),
-            **IDENTITY,
-        ),
+        two_hubs(role("prod-own", site("orders", {}), hub_scope("Orders"))),
+        # The whole scheduler, written as the scheduler resource's id (a dependency).
+        two_hubs(fed_by(role("prod-sched", site("orders", {}), None), "scope", scheduler())),
         "orders: its identity has no Durable Task Data Contributor or Worker role on task hub "
         "OrdersStaging",
     ),
