@@ -10,9 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from policies.durable_settings import CONNECTION, LEGACY_CONNECTION, connection_name
+from policies.durable_settings import (
+    CONNECTION,
+    LEGACY_CONNECTION,
+    connection_name,
+    state_settings,
+)
 from policies.model import SCHEDULER, Resource, Site, Stack
 from policies.scheduler_connection import SchedulerConnection, parse
+from policies.task_hubs import hub_sources
 from taskhub.scheduler_settings import DEFAULT_CONNECTION_SETTING, TYPE_SETTING, uses_scheduler
 
 
@@ -22,12 +28,16 @@ def scheduler_connection_name(settings: Mapping[str, Any]) -> str:
     return connection_name(settings) if named else DEFAULT_CONNECTION_SETTING
 
 
-def scheduler_state_settings(settings: Mapping[str, Any]) -> set[str]:
-    """Settings that pick the backend or reach the scheduler: none may be sticky."""
-    names = {TYPE_SETTING}
+def durable_state_settings(settings: Mapping[str, Any]) -> set[str]:
+    """Every setting a site's durable state comes from, on either backend: none may be sticky.
+
+    The storage connection's family, the scheduler's connection, the backend's type, every
+    `AzureFunctionsJobHost__extensions__durableTask__*` value, and the settings hubName
+    names. On the scheduler the connection is its own setting (never AzureWebJobsStorage).
+    """
     if uses_scheduler(settings):
-        names.add(scheduler_connection_name(settings))
-    return names
+        settings = {**settings, CONNECTION: scheduler_connection_name(settings)}
+    return state_settings(settings) | hub_sources(settings) | {TYPE_SETTING}
 
 
 def connection_of(settings: Mapping[str, Any]) -> SchedulerConnection | None:

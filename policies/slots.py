@@ -6,10 +6,10 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from policies.durable_settings import connection_name, state_settings, storage_target
+from policies.durable_settings import connection_name, storage_target
 from policies.model import App, Finding, Site
-from policies.scheduler_sites import scheduler_state_settings
-from policies.task_hubs import hub_sources, shared_hubs, task_hub
+from policies.scheduler_sites import durable_state_settings
+from policies.task_hubs import shared_hubs, task_hub
 from taskhub.app_service_plans import PlanFamily, max_slots, plan_family
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING
 from taskhub.name_resolver import Resolved
@@ -22,12 +22,7 @@ def durable_setting_not_sticky(
     found = []
     for app in apps.values():
         for site in app.sites.values():
-            durable = (
-                state_settings(site.settings)
-                | hub_sources(site.settings)
-                | scheduler_state_settings(site.settings)
-            )
-            if clash := sorted(app.sticky & durable):
+            if clash := sorted(app.sticky & durable_state_settings(site.settings)):
                 found.append(
                     (
                         f"{site.label}: {', '.join(clash)} marked as slot (sticky) setting(s); "

@@ -162,6 +162,27 @@ def dts_slots(production: str, staging: str, *extra: Resource, **site_props: Any
     ]
 
 
+def unnamed_connection() -> list[Resource]:
+    """Two slots on the scheduler whose settings name no connection setting."""
+    named = DURABLE + "storageProvider__connectionStringName"
+    return [
+        replace(
+            r,
+            props={
+                **r.props,
+                "siteConfig": {
+                    "appSettings": [
+                        pair
+                        for pair in r.props["siteConfig"]["appSettings"]
+                        if pair["name"] != named
+                    ]
+                },
+            },
+        )
+        for r in dts_slots("Orders", "OrdersStaging")
+    ]
+
+
 def scheduler(name: str = "orders", allow: Any = ("0.0.0.0/0",)) -> Resource:
     allowlist = list(allow) if isinstance(allow, tuple) else allow
     sku = {"name": "Consumption"}
@@ -422,6 +443,13 @@ CASES = [
         "durable-setting-not-sticky",
         dts_slots("Orders", "OrdersStaging", sticky(DTS_CONNECTION)),
         dts_slots("Orders", "OrdersStaging", sticky("SLOT_ROLE")),
+        f"{DTS_CONNECTION} marked as slot (sticky)",
+    ),
+    Case(
+        # No connection named: the scheduler's default setting, never AzureWebJobsStorage.
+        "durable-setting-not-sticky",
+        [*unnamed_connection(), sticky(DTS_CONNECTION)],
+        [*unnamed_connection(), sticky("AzureWebJobsStorage__accountName")],
         f"{DTS_CONNECTION} marked as slot (sticky)",
     ),
     # The Durable Task Scheduler.
