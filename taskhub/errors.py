@@ -12,7 +12,7 @@ tree below is the whole family (a test keeps it complete, parents and modules):
   + AccessDeniedError                taskhub/errors.py: authentication or authorisation
   + StoreUnavailableError            taskhub/errors.py: storage unreadable after retries
   + UnreadableHistory                taskhub/history.py: one instance's history rows
-  + ConfigError (also ValueError)    components/config.py: a stack config value, via Pulumi
+  + ConfigError (also ValueError)    components/config/model.py: a stack config value
   + ArmError                         scripts/stages/arm.py: ARM refused or failed a call
     - SwapMayHaveStarted             scripts/stages/arm.py: a retried swap POST got 409
   + CannotJudge                      scripts/stages/ramp_watch.py: a ramp window unreadable
