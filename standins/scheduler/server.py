@@ -9,8 +9,8 @@ each call to the backend of the hub the call names:
 
 - the `taskhub` metadata picks one of several hubs, each its own backend; an unknown hub is
   NOT_FOUND (the backend ignores the metadata);
-- with `tokens` (a live collection), the `authorization: Bearer <token>` metadata is checked: no or an unknown
-  token is UNAUTHENTICATED, a token in `denied` PERMISSION_DENIED;
+- with `tokens` (a live collection), the `authorization: Bearer <token>` metadata is
+  checked: no or an unknown token is UNAUTHENTICATED, a token in `denied` PERMISSION_DENIED;
 - `page_cap` caps `QueryInstances` pages (the backend answers everything when asked for 0);
 - `fill_versions`: listings carry `OrchestrationState.version`, read from what the backend
   stored at StartInstance (it leaves the field unset, as the real scheduler may too);

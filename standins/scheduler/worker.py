@@ -34,11 +34,11 @@ def running_worker(address: str, hub: str, token: str | None = None) -> Iterator
     for activity in ACTIVITIES:
         worker.add_activity(activity)
     worker.use_work_item_filters()
-    worker.start()
+    worker.start()  # type: ignore[no-untyped-call]
     try:
         yield worker
     finally:
-        worker.stop()
+        worker.stop()  # type: ignore[no-untyped-call]
 
 
 def hub_client(address: str, hub: str, token: str | None = None) -> TaskHubGrpcClient:
