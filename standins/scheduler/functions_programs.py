@@ -15,7 +15,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from standins.scheduler.programs import APPROVE, TIMER
+from standins.scheduler.programs import APPROVE, TIMER, WAITING
 
 Flow = Generator[Any, Any, Any]
 RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=100, max_number_of_attempts=3)
@@ -32,6 +32,7 @@ def _flow(
         yield context.create_timer(context.current_utc_datetime + TIMER)
     found = yield context.task_all([context.call_activity(name, checked) for name in quotes])
     made = yield context.call_sub_orchestrator("child", checked, f"{context.instance_id}-child")
+    context.set_custom_status(WAITING)
     approval = yield context.wait_for_external_event(APPROVE)
     return (yield context.call_activity("ship", [found, made, approval]))
 
@@ -58,6 +59,7 @@ def child(context: Any) -> Flow:
 
 def retrying(context: Any) -> Flow:
     charged = yield context.call_activity_with_retry("charge", RETRY, context.get_input())
+    context.set_custom_status(WAITING)
     yield context.wait_for_external_event(APPROVE)
     return (yield context.call_activity("ship", charged))
 
@@ -71,6 +73,7 @@ def _refunding(context: Any, retry: bool) -> Flow:
             yield context.call_activity("explode", order)
     except Exception:
         yield context.call_activity("refund", order)
+    context.set_custom_status(WAITING)
     yield context.wait_for_external_event(APPROVE)
 
 
@@ -88,6 +91,7 @@ def eternal(context: Any) -> Flow:
     if n < 2:
         context.continue_as_new({"n": n + 1})
         return None
+    context.set_custom_status(WAITING)
     yield context.wait_for_external_event(APPROVE)
     return n
 
@@ -95,5 +99,6 @@ def eternal(context: Any) -> Flow:
 def waiting(context: Any) -> Flow:
     order = context.get_input()
     yield context.call_activity("validate", order)
+    context.set_custom_status(WAITING)
     yield context.wait_for_external_event(APPROVE)
     return (yield context.call_activity("ship", order))

@@ -3,8 +3,9 @@
 Their histories are what the scheduler backend is tested and rehearsed on: every event is
 written by Microsoft's worker and in-memory backend, none by hand. Each orchestrator ends
 waiting for the external event "approve", so an instance stays Running (in flight) until a
-test raises it. `standins.scheduler.functions_programs` holds the azure-functions-durable
-code that does the same, call for call.
+test raises it; it says so in its custom status (`WAITING`).
+`standins.scheduler.functions_programs` holds the azure-functions-durable code that does the
+same, call for call.
 
 Every input is a JSON object: the replay check's context body (scripts/stages/replay.py
 `context_body`) hands the SDK the decoded input, which `DurableOrchestrationContext`
@@ -25,6 +26,8 @@ Flow = Generator[task.Task[Any], Any, Any]
 TIMER = timedelta(milliseconds=200)
 RETRY = task.RetryPolicy(first_retry_interval=timedelta(milliseconds=100), max_number_of_attempts=3)
 APPROVE = "approve"
+WAITING = "awaiting approval"
+"""The custom status each orchestrator sets as it starts waiting (neither SDK numbers it)."""
 _attempts: Counter[str] = Counter()
 _attempts_lock = threading.Lock()
 
@@ -86,6 +89,7 @@ def flow(ctx: task.OrchestrationContext, order: Any) -> Flow:
     made = yield ctx.call_sub_orchestrator(
         child, input=checked, instance_id=f"{ctx.instance_id}-child"
     )
+    ctx.set_custom_status(WAITING)
     approval = yield ctx.wait_for_external_event(APPROVE)
     return (yield ctx.call_activity(ship, input=[quotes, made, approval]))
 
@@ -93,6 +97,7 @@ def flow(ctx: task.OrchestrationContext, order: Any) -> Flow:
 def retrying(ctx: task.OrchestrationContext, order: dict[str, Any]) -> Flow:
     """A retried activity whose second attempt succeeds."""
     charged = yield ctx.call_activity(charge, input=order, retry_policy=RETRY)
+    ctx.set_custom_status(WAITING)
     yield ctx.wait_for_external_event(APPROVE)
     return (yield ctx.call_activity(ship, input=charged))
 
@@ -103,6 +108,7 @@ def exhausted(ctx: task.OrchestrationContext, order: dict[str, Any]) -> Flow:
         yield ctx.call_activity(explode, input=order, retry_policy=RETRY)
     except task.TaskFailedError:
         yield ctx.call_activity(refund, input=order)
+    ctx.set_custom_status(WAITING)
     yield ctx.wait_for_external_event(APPROVE)
 
 
@@ -112,6 +118,7 @@ def caught(ctx: task.OrchestrationContext, order: dict[str, Any]) -> Flow:
         yield ctx.call_activity(explode, input=order)
     except task.TaskFailedError:
         yield ctx.call_activity(refund, input=order)
+    ctx.set_custom_status(WAITING)
     yield ctx.wait_for_external_event(APPROVE)
 
 
@@ -127,6 +134,7 @@ def eternal(ctx: task.OrchestrationContext, state: dict[str, int]) -> Flow:
     if n < 2:
         ctx.continue_as_new({"n": n + 1})
         return None
+    ctx.set_custom_status(WAITING)
     yield ctx.wait_for_external_event(APPROVE)
     return n
 
@@ -134,6 +142,7 @@ def eternal(ctx: task.OrchestrationContext, state: dict[str, int]) -> Flow:
 def waiting(ctx: task.OrchestrationContext, order: Any) -> Flow:
     """One activity, then the event: for suspend, resume and terminate."""
     yield ctx.call_activity(validate, input=order)
+    ctx.set_custom_status(WAITING)
     yield ctx.wait_for_external_event(APPROVE)
     return (yield ctx.call_activity(ship, input=order))
 
