@@ -180,10 +180,14 @@ def test_an_empty_page_that_carries_a_token_is_followed(start_standin: StartStan
     stand_in, address = start_standin(page_cap=3, paging=Paging.EMPTY_PAGE_FIRST)
     with running_worker(address.plain, HUB):
         scenario = busy_hub(hub_client(address.plain, HUB))
+    before = len(stand_in.calls_of("QueryInstances"))
     with source(address.plain) as hub:
         records = hub.unfinished()
-        assert hub.has_any_instance()
+    calls = len(stand_in.calls_of("QueryInstances")) - before
     assert {r.instance_id: r.runtime_status for r in records} == scenario.unfinished
+    assert calls == 2 * 5  # each of the 5 pages of 3 behind an empty page with a token
+    with source(address.plain) as hub:
+        assert hub.has_any_instance()  # its first page is empty, yet the hub is not
 
 
 def test_a_token_that_does_not_advance_is_an_error(start_standin: StartStandIn) -> None:
