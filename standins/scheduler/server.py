@@ -83,14 +83,14 @@ class SchedulerStandIn:
         hubs: Iterable[str],
         *,
         tokens: Collection[str] | None = None,
-        denied: Iterable[str] = (),
+        denied: Collection[str] = (),
         page_cap: int = 100,
         fill_versions: bool = False,
         paging: Paging = Paging.NORMAL,
     ) -> None:
         self.backends = {hub: InMemoryOrchestrationBackend() for hub in hubs}
         self.tokens = tokens  # kept by reference: a credential's `issued` list stays current
-        self.denied = set(denied)
+        self.denied = denied
         self.page_cap = page_cap
         self.fill_versions = fill_versions
         self.paging = paging
@@ -149,7 +149,9 @@ class SchedulerStandIn:
                 or not authorization.startswith("Bearer ")
                 or (token not in self.tokens and token not in self.denied)
             ):
-                context.abort(grpc.StatusCode.UNAUTHENTICATED, "no valid bearer token")
+                context.abort(
+                    grpc.StatusCode.UNAUTHENTICATED, "no valid token in the authorization metadata"
+                )
             if token in self.denied:
                 context.abort(grpc.StatusCode.PERMISSION_DENIED, "the identity has no data role")
         if not hub:

@@ -21,12 +21,15 @@ class FakeTokenCredential:
         lifetime: float = 3600.0,
         clock: Callable[[], float] = time.time,
         prefix: str = "stand-in-token",
+        issued: list[str] | None = None,
     ) -> None:
+        """`issued`: the list each new token is appended to (share it with the stand-in's
+        accepted tokens so they are valid, or keep it apart so they are not)."""
         self.lifetime = lifetime
         self.clock = clock
         self.prefix = prefix
         self.scopes: list[tuple[str, ...]] = []
-        self.issued: list[str] = []
+        self.issued: list[str] = issued if issued is not None else []
         self._numbers = itertools.count(1)
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
