@@ -85,6 +85,10 @@ def caught(context: Any) -> Flow:
     return (yield from _refunding(context, retry=False))
 
 
+def doomed(context: Any) -> Flow:
+    yield context.call_activity("explode", context.get_input())
+
+
 def eternal(context: Any) -> Flow:
     n = context.get_input()["n"]
     yield context.call_activity("tick", n)

@@ -20,7 +20,7 @@ from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
 
-from durabletask import task
+from durabletask import entities, task
 
 Flow = Generator[task.Task[Any], Any, Any]
 TIMER = timedelta(milliseconds=200)
@@ -147,7 +147,21 @@ def waiting(ctx: task.OrchestrationContext, order: Any) -> Flow:
     return (yield ctx.call_activity(ship, input=order))
 
 
-ORCHESTRATORS = (child, flow, retrying, exhausted, caught, doomed, eternal, waiting)
+def counter(ctx: entities.EntityContext, amount: Any) -> int:
+    value = ctx.get_state(int, 0) + int(amount or 0)
+    ctx.set_state(value)
+    return value
+
+
+def tally(ctx: task.OrchestrationContext, order: dict[str, Any]) -> Flow:
+    """Calls an entity: its history holds an EntityOperationCalled event."""
+    yield ctx.call_entity(entities.EntityInstanceId("counter", "k"), "add", input=1)
+    ctx.set_custom_status(WAITING)
+    yield ctx.wait_for_external_event(APPROVE)
+
+
+ORCHESTRATORS = (child, flow, retrying, exhausted, caught, doomed, eternal, waiting, tally)
+ENTITIES = (counter,)
 ACTIVITIES = (validate, quote_a, quote_b, ship, child_work, tick, refund, explode, charge)
 UNREGISTERED = "not_registered_here"
 """An orchestrator no worker registers: with work-item filters its instances stay Pending."""

@@ -27,7 +27,7 @@ def waiting(state: OrchestrationState) -> bool:
     )
 
 
-def _status(status: OrchestrationStatus) -> Callable[[OrchestrationState], bool]:
+def has_status(status: OrchestrationStatus) -> Callable[[OrchestrationState], bool]:
     return lambda state: state.runtime_status == status
 
 
@@ -79,7 +79,7 @@ def busy_hub(client: TaskHubGrpcClient) -> Scenario:
         s.versions[instance] = "1.0"
     start_waiting(client, s, programs.waiting, "suspended-1", {"order": "s"}, "2.0")
     client.suspend_orchestration("suspended-1")
-    wait_until(client, "suspended-1", _status(OrchestrationStatus.SUSPENDED))
+    wait_until(client, "suspended-1", has_status(OrchestrationStatus.SUSPENDED))
     s.unfinished["suspended-1"] = "Suspended"
     for instance, end, status in (
         ("done-1", "approve", "Completed"),
@@ -91,12 +91,12 @@ def busy_hub(client: TaskHubGrpcClient) -> Scenario:
             client.raise_orchestration_event(instance, programs.APPROVE, data={"ok": True})
         else:
             client.terminate_orchestration(instance)
-        wait_until(client, instance, _status(OrchestrationStatus[status.upper()]))
+        wait_until(client, instance, has_status(OrchestrationStatus[status.upper()]))
         s.finished[instance] = status
     client.schedule_new_orchestration(
         programs.doomed, input={"order": "x"}, instance_id="failed-1", version="1.0"
     )
-    wait_until(client, "failed-1", _status(OrchestrationStatus.FAILED))
+    wait_until(client, "failed-1", has_status(OrchestrationStatus.FAILED))
     s.finished["failed-1"] = "Failed"
     s.versions["failed-1"] = "1.0"
     return s
@@ -110,6 +110,6 @@ def drained_hub(client: TaskHubGrpcClient, count: int = 5) -> Scenario:
         start_waiting(client, s, programs.waiting, instance, {"order": number}, "1.0")
         del s.unfinished[instance]
         client.raise_orchestration_event(instance, programs.APPROVE, data={"ok": True})
-        wait_until(client, instance, _status(OrchestrationStatus.COMPLETED))
+        wait_until(client, instance, has_status(OrchestrationStatus.COMPLETED))
         s.finished[instance] = "Completed"
     return s

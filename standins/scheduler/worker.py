@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from durabletask.client import OrchestrationState, TaskHubGrpcClient
 from durabletask.worker import TaskHubGrpcWorker
 
-from standins.scheduler.programs import ACTIVITIES, ORCHESTRATORS
+from standins.scheduler.programs import ACTIVITIES, ENTITIES, ORCHESTRATORS
 
 
 def _metadata(hub: str, token: str | None) -> list[tuple[str, str]]:
@@ -33,6 +33,8 @@ def running_worker(address: str, hub: str, token: str | None = None) -> Iterator
         worker.add_orchestrator(orchestrator)
     for activity in ACTIVITIES:
         worker.add_activity(activity)
+    for entity in ENTITIES:
+        worker.add_entity(entity)
     worker.use_work_item_filters()
     worker.start()  # type: ignore[no-untyped-call]
     try:
