@@ -98,6 +98,7 @@ class SchedulerStandIn:
         self.calls: list[SeenCall] = []
         self._lock = threading.Lock()
         self._server: grpc.Server | None = None
+        self.address: Address | None = None
         for method in SERVICE.methods:
             handler = self._streaming if method.server_streaming else self._unary
             setattr(self, method.name, handler(method.name))
@@ -113,7 +114,8 @@ class SchedulerStandIn:
             secure = server.add_secure_port("localhost:0", credentials)
         server.start()
         self._server = server
-        return Address(f"127.0.0.1:{plain}", f"localhost:{secure}" if secure else None)
+        self.address = Address(f"127.0.0.1:{plain}", f"localhost:{secure}" if secure else None)
+        return self.address
 
     def stop(self) -> None:
         for backend in self.backends.values():

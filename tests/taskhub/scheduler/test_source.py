@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from standins.scheduler.scenarios import busy_hub, drained_hub
-from standins.scheduler.server import Paging
+from standins.scheduler.scenarios import Scenario, busy_hub, drained_hub
+from standins.scheduler.server import Paging, SchedulerStandIn
 from standins.scheduler.worker import hub_client, running_worker
 from taskhub.errors import HubNotFoundError, StoreUnavailableError
-from taskhub.instance_rows import VersionSource
+from taskhub.instance_rows import InstanceRecord, VersionSource
 from taskhub.rollout import summarize
 from taskhub.scheduler.grpc_errors import Retry
 from taskhub.scheduler.source import SchedulerInstanceSource, open_scheduler_source
@@ -35,16 +35,24 @@ def source(address: str, hub: str | None = HUB, **options: object) -> SchedulerI
     return open_scheduler_source(plain(address), hub, retry=FAST, **options)  # type: ignore[arg-type]
 
 
+def busy_unfinished(
+    start_standin: StartStandIn, **options: object
+) -> tuple[SchedulerStandIn, Scenario, list[InstanceRecord], int]:
+    """A busy hub on a stand-in with `options`, its unfinished instances read by the source,
+    and how many QueryInstances calls that read made."""
+    stand_in, address = start_standin(page_cap=3, **options)
+    with running_worker(address.plain, HUB):
+        scenario = busy_hub(hub_client(address.plain, HUB))
+    before = len(stand_in.calls_of("QueryInstances"))
+    with source(address.plain) as hub:
+        records = hub.unfinished()
+    return stand_in, scenario, records, len(stand_in.calls_of("QueryInstances")) - before
+
+
 def test_a_busy_hub_lists_every_unfinished_instance_across_pages(
     start_standin: StartStandIn,
 ) -> None:
-    stand_in, address = start_standin(page_cap=3)
-    with running_worker(address.plain, HUB):
-        scenario = busy_hub(hub_client(address.plain, HUB))
-        before = len(stand_in.calls_of("QueryInstances"))
-        with source(address.plain) as hub:
-            records = hub.unfinished()
-    pages = len(stand_in.calls_of("QueryInstances")) - before
+    stand_in, scenario, records, pages = busy_unfinished(start_standin)
     assert {r.instance_id: r.runtime_status for r in records} == scenario.unfinished
     assert {"Running", "Pending", "Suspended"} <= set(scenario.unfinished.values())
     assert pages >= 5  # 15 instances, 3 a page
@@ -177,16 +185,13 @@ def test_a_stalled_call_times_out_and_is_retried(start_standin: StartStandIn) ->
 
 
 def test_an_empty_page_that_carries_a_token_is_followed(start_standin: StartStandIn) -> None:
-    stand_in, address = start_standin(page_cap=3, paging=Paging.EMPTY_PAGE_FIRST)
-    with running_worker(address.plain, HUB):
-        scenario = busy_hub(hub_client(address.plain, HUB))
-    before = len(stand_in.calls_of("QueryInstances"))
-    with source(address.plain) as hub:
-        records = hub.unfinished()
-    calls = len(stand_in.calls_of("QueryInstances")) - before
+    stand_in, scenario, records, calls = busy_unfinished(
+        start_standin, paging=Paging.EMPTY_PAGE_FIRST
+    )
     assert {r.instance_id: r.runtime_status for r in records} == scenario.unfinished
     assert calls == 2 * 5  # each of the 5 pages of 3 behind an empty page with a token
-    with source(address.plain) as hub:
+    assert stand_in.address is not None
+    with source(stand_in.address.plain) as hub:
         assert hub.has_any_instance()  # its first page is empty, yet the hub is not
 
 
