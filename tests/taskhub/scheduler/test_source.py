@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from standins.scheduler import programs
 from standins.scheduler.scenarios import Scenario, busy_hub, drained_hub
 from standins.scheduler.server import Paging, SchedulerStandIn
 from standins.scheduler.worker import hub_client, running_worker
@@ -220,3 +221,20 @@ def test_the_listing_never_asks_for_inputs_or_outputs(start_standin: StartStandI
         hub.completed_since(datetime.now(UTC))
         hub.has_any_instance()
     assert seen == [False, False, False, False]
+
+
+def test_entity_ids_are_skipped_unless_asked_for(start_standin: StartStandIn) -> None:
+    """An instance whose id starts with '@' is an entity's (DOMAIN.md); the backend takes
+    one through StartInstance as any other id, and it stays Pending (no worker runs)."""
+    _, address = start_standin()
+    client = hub_client(address.plain, HUB)
+    for instance in ("@counter@k", "plain-1"):
+        client.schedule_new_orchestration(programs.UNREGISTERED, input={}, instance_id=instance)
+    with source(address.plain) as hub:
+        assert [r.instance_id for r in hub.unfinished()] == ["plain-1"]
+        everything = hub.unfinished(include_entities=True)
+    assert {r.instance_id: r.is_entity for r in everything} == {
+        "@counter@k": True,
+        "plain-1": False,
+    }
+    assert all(r.readable for r in everything if r.is_entity)  # no version needed for those
