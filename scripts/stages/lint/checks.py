@@ -40,6 +40,11 @@ QUIETED = frozenset(
 """Rules about a value that differs on replay or a line that repeats: moot in code that
 runs once. Writing module state (DDZ010), blocking (DDZ003) and threads (DDZ004) are not."""
 ENV_FIX = "pass it as orchestration input or read it in an activity"
+CLOSING = (
+    "it runs at the end of every episode, when Python closes the suspended generator (a "
+    "`finally:` around a yield, a `GeneratorExit` handler), and `is_replaying` is false then: "
+    "move it out of there"
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,8 @@ class FunctionChecker(ast.NodeVisitor):
     def _hit(self, rule: RuleId, node: ast.AST, subject: str, detail: str = "") -> None:
         if self.quiet and rule in QUIETED:
             return
+        if self.closing and rule in QUIETED:
+            detail = detail or CLOSING
         line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
         self.hits.append(Hit(rule, line, col, subject, detail))
 

@@ -30,7 +30,7 @@ def bound_before(context):
 @app.orchestration_trigger(context_name="context")
 def two_steps(context):
     try:
-        text = yield context.call_activity("Extract", context.get_input())
+        text = yield context.call_activity("Extract", "readable")
         yield context.call_activity("Audit", text)
     except Exception:
         logging.error("extract or audit failed")  # expect: DDZ011

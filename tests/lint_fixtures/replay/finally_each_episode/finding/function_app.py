@@ -44,6 +44,7 @@ def release_after(context):
 def swallow_close(context):
     try:
         result = yield context.call_activity("Step", "extract")
+        result += yield context.call_activity("Step", "load")
     except GeneratorExit:
         print("closed")  # expect: DDZ011
         return None
