@@ -5,10 +5,15 @@ The longest matching prefix wins, so `asyncio.sleep` is waiting (DDZ003) while t
 packages are I/O. The orchestration context's methods are those of the installed SDK's
 `DurableOrchestrationContext` (azure-functions-durable 1.7).
 
+Randomness (DDZ002) is `random` and `secrets` but `secrets.compare_digest`, a constant-time
+comparison (CPython `Lib/secrets.py` re-exports `hmac.compare_digest`) that gives the same
+answer on every replay.
+
 I/O (DDZ005) is a list of known I/O and known pure APIs, not module names alone: parsing
 and quoting URLs (`urllib.parse`), making SAS tokens (`generate_*_sas` sign locally with the
 account key, azure-storage-blob `_shared_access_signature.py`), building retry policies,
-sessions and requests, or constructing an SDK client sends nothing. What a client sends,
+sessions and requests (`urllib.request.Request` only stores the URL, headers and data;
+`urlopen` sends it), or constructing an SDK client sends nothing. What a client sends,
 it sends when a method is called on it, so those calls are the I/O (`CLIENTS`).
 """
 
@@ -98,6 +103,7 @@ PATTERNS: dict[str, Api] = {
         "numpy.random",
     ),
     **_all(RuleId.RANDOMNESS, "random.Random", "numpy.random.default_rng", calls_only_with=0),
+    **_all(None, "secrets.compare_digest"),
     **_all(RuleId.WAITING, "time.sleep", "asyncio.sleep"),
     **_all(
         RuleId.THREADS_AND_ASYNC, "threading", "concurrent.futures", "multiprocessing", "asyncio"
@@ -138,6 +144,7 @@ PATTERNS: dict[str, Api] = {
         None,
         "urllib.parse",
         "urllib.error",
+        "urllib.request.Request",
         "urllib3.util",
         "urllib3.Retry",
         "urllib3.exceptions",

@@ -3,10 +3,12 @@
 One pass over the body, with the names that hold the orchestration context in it. Calls
 into the app's own functions are handed back as callees, so `walk` can follow them.
 
-Code that runs only once per orchestration (`flow.runs_once`) or only when not replaying
+Code that runs only once per orchestration (`flow.Flow.once`) or only when not replaying
 (`guards`) cannot differ between replays nor repeat, so the rules about that (`QUIETED`)
 say nothing there; a helper called from such code inherits it, unless it is a generator
-the orchestrator goes on to drive.
+the orchestrator goes on to drive. Code that runs when Python closes the suspended
+generator (`flow.Flow.closing`) runs at the end of every episode, with `is_replaying`
+false: neither "once" nor a guard holds there, nor in a helper it calls.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scripts.stages.lint import apis, guards, loops
-from scripts.stages.lint.flow import is_generator
+from scripts.stages.lint.flow import Flow, is_generator
 from scripts.stages.lint.rules import RuleId
 from scripts.stages.lint.scope import Scope, nested
 from scripts.stages.lint.source import AppSource, FunctionNode, Module
@@ -38,6 +40,11 @@ QUIETED = frozenset(
 """Rules about a value that differs on replay or a line that repeats: moot in code that
 runs once. Writing module state (DDZ010), blocking (DDZ003) and threads (DDZ004) are not."""
 ENV_FIX = "pass it as orchestration input or read it in an activity"
+CLOSING = (
+    "it runs at the end of every episode, when Python closes the suspended generator (a "
+    "`finally:` around a yield, a `GeneratorExit` handler), and `is_replaying` is false then: "
+    "move it out of there"
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,11 @@ class Callee:
     """Parameters of the callee that receive the orchestration context."""
     quiet: bool = False
     """Called from code that runs once (or only when not replaying), and runs to its end."""
+    closing: bool = False
+    """Called from code that runs when the generator is closed, at every episode's end."""
+    tail: bool = False
+    """A generator made or delegated to where nothing yields after it: its own flow is the
+    orchestration's last (`flow.Flow.once` holds in it)."""
 
 
 def _truthy_constant(test: ast.expr) -> bool:
@@ -73,8 +85,9 @@ class FunctionChecker(ast.NodeVisitor):
         context: frozenset[str],
         names: NameProblem | None,
         *,
-        once: frozenset[int] = frozenset(),
+        flow: Flow,
         quiet: bool = False,
+        closing: bool = False,
     ) -> None:
         self.source, self.module, self.node = source, module, node
         self.context = context
@@ -84,9 +97,13 @@ class FunctionChecker(ast.NodeVisitor):
         self.qualify = self.values.qualify
         self.hits: list[Hit] = []
         self.callees: list[Callee] = []
-        self.once = once
-        """Statements that run only once (the orchestrator's own, from `flow`)."""
+        self.flow = flow
+        self.live = guards.after_early_exits(node, self._replaying)
+        """Statements after an early exit taken whenever replaying."""
         self.quiet = int(quiet)
+        self.closing = int(closing)
+        self.tail = False
+        """The statement being visited is one of `flow.tails`."""
         self.orchestrator = False
         self.pending: dict[str, tuple[ast.stmt, ast.Call]] = {}
         """Names holding durable tasks: each must be read somewhere (yielded, combined)."""
@@ -104,14 +121,23 @@ class FunctionChecker(ast.NodeVisitor):
     # -- helpers ---------------------------------------------------------------------------
 
     def visit(self, node: ast.AST) -> None:
-        once = isinstance(node, ast.stmt) and id(node) in self.once
-        self.quiet += once
+        if not isinstance(node, ast.stmt):
+            super().visit(node)
+            return
+        saved = self.quiet, self.closing, self.tail
+        if id(node) in self.flow.closing:
+            self.quiet, self.closing = 0, self.closing + 1
+        self.quiet += id(node) in self.flow.once
+        self.quiet += id(node) in self.live and not self.closing
+        self.tail = id(node) in self.flow.tails
         super().visit(node)
-        self.quiet -= once
+        self.quiet, self.closing, self.tail = saved
 
     def _hit(self, rule: RuleId, node: ast.AST, subject: str, detail: str = "") -> None:
         if self.quiet and rule in QUIETED:
             return
+        if self.closing and rule in QUIETED:
+            detail = detail or CLOSING
         line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
         self.hits.append(Hit(rule, line, col, subject, detail))
 
@@ -240,8 +266,12 @@ class FunctionChecker(ast.NodeVisitor):
             for k in node.keywords
             if k.arg and isinstance(k.value, ast.Name) and k.value.id in self.context
         }
-        quiet = self.quiet > 0 and not is_generator(callee)
-        self.callees.append(Callee(callee_module, callee, frozenset(context), quiet))
+        generator = is_generator(callee)
+        quiet = self.quiet > 0 and not generator
+        tail = self.tail and generator and not self.closing
+        self.callees.append(
+            Callee(callee_module, callee, frozenset(context), quiet, self.closing > 0, tail)
+        )
 
     # -- names and attributes --------------------------------------------------------------
 
@@ -353,7 +383,11 @@ class FunctionChecker(ast.NodeVisitor):
 
     def _unbounded(self, loop: ast.While | ast.For, subject: str) -> None:
         methods = {self._context_method(n.func) for n in nested(loop) if isinstance(n, ast.Call)}
-        if methods & apis.HISTORY_GROWING and "continue_as_new" not in methods:
+        if (
+            methods & apis.HISTORY_GROWING
+            and "continue_as_new" not in methods
+            and not loops.bounded(loop)
+        ):
             self._hit(RuleId.UNBOUNDED_LOOP, loop, subject)
 
     def visit_While(self, node: ast.While) -> None:
@@ -376,7 +410,9 @@ class FunctionChecker(ast.NodeVisitor):
         )
 
     def visit_If(self, node: ast.If) -> None:
-        body, orelse = guards.branches(node.test, self._replaying)
+        body, orelse = (
+            guards.branches(node.test, self._replaying) if not self.closing else (False, False)
+        )
         self.visit(node.test)
         for branch, guarded in ((node.body, body), (node.orelse, orelse)):
             self.quiet += guarded

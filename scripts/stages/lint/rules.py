@@ -122,8 +122,10 @@ CATALOGUE: tuple[Rule, ...] = (
         RuleId.UNBOUNDED_LOOP,
         "unbounded loop",
         Level.WARNING,
-        "loops forever adding to the history, which grows without bound",
-        "call context.continue_as_new(state) at the end of each round",
+        "adds to the history every round and only durable results (or nothing) end it, so "
+        "the history can grow without bound",
+        "bound it (a deadline on context.current_utc_datetime, a maximum of rounds) or call "
+        "context.continue_as_new(state) at the end of each round",
     ),
     Rule(
         RuleId.MODULE_STATE,

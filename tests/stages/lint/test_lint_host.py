@@ -77,6 +77,7 @@ def test_no_funcignore_denies_nothing(tmp_path: Path) -> None:
 PURE = [
     "urllib.parse.quote",
     "urllib.parse.urlencode",
+    "urllib.request.Request",
     "azure.storage.blob.generate_blob_sas",
     "azure.storage.blob.BlobSasPermissions",
     "azure.storage.queue.generate_queue_sas",
@@ -93,6 +94,7 @@ IO = [
     "requests.post",
     "httpx.get",
     "urllib.request.urlopen",
+    "urllib.request.build_opener",
     "pandas.read_csv",
     "pandas.read_sql",
     "pandas.read_parquet",
@@ -120,6 +122,24 @@ def test_known_pure_apis_are_not_io(dotted: str) -> None:
 def test_known_io_apis_are_io(dotted: str) -> None:
     found = apis.match(dotted)
     assert found is not None and found.rule is RuleId.IO and not apis.client_factory(dotted)
+
+
+# CPython Lib/secrets.py: `compare_digest` is hmac's constant-time comparison, the rest
+# draw from SystemRandom / os.urandom.
+RANDOM = ["secrets.token_hex", "secrets.token_urlsafe", "secrets.choice", "random.random"]
+DETERMINISTIC = ["secrets.compare_digest", "uuid.uuid5", "hmac.compare_digest"]
+
+
+@pytest.mark.parametrize("dotted", RANDOM)
+def test_known_random_apis_are_random(dotted: str) -> None:
+    found = apis.match(dotted)
+    assert found is not None and found.rule is RuleId.RANDOMNESS
+
+
+@pytest.mark.parametrize("dotted", DETERMINISTIC)
+def test_deterministic_comparisons_and_ids_are_not_random(dotted: str) -> None:
+    found = apis.match(dotted)
+    assert found is None or found.rule is None
 
 
 @pytest.mark.parametrize("dotted", CLIENTS)

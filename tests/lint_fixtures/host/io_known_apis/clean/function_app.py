@@ -1,3 +1,4 @@
+import urllib.request
 from datetime import timedelta
 from urllib.parse import quote, urlencode
 
@@ -28,6 +29,8 @@ def report(context):
     session.mount("https://", HTTPAdapter(max_retries=Retry(total=3)))
     client = BlobServiceClient(account_url="https://store.blob.core.windows.net")
     blob = client.get_blob_client("reports", f"{day}.csv")
+    request = urllib.request.Request(url, headers={"Accept": "text/csv"})
+    yield context.call_http("GET", request.full_url)
     yield context.call_activity("Publish", {"url": url, "sas": sas, "blob": blob.url})
 
 

@@ -1,3 +1,5 @@
+import urllib.request
+
 import pandas as pd
 import requests
 from azure.storage.blob import BlobServiceClient
@@ -15,6 +17,7 @@ def report(context):
     quote = session.get("https://example.invalid/quote").json()  # expect: DDZ005
     container = BLOBS.get_container_client("reports")
     container.upload_blob("today.csv", prices.to_csv())  # expect: DDZ005
+    urllib.request.urlopen("https://example.invalid/ping")  # expect: DDZ005
     yield context.call_activity("Publish", quote)
 
 
