@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from policies.durable import storage_target
+from policies.durable_settings import storage_target
 from policies.model import App, Site
 from policies.slots import slots_distinct_hubs
 from scripts.stages.release import account_of
@@ -17,6 +17,7 @@ from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, RUNTIME_STORAGE_SETTING, DurableSettings
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX
 from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING
+from taskhub.scheduler_settings import DEFAULT_CONNECTION_SETTING, PROVIDER_TYPE, SchedulerRole
 from taskhub.storage_account import storage_account
 from tests.support.checkout import ROOT
 
@@ -130,6 +131,11 @@ FACTS = {
     # Written by components/routing.py, read by apps/router.
     ROUTER_STORAGE_SETTING: Path("taskhub/routes.py"),
     ROUTER_PREFIX_SETTING: Path("taskhub/routes.py"),
+    # Written by components/ for apps on the Durable Task Scheduler, read by policies/.
+    **dict.fromkeys(
+        (DEFAULT_CONNECTION_SETTING, PROVIDER_TYPE, *(role.value for role in SchedulerRole)),
+        Path("taskhub/scheduler_settings.py"),
+    ),
 }
 
 

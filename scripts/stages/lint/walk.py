@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from scripts.stages.lint.checks import FunctionChecker, Hit, NameProblem
-from scripts.stages.lint.discovery import DurableFunction
+from scripts.stages.lint.app_model import DurableFunction
+from scripts.stages.lint.checks import Callee, FunctionChecker, Hit, NameProblem
+from scripts.stages.lint.flow import analyse
 from scripts.stages.lint.source import AppSource, FunctionNode, Module
 
 DEFAULT_DEPTH = 5
@@ -44,23 +45,39 @@ def walk(
     if orchestrator.code is None:
         return result
     module, node = orchestrator.code
-    chain: tuple[str, ...] = (node.name,)
-    queue = deque([(module, node, _first_parameter(node), chain)])
-    seen: set[tuple[str, str, frozenset[str]]] = set()
+    root = Callee(module, node, _first_parameter(node), tail=True)
+    queue: deque[tuple[Callee, tuple[str, ...]]] = deque([(root, (node.name,))])
+    seen: set[tuple[str, str, frozenset[str], bool, bool, bool]] = set()
     while queue:
-        module, node, context, chain = queue.popleft()
-        key = (module.name, node.name, context)
+        reached, chain = queue.popleft()
+        module, node = reached.module, reached.node
+        key = (
+            module.name,
+            node.name,
+            reached.context,
+            reached.quiet,
+            reached.closing,
+            reached.tail,
+        )
         if key in seen:
             continue
         seen.add(key)
-        checker = FunctionChecker(source, module, node, context, names)
+        flow = analyse(node) if reached.tail else analyse(node).continued()
+        checker = FunctionChecker(
+            source,
+            module,
+            node,
+            reached.context,
+            names,
+            flow=flow,
+            quiet=reached.quiet,
+            closing=reached.closing,
+        )
         hits, callees = checker.run(orchestrator=len(chain) == 1)
         result.hits.extend(Reached(module, hit, chain) for hit in hits)
         for callee in callees:
             if len(chain) > depth:
                 result.too_deep.append(f"{' > '.join(chain)} > {callee.node.name}")
             else:
-                queue.append(
-                    (callee.module, callee.node, callee.context, (*chain, callee.node.name))
-                )
+                queue.append((callee, (*chain, callee.node.name)))
     return result

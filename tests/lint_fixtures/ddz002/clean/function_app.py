@@ -1,4 +1,5 @@
 import random
+import secrets
 import uuid
 
 import azure.durable_functions as df
@@ -12,7 +13,9 @@ def orchestrator(context):
     order_id = context.new_uuid()
     stable = str(uuid.uuid5(NAMESPACE, "orders"))
     seeded = random.Random(order_id).random()
-    yield context.call_activity("Work", [order_id, stable, seeded])
+    code = yield context.wait_for_external_event("Code")
+    if secrets.compare_digest(str(code), order_id):
+        yield context.call_activity("Work", [order_id, stable, seeded])
 
 
 @app.activity_trigger(input_name="value")
