@@ -74,6 +74,7 @@ def test_a_finally_around_a_yield_sends_its_request_in_every_episode(
     assert run.ended and run.failure is None and len(sent) == run.episodes == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("root", LOOPS, ids=_ids)
 def test_a_loop_is_reported_exactly_when_nothing_but_durable_results_ends_it(root: Path) -> None:
     app = root / "function_app.py"
