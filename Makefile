@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test test-fast lint bench clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -38,8 +38,13 @@ lint: setup
 	@# The import rules: pyproject.toml [tool.importlinter]; the apps' packages are on the path.
 	PYTHONPATH=apps/orders:apps/router $(VENV)/bin/lint-imports
 
+# Both run on three workers (pyproject.toml [tool.pytest.ini_options]); `test-fast` leaves out
+# the tests marked slow (real waits, the wheel build, the benchmarks), for the edit-run loop.
 test: lint
 	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
 
 bench: setup
 	$(PY) -m bench.gate

@@ -38,6 +38,13 @@ def register(values: Iterable[str]) -> None:
     _registered.update(v for v in values if v and len(v) >= _MIN_SECRET)
 
 
+def reset_registry() -> None:
+    """Forgets every registered secret, as a new process starts with none: for a host that
+    runs several commands in one process (the test suite runs `durable-deploy` in process),
+    so one command's secrets neither leak into nor mask another's output."""
+    _registered.clear()
+
+
 def redact(text: str, known: Iterable[str] = ()) -> str:
     """`text` with every secret-looking value and every known or registered secret masked."""
     for secret in sorted({*known, *_registered}, key=len, reverse=True):

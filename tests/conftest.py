@@ -1,6 +1,6 @@
 """Shared fixtures: a real Azurite on free loopback ports, and the CLI run as a process.
 
-Only fixtures live here; what tests import by name is in tests/helpers.py.
+Only fixtures live here; what tests import by name is in tests/support/helpers.py.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import DEV_ACCOUNT, Account, Azurite
 from standins.host_simulator import DurableHostSimulator
 from taskhub.hubs import TaskHub
-from tests.helpers import SECRET_ACCOUNT, Cli
+from tests.support.helpers import SECRET_ACCOUNT, Cli
 
 _hub_numbers = itertools.count(1)
-pytest_plugins = ("tests.arm_fixtures",)
+pytest_plugins = ("tests.support.arm_fixtures",)
 
 
 @pytest.fixture(scope="session")

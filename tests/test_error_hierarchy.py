@@ -11,7 +11,8 @@ from pathlib import Path
 
 import taskhub.errors
 from taskhub.errors import DurableDeployError
-from tests.helpers import ROOT, SHIPPED, toolkit_errors
+from tests.support.checkout import ROOT, SHIPPED
+from tests.support.helpers import toolkit_errors
 
 _TREE_LINE = re.compile(r"^(?P<indent> *)[*+-] (?P<name>\w+)(?: \(also \w+\))? +(?P<path>\S+\.py)")
 

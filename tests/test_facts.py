@@ -19,7 +19,7 @@ from taskhub.hubs import DEFAULT_TRACKING_PREFIX
 from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING
 from taskhub.scheduler_settings import DEFAULT_CONNECTION_SETTING, PROVIDER_TYPE, SchedulerRole
 from taskhub.storage_account import storage_account
-from tests.helpers import ROOT
+from tests.support.checkout import ROOT
 
 NAME = "Durable"
 KEY = "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5=="

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from components.config import ConfigError, accepted_keys, load
-from tests.helpers import ROOT
+from tests.support.checkout import ROOT
 
 CONFIG = (ROOT / "docs" / "config.md").read_text()
 

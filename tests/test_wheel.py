@@ -17,7 +17,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from scripts.cli.app import DISTRIBUTION
-from tests.helpers import ROOT, SHIPPED, Cli
+from tests.support.checkout import ROOT, SHIPPED
+from tests.support.helpers import Cli
 
 _NOT_SOURCES = (".git", ".venv", "node_modules", "build", "*.egg-info", ".*_cache", "bench")
 CHECKOUT_ONLY = ("standins", "tests", "orders", "router")
@@ -96,6 +97,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_the_shipped_packages_and_no_stand_in(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
@@ -137,6 +139,7 @@ def test_the_import_contract_forbids_every_package_of_the_dev_extra() -> None:
     assert sorted(modules - set(contract["forbidden_modules"])) == []
 
 
+@pytest.mark.slow
 def test_every_shipped_module_imports_without_the_dev_packages(wheel: Path, tmp_path: Path) -> None:
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
@@ -161,6 +164,7 @@ def test_every_shipped_module_imports_without_the_dev_packages(wheel: Path, tmp_
     assert all(origin.startswith(str(unpacked)) for origin in result["origins"])
 
 
+@pytest.mark.slow
 def test_version_prints_the_version_the_wheel_carries(wheel: Path, cli: Cli) -> None:
     carried = wheel.name.split("-")[1]
     run = cli("--version")

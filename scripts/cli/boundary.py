@@ -33,7 +33,7 @@ from taskhub.errors import DurableDeployError, StoreUnavailableError, first_line
 from taskhub.secrets import redact, register, secrets_in
 
 DEBUG_ENV = "DURABLE_DEPLOY_DEBUG"
-_debug = [os.environ.get(DEBUG_ENV, "") not in ("", "0")]
+_debug = [False]
 Command = Callable[..., Any]
 
 
@@ -43,6 +43,16 @@ class UnexpectedError(DurableDeployError):
 
 class UsageError(DurableDeployError):
     """A bad option, argument or command, as typer reports it (main.py, before any command)."""
+
+
+def reset_debug() -> None:
+    """Debug as a new process starts it, from DURABLE_DEPLOY_DEBUG alone: at import, and
+    for a host that runs several commands in one process (the test suite runs
+    `durable-deploy` in process), before each."""
+    _debug[0] = os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+reset_debug()
 
 
 def set_debug(on: bool) -> None:

@@ -69,6 +69,12 @@ class Output:
     json_objects_printed = 0
     """JSON objects this process put on stdout, so the error boundary never adds a second."""
 
+    @classmethod
+    def reset_count(cls) -> None:
+        """Back to a new process's count: for a host that runs several commands in one process
+        (the test suite runs `durable-deploy` in process)."""
+        cls.json_objects_printed = 0
+
     def __init__(self, *, as_json: bool, secrets: Iterable[str] = ()) -> None:
         self.as_json = as_json
         self.secrets = tuple(secrets)

@@ -8,7 +8,7 @@ azure-docs "Troubleshoot common Azure deployment errors"), which azure-core does
 so its message was lost behind "Operation returned an invalid status 'Conflict'".
 
 The classes below are the refusals a release must tell apart, each from messages App Service
-really sends (quoted in tests/arm_fixtures.py with their sources).
+really sends (quoted in tests/support/arm_fixtures.py with their sources).
 """
 
 from __future__ import annotations

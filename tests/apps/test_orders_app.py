@@ -16,7 +16,8 @@ from azure.durable_functions.orchestrator import Orchestrator
 from orders import orchestration
 
 from standins.history_simulator import drive
-from tests.helpers import ACTIVITIES, ROOT
+from tests.support.checkout import ROOT
+from tests.support.helpers import ACTIVITIES
 
 ORDER = {"id": "o-1", "amount": 100}
 
@@ -92,7 +93,7 @@ def test_the_app_indexes_every_function() -> None:
 def test_status_check_reads_the_apps_own_hub(azurite: Any, host: Any) -> None:
     from orders.status import status_check
 
-    from tests.helpers import SECRET_ACCOUNT
+    from tests.support.helpers import SECRET_ACCOUNT
 
     environ = {
         "DurableManagementStorage": azurite.connection_string(SECRET_ACCOUNT.name),

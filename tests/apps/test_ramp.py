@@ -17,8 +17,9 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore, RouteTable
-from tests.helpers import ROOT, SECRET_ACCOUNT, async_service
-from tests.servers import as_json, echo_backend, serve
+from tests.support.checkout import ROOT
+from tests.support.helpers import SECRET_ACCOUNT, async_service
+from tests.support.servers import as_json, echo_backend, serve
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
@@ -65,6 +66,7 @@ def backend_for(client: httpx.Client, url: str, key: str, path: str = "/api/orde
     return backend
 
 
+@pytest.mark.slow
 def test_the_ramp_takes_its_share_of_new_starts_and_each_client_stays(
     ramped: tuple[str, RouteStore, list[Route]],
 ) -> None:

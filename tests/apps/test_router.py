@@ -19,8 +19,9 @@ from standins.azurite import Azurite, free_port
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteState, RouteStore
-from tests.helpers import ROOT, SECRET_ACCOUNT, async_service
-from tests.servers import as_json, echo_backend, serve
+from tests.support.checkout import ROOT
+from tests.support.helpers import SECRET_ACCOUNT, async_service
+from tests.support.servers import as_json, echo_backend, serve
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
@@ -73,7 +74,7 @@ def router(azurite: Azurite, backends: dict[str, str]) -> Iterator[str]:
         instance_owner(owners, f"{PREFIX}Instances"),
         on_shutdown=owners.close,
         refresh=0.5,
-        timeout=1.0,
+        timeout=1.5,  # under the slow backend's 2 s, above a loaded machine's slowest echo
     )
     with serve(app) as url:
         yield url
@@ -255,6 +256,7 @@ def test_no_open_proxy(router: str, backends: dict[str, str]) -> None:
     assert spoofed.json()["backend"] == "v10"
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -301,6 +303,7 @@ def test_fuzzed_paths_are_refused_or_forwarded_byte_for_byte(
     assert echoed["backend"] == (OWNERS[owned[0]] if owned else "v11")
 
 
+@pytest.mark.slow
 def test_the_last_good_table_survives_a_store_outage(backends: dict[str, str]) -> None:
     with Azurite((SECRET_ACCOUNT,)) as own:
         service = TableServiceClient.from_connection_string(

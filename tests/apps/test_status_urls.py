@@ -24,8 +24,9 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
-from tests.helpers import ROOT, SECRET_ACCOUNT, async_service
-from tests.servers import as_json, echo_backend, serve
+from tests.support.checkout import ROOT
+from tests.support.helpers import SECRET_ACCOUNT, async_service
+from tests.support.servers import as_json, echo_backend, serve
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 

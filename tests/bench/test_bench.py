@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.support.checkout import ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def test_bench_gate_runs_small_and_agrees_with_a_full_scan() -> None:

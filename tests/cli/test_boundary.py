@@ -12,7 +12,7 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.ledger import LEDGER_TABLE
-from tests.helpers import SECRET_ACCOUNT, Cli, Run
+from tests.support.helpers import SECRET_ACCOUNT, Cli, Run
 
 
 def one_object(run: Run) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from scripts.cli.app import app
 from scripts.cli.commands import register_all
 from scripts.cli.output import Output
 from taskhub.secrets import MASK, redact
-from tests.helpers import Cli, toolkit_errors
+from tests.support.helpers import Cli, toolkit_errors
 
 UNSET = "DDZ_TEST_SETTING_NOBODY_SETS"
 """A --connection-setting no environment holds: "cannot decide" before any network call."""

@@ -14,7 +14,7 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import Account, Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
-from tests.helpers import SECRET_ACCOUNT, Cli, Run
+from tests.support.helpers import SECRET_ACCOUNT, Cli, Run
 
 FAST = ["--interval", "0.3", "--retries", "1"]
 # One read that must show a drained hub to pass.
@@ -93,6 +93,7 @@ def test_a_missing_table_cannot_be_decided_unless_allowed(
     assert f"{missing}Instances" not in names
 
 
+@pytest.mark.slow
 def test_instances_finishing_during_the_wait_pass(
     cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
@@ -191,6 +192,7 @@ def test_json_shape(cli: Cli, azurite: Azurite, host: DurableHostSimulator) -> N
     assert first["instance_id"] == "a" and first["created_time"].endswith("Z")
 
 
+@pytest.mark.slow
 def test_azurite_stopping_mid_wait_is_never_a_pass(cli: Cli, tmp_path: Path) -> None:
     with Azurite((SECRET_ACCOUNT,)) as own:
         service = TableServiceClient.from_connection_string(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Cli
-from tests.lint_support import FIXTURES
+from tests.support.helpers import Cli
+from tests.support.lint_support import FIXTURES
 
 WALL_CLOCK = FIXTURES / "ddz001" / "finding"
 

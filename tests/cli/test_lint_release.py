@@ -3,8 +3,8 @@ are read; `--skip-lint` leaves it out."""
 
 from __future__ import annotations
 
-from tests.arm_fixtures import Deployment, release, stages
-from tests.lint_support import FIXTURES
+from tests.support.arm_fixtures import Deployment, release, stages
+from tests.support.lint_support import FIXTURES
 
 
 def test_a_lint_error_stops_the_release_before_anything_is_read(d: Deployment) -> None:

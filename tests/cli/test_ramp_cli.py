@@ -14,7 +14,7 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
-from tests.helpers import SECRET_ACCOUNT, Cli, Run, plan_outputs_file, route_table
+from tests.support.helpers import SECRET_ACCOUNT, Cli, Run, plan_outputs_file, route_table
 
 PREFIX = "WatchStore"
 

@@ -18,9 +18,11 @@ from standins.history_simulator import HistoryWriter, drive
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.starters import MARKER_SETTING
-from tests.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment, release, stages
-from tests.durabletask_rows import flow, write
-from tests.helpers import ACTIVITIES, SECRET_ACCOUNT
+from tests.support.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment, release, stages
+from tests.support.durabletask_rows import flow, write
+from tests.support.helpers import ACTIVITIES, SECRET_ACCOUNT
+
+UNCHANGED_PROGRAM = "tests.support.replay_programs:unchanged"
 
 
 def test_a_release_with_quiesce_and_preview_waits_swaps_verifies_and_resumes(
@@ -239,13 +241,13 @@ def test_an_unreadable_history_stops_the_release_at_the_replay_stage_with_exit_2
 ) -> None:
     case = flow("s-odd", "e-odd")
     case.extra_rows = case.history_rows()
-    case.extra_rows[3]["RowKey"] = "not-hex"  # tests/durabletask_rows.py cites the layout
+    case.extra_rows[3]["RowKey"] = "not-hex"  # tests/support/durabletask_rows.py cites the layout
     case.episodes = []
     conn = azurite.connection_string(DEV_ACCOUNT)
     with TableServiceClient.from_connection_string(conn) as service:
         write(service, TaskHub(hub_name), [case])
     code, result, output = release(
-        d, "--replay-app-dir", "apps/orders", "--replay-function", "tests.replay_programs:unchanged"
+        d, "--replay-app-dir", "apps/orders", "--replay-function", UNCHANGED_PROGRAM
     )
     assert code == 2, output
     assert stages(result) == [("lint", "ok"), ("check", "ok"), ("replay", "failed")]

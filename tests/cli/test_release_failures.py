@@ -9,7 +9,7 @@ import pytest
 from scripts.stages.release import RELEASE_SETTING
 from standins.arm import PREPARED_FOR_SWAP
 from standins.host_simulator import DurableHostSimulator
-from tests.arm_fixtures import (
+from tests.support.arm_fixtures import (
     PLEASE_RETRY,
     WARM_UP_TIMED_OUT,
     WORKER_NOT_STARTED,

@@ -19,7 +19,7 @@ from standins.history_simulator import HistoryWriter, Recorded, drive
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.history import HistoryStore, large_messages_container
 from taskhub.hubs import TaskHub
-from tests.helpers import ACTIVITIES, SECRET_ACCOUNT, Cli, replay_check
+from tests.support.helpers import ACTIVITIES, SECRET_ACCOUNT, Cli, replay_check
 
 ORDER = {"id": "o-7", "amount": 40}
 BIG = {**ORDER, "note": "x" * 70_000}

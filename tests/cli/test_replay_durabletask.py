@@ -1,5 +1,5 @@
 """`replay-check` exactly as strict as DurableTask, over histories written by hand from the
-DurableTask.AzureStorage / DurableTask.Core / extension sources (tests/durabletask_rows.py
+DurableTask.AzureStorage / DurableTask.Core / extension sources (tests/support/durabletask_rows.py
 cites them), into a real Azurite, judged by the CLI run as a process."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from azure.storage.blob import BlobServiceClient
 from standins.azurite import Azurite
 from taskhub.history import large_messages_container
 from taskhub.hubs import TaskHub
-from tests.durabletask_rows import (
+from tests.support.durabletask_rows import (
     changed,
     completed,
     failed,
@@ -27,9 +27,9 @@ from tests.durabletask_rows import (
     unchanged_cases,
     write,
 )
-from tests.helpers import SECRET_ACCOUNT, Cli, replay_check
+from tests.support.helpers import SECRET_ACCOUNT, Cli, replay_check
 
-PROGRAMS = "tests.replay_programs"
+PROGRAMS = "tests.support.replay_programs"
 
 
 def by_id(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,8 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteState, RouteTable
-from tests.helpers import ROOT, SECRET_ACCOUNT, Cli, Run, plan_outputs_file, route_table
+from tests.support.checkout import ROOT
+from tests.support.helpers import SECRET_ACCOUNT, Cli, Run, plan_outputs_file, route_table
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 

@@ -16,8 +16,8 @@ from scripts.stages.release import health_url
 from standins.arm import PREPARED_FOR_SWAP
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.starters import MARKER_SETTING
-from tests.arm_fixtures import APP, GROUP, STICKY, SUBSCRIPTION, Deployment
-from tests.helpers import SECRET_ACCOUNT
+from tests.support.arm_fixtures import APP, GROUP, STICKY, SUBSCRIPTION, Deployment
+from tests.support.helpers import SECRET_ACCOUNT
 
 
 def swap(d: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:
@@ -38,6 +38,7 @@ def test_swap_moves_code_and_durable_settings_but_not_sticky_ones(d: Deployment)
     assert staging.settings[moved] == before["production"][moved]
 
 
+@pytest.mark.slow
 def test_a_slow_swap_shows_progress(d: Deployment) -> None:
     d.stand_in.faults.swap_seconds = 4.5
     run = d.cli("swap", *d.app_args())
@@ -46,6 +47,7 @@ def test_a_slow_swap_shows_progress(d: Deployment) -> None:
     assert "DONE" in run.stdout
 
 
+@pytest.mark.slow
 def test_a_swap_already_running_is_refused_with_exit_2(d: Deployment) -> None:
     d.stand_in.faults.swap_seconds = 60
     first = d.runner.popen(

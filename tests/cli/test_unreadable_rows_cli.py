@@ -19,7 +19,7 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
-from tests.helpers import SECRET_ACCOUNT, Cli, Run, on_test_account, plan_outputs_file
+from tests.support.helpers import SECRET_ACCOUNT, Cli, Run, on_test_account, plan_outputs_file
 
 OLD = datetime.now(UTC) - timedelta(days=90)
 

@@ -11,7 +11,7 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
-from tests.helpers import SECRET_ACCOUNT, Cli, on_test_account
+from tests.support.helpers import SECRET_ACCOUNT, Cli, on_test_account
 
 OLD = datetime.now(UTC) - timedelta(days=60)
 

@@ -15,7 +15,7 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.drain import version_or_older
 from taskhub.instances import InstanceRecord
-from tests.helpers import SECRET_ACCOUNT, Cli, Run
+from tests.support.helpers import SECRET_ACCOUNT, Cli, Run
 
 FAST = ("--interval", "0.3", "--stable-for", "2")
 
@@ -64,6 +64,7 @@ def _watch_stepwise(
     return Run(code, stdout, "".join(stderr))
 
 
+@pytest.mark.slow
 def test_a_rolling_update_is_followed_to_its_drained_exit(
     cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:

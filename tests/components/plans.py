@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import ROOT, Cli
+from tests.support.checkout import ROOT
+from tests.support.helpers import Cli
 
 
 def plan(cli: Cli, stack: str, project: Path = ROOT) -> dict[str, Any]:

@@ -12,7 +12,8 @@ import pytest
 
 from taskhub.flex import DEPRECATED_SETTINGS
 from tests.components.plans import of_type, plan, settings
-from tests.helpers import ROOT, Cli
+from tests.support.checkout import ROOT
+from tests.support.helpers import Cli
 
 DURABLE = "DurableManagementStorage"
 HUB_SETTING = "AzureFunctionsJobHost__extensions__durableTask__hubName"

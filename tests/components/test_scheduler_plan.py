@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from tests.components.plans import of_type, plan, settings
-from tests.helpers import ROOT, Cli
+from tests.support.checkout import ROOT
+from tests.support.helpers import Cli
 
 DURABLE = "AzureFunctionsJobHost__extensions__durableTask__"
 CONNECTION = "DURABLE_TASK_SCHEDULER_CONNECTION_STRING"

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import ROOT, Cli
+from tests.support.checkout import ROOT
+from tests.support.helpers import Cli
 
 TEMPLATES = sorted((ROOT / "pipelines").glob("*/*.yml"))
 

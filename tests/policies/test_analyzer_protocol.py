@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from scripts.stages.policy_check import GraphResource, PolicyAnalyzer, Violation
-from tests.helpers import ROOT, Cli
+from tests.support.checkout import ROOT
+from tests.support.helpers import Cli
 
 Graph = list[dict[str, Any]]
 DURABLE_ACCOUNT = "DurableManagementStorage__accountName"

@@ -12,8 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from scripts.stages.policy_check import GraphResource, PolicyAnalyzer
-from tests.helpers import ROOT
+from tests.support.checkout import ROOT
+
+pytestmark = pytest.mark.slow
 
 # A clean site by every resource rule: https only, TLS 1.2, FTPS off, no hub name set.
 SITE = GraphResource(

@@ -23,8 +23,8 @@ from taskhub.errors import AccountNotFoundError, StoreUnavailableError
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
 from taskhub.routes import ROUTES_TABLE, Route, RouteStore
-from tests.fault_proxy import Fault, FaultProxy, Kind, fault_proxy, is_write, through
-from tests.helpers import SECRET_ACCOUNT, Cli
+from tests.support.fault_proxy import Fault, FaultProxy, Kind, fault_proxy, is_write, through
+from tests.support.helpers import SECRET_ACCOUNT, Cli
 
 
 @pytest.fixture(scope="module")

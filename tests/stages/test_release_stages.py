@@ -13,7 +13,7 @@ from scripts.stages.exits import Exit
 from scripts.stages.gate import GateSettings
 from scripts.stages.release import Release, ReleasePlan, StageName, StageStatus
 from scripts.stages.target import DrainArgs
-from tests.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment
+from tests.support.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment
 
 
 def _plan(**checks: Any) -> ReleasePlan:

@@ -9,7 +9,7 @@ import pytest
 
 from scripts.stages.replay_app import load_orchestration
 from taskhub.errors import ConfigurationError
-from tests.helpers import ROOT
+from tests.support.checkout import ROOT
 
 ORDERS = ROOT / "apps" / "orders"
 TWO_IN_CASE = """

@@ -13,7 +13,7 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.errors import ConfigurationError
 from taskhub.hubs import TaskHub
-from tests.helpers import SECRET_ACCOUNT, Cli, plan_outputs_file
+from tests.support.helpers import SECRET_ACCOUNT, Cli, plan_outputs_file
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from azure.mgmt.web.operations import _operations as sdk_operations
 from starlette.routing import Match, Route
 
 from scripts.stages import arm
-from tests.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment
+from tests.support.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment
 
 MODELS = {**vars(sdk_models), "_models": azure.mgmt.web.models}
 

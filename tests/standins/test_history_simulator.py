@@ -1,5 +1,5 @@
 """The history simulator records what the runtime records: its output for a flow equals the
-history written by hand from the DurableTask sources (tests/durabletask_rows.py)."""
+history written by hand from the DurableTask sources (tests/support/durabletask_rows.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from azure.durable_functions import Orchestrator
 
 from standins.history_simulator import drive
-from tests import replay_programs
-from tests.durabletask_rows import Instance, unchanged_cases
+from tests.support import replay_programs
+from tests.support.durabletask_rows import Instance, unchanged_cases
 
 SHAPE = ("EventType", "EventId", "IsPlayed", "Name", "TaskScheduledId", "TimerId", "InstanceId")
 ANSWERS = {

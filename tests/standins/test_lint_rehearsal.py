@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from standins.rehearsal.lint import rehearse_lint
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_rehearsal_passes_the_sample_and_catches_the_planted_clock(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from components.config import load
 from taskhub.classic import classic_settings, current_function, split_version
-from tests.helpers import Cli
+from tests.support.helpers import Cli
 
 MODULE = '''"""ProcessOrder, classic form."""
 

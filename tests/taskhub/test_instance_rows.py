@@ -14,6 +14,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from azure.data.tables import EdmType, EntityProperty, TableServiceClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -91,6 +92,7 @@ def must_hold(row: dict[str, Any], hub: TaskHub) -> bool:
     return not (isinstance(status, str) and status in TERMINAL_STATUSES)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60,
     deadline=None,

@@ -13,7 +13,7 @@ from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.errors import HubNotFoundError
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
-from tests.helpers import SECRET_ACCOUNT
+from tests.support.helpers import SECRET_ACCOUNT
 
 
 def _ids(store: InstanceStore, **kwargs: Any) -> list[str]:

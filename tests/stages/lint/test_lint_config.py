@@ -12,7 +12,7 @@ from scripts.stages.lint import config
 from scripts.stages.lint.engine import lint
 from scripts.stages.lint.suppression import suppressed
 from taskhub.errors import ConfigurationError
-from tests.lint_support import FIXTURES
+from tests.support.lint_support import FIXTURES
 
 LINES = [
     "x()  # noqa",

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from scripts.stages.lint.engine import lint
-from tests.helpers import ROOT
-from tests.lint_support import APPS, FIXTURES
+from tests.support.checkout import ROOT
+from tests.support.lint_support import APPS, FIXTURES
 
 
 def _flake8(*paths: str) -> subprocess.CompletedProcess[str]:

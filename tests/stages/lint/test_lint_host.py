@@ -18,7 +18,7 @@ from scripts.stages.lint.rules import CATALOGUE, RULES, RuleId
 from scripts.stages.lint.stage import lint_stage
 from scripts.stages.release import StageFailed
 from taskhub.errors import ConfigurationError
-from tests.lint_support import FIXTURES
+from tests.support.lint_support import FIXTURES
 
 # Newtonsoft's JsonTextReader (what `JObject.Parse` in the host's
 # HostFunctionMetadataProvider.ReadFunctionMetadata uses) skips comments, accepts a comma

@@ -16,8 +16,8 @@ import pytest
 from scripts.stages.lint.checks import QUIETED
 from scripts.stages.lint.engine import lint
 from scripts.stages.lint.rules import RuleId
-from tests.lint_support import APPS, FIXTURES, expected
 from tests.stages.lint.sdk_episodes import drive, orchestrators
+from tests.support.lint_support import APPS, FIXTURES, expected
 
 REPLAY = FIXTURES / "replay"
 REPEATS = [
@@ -74,6 +74,7 @@ def test_a_finally_around_a_yield_sends_its_request_in_every_episode(
     assert run.ended and run.failure is None and len(sent) == run.episodes == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("root", LOOPS, ids=_ids)
 def test_a_loop_is_reported_exactly_when_nothing_but_durable_results_ends_it(root: Path) -> None:
     app = root / "function_app.py"

@@ -12,8 +12,8 @@ from scripts.stages.lint.app_model import Kind
 from scripts.stages.lint.discovery import discover
 from scripts.stages.lint.engine import lint
 from scripts.stages.lint.rules import CATALOGUE, RULES, RuleId
-from tests.helpers import ROOT
-from tests.lint_support import APPS, FIXTURES, expected, reported
+from tests.support.checkout import ROOT
+from tests.support.lint_support import APPS, FIXTURES, expected, reported
 
 
 @pytest.mark.parametrize("root", APPS, ids=lambda p: p.relative_to(FIXTURES).as_posix())

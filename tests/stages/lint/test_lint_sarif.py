@@ -16,8 +16,8 @@ import jsonschema
 from sarif import loader
 
 from scripts.stages.lint.rules import CATALOGUE
-from tests.helpers import Cli
-from tests.lint_support import FIXTURES
+from tests.support.helpers import Cli
+from tests.support.lint_support import FIXTURES
 
 SCHEMA = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text())
 APPS = [FIXTURES / "ddz001" / "finding", FIXTURES / "helper_chain", FIXTURES / "ddz011" / "finding"]

@@ -1,7 +1,7 @@
-"""What tests share besides fixtures: the test account, the checkout, and the CLI runner.
+"""What tests share besides fixtures: the test account and the CLI runner.
 
-Fixtures live in conftest.py; everything a test imports by name lives here, so no test
-imports conftest.
+Fixtures live in conftest.py; everything a test imports by name lives here or beside it in
+tests/support, so no test imports conftest.
 """
 
 from __future__ import annotations
@@ -24,13 +24,12 @@ from azure.data.tables.aio import TableServiceClient as AsyncTableServiceClient
 from orders import orchestration
 
 from standins.azurite import Account, Azurite
+from tests.support.checkout import ROOT, SHIPPED
+from tests.support.in_process import run_main
 
 # A key made up for the tests, so "the key never appears in output" can be checked.
 SECRET_ACCOUNT = Account("slotdurable", "dGVzdC1zZWNyZXQta2V5LXRoYXQtbXVzdC1uZXZlci1sZWFr")
 CLI = [sys.executable, "-m", "scripts.cli"]
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ("taskhub", "scripts", "components", "policies")
-"""What the wheel holds; the stand-ins, apps and tests are not the toolkit."""
 # The sample app's activities, by the names its orchestrator schedules, for the SDK's replay.
 ACTIVITIES: dict[str, Callable[[Any], Any]] = {
     "ValidateOrder": orchestration.validate_order,
@@ -61,10 +60,13 @@ class Run:
 
 @dataclass(frozen=True)
 class Cli:
-    """`durable-deploy` as a pipeline runs it: a process, from the checkout under test.
+    """`durable-deploy` from the checkout under test, with what a pipeline gives it.
 
-    `env` is what every run of this runner adds (an ARM stand-in's address, say); a run
-    adds its own on top.
+    `cli(*args)` runs it in this process (tests/support/in_process.py: a fresh argv,
+    environment, working directory and registries each run), `cli.process(*args)` and
+    `cli.popen(*args)` as a process of its own: for what only a process shows, and for runs
+    a test talks to while they last. `env` is what every run of this runner adds (an ARM
+    stand-in's address, say); a run adds its own on top.
     """
 
     env: Mapping[str, str] = field(default_factory=dict)
@@ -76,7 +78,10 @@ class Cli:
         inherited = {k: v for k, v in os.environ.items() if k not in _CI_VARIABLES}
         return {**inherited, **self.env, **(env or {})}
 
-    def __call__(
+    def __call__(self, *args: str, env: Mapping[str, str] | None = None) -> Run:
+        return Run(*run_main(args, self.environment(env), ROOT))
+
+    def process(
         self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
     ) -> Run:
         done = subprocess.run(
@@ -98,12 +103,22 @@ class Cli:
         )
 
 
+_planned: dict[str, str] = {}
+"""Stack outputs by stack name, as JSON text."""
+
+
 def plan_outputs_file(cli: Cli, stack: str, folder: Path) -> Path:
-    """`pulumi stack output --json` as the offline plan computes it, written to a file."""
-    run = cli("plan", "--stack", stack, "--json")
-    assert run.code == 0, run.output
+    """`pulumi stack output --json` as the offline plan computes it, written to a file.
+
+    Planned once per stack and worker: the plan is a pure function of the checkout's stack
+    file, and tests/components/test_plan.py is where planning itself is tested.
+    """
+    if stack not in _planned:
+        run = cli("plan", "--stack", stack, "--json")
+        assert run.code == 0, run.output
+        _planned[stack] = json.dumps(run.json["outputs"])
     path = folder / f"{stack}.json"
-    path.write_text(json.dumps(run.json["outputs"]))
+    path.write_text(_planned[stack])
     return path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Iterator
@@ -14,14 +15,14 @@ import pytest
 from standins.arm import ArmStandIn, RunningArm, SiteState, SlotState, running_arm
 from standins.azurite import DEV_ACCOUNT, Azurite
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
-from tests.helpers import SECRET_ACCOUNT, Cli, Run
+from tests.support.helpers import SECRET_ACCOUNT, Cli, Run
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
 GROUP = "rg-orders"
 APP = "orders-test"
 STICKY = "SLOT_ROLE"
 # A release's waits: short, so a test ends soon, yet each stage still polls a few times.
-FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "5"]
+FAST = ["--interval", "0.3", "--stable-for", "2", "--timeout", "20", "--verify-timeout", "2"]
 
 # What App Service answered real swaps with, as users quoted them:
 WARM_UP_TIMED_OUT = (
@@ -57,8 +58,8 @@ class Deployment:
     def slot(self, name: str) -> SlotState:
         return self.site.slots[name]
 
-    def cli(self, *args: str, timeout: float = 120) -> Run:
-        return self.runner(*args, timeout=timeout)
+    def cli(self, *args: str) -> Run:
+        return self.runner(*args)
 
     def app_args(self) -> list[str]:
         return ["--subscription", SUBSCRIPTION, "--resource-group", GROUP, "--app", APP]
@@ -104,6 +105,9 @@ def deployment(tmp_path: Path, azurite: Azurite, hub_name: str, cli: Cli) -> Ite
         )
         ambient = {k: "" for k in os.environ if k.startswith("AZURE_")}
         yield Deployment(arm, site, production, cli.with_env({**ambient, **arm.env}))
+        # A run in this process leaves its HTTPS clients to the garbage collector (a process
+        # of its own closes them as it exits); uvicorn's shutdown would wait on them.
+        gc.collect()
 
 
 def release(d: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:

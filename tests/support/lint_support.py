@@ -9,7 +9,7 @@ from pathlib import Path
 from scripts.stages.lint.engine import LintReport, app_roots
 from scripts.stages.lint.source import python_files
 
-FIXTURES = Path(__file__).resolve().parent / "lint_fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "lint_fixtures"
 APPS = sorted(app_roots(FIXTURES))
 EXPECT = re.compile(r"expect: (DDZ\d{3}(?:, DDZ\d{3})*)")
 Mark = tuple[str, int, str]

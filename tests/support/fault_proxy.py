@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from standins.azurite import Azurite
-from tests.servers import serve
+from tests.support.servers import serve
 
 CONTINUATION_MARK = "fault-proxy-page"
 _NEXT_KEYS = ("NextPartitionKey", "NextRowKey")

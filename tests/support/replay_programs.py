@@ -1,6 +1,6 @@
 """Orchestrators for the replay cases of tests/cli/test_replay_durabletask.py.
 
-`unchanged` is the code the hand-written histories of tests/durabletask_rows.py were
+`unchanged` is the code the hand-written histories of tests/support/durabletask_rows.py were
 recorded from; it branches on the input's "case" (deterministic: the input is recorded).
 Each other function changes one thing of the "flow" case, as a user might edit it.
 """

@@ -169,7 +169,7 @@ def write(service: TableServiceClient, hub: TaskHub, instances: list[Instance]) 
         rows.upsert_entity(instance.instance_row(), mode=UpdateMode.REPLACE)
 
 
-# The base "flow" (tests/replay_programs.py _flow), recorded up to Ship being scheduled:
+# The base "flow" (tests/support/replay_programs.py _flow), recorded up to Ship being scheduled:
 # Validate (0), a timer (1), task_any of QuoteA (2) and QuoteB (3) won by B, an entity
 # call (4) answered, Ship (5).
 def flow(instance_id: str = "flow-1", execution: str = "e-flow") -> Instance:
