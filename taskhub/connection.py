@@ -12,6 +12,7 @@ Three ways in, matching how Durable Functions itself is configured:
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +23,16 @@ from azure.data.tables import TableServiceClient
 
 from taskhub.errors import ConfigurationError
 from taskhub.secrets import redact, secrets_in
+from taskhub.storage_account import (
+    ACCOUNT_NAME,
+    TABLE_SERVICE_URI,
+    connection_section,
+    env_names,
+)
 
 PUBLIC_TABLE_SUFFIX = "table.core.windows.net"
+# Storage account names: 3 to 24 lower-case letters and digits (Microsoft.Storage naming rules).
+_ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,8 @@ class StorageConnection:
 
     @classmethod
     def from_setting(cls, name: str, environ: Mapping[str, str]) -> StorageConnection:
-        """Resolve an app-setting name the way the Functions host does."""
+        """Resolve an app-setting name the way the Functions host does (one rule, shared
+        with the policy pack and the release: taskhub/storage_account.py)."""
         if not name or any(c in name for c in "=;"):
             raise ConfigurationError(
                 f"--connection-setting takes the NAME of an app setting, not its value "
@@ -123,30 +133,40 @@ class StorageConnection:
                 fix="pass e.g. --connection-setting DurableManagementStorage and put the value "
                 "in that environment variable",
             )
-        for key in (name, f"CUSTOMCONNSTR_{name}"):
-            if environ.get(key):
-                return cls.from_connection_string(environ[key], source=f"setting {key}")
-        client_id = environ.get(f"{name}__clientId")
-        credential = (
-            _default_credential(client_id)
-            if (environ.get(f"{name}__tableServiceUri") or environ.get(f"{name}__accountName"))
-            else None
-        )
-        if uri := environ.get(f"{name}__tableServiceUri"):
-            return cls.from_account_url(
-                uri, credential=credential, source=f"{name}__tableServiceUri"
+        found = connection_section(environ, name)
+        if found is None:
+            raise ConfigurationError(
+                f"app setting {name!r} is not set in this environment (looked for "
+                f"{', '.join(env_names(name))}, in that order, each alone or as "
+                f"{name}__{TABLE_SERVICE_URI} / {name}__{ACCOUNT_NAME} are)",
+                fix="export the setting in the pipeline step, or pass --connection-string / "
+                "--account-url",
             )
-        if account := environ.get(f"{name}__accountName"):
+        value = found.connection_string
+        if isinstance(value, str):
+            return cls.from_connection_string(value, source=f"setting {found.name}")
+        credential = _default_credential(found.client_id)
+        if isinstance(uri := found.table_service_uri, str) and uri:
             return cls.from_account_url(
-                f"https://{account}.{PUBLIC_TABLE_SUFFIX}",
+                uri, credential=credential, source=f"{found.name}__{TABLE_SERVICE_URI}"
+            )
+        if isinstance(account := found.account_name, str) and account:
+            if not _ACCOUNT_NAME.fullmatch(account.strip().lower()):
+                raise ConfigurationError(
+                    f"{found.name}__{ACCOUNT_NAME} {redact(account)!r} is not a storage "
+                    "account name",
+                    fix="use the account's name: 3 to 24 lower-case letters and digits",
+                )
+            return cls.from_account_url(
+                f"https://{account.strip().lower()}.{PUBLIC_TABLE_SUFFIX}",
                 credential=credential,
-                source=f"{name}__accountName",
+                source=f"{found.name}__{ACCOUNT_NAME}",
             )
         raise ConfigurationError(
-            f"app setting {name!r} is not set in this environment (looked for {name}, "
-            f"CUSTOMCONNSTR_{name}, {name}__tableServiceUri and {name}__accountName)",
-            fix="export the setting in the pipeline step, or pass --connection-string / "
-            "--account-url",
+            f"setting {found.name} names no table endpoint: it is empty or unreadable here "
+            f"and has no __{TABLE_SERVICE_URI} or __{ACCOUNT_NAME}; the host takes it before "
+            f"any other spelling of {name!r}",
+            fix="give it a connection string or a table service URI, or remove it",
         )
 
     @property

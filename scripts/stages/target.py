@@ -16,7 +16,7 @@ from scripts.stages.arm import AppSlots
 from scripts.stages.stack_outputs import StackApp, read_stack_slot
 from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.errors import ConfigurationError
-from taskhub.hostjson import DurableSettings
+from taskhub.hostjson import DurableReading
 from taskhub.hubs import TaskHub
 
 
@@ -123,7 +123,7 @@ def slot_hub(slots: AppSlots, slot: str, drain: DrainArgs, stack: StackApp | Non
     string, or NAME__accountName / NAME__tableServiceUri with DefaultAzureCredential).
     """
     live = slots.settings(slot) if not (drain.hub and drain.explicit_connection) else {}
-    durable = DurableSettings.from_app_settings(live)
+    durable = DurableReading.from_app_settings(live)
     declared = (stack.slots.get(slot) or {}) if stack else {}
     hub = drain.hub or (durable.hub_name if durable else declared.get("taskHub"))
     if not hub:
@@ -138,7 +138,11 @@ def slot_hub(slots: AppSlots, slot: str, drain: DrainArgs, stack: StackApp | Non
             drain.connection_string, drain.account_url, drain.connection_setting
         )
         return SlotHub(Target(task_hub(hub, prefix), connection), "explicit options")
-    name = durable.instances_connection_name if durable else declared.get("connectionSetting")
+    name = (
+        durable.require_instances_connection(f"slot {slot!r}")
+        if durable
+        else declared.get("connectionSetting")
+    )
     if not name:
         raise ConfigurationError(
             f"cannot tell which storage connection slot {slot!r} uses",
