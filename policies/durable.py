@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from taskhub.hostjson import (
+    RUNTIME_STORAGE_SETTING,
     V1_CONNECTION,
     V1_TRACKING,
     V2_TRACKING,
@@ -27,14 +28,16 @@ V1_SETTINGS = {
 }
 
 
-def connection_name(settings: Mapping[str, Any]) -> str | None:
-    """The durable connection every version of the extension reads; None when it cannot be
-    told (taskhub/hostjson.py `DurableReading`)."""
-    return read_durable(settings).connection_name
+def connection_name(settings: Mapping[str, Any]) -> str:
+    """The durable connection the settings name, in either version's form (taskhub/hostjson.py
+    `DurableReading.declared_connection`); the extension's default when they name none, as the
+    package's host.json is out of a preview's sight. The release, which must be exact, asks
+    instead (`require_instances_connection`)."""
+    return read_durable(settings).declared_connection or RUNTIME_STORAGE_SETTING
 
 
 def tracking_connection_name(settings: Mapping[str, Any]) -> str | None:
-    return read_durable(settings).tracking_connection_name
+    return read_durable(settings).declared_tracking
 
 
 def storage_target(settings: Mapping[str, Any], name: str | None) -> str | None:

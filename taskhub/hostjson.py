@@ -177,16 +177,18 @@ class _Connections:
 class DurableReading:
     """Where a host keeps its durable state, as its configuration tells (module docstring).
 
-    `connection_name` is None when it cannot be told; `unknown` then says why, and
-    `require_instances_connection` turns that into the error a caller shows.
+    `connection_name` is what every version of the extension that may run reads, None when
+    that cannot be told (`unknown` says why, `require_instances_connection` raises it).
+    `declared_connection` and `declared_tracking` are what the settings name in either
+    version's form, for judges that weigh a program's declarations (the policy pack).
     """
 
     hub_name: str | None
     connection_name: str | None
     tracking_connection_name: str | None
     tracking_prefix: str | None
-    named_connections: frozenset[str]
-    """Every connection setting a version of the extension may read (none may be sticky)."""
+    declared_connection: str | None
+    declared_tracking: str | None
     unknown: str | None = None
 
     @classmethod
@@ -195,6 +197,15 @@ class DurableReading:
         override hubName (then the package's host.json names the hub)."""
         reading = read_durable(settings)
         return reading if reading.hub_name else None
+
+    @property
+    def named_connections(self) -> frozenset[str]:
+        """Every connection setting a version of the extension may read (none may be sticky):
+        the named ones, and the default whenever the connection is not certain."""
+        named = {self.declared_connection, self.declared_tracking, self.connection_name}
+        if self.connection_name is None:
+            named.add(RUNTIME_STORAGE_SETTING)
+        return frozenset(n for n in named if n)
 
     @property
     def instances_connection_name(self) -> str | None:
@@ -226,8 +237,8 @@ def read_durable(
         # Functions 1.x reads host.json alone (no AzureFunctionsJobHost__ overrides), and
         # runs Durable Functions 1.x only.
         durable = HostConfiguration(_flatten(host_json)).section(*V1_DURABLE_PATH)
-        reading = _v1(durable, known_host=True)
-        return _reading(HostConfiguration(settings), durable, {Generation.V1: reading}, "")
+        v1 = _v1(durable, known_host=True)
+        return _reading(HostConfiguration(settings), durable, {Generation.V1: v1}, v1, "")
     layers = [_flatten({HOST_SECTION: host_json})] if host_json is not None else []
     config = HostConfiguration(*layers, settings)
     durable = config.section(HOST_SECTION, *DURABLE_PATH)
@@ -236,6 +247,9 @@ def read_durable(
     has_v2 = any(k.split(":")[0] == PROVIDER.lower() for k in durable.children)
     if not has_v2 and not (host_json is not None and _key(host_json, "extensionBundle")):
         readings[Generation.V1] = _v1(durable, known_host)
+    declared = _v2(durable, known_host=False)
+    if not (declared.connection or declared.tracking):
+        declared = _v1(durable, known_host=False)
     why = (
         f"the settings name it only in the {Generation.V1} form ({V1_CONNECTION} = "
         f"{durable.child(V1_CONNECTION)}), which {Generation.V1} reads and "
@@ -246,37 +260,33 @@ def read_durable(
         f"({PROVIDER}.{V2_CONNECTION[0]}, else {RUNTIME_STORAGE_SETTING}), and that file is "
         "not visible from here"
     )
-    return _reading(config, durable, readings, why)
+    return _reading(config, durable, readings, declared, why)
 
 
 def _reading(
     names: HostConfiguration,
     durable: Section,
     readings: Mapping[Generation, _Connections],
+    declared: _Connections,
     why: str,
 ) -> DurableReading:
     """One reading when every generation in `readings` agrees, else unknown (`why`);
     `names` is the configuration hubName's `%NAME%` resolves from."""
-    named = {
-        value
-        for key in (*(f"{PROVIDER}:{k}" for k in (*V2_CONNECTION, *V2_TRACKING)), V1_CONNECTION)
-        if isinstance(value := durable.child(key), str) and value
-    }
-    if isinstance(tracking := durable.child(V1_TRACKING), str) and tracking:
-        named.add(tracking)
+    hub = _hub(names, durable)
     agreed = set(readings.values())
     reading = next(iter(agreed))
     if len(agreed) > 1 or reading.connection is None:
-        named.add(RUNTIME_STORAGE_SETTING)
         unknown = _conflict(durable) or why
-        return DurableReading(_hub(names, durable), None, None, None, frozenset(named), unknown)
-    named.add(reading.connection)
+        return DurableReading(
+            hub, None, None, None, declared.connection, declared.tracking, unknown
+        )
     return DurableReading(
-        _hub(names, durable),
+        hub,
         reading.connection,
         reading.tracking,
         reading.prefix,
-        frozenset(named),
+        declared.connection,
+        declared.tracking,
     )
 
 

@@ -213,23 +213,27 @@ def test_every_reader_of_a_connection_setting_takes_the_same_setting(case: str) 
     assert (endpoint_account(endpoint) if endpoint else None) == account
 
 
-# --- One reader of the durable connection name (taskhub/hostjson.py `DurableReading`):
-# the pack, the release's slot path and the sample read the same name, or all refuse to
-# guess. Keys as the Azure docs' host.json reference names them (connectionName,
-# connectionStringName, azureStorageConnectionStringName for 1.x).
+# --- One reader of the durable connection name (taskhub/hostjson.py `DurableReading`). The
+# pack weighs what a program declares, in either version's form (the package's host.json is
+# out of a preview's sight, so it takes the extension's default when nothing is named); the
+# release must be exact, so it reads what every version that may run reads, or asks. Keys as
+# the Azure docs' host.json reference names them (connectionName, connectionStringName,
+# azureStorageConnectionStringName for 1.x).
 HUB = override_setting("hubName")
-DURABLE: dict[str, tuple[dict[str, str], str | None]] = {
-    "connectionName": ({override_setting("storageProvider", "connectionName"): NAME}, NAME),
+DURABLE: dict[str, tuple[dict[str, str], str, str | None]] = {
+    "connectionName": ({override_setting("storageProvider", "connectionName"): NAME}, NAME, NAME),
     "connectionStringName": (
         {override_setting("storageProvider", "connectionStringName"): NAME},
+        NAME,
         NAME,
     ),
     "any case, colons": (
         {"azurefunctionsjobhost:extensions:durabletask:storageprovider:CONNECTIONNAME": NAME},
         NAME,
+        NAME,
     ),
-    "the 1.x form alone": ({override_setting(V1_CONNECTION): NAME}, None),
-    "no connection named": ({}, None),
+    "the 1.x form alone": ({override_setting(V1_CONNECTION): NAME}, NAME, None),
+    "no connection named": ({}, RUNTIME_STORAGE_SETTING, None),
 }
 
 
@@ -245,14 +249,14 @@ class _Slots:
 
 @pytest.mark.parametrize("case", DURABLE)
 def test_the_pack_and_the_release_read_one_durable_connection(case: str) -> None:
-    named, expected = DURABLE[case]
+    named, declared, certain = DURABLE[case]
     settings = {HUB: "OrdersHub", NAME: "UseDevelopmentStorage=true", **named}
-    assert connection_name(settings) == expected
+    assert connection_name(settings) == declared
     drain = DrainArgs(None, None, None, None, None, 0)
-    if expected is None:
+    if certain is None:
         with pytest.raises(ConfigurationError) as info:
             slot_hub(cast(AppSlots, _Slots(settings)), PRODUCTION_SLOT, drain, None)
         assert "--connection-setting" in info.value.fix
     else:
         found = slot_hub(cast(AppSlots, _Slots(settings)), PRODUCTION_SLOT, drain, None)
-        assert found.source.endswith(f"({expected})")
+        assert found.source.endswith(f"({certain})")

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from taskhub.app_service_plans import PlanFamily, max_slots, plan_family
@@ -170,7 +172,7 @@ def test_one_key_spelt_twice_with_two_values_is_refused() -> None:
 
 
 # The Azure docs' host.json examples (same include file), trimmed to the keys read here.
-HOST_JSON_2X = {
+HOST_JSON_2X: dict[str, Any] = {
     "version": "2.0",
     "extensionBundle": {"id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5)"},
     "extensions": {
@@ -184,7 +186,7 @@ HOST_JSON_2X = {
         }
     },
 }
-SEED_HOST_JSON = {
+SEED_HOST_JSON: dict[str, Any] = {
     "version": "2.0",
     "extensions": {
         "durableTask": {
