@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from azure.core.credentials import AzureSasCredential, TokenCredential
 from azure.data.tables import TableServiceClient
 
+from taskhub.clouds import require_token_endpoint
 from taskhub.errors import ConfigurationError
 from taskhub.secrets import redact, secrets_in
 from taskhub.storage_account import (
@@ -70,6 +71,8 @@ class StorageConnection:
     description: str
     connection_string: str | None = field(default=None, repr=False)
     credential: TokenCredential | AzureSasCredential | None = field(default=None, repr=False)
+    allowed_endpoints: tuple[str, ...] = ()
+    """Hosts the user named as fit for a token besides Azure's (taskhub/clouds.py)."""
 
     @classmethod
     def from_connection_string(
@@ -99,7 +102,11 @@ class StorageConnection:
         *,
         credential: TokenCredential | None = None,
         source: str = "--account-url",
+        allowed_endpoints: Collection[str] = (),
     ) -> StorageConnection:
+        """An endpoint with a SAS in its query, or else DefaultAzureCredential (or the
+        `credential` given), whose token goes to Azure's storage hosts and `allowed_endpoints`
+        only (taskhub/clouds.py)."""
         parts = urlsplit(url.strip())
         if parts.scheme not in ("https", "http") or not parts.netloc:
             raise ConfigurationError(
@@ -114,16 +121,20 @@ class StorageConnection:
                 description=f"{endpoint} (SAS token from {source})",
                 credential=AzureSasCredential(parts.query),
             )
+        require_token_endpoint(endpoint, allowed_endpoints, source)
         if credential is None:
             credential = _default_credential()
         return cls(
             endpoint=endpoint,
             description=f"{endpoint} (Microsoft Entra ID via DefaultAzureCredential)",
             credential=credential,
+            allowed_endpoints=tuple(allowed_endpoints),
         )
 
     @classmethod
-    def from_setting(cls, name: str, environ: Mapping[str, str]) -> StorageConnection:
+    def from_setting(
+        cls, name: str, environ: Mapping[str, str], *, allowed_endpoints: Collection[str] = ()
+    ) -> StorageConnection:
         """Resolve an app-setting name the way the Functions host does (one rule, shared
         with the policy pack and the release: taskhub/storage_account.py)."""
         if not name or any(c in name for c in "=;"):
@@ -148,7 +159,10 @@ class StorageConnection:
         credential = _default_credential(found.client_id)
         if isinstance(uri := found.table_service_uri, str) and uri:
             return cls.from_account_url(
-                uri, credential=credential, source=f"{found.name}__{TABLE_SERVICE_URI}"
+                uri,
+                credential=credential,
+                source=f"{found.name}__{TABLE_SERVICE_URI}",
+                allowed_endpoints=allowed_endpoints,
             )
         if isinstance(account := found.account_name, str) and account:
             if not _ACCOUNT_NAME.fullmatch(account.strip().lower()):
@@ -161,6 +175,7 @@ class StorageConnection:
                 f"https://{account.strip().lower()}.{PUBLIC_TABLE_SUFFIX}",
                 credential=credential,
                 source=f"{found.name}__{ACCOUNT_NAME}",
+                allowed_endpoints=allowed_endpoints,
             )
         raise ConfigurationError(
             f"setting {found.name} names no table endpoint: it is empty or unreadable here "
@@ -203,6 +218,10 @@ class StorageConnection:
                 )
             else:
                 endpoint = self.endpoint.replace(".table.", ".blob.")
+                if not isinstance(self.credential, AzureSasCredential):
+                    require_token_endpoint(
+                        endpoint, self.allowed_endpoints, f"the blob endpoint of {self.endpoint}"
+                    )
                 service = BlobServiceClient(
                     endpoint, credential=self.credential, **retry.client_kwargs()
                 )

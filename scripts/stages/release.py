@@ -281,6 +281,7 @@ def replay_stage(
             connection_setting=None,
             tracking_prefix=None,
             retries=drain.retries,
+            allow_endpoint=drain.allow_endpoint,
         )
         found = slot_hub(slots, slot, live_only, stack)
         results = [
