@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -32,6 +32,8 @@ from taskhub.storage_account import (
 )
 
 PUBLIC_TABLE_SUFFIX = "table.core.windows.net"
+BLOB_CHUNK = 4 * 2**20
+"""Bytes per blob download request (the SDK's default first request is 32 MiB)."""
 # Storage account names: 3 to 24 lower-case letters and digits (Microsoft.Storage naming rules).
 _ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
 
@@ -202,11 +204,13 @@ class StorageConnection:
             endpoint=self.endpoint, credential=self.credential, **retry.client_kwargs()
         )
 
-    def blob_reader(self, container: str, retry: RetrySettings) -> Callable[[str], bytes]:
-        """Reads blobs of `container` in the same account, connecting on first use.
+    def blob_reader(self, container: str, retry: RetrySettings) -> Callable[[str], Iterator[bytes]]:
+        """Reads blobs of `container` in the same account, in chunks, connecting on first use.
 
         Most histories have no large message, so most runs never open a blob client. An
-        account URL maps its table endpoint to the blob one (`.table.` -> `.blob.`).
+        account URL maps its table endpoint to the blob one (`.table.` -> `.blob.`). Chunks
+        are `BLOB_CHUNK` bytes at most (the first request included), so a reader that stops
+        early (taskhub/history.py `gunzip`) never holds a large blob whole.
         """
         from azure.storage.blob import BlobServiceClient, ContainerClient
 
@@ -214,7 +218,10 @@ class StorageConnection:
         def client() -> ContainerClient:
             if self.connection_string is not None:
                 service = BlobServiceClient.from_connection_string(
-                    self.connection_string, **retry.client_kwargs()
+                    self.connection_string,
+                    max_single_get_size=BLOB_CHUNK,
+                    max_chunk_get_size=BLOB_CHUNK,
+                    **retry.client_kwargs(),
                 )
             else:
                 endpoint = self.endpoint.replace(".table.", ".blob.")
@@ -223,13 +230,17 @@ class StorageConnection:
                         endpoint, self.allowed_endpoints, f"the blob endpoint of {self.endpoint}"
                     )
                 service = BlobServiceClient(
-                    endpoint, credential=self.credential, **retry.client_kwargs()
+                    endpoint,
+                    credential=self.credential,
+                    max_single_get_size=BLOB_CHUNK,
+                    max_chunk_get_size=BLOB_CHUNK,
+                    **retry.client_kwargs(),
                 )
             return service.get_container_client(container)
 
-        def read(name: str) -> bytes:
-            data: bytes = client().download_blob(name).readall()
-            return data
+        def read(name: str) -> Iterator[bytes]:
+            chunks: Iterator[bytes] = client().download_blob(name).chunks()
+            return chunks
 
         return read
 

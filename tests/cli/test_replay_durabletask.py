@@ -113,14 +113,16 @@ def test_a_strange_row_makes_one_instance_unreadable_not_the_command_abort(
     blobs = BlobServiceClient.from_connection_string(azurite.connection_string(SECRET_ACCOUNT.name))
     container = blobs.get_container_client(large_messages_container(hub))
     container.create_container()
-    container.upload_blob("bad/not-gzip", b"plain text, not gzip")
-    container.upload_blob("bad/latin1", gzip.compress("caf\xe9".encode("latin-1")))
+    # Named as DurableTask names the ExecutionStarted row's Input blob (taskhub/history.py).
+    blob = "{}/history-0000000000000001-ExecutionStarted-Input.json.gz".format
+    container.upload_blob(blob("bad-gzip"), b"plain text, not gzip")
+    container.upload_blob(blob("bad-utf8"), gzip.compress("caf\xe9".encode("latin-1")))
     damaged = {
         "bad-rowkey": {"RowKey": "not-hex"},
         "bad-json": {"OrchestrationInstance": "{not json"},
-        "bad-gzip": {"Input": "", "InputBlobName": "bad/not-gzip"},
-        "bad-utf8": {"Input": "", "InputBlobName": "bad/latin1"},
-        "missing-blob": {"Input": "", "InputBlobName": "bad/gone"},
+        "bad-gzip": {"Input": "", "InputBlobName": blob("bad-gzip")},
+        "bad-utf8": {"Input": "", "InputBlobName": blob("bad-utf8")},
+        "missing-blob": {"Input": "", "InputBlobName": blob("missing-blob")},
     }
     cases = [flow()]
     for instance_id, change in damaged.items():
