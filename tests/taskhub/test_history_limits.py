@@ -115,8 +115,13 @@ def test_the_names_durabletask_writes_are_read(name: str) -> None:
 )
 def test_any_other_name_is_refused_before_a_request(name: str) -> None:
     asked: list[str] = []
+
+    def read(blob: str) -> bytes:
+        asked.append(blob)
+        return b""
+
     with pytest.raises(UnreadableHistory, match="not the blob DurableTask writes"):
-        to_worker_event({**ROW, "InputBlobName": name}, lambda n: asked.append(n) or b"")
+        to_worker_event({**ROW, "InputBlobName": name}, read)
     assert asked == []
 
 
