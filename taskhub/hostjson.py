@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from taskhub.configuration import HostConfiguration, Section
 from taskhub.errors import ConfigurationError
@@ -164,8 +164,7 @@ class Generation(StrEnum):
     V2 = "Durable Functions 2.x and later"
 
 
-@dataclass(frozen=True)
-class _Connections:
+class _Connections(NamedTuple):
     """What one extension generation reads: None for a connection means "cannot tell"."""
 
     connection: str | None

@@ -12,9 +12,8 @@ from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
 
 from standins.azurite import Azurite
-from taskhub.history import large_messages_container
 from taskhub.hubs import TaskHub
-from tests.durabletask_rows import flow, write
+from tests.durabletask_rows import flows_with_started, large_messages, write
 from tests.helpers import SECRET_ACCOUNT, Cli, replay_check
 
 PROGRAMS = "tests.replay_programs"
@@ -28,27 +27,17 @@ BOMB = gzip.compress(b"\0" * 4 * 2**20, compresslevel=9) * 100
 def test_hostile_histories_are_unreadable_one_by_one(
     cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
-    hub = TaskHub(hub_name)
-    blobs = BlobServiceClient.from_connection_string(azurite.connection_string(SECRET_ACCOUNT.name))
-    container = blobs.get_container_client(large_messages_container(hub))
-    container.create_container()
-    container.upload_blob(INPUT_BLOB("bomb"), BOMB)
-    blobs.get_container_client("other").create_container()
-    blobs.get_container_client("other").upload_blob("secret", gzip.compress(b'"not yours"'))
+    connection = azurite.connection_string(SECRET_ACCOUNT.name)
+    large_messages(connection, TaskHub(hub_name)).upload_blob(INPUT_BLOB("bomb"), BOMB)
+    other = BlobServiceClient.from_connection_string(connection).get_container_client("other")
+    other.create_container()
+    other.upload_blob("secret", gzip.compress(b'"not yours"'))
     hostile: dict[str, dict[str, Any]] = {
         "bomb": {"Input": "", "InputBlobName": INPUT_BLOB("bomb")},
         "deep-json": {"Input": "[" * 2000 + "]" * 2000},
         "dot-dot": {"Input": "", "InputBlobName": "../other/secret"},
     }
-    cases = [flow()]
-    for instance_id, change in hostile.items():
-        case = flow(instance_id, f"e-{instance_id}")
-        rows = case.history_rows()
-        case.episodes = []
-        rows[1].update(change)  # the ExecutionStarted row
-        case.extra_rows = rows
-        cases.append(case)
-    write(service, hub, cases)
+    write(service, TaskHub(hub_name), flows_with_started(hostile))
     run, result = replay_check(cli, azurite, hub_name, "--function", f"{PROGRAMS}:unchanged")
     assert run.code == 2, run.output
     found = {i["instance_id"]: i for i in result["instances"]}

@@ -27,25 +27,20 @@ SEED = override_setting(V1_CONNECTION)
 DURABLE_ACCOUNT = f"{DEFAULT_DURABLE_SETTING}__accountName"
 
 
-@pytest.fixture(scope="module")
-def analyzer() -> Iterator[PolicyAnalyzer]:
-    with PolicyAnalyzer(project="durable-zero-downtime", stack="test") as pack:
-        yield pack
-
-
-@pytest.fixture(scope="module")
-def seed_program(cli: Cli) -> Graph:
-    """The dev stack (slots, one durable account each, one hub name) with its connection
-    named the seed's way instead of storageProvider.connectionName."""
+@pytest.fixture(name="seeded", scope="module")
+def pack_and_seed_program(cli: Cli) -> Iterator[tuple[PolicyAnalyzer, Graph]]:
+    """The pack as the CLI runs it, and the dev stack (slots, one durable account each, one
+    hub name) with its connection named the seed's way instead of storageProvider."""
     run = cli("plan", "--stack", "dev", "--json")
     assert run.code == 0, run.output
     graph: Graph = json.loads(run.stdout)["resources"]
-    for site in (r for r in graph if r["type"] in SITES):
+    for site in sites(graph):
         for setting in site["inputs"]["siteConfig"]["appSettings"]:
             if setting["name"] == CONNECTION:
                 setting["name"] = SEED
     assert sum(1 for site in sites(graph) if SEED in settings(site)) == 2
-    return graph
+    with PolicyAnalyzer(project="durable-zero-downtime", stack="test") as pack:
+        yield pack, graph
 
 
 def sites(graph: Graph) -> list[dict[str, Any]]:
@@ -62,12 +57,14 @@ def analyze(analyzer: PolicyAnalyzer, graph: Graph) -> list[Violation]:
     )
 
 
-def test_a_correct_seed_form_program_passes(analyzer: PolicyAnalyzer, seed_program: Graph) -> None:
-    assert analyze(analyzer, seed_program) == []
+def test_a_correct_seed_form_program_passes(seeded: tuple[PolicyAnalyzer, Graph]) -> None:
+    analyzer, graph = seeded
+    assert analyze(analyzer, graph) == []
 
 
-def test_a_shared_seed_form_hub_is_refused(analyzer: PolicyAnalyzer, seed_program: Graph) -> None:
-    graph = copy.deepcopy(seed_program)
+def test_a_shared_seed_form_hub_is_refused(seeded: tuple[PolicyAnalyzer, Graph]) -> None:
+    analyzer, program = seeded
+    graph = copy.deepcopy(program)
     production, staging = sites(graph)
     account = settings(production)[DURABLE_ACCOUNT]["value"]
     settings(staging)[DURABLE_ACCOUNT]["value"] = account
@@ -77,9 +74,10 @@ def test_a_shared_seed_form_hub_is_refused(analyzer: PolicyAnalyzer, seed_progra
 
 
 def test_the_setting_the_seed_form_names_must_not_be_sticky(
-    analyzer: PolicyAnalyzer, seed_program: Graph
+    seeded: tuple[PolicyAnalyzer, Graph],
 ) -> None:
-    graph = copy.deepcopy(seed_program)
+    analyzer, program = seeded
+    graph = copy.deepcopy(program)
     sticky = next(r for r in graph if r["type"] == "azure-native:web:WebAppSlotConfigurationNames")
     sticky["inputs"]["appSettingNames"] = [DURABLE_ACCOUNT]
     assert {v.policy for v in analyze(analyzer, graph)} == {"durable-setting-not-sticky"}
