@@ -43,6 +43,7 @@ from typing import Any, NamedTuple
 
 from taskhub.configuration import HostConfiguration, Section
 from taskhub.errors import ConfigurationError
+from taskhub.name_resolver import resolve
 from taskhub.versions import FailureStrategy, MatchStrategy
 
 HOST_SECTION = "AzureFunctionsJobHost"
@@ -237,7 +238,7 @@ def read_durable(
         # runs Durable Functions 1.x only.
         durable = HostConfiguration(_flatten(host_json)).section(*V1_DURABLE_PATH)
         v1 = _v1(durable, known_host=True)
-        return _reading(HostConfiguration(settings), durable, {Generation.V1: v1}, v1, "")
+        return _reading(settings, durable, {Generation.V1: v1}, v1, "")
     layers = [_flatten({HOST_SECTION: host_json})] if host_json is not None else []
     config = HostConfiguration(*layers, settings)
     durable = config.section(HOST_SECTION, *DURABLE_PATH)
@@ -259,19 +260,19 @@ def read_durable(
         f"({PROVIDER}.{V2_CONNECTION[0]}, else {RUNTIME_STORAGE_SETTING}), and that file is "
         "not visible from here"
     )
-    return _reading(config, durable, readings, declared, why)
+    return _reading(settings, durable, readings, declared, why)
 
 
 def _reading(
-    names: HostConfiguration,
+    settings: Mapping[str, object],
     durable: Section,
     readings: Mapping[Generation, _Connections],
     declared: _Connections,
     why: str,
 ) -> DurableReading:
     """One reading when every generation in `readings` agrees, else unknown (`why`);
-    `names` is the configuration hubName's `%NAME%` resolves from."""
-    hub = _hub(names, durable)
+    hubName's `%NAME%` resolves from `settings`."""
+    hub = _hub(settings, durable)
     agreed = set(readings.values())
     reading = next(iter(agreed))
     if len(agreed) > 1 or reading.connection is None:
@@ -332,25 +333,12 @@ def _text(section: Section, key: str) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _hub(config: HostConfiguration, durable: Section) -> str | None:
-    """hubName, with `%NAME%` resolved from the same configuration, as the extension does
-    (DurableTaskOptions.ResolveAppSettingOptions: WebJobs `TryResolveWholeString`); a name
-    that cannot be resolved stays as written, and the hub-name check refuses it."""
+def _hub(settings: Mapping[str, object], durable: Section) -> str | None:
+    """hubName, with `%NAME%` resolved from the app settings as the host does
+    (taskhub/name_resolver.py); a name that cannot be resolved here stays as written, and the
+    hub-name check refuses it."""
     hub = _text(durable, "hubName")
-    if hub is None or hub.count("%") < 2:
-        return hub
-    parts = hub.split("%")
-    if len(parts) % 2 == 0:
-        return hub  # an unclosed '%'
-    resolved = []
-    for index, part in enumerate(parts):
-        if index % 2 == 0:
-            resolved.append(part)
-        elif isinstance(value := config.get(part), str):
-            resolved.append(value)
-        else:
-            return hub
-    return "".join(resolved)
+    return None if hub is None else resolve(hub, settings).value
 
 
 def _is_v2_schema(host_json: Mapping[str, Any]) -> bool:

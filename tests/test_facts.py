@@ -10,7 +10,7 @@ from typing import cast
 
 import pytest
 
-from policies.durable import connection_name, storage_target
+from policies.durable_settings import connection_name, storage_target
 from policies.model import App, Site
 from policies.slots import slots_distinct_hubs
 from scripts.stages.arm import AppSlots
@@ -29,6 +29,7 @@ from taskhub.hostjson import (
 )
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX
 from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING
+from taskhub.scheduler_settings import DEFAULT_CONNECTION_SETTING, PROVIDER_TYPE, SchedulerRole
 from taskhub.storage_account import endpoint_account, storage_account
 from tests.helpers import ROOT
 
@@ -157,6 +158,11 @@ FACTS = {
     # Written by components/routing.py, read by apps/router.
     ROUTER_STORAGE_SETTING: Path("taskhub/routes.py"),
     ROUTER_PREFIX_SETTING: Path("taskhub/routes.py"),
+    # Written by components/ for apps on the Durable Task Scheduler, read by policies/.
+    **dict.fromkeys(
+        (DEFAULT_CONNECTION_SETTING, PROVIDER_TYPE, *(role.value for role in SchedulerRole)),
+        Path("taskhub/scheduler_settings.py"),
+    ),
 }
 
 
