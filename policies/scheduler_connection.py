@@ -1,15 +1,18 @@
 """The two facts the pack needs from a Durable Task Scheduler connection string.
 
 Read as durabletask-dotnet `src/Shared/AzureManaged/DurableTaskSchedulerConnectionString.cs`
-reads it: `;`-separated `key=value` pairs, keys in any case; an endpoint without a scheme
-is https. (A small local reader: the data-plane parser in taskhub/scheduler/ is meant to
-replace it once both are on main.)
+reads it (the pairs come from the data plane's own reader, `taskhub.scheduler.
+connection_string.parse_pairs`); an endpoint without a scheme is https. The pack reads leniently:
+a string the data plane would refuse still names its endpoint and authentication, which is
+what the rules judge.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from taskhub.scheduler.connection_string import parse_pairs
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,12 @@ class SchedulerConnection:
         return parts.netloc.lower()
 
 
-def parse(value: str) -> SchedulerConnection:
-    pairs: dict[str, str] = {}
-    for part in value.split(";"):
-        key, sep, item = part.partition("=")
-        if sep:
-            pairs[key.strip().lower()] = item.strip()
+def parse(value: str) -> SchedulerConnection | None:
+    """The connection `value` names; None when it cannot be read as a connection string."""
+    try:
+        pairs = parse_pairs(value)
+    except ValueError:
+        return None
     return SchedulerConnection(
         pairs.get("endpoint", ""), pairs.get("authentication", ""), pairs.get("clientid", "")
     )

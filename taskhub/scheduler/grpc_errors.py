@@ -9,7 +9,7 @@ situation whichever backend holds the hub:
 - UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (throttling) are transient: `retrying`
   tries again with exponential backoff, then `StoreUnavailableError`;
 - UNAUTHENTICATED, PERMISSION_DENIED: `AccessDeniedError`, whose fix names the data role
-  that reads a task hub (Durable Task Data Reader, `d6a5505f-6ebb-45a4-896e-ac8274cfc0ac`,
+  that reads a task hub (Durable Task Data Reader, `SchedulerRole.DATA_READER`,
   scoped to the task hub); a credential that cannot get a token at all is the same error;
 - NOT_FOUND on a call that names only the hub: `HubNotFoundError` (a mistyped hub is
   never read as an empty one);
@@ -38,11 +38,12 @@ from taskhub.errors import (
     StoreUnavailableError,
     first_line,
 )
+from taskhub.scheduler_settings import SchedulerRole
 from taskhub.secrets import redact
 
 T = TypeVar("T")
 DATA_READER_ROLE = "Durable Task Data Reader"
-DATA_READER_ROLE_ID = "d6a5505f-6ebb-45a4-896e-ac8274cfc0ac"
+DATA_READER_ROLE_ID = SchedulerRole.DATA_READER.value
 TRANSIENT = frozenset(
     {
         grpc.StatusCode.UNAVAILABLE,
