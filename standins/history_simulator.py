@@ -319,7 +319,7 @@ class HistoryWriter:
             for prop, value in event.items():
                 if prop in ("Input", "Result") and isinstance(value, str) and len(value) > LARGE:
                     kind = event["EventType"]
-                    blob = f"{run.instance_id}/history-{sequence:016X}-{kind}-{prop}.json.gz"
+                    blob = f"{key}/history-{sequence:016X}-{kind}-{prop}.json.gz"
                     self.container.upload_blob(blob, gzip.compress(value.encode()))
                     row[f"{prop}BlobName"] = blob
                     value = ""

@@ -12,7 +12,8 @@ Three ways in, matching how Durable Functions itself is configured:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -20,10 +21,21 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from azure.core.credentials import AzureSasCredential, TokenCredential
 from azure.data.tables import TableServiceClient
 
+from taskhub.clouds import require_token_endpoint
 from taskhub.errors import ConfigurationError
 from taskhub.secrets import redact, secrets_in
+from taskhub.storage_account import (
+    ACCOUNT_NAME,
+    TABLE_SERVICE_URI,
+    connection_section,
+    env_names,
+)
 
 PUBLIC_TABLE_SUFFIX = "table.core.windows.net"
+BLOB_CHUNK = 4 * 2**20
+"""Bytes per blob download request (the SDK's default first request is 32 MiB)."""
+# Storage account names: 3 to 24 lower-case letters and digits (Microsoft.Storage naming rules).
+_ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,8 @@ class StorageConnection:
     description: str
     connection_string: str | None = field(default=None, repr=False)
     credential: TokenCredential | AzureSasCredential | None = field(default=None, repr=False)
+    allowed_endpoints: tuple[str, ...] = ()
+    """Hosts the user named as fit for a token besides Azure's (taskhub/clouds.py)."""
 
     @classmethod
     def from_connection_string(
@@ -90,7 +104,11 @@ class StorageConnection:
         *,
         credential: TokenCredential | None = None,
         source: str = "--account-url",
+        allowed_endpoints: Collection[str] = (),
     ) -> StorageConnection:
+        """An endpoint with a SAS in its query, or else DefaultAzureCredential (or the
+        `credential` given), whose token goes to Azure's storage hosts and `allowed_endpoints`
+        only (taskhub/clouds.py)."""
         parts = urlsplit(url.strip())
         if parts.scheme not in ("https", "http") or not parts.netloc:
             raise ConfigurationError(
@@ -105,17 +123,22 @@ class StorageConnection:
                 description=f"{endpoint} (SAS token from {source})",
                 credential=AzureSasCredential(parts.query),
             )
+        require_token_endpoint(endpoint, allowed_endpoints, source)
         if credential is None:
             credential = _default_credential()
         return cls(
             endpoint=endpoint,
             description=f"{endpoint} (Microsoft Entra ID via DefaultAzureCredential)",
             credential=credential,
+            allowed_endpoints=tuple(allowed_endpoints),
         )
 
     @classmethod
-    def from_setting(cls, name: str, environ: Mapping[str, str]) -> StorageConnection:
-        """Resolve an app-setting name the way the Functions host does."""
+    def from_setting(
+        cls, name: str, environ: Mapping[str, str], *, allowed_endpoints: Collection[str] = ()
+    ) -> StorageConnection:
+        """Resolve an app-setting name the way the Functions host does (one rule, shared
+        with the policy pack and the release: taskhub/storage_account.py)."""
         if not name or any(c in name for c in "=;"):
             raise ConfigurationError(
                 f"--connection-setting takes the NAME of an app setting, not its value "
@@ -123,30 +146,44 @@ class StorageConnection:
                 fix="pass e.g. --connection-setting DurableManagementStorage and put the value "
                 "in that environment variable",
             )
-        for key in (name, f"CUSTOMCONNSTR_{name}"):
-            if environ.get(key):
-                return cls.from_connection_string(environ[key], source=f"setting {key}")
-        client_id = environ.get(f"{name}__clientId")
-        credential = (
-            _default_credential(client_id)
-            if (environ.get(f"{name}__tableServiceUri") or environ.get(f"{name}__accountName"))
-            else None
-        )
-        if uri := environ.get(f"{name}__tableServiceUri"):
-            return cls.from_account_url(
-                uri, credential=credential, source=f"{name}__tableServiceUri"
+        found = connection_section(environ, name)
+        if found is None:
+            raise ConfigurationError(
+                f"app setting {name!r} is not set in this environment (looked for "
+                f"{', '.join(env_names(name))}, in that order, each alone or as "
+                f"{name}__{TABLE_SERVICE_URI} / {name}__{ACCOUNT_NAME} are)",
+                fix="export the setting in the pipeline step, or pass --connection-string / "
+                "--account-url",
             )
-        if account := environ.get(f"{name}__accountName"):
+        value = found.connection_string
+        if isinstance(value, str):
+            return cls.from_connection_string(value, source=f"setting {found.name}")
+        credential = _default_credential(found.client_id)
+        if isinstance(uri := found.table_service_uri, str) and uri:
             return cls.from_account_url(
-                f"https://{account}.{PUBLIC_TABLE_SUFFIX}",
+                uri,
                 credential=credential,
-                source=f"{name}__accountName",
+                source=f"{found.name}__{TABLE_SERVICE_URI}",
+                allowed_endpoints=allowed_endpoints,
+            )
+        if isinstance(account := found.account_name, str) and account:
+            if not _ACCOUNT_NAME.fullmatch(account.strip().lower()):
+                raise ConfigurationError(
+                    f"{found.name}__{ACCOUNT_NAME} {redact(account)!r} is not a storage "
+                    "account name",
+                    fix="use the account's name: 3 to 24 lower-case letters and digits",
+                )
+            return cls.from_account_url(
+                f"https://{account.strip().lower()}.{PUBLIC_TABLE_SUFFIX}",
+                credential=credential,
+                source=f"{found.name}__{ACCOUNT_NAME}",
+                allowed_endpoints=allowed_endpoints,
             )
         raise ConfigurationError(
-            f"app setting {name!r} is not set in this environment (looked for {name}, "
-            f"CUSTOMCONNSTR_{name}, {name}__tableServiceUri and {name}__accountName)",
-            fix="export the setting in the pipeline step, or pass --connection-string / "
-            "--account-url",
+            f"setting {found.name} names no table endpoint: it is empty or unreadable here "
+            f"and has no __{TABLE_SERVICE_URI} or __{ACCOUNT_NAME}; the host takes it before "
+            f"any other spelling of {name!r}",
+            fix="give it a connection string or a table service URI, or remove it",
         )
 
     @property
@@ -167,11 +204,13 @@ class StorageConnection:
             endpoint=self.endpoint, credential=self.credential, **retry.client_kwargs()
         )
 
-    def blob_reader(self, container: str, retry: RetrySettings) -> Callable[[str], bytes]:
-        """Reads blobs of `container` in the same account, connecting on first use.
+    def blob_reader(self, container: str, retry: RetrySettings) -> Callable[[str], Iterator[bytes]]:
+        """Reads blobs of `container` in the same account, in chunks, connecting on first use.
 
         Most histories have no large message, so most runs never open a blob client. An
-        account URL maps its table endpoint to the blob one (`.table.` -> `.blob.`).
+        account URL maps its table endpoint to the blob one (`.table.` -> `.blob.`). Chunks
+        are `BLOB_CHUNK` bytes at most (the first request included), so a reader that stops
+        early (taskhub/history.py `gunzip`) never holds a large blob whole.
         """
         from azure.storage.blob import BlobServiceClient, ContainerClient
 
@@ -179,18 +218,29 @@ class StorageConnection:
         def client() -> ContainerClient:
             if self.connection_string is not None:
                 service = BlobServiceClient.from_connection_string(
-                    self.connection_string, **retry.client_kwargs()
+                    self.connection_string,
+                    max_single_get_size=BLOB_CHUNK,
+                    max_chunk_get_size=BLOB_CHUNK,
+                    **retry.client_kwargs(),
                 )
             else:
                 endpoint = self.endpoint.replace(".table.", ".blob.")
+                if not isinstance(self.credential, AzureSasCredential):
+                    require_token_endpoint(
+                        endpoint, self.allowed_endpoints, f"the blob endpoint of {self.endpoint}"
+                    )
                 service = BlobServiceClient(
-                    endpoint, credential=self.credential, **retry.client_kwargs()
+                    endpoint,
+                    credential=self.credential,
+                    max_single_get_size=BLOB_CHUNK,
+                    max_chunk_get_size=BLOB_CHUNK,
+                    **retry.client_kwargs(),
                 )
             return service.get_container_client(container)
 
-        def read(name: str) -> bytes:
-            data: bytes = client().download_blob(name).readall()
-            return data
+        def read(name: str) -> Iterator[bytes]:
+            chunks: Iterator[bytes] = client().download_blob(name).chunks()
+            return chunks
 
         return read
 

@@ -6,19 +6,31 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from policies.durable_settings import storage_target
+from policies.durable_settings import connection_name, storage_target
 from policies.model import App, Site
 from policies.slots import slots_distinct_hubs
+from scripts.stages.arm import AppSlots
 from scripts.stages.release import account_of
+from scripts.stages.target import DrainArgs, slot_hub
 from taskhub.app_service_plans import PRODUCTION_SLOT
-from taskhub.hostjson import DEFAULT_DURABLE_SETTING, RUNTIME_STORAGE_SETTING, DurableSettings
+from taskhub.connection import StorageConnection
+from taskhub.errors import ConfigurationError
+from taskhub.hostjson import (
+    DEFAULT_DURABLE_SETTING,
+    RUNTIME_STORAGE_SETTING,
+    V1_CONNECTION,
+    V1_TRACKING,
+    DurableReading,
+    override_setting,
+)
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX
 from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING
 from taskhub.scheduler_settings import DEFAULT_CONNECTION_SETTING, PROVIDER_TYPE, SchedulerRole
-from taskhub.storage_account import storage_account
+from taskhub.storage_account import endpoint_account, storage_account
 from tests.support.checkout import ROOT
 
 NAME = "Durable"
@@ -78,6 +90,18 @@ CASES: dict[str, tuple[dict[str, str], str | None]] = {
 }
 
 
+def reading(connection: str) -> DurableReading:
+    """What the release reads from live settings that name `connection` for hub OrdersHub."""
+    durable = DurableReading.from_app_settings(
+        {
+            override_setting("hubName"): "OrdersHub",
+            override_setting("storageProvider", "connectionName"): connection,
+        }
+    )
+    assert durable is not None
+    return durable
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_the_account_is_read_as_the_host_reads_it(case: str) -> None:
     settings, account = CASES[case]
@@ -87,7 +111,7 @@ def test_the_account_is_read_as_the_host_reads_it(case: str) -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_the_policy_pack_and_the_release_stage_agree(case: str) -> None:
     settings, account = CASES[case]
-    released = account_of(settings, DurableSettings("OrdersHub", connection_name=NAME))
+    released = account_of(settings, reading(NAME))
     assert storage_target(settings, NAME) == account
     if account is None:
         # The release stage compares a digest instead, and never shows the value.
@@ -115,7 +139,7 @@ def test_a_uri_and_an_account_name_for_one_account_are_one_account() -> None:
     (finding,) = slots_distinct_hubs({"orders": app}, {})
     assert "share task hub OrdersHub on ordersprod" in finding[0]
     released = {
-        slot: account_of(settings, DurableSettings("OrdersHub", connection_name=NAME))
+        slot: account_of(settings, reading(NAME))
         for slot, settings in ((PRODUCTION_SLOT, production), ("staging", staging))
     }
     assert released == {PRODUCTION_SLOT: "ordersprod", "staging": "ordersprod"}
@@ -128,6 +152,9 @@ FACTS = {
     DEFAULT_TRACKING_PREFIX: Path("taskhub/hubs.py"),
     DEFAULT_DURABLE_SETTING: Path("taskhub/hostjson.py"),
     RUNTIME_STORAGE_SETTING: Path("taskhub/hostjson.py"),
+    # The Durable Functions 1.x keys: read by taskhub/hostjson.py `read_durable` alone.
+    V1_CONNECTION: Path("taskhub/hostjson.py"),
+    V1_TRACKING: Path("taskhub/hostjson.py"),
     # Written by components/routing.py, read by apps/router.
     ROUTER_STORAGE_SETTING: Path("taskhub/routes.py"),
     ROUTER_PREFIX_SETTING: Path("taskhub/routes.py"),
@@ -152,3 +179,90 @@ def test_each_fact_is_spelled_out_in_its_home_only() -> None:
         for fact in FACTS
     }
     assert spelled == {fact: [str(home)] for fact, home in FACTS.items()}
+
+
+# --- One rule for which setting a connection name resolves to (taskhub/storage_account.py),
+# used by the pack and the release on app settings and by --connection-setting on a
+# pipeline's environment. The host's order (azure-functions-durable-extension v3.x
+# WebJobsConnectionInfoProvider.Resolve, WebJobs GetWebJobsConnectionSection):
+# ConnectionStrings:AzureWebJobs<NAME>, AzureWebJobs<NAME>, ConnectionStrings:<NAME>, <NAME>;
+# App Service's "Custom" connection strings arrive as CUSTOMCONNSTR_<NAME> (.NET
+# EnvironmentVariablesConfigurationProvider files them under ConnectionStrings:<NAME>).
+PRECEDENCE: dict[str, tuple[dict[str, str], str | None]] = {
+    **CASES,
+    "prefixed connection string before the plain one": (
+        {f"AzureWebJobs{NAME}": f"AccountName=ordersnew;AccountKey={KEY}", NAME: "AccountName=x"},
+        "ordersnew",
+    ),
+    "a Custom connection string before the plain setting": (
+        {f"CUSTOMCONNSTR_{NAME}": f"AccountName=ordersnew;AccountKey={KEY}", NAME: "AccountName=x"},
+        "ordersnew",
+    ),
+    "an empty prefixed setting still shadows the plain one": (
+        {f"AzureWebJobs{NAME}": "", NAME: f"AccountName=ordersold;AccountKey={KEY}"},
+        None,
+    ),
+    "__ or : alike": ({f"{NAME}:accountName": "ordersprod"}, "ordersprod"),
+}
+
+
+@pytest.mark.parametrize("case", PRECEDENCE)
+def test_every_reader_of_a_connection_setting_takes_the_same_setting(case: str) -> None:
+    """The pack's and the release's account and --connection-setting's endpoint agree."""
+    settings, account = PRECEDENCE[case]
+    assert storage_account(settings, NAME) == account
+    assert storage_target(settings, NAME) == account
+    try:
+        endpoint: str | None = StorageConnection.from_setting(NAME, settings).endpoint
+    except ConfigurationError:
+        endpoint = None
+    assert (endpoint_account(endpoint) if endpoint else None) == account
+
+
+# --- One reader of the durable connection name (taskhub/hostjson.py `DurableReading`). The
+# pack weighs what a program declares, in either version's form (the package's host.json is
+# out of a preview's sight, so it takes the extension's default when nothing is named); the
+# release must be exact, so it reads what every version that may run reads, or asks. Keys as
+# the Azure docs' host.json reference names them (connectionName, connectionStringName,
+# azureStorageConnectionStringName for 1.x).
+HUB = override_setting("hubName")
+DURABLE: dict[str, tuple[dict[str, str], str, str | None]] = {
+    "connectionName": ({override_setting("storageProvider", "connectionName"): NAME}, NAME, NAME),
+    "connectionStringName": (
+        {override_setting("storageProvider", "connectionStringName"): NAME},
+        NAME,
+        NAME,
+    ),
+    "any case, colons": (
+        {"azurefunctionsjobhost:extensions:durabletask:storageprovider:CONNECTIONNAME": NAME},
+        NAME,
+        NAME,
+    ),
+    "the 1.x form alone": ({override_setting(V1_CONNECTION): NAME}, NAME, None),
+    "no connection named": ({}, RUNTIME_STORAGE_SETTING, None),
+}
+
+
+class _Slots:
+    """The one method `slot_hub` calls on ARM: a slot's live app settings."""
+
+    def __init__(self, settings: dict[str, str]) -> None:
+        self._settings = settings
+
+    def settings(self, slot: str) -> dict[str, str]:
+        return self._settings
+
+
+@pytest.mark.parametrize("case", DURABLE)
+def test_the_pack_and_the_release_read_one_durable_connection(case: str) -> None:
+    named, declared, certain = DURABLE[case]
+    settings = {HUB: "OrdersHub", NAME: "UseDevelopmentStorage=true", **named}
+    assert connection_name(settings) == declared
+    drain = DrainArgs(None, None, None, None, None, 0)
+    if certain is None:
+        with pytest.raises(ConfigurationError) as info:
+            slot_hub(cast(AppSlots, _Slots(settings)), PRODUCTION_SLOT, drain, None)
+        assert "--connection-setting" in info.value.fix
+    else:
+        found = slot_hub(cast(AppSlots, _Slots(settings)), PRODUCTION_SLOT, drain, None)
+        assert found.source.endswith(f"({certain})")

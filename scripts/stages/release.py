@@ -32,7 +32,7 @@ from scripts.stages.replay_numbering import Orchestration
 from scripts.stages.stack_outputs import StackApp
 from scripts.stages.target import DrainArgs, SlotHub, slot_hub
 from taskhub.errors import ConfigurationError, DurableDeployError, first_line
-from taskhub.hostjson import DurableSettings
+from taskhub.hostjson import DurableReading
 from taskhub.instances import InstanceStore
 from taskhub.starters import (
     MARKER_SETTING,
@@ -281,6 +281,7 @@ def replay_stage(
             connection_setting=None,
             tracking_prefix=None,
             retries=drain.retries,
+            allow_endpoint=drain.allow_endpoint,
         )
         found = slot_hub(slots, slot, live_only, stack)
         results = [
@@ -488,7 +489,7 @@ class Release:
         target_settings = self.slots.settings(plan.target)
         self.swapped = target_settings.get(RELEASE_SETTING) == plan.release_id
         hubs = {
-            slot: DurableSettings.from_app_settings(settings)
+            slot: DurableReading.from_app_settings(settings)
             for slot, settings in ((plan.source, source_settings), (plan.target, target_settings))
         }
         settings = {plan.source: source_settings, plan.target: target_settings}
@@ -501,16 +502,19 @@ class Release:
             source_hub
             and target_hub
             and source_hub.hub_name == target_hub.hub_name
-            and account_of(source_settings, source_hub) == account_of(target_settings, target_hub)
             and not self.swapped
         ):
-            raise StageFailed(
-                f"{plan.source} and {plan.target} run the same task hub "
-                f"{source_hub.hub_name!r} on the same storage: after the swap the new code "
-                "would replay the old code's in-flight orchestrations",
-                Exit.CANNOT_DECIDE,
-                {"hubs": named},
-            )
+            # One hub name: whether they share it depends on their storage, which must be known.
+            source_hub.require_instances_connection(f"slot {plan.source!r}")
+            target_hub.require_instances_connection(f"slot {plan.target!r}")
+            if account_of(source_settings, source_hub) == account_of(target_settings, target_hub):
+                raise StageFailed(
+                    f"{plan.source} and {plan.target} run the same task hub "
+                    f"{source_hub.hub_name!r} on the same storage: after the swap the new code "
+                    "would replay the old code's in-flight orchestrations",
+                    Exit.CANNOT_DECIDE,
+                    {"hubs": named},
+                )
         message = (
             f"release {plan.release_id} already swapped into {plan.target}"
             if self.swapped
@@ -650,13 +654,15 @@ def _stamped(settings: dict[str, str], release: str) -> SettingsChange:
     return SettingsChange(result, changed, ())
 
 
-def account_of(settings: dict[str, str], durable: DurableSettings) -> str:
+def account_of(settings: dict[str, str], durable: DurableReading) -> str:
     """Which account the durable connection points at, compared without reading secrets out.
 
     When the settings do not name one (a Key Vault reference, say), a digest of the value
     stands in: the same value is the same account, and the value itself is never shown.
     """
     name = durable.instances_connection_name
+    if name is None:
+        return "storage the package's host.json names"
     value = settings.get(name) or ""
     return (
         storage_account(settings, name)

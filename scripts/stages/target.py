@@ -9,19 +9,24 @@ does, unless the user names the hub and connection explicitly.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.stages.arm import AppSlots
 from scripts.stages.stack_outputs import StackApp, read_stack_slot
+from taskhub.clouds import NOT_AZURE_FIX
 from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.errors import ConfigurationError
-from taskhub.hostjson import DurableSettings
+from taskhub.hostjson import DurableReading
 from taskhub.hubs import TaskHub
 
 
 def resolve_connection(
-    connection_string: str | None, account_url: str | None, connection_setting: str | None
+    connection_string: str | None,
+    account_url: str | None,
+    connection_setting: str | None,
+    allowed_endpoints: Collection[str] = (),
 ) -> StorageConnection:
     given = {
         "--connection-string": connection_string,
@@ -39,9 +44,11 @@ def resolve_connection(
     if connection_string:
         return StorageConnection.from_connection_string(connection_string)
     if account_url:
-        return StorageConnection.from_account_url(account_url)
+        return StorageConnection.from_account_url(account_url, allowed_endpoints=allowed_endpoints)
     assert connection_setting is not None
-    return StorageConnection.from_setting(connection_setting, os.environ)
+    return StorageConnection.from_setting(
+        connection_setting, os.environ, allowed_endpoints=allowed_endpoints
+    )
 
 
 def retry_settings(retries: int) -> RetrySettings:
@@ -68,6 +75,7 @@ def resolve_target(
     stack_output: Path | None,
     app: str | None,
     slot: str,
+    allowed_endpoints: Collection[str] = (),
 ) -> Target:
     """The hub and connection from explicit options, filled in from stack outputs."""
     if stack_output is not None:
@@ -86,7 +94,9 @@ def resolve_target(
         raise ConfigurationError("no task hub was named", fix="pass --hub or --stack-output")
     return Target(
         hub=task_hub(hub, tracking_prefix),
-        connection=resolve_connection(connection_string, account_url, connection_setting),
+        connection=resolve_connection(
+            connection_string, account_url, connection_setting, allowed_endpoints
+        ),
     )
 
 
@@ -98,6 +108,8 @@ class DrainArgs:
     connection_setting: str | None
     tracking_prefix: str | None
     retries: int
+    allow_endpoint: list[str] | None = None
+    """Hosts named fit for a token besides Azure's storage (taskhub/clouds.py)."""
 
     @property
     def retry(self) -> RetrySettings:
@@ -123,7 +135,7 @@ def slot_hub(slots: AppSlots, slot: str, drain: DrainArgs, stack: StackApp | Non
     string, or NAME__accountName / NAME__tableServiceUri with DefaultAzureCredential).
     """
     live = slots.settings(slot) if not (drain.hub and drain.explicit_connection) else {}
-    durable = DurableSettings.from_app_settings(live)
+    durable = DurableReading.from_app_settings(live)
     declared = (stack.slots.get(slot) or {}) if stack else {}
     hub = drain.hub or (durable.hub_name if durable else declared.get("taskHub"))
     if not hub:
@@ -135,21 +147,32 @@ def slot_hub(slots: AppSlots, slot: str, drain: DrainArgs, stack: StackApp | Non
     prefix = drain.tracking_prefix or (durable.tracking_prefix if durable else None)
     if drain.explicit_connection:
         connection = resolve_connection(
-            drain.connection_string, drain.account_url, drain.connection_setting
+            drain.connection_string,
+            drain.account_url,
+            drain.connection_setting,
+            drain.allow_endpoint or (),
         )
         return SlotHub(Target(task_hub(hub, prefix), connection), "explicit options")
-    name = durable.instances_connection_name if durable else declared.get("connectionSetting")
+    name = (
+        durable.require_instances_connection(f"slot {slot!r}")
+        if durable
+        else declared.get("connectionSetting")
+    )
     if not name:
         raise ConfigurationError(
             f"cannot tell which storage connection slot {slot!r} uses",
             fix="pass --connection-setting, --account-url or --connection-string",
         )
     try:
-        connection = StorageConnection.from_setting(name, live)
+        connection = StorageConnection.from_setting(
+            name, live, allowed_endpoints=drain.allow_endpoint or ()
+        )
     except ConfigurationError as exc:
         raise ConfigurationError(
             f"slot {slot!r}: {exc.message.replace('in this environment', 'in its app settings')}",
-            fix="pass --connection-setting, --account-url or --connection-string",
+            fix=exc.fix
+            if exc.fix == NOT_AZURE_FIX
+            else "pass --connection-setting, --account-url or --connection-string",
         ) from None
     return SlotHub(
         Target(task_hub(hub, prefix), connection), f"live app settings of {slot!r} ({name})"

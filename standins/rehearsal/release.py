@@ -28,7 +28,7 @@ from standins.history_simulator import HistoryWriter, drive
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from standins.rehearsal.console import cli, console, section
 from taskhub.app_service_plans import PRODUCTION_SLOT
-from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableSettings
+from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableReading, DurableSettings
 from taskhub.hubs import TaskHub
 from taskhub.status import RuntimeStatus
 
@@ -185,7 +185,7 @@ def rehearse_release(stack_output: Path, workdir: Path) -> int:
         site = next(iter(arm.stand_in.sites.values()))
         account_of = {value: accounts[name].name for name, value in conn.items()}
         for name, slot in site.slots.items():
-            hub_now = DurableSettings.from_app_settings(slot.settings)
+            hub_now = DurableReading.from_app_settings(slot.settings)
             console.print(
                 f"  {name}: {slot.content}, hub {hub_now.hub_name if hub_now else '?'} on "
                 f"{account_of.get(slot.settings[DEFAULT_DURABLE_SETTING], '?')}, restarted "

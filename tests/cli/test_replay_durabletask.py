@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 from azure.data.tables import TableServiceClient
-from azure.storage.blob import BlobServiceClient
 
 from standins.azurite import Azurite
-from taskhub.history import large_messages_container
 from taskhub.hubs import TaskHub
 from tests.support.durabletask_rows import (
     changed,
@@ -21,6 +19,8 @@ from tests.support.durabletask_rows import (
     failed,
     fired,
     flow,
+    flows_with_started,
+    large_messages,
     retry_history,
     scheduled,
     timer,
@@ -110,26 +110,19 @@ def test_a_strange_row_makes_one_instance_unreadable_not_the_command_abort(
     cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     hub = TaskHub(hub_name)
-    blobs = BlobServiceClient.from_connection_string(azurite.connection_string(SECRET_ACCOUNT.name))
-    container = blobs.get_container_client(large_messages_container(hub))
-    container.create_container()
-    container.upload_blob("bad/not-gzip", b"plain text, not gzip")
-    container.upload_blob("bad/latin1", gzip.compress("caf\xe9".encode("latin-1")))
+    container = large_messages(azurite.connection_string(SECRET_ACCOUNT.name), hub)
+    # Named as DurableTask names the ExecutionStarted row's Input blob (taskhub/history.py).
+    blob = "{}/history-0000000000000001-ExecutionStarted-Input.json.gz".format
+    container.upload_blob(blob("bad-gzip"), b"plain text, not gzip")
+    container.upload_blob(blob("bad-utf8"), gzip.compress("caf\xe9".encode("latin-1")))
     damaged = {
         "bad-rowkey": {"RowKey": "not-hex"},
         "bad-json": {"OrchestrationInstance": "{not json"},
-        "bad-gzip": {"Input": "", "InputBlobName": "bad/not-gzip"},
-        "bad-utf8": {"Input": "", "InputBlobName": "bad/latin1"},
-        "missing-blob": {"Input": "", "InputBlobName": "bad/gone"},
+        "bad-gzip": {"Input": "", "InputBlobName": blob("bad-gzip")},
+        "bad-utf8": {"Input": "", "InputBlobName": blob("bad-utf8")},
+        "missing-blob": {"Input": "", "InputBlobName": blob("missing-blob")},
     }
-    cases = [flow()]
-    for instance_id, change in damaged.items():
-        case = flow(instance_id, f"e-{instance_id}")
-        rows = case.history_rows()
-        case.episodes = []
-        rows[1].update(change)  # the ExecutionStarted row
-        case.extra_rows = rows
-        cases.append(case)
+    cases = flows_with_started(damaged)
     cases.append(changed(flow("anonymous", "e-anon"), name=None))
     for row in cases[-1].history_rows():
         if row["EventType"] == "ExecutionStarted":

@@ -36,7 +36,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from azure.data.tables import TableServiceClient, UpdateMode
+from azure.storage.blob import BlobServiceClient, ContainerClient
 
+from taskhub.history import large_messages_container
 from taskhub.hubs import TaskHub, escape_instance_id
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -184,6 +186,28 @@ def flow(instance_id: str = "flow-1", execution: str = "e-flow") -> Instance:
             [raised("5f3c-req-1", 1), scheduled(5, "Ship")],
         ],
     )
+
+
+def large_messages(connection_string: str, hub: TaskHub) -> ContainerClient:
+    """The hub's large-messages container, created empty (the host creates it on start)."""
+    blobs = BlobServiceClient.from_connection_string(connection_string)
+    container = blobs.get_container_client(large_messages_container(hub))
+    container.create_container()
+    return container
+
+
+def flows_with_started(changes: dict[str, dict[str, Any]]) -> list[Instance]:
+    """The base flow (as "flow-1") and one flow per id whose ExecutionStarted row (row 1)
+    carries that id's changes, written as it stands (damaged or hostile columns)."""
+    cases = [flow()]
+    for instance_id, change in changes.items():
+        case = flow(instance_id, f"e-{instance_id}")
+        rows = case.history_rows()
+        case.episodes = []
+        rows[1].update(change)
+        case.extra_rows = rows
+        cases.append(case)
+    return cases
 
 
 def retry_history(instance_id: str, execution: str, *episodes: list[Any]) -> Instance:

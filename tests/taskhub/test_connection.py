@@ -76,3 +76,39 @@ def test_account_url_with_a_sas_keeps_the_signature_secret() -> None:
 def test_account_url_must_be_http() -> None:
     with pytest.raises(ConfigurationError, match="not an http"):
         StorageConnection.from_account_url("acct.table.core.windows.net")
+
+
+# The host's order (azure-functions-durable-extension WebJobsConnectionInfoProvider.Resolve,
+# WebJobs GetWebJobsConnectionSection): ConnectionStrings:AzureWebJobs<NAME>,
+# AzureWebJobs<NAME>, ConnectionStrings:<NAME>, <NAME>; App Service exports a "Custom"
+# connection string as CUSTOMCONNSTR_<NAME> (.NET EnvironmentVariablesConfigurationProvider).
+OTHER = CONN.replace("AccountName=acct", "AccountName=other")
+
+
+@pytest.mark.parametrize(
+    ("environ", "account"),
+    [
+        ({"AzureWebJobsDurable": CONN, "Durable": OTHER}, "acct"),
+        ({"CUSTOMCONNSTR_Durable": CONN, "Durable": OTHER}, "acct"),
+        ({"CUSTOMCONNSTR_AzureWebJobsDurable": CONN, "AzureWebJobsDurable": OTHER}, "acct"),
+        ({"AzureWebJobsDurable__accountName": "acct", "Durable": OTHER}, "acct"),
+        ({"durable": CONN}, "acct"),
+        ({"DURABLE__ACCOUNTNAME": "acct"}, "acct"),
+        ({"Durable:tableServiceUri": "https://acct.table.core.windows.net"}, "acct"),
+    ],
+)
+def test_a_setting_resolves_in_the_hosts_order(environ: dict[str, str], account: str) -> None:
+    conn = StorageConnection.from_setting("Durable", environ)
+    assert conn.endpoint == f"https://{account}.table.core.windows.net"
+
+
+def test_an_empty_prefixed_setting_shadows_the_plain_one_as_in_the_host() -> None:
+    """A section with an empty value still exists (IConfigurationSection.Exists), so the host
+    takes it and fails; the toolkit says so instead of reading the other setting."""
+    with pytest.raises(ConfigurationError, match="AzureWebJobsDurable names no table endpoint"):
+        StorageConnection.from_setting("Durable", {"AzureWebJobsDurable": "", "Durable": CONN})
+
+
+def test_an_account_name_that_is_not_one_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="not a storage account name"):
+        StorageConnection.from_setting("Durable", {"Durable__accountName": "evil.example#"})

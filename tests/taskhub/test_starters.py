@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taskhub.hostjson import DurableSettings
 from taskhub.starters import (
     MARKER_SETTING,
     disabled_setting,
@@ -57,16 +56,3 @@ def test_a_tampered_marker_is_refused() -> None:
 @pytest.mark.parametrize("name", ["", "1Start", "Start Order", "a;b", "x" * 200])
 def test_bad_function_names(name: str) -> None:
     assert function_name_problem(name)
-
-
-def test_live_app_settings_give_back_the_durable_settings() -> None:
-    declared = DurableSettings(
-        hub_name="Orders",
-        connection_name="Durable",
-        tracking_connection_name="Track",
-        tracking_prefix="Shared",
-    )
-    live = DurableSettings.from_app_settings(declared.app_settings())
-    assert live == declared
-    assert live is not None and live.instances_connection_name == "Track"
-    assert DurableSettings.from_app_settings({"X": "1"}) is None

@@ -3,32 +3,37 @@
 For Azure Pipelines' "Invoke Azure Function" gate, which polls an HTTP function until its
 answer says go. It reads the Instances table with taskhub (every status, not one page of
 100 like the SDK's status API) and fails closed: a read error answers "not drained".
+Its hub and connection are what the host reads: the app's own host.json under its app
+settings (taskhub/hostjson.py `read_durable`), never a guess.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.drain import snapshot
-from taskhub.errors import DurableDeployError
-from taskhub.hostjson import DEFAULT_DURABLE_SETTING, RUNTIME_STORAGE_SETTING, override_setting
+from taskhub.errors import ConfigurationError, DurableDeployError
+from taskhub.hostjson import read_durable
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
 
+HOST_JSON = Path(__file__).resolve().parent.parent / "host.json"
+"""Deployed at the package's root, beside this package (as in apps/orders)."""
 
-def status_check(environ: Mapping[str, str] = os.environ) -> tuple[int, dict[str, Any]]:
+
+def status_check(
+    environ: Mapping[str, str] = os.environ, host_json: Path = HOST_JSON
+) -> tuple[int, dict[str, Any]]:
     """HTTP status and body: 200 with drained true/false, 503 when it cannot tell."""
-    setting = environ.get(override_setting("storageProvider", "connectionName")) or (
-        DEFAULT_DURABLE_SETTING
-        if any(k.startswith(DEFAULT_DURABLE_SETTING) for k in environ)
-        else RUNTIME_STORAGE_SETTING
-    )
-    hub_name = environ.get(override_setting("hubName"), "")
     try:
-        hub = TaskHub(hub_name)
+        durable = read_durable(environ, _host_json(host_json))
+        hub = TaskHub(durable.hub_name or "")
+        setting = durable.require_instances_connection("StatusCheck")
         connection = StorageConnection.from_setting(setting, environ)
         with connection.service_client(RetrySettings(total=2)) as service:
             snap = snapshot(InstanceStore(service, hub, secrets=connection.secrets).unfinished())
@@ -41,3 +46,15 @@ def status_check(environ: Mapping[str, str] = os.environ) -> tuple[int, dict[str
         "by_status": snap.by_status,
         "by_version": snap.by_version,
     }
+
+
+def _host_json(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"cannot read {path.name} ({exc})", fix="deploy host.json at the package's root"
+        ) from exc
+    if not isinstance(document, dict):
+        raise ConfigurationError(f"{path.name} is not a JSON object", fix="fix host.json")
+    return document

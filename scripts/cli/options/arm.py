@@ -12,6 +12,7 @@ import typer
 from scripts.cli.options import shared_options
 from scripts.cli.options.hub import (
     AccountUrlOption,
+    AllowEndpointOption,
     ConnectionSettingOption,
     ConnectionStringOption,
     HubOption,
@@ -120,6 +121,7 @@ def _drain_options(
     connection_setting: ConnectionSettingOption = None,
     tracking_prefix: TrackingPrefixOption = None,
     retries: RetriesOption = 5,
+    allow_endpoint: AllowEndpointOption = None,
 ) -> None:
     """Declares the hub overrides once, for `swap --require-drained` and `release`."""
 

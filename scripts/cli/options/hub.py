@@ -87,6 +87,18 @@ TrackingPrefixOption = Annotated[
         rich_help_panel=PANEL,
     ),
 ]
+AllowEndpointOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-endpoint",
+        metavar="HOST[:PORT]",
+        help="A storage endpoint outside Azure's (*.core.windows.net, *.core.chinacloudapi.cn, "
+        "*.core.usgovcloudapi.net) that may receive the DefaultAzureCredential token "
+        "(repeatable), e.g. an emulator. Any other endpoint from --account-url, "
+        "--stack-output or a slot's settings is refused (exit 2).",
+        rich_help_panel=PANEL,
+    ),
+]
 RetriesOption = Annotated[
     int,
     typer.Option(
@@ -112,6 +124,7 @@ class HubArgs:
     connection_setting: str | None
     tracking_prefix: str | None
     retries: int
+    allow_endpoint: list[str] | None
 
     def target(self, *, default_hub: str | None = None) -> Target:
         return resolve_target(
@@ -123,6 +136,7 @@ class HubArgs:
             stack_output=self.stack_output,
             app=self.app,
             slot=self.slot,
+            allowed_endpoints=self.allow_endpoint or (),
         )
 
     @property
@@ -140,6 +154,7 @@ def _hub_options(
     connection_setting: ConnectionSettingOption = None,
     tracking_prefix: TrackingPrefixOption = None,
     retries: RetriesOption = 5,
+    allow_endpoint: AllowEndpointOption = None,
 ) -> None:
     """Declares the shared options once; `with_hub_options` copies them onto commands."""
 
@@ -157,6 +172,7 @@ class StoreArgs:
     connection_setting: str | None
     tracking_prefix: str | None
     retries: int
+    allow_endpoint: list[str] | None
 
     @functools.cached_property
     def stack(self) -> dict[str, Any]:
@@ -176,6 +192,7 @@ class StoreArgs:
             self.connection_string,
             self.account_url or (None if explicit else endpoint),
             self.connection_setting,
+            self.allow_endpoint or (),
         )
 
     @property
@@ -195,6 +212,7 @@ def _store_options(
     connection_setting: ConnectionSettingOption = None,
     tracking_prefix: TrackingPrefixOption = None,
     retries: RetriesOption = 5,
+    allow_endpoint: AllowEndpointOption = None,
 ) -> None:
     """Declares the tracking-store options once, for `with_store_options`."""
 
