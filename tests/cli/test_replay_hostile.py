@@ -16,7 +16,7 @@ from taskhub.hubs import TaskHub
 from tests.support.durabletask_rows import flows_with_started, large_messages, write
 from tests.support.helpers import SECRET_ACCOUNT, Cli, replay_check
 
-PROGRAMS = "tests.replay_programs"
+PROGRAMS = "tests.support.replay_programs"
 # The blob DurableTask names for an ExecutionStarted row's Input (AzureTableTrackingStore
 # GetBlobName), for instance ids that need no escaping.
 INPUT_BLOB = "{}/history-0000000000000001-ExecutionStarted-9F0E1D2C-Input.json.gz".format
