@@ -23,6 +23,7 @@ from tests.servers import as_json, echo_backend, serve
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
 from router.app import create_app
+from router.hosts import AllowedHosts
 from router.routing import decide, ramp_bucket
 from router.store import instance_owner, route_loader
 
@@ -51,6 +52,8 @@ def ramped() -> Iterator[tuple[str, RouteStore, list[Route]]]:
             app = create_app(
                 route_loader(service),
                 instance_owner(owners, f"{PREFIX}Instances"),
+                public_url="https://router.example",
+                allowed_hosts=AllowedHosts(["http://127.0.0.1"]),
                 refresh=0.3,
                 on_shutdown=owners.close,
             )
@@ -131,7 +134,7 @@ def test_several_ramps_written_by_hand_apply_none() -> None:
         return None
 
     chosen = {
-        asyncio.run(decide(table, "/api/orders", {}, {}, nobody, key)).route.minor
+        asyncio.run(decide(table, "/api/orders", {}, None, nobody, key)).route.minor
         for key in KEYS[:100]
     }
     assert chosen == {"1.0"}

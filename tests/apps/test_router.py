@@ -25,9 +25,13 @@ from tests.servers import as_json, echo_backend, serve
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
 from router.app import create_app
+from router.hosts import AllowedHosts
 from router.store import instance_owner, route_loader
 
 PREFIX = "RouterTest"
+LOOPBACK = AllowedHosts(["http://127.0.0.1"])
+"""The backends here are loopback stand-ins; the default allows Azure's app domains only."""
+PUBLIC = "https://router.example"
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +76,8 @@ def router(azurite: Azurite, backends: dict[str, str]) -> Iterator[str]:
         route_loader(service),
         instance_owner(owners, f"{PREFIX}Instances"),
         on_shutdown=owners.close,
+        public_url=PUBLIC,
+        allowed_hosts=LOOPBACK,
         refresh=0.5,
         timeout=1.0,
     )
@@ -247,8 +253,10 @@ def test_no_open_proxy(router: str, backends: dict[str, str]) -> None:
         reply = b""
         while chunk := raw.recv(65536):
             reply += chunk
-    # An absolute-form target is refused outright: nothing is forwarded anywhere.
-    assert reply.startswith(b"HTTP/1.1 404") and b"backend" not in reply
+    # An absolute-form target names no host the router forwards to: uvicorn hands the
+    # router its path only, and that goes where the route table says.
+    assert reply.startswith(b"HTTP/1.1 200") and b'"backend":"v10"' in reply
+    assert b'"path":"/steal"' in reply
     spoofed = get(
         router, "//evil.example/x", headers={"host": "evil.example", "x-app-version": "1.0"}
     )
@@ -310,7 +318,14 @@ def test_the_last_good_table_survives_a_store_outage(backends: dict[str, str]) -
         store.save(Route("1.1", "a", backends["v11"], "1.1.0", "H", current=True))
         owners = async_service(own, retry_total=0)
         owner = instance_owner(owners, "XInstances")
-        app = create_app(route_loader(service), owner, refresh=0.2, on_shutdown=owners.close)
+        app = create_app(
+            route_loader(service),
+            owner,
+            public_url=PUBLIC,
+            allowed_hosts=LOOPBACK,
+            refresh=0.2,
+            on_shutdown=owners.close,
+        )
         with serve(app) as url:
             assert get(url).json()["backend"] == "v11"
             # One row no reader understands is skipped; the rest of the table still loads.
@@ -349,6 +364,8 @@ def test_a_just_started_instance_is_found_after_the_negative_ttl(
     app = create_app(
         route_loader(service),
         instance_owner(owners, "LateStartInstances"),
+        public_url=PUBLIC,
+        allowed_hosts=LOOPBACK,
         negative_ttl=1.0,
         on_shutdown=owners.close,
     )

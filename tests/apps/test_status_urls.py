@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as Endpoint
 
-from standins.azurite import Azurite
+from standins.azurite import Azurite, free_port
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
@@ -30,6 +30,7 @@ from tests.servers import as_json, echo_backend, serve
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
 from router.app import create_app
+from router.hosts import AllowedHosts
 from router.status_urls import STATUS_FIELDS
 from router.store import instance_owner, route_loader
 
@@ -133,12 +134,15 @@ def routed() -> Iterator[tuple[str, str]]:
                 Route("1.0", "orders-v1-0", v10, "1.0.0", "OrdersV10"),
             )
             owners = async_service(azurite)
+            port = free_port()
             app = create_app(
                 route_loader(service),
                 instance_owner(owners, f"{PREFIX}Instances"),
+                public_url=f"http://127.0.0.1:{port}",
+                allowed_hosts=AllowedHosts(["http://127.0.0.1"]),
                 on_shutdown=owners.close,
             )
-            with serve(app) as router:
+            with serve(app, port=port) as router:
                 yield router, app_url
 
 
@@ -170,3 +174,22 @@ def test_other_bodies_pass_through_untouched(routed: tuple[str, str]) -> None:
     )
     assert echoed.status_code == 200
     assert as_json(echoed.text)["body"] == body.decode()  # a 200 is streamed as it came
+
+
+def test_status_urls_name_the_configured_public_url_whatever_the_host_header(
+    routed: tuple[str, str],
+) -> None:
+    """The status URLs carry the durable system key: a spoofed Host must not receive them."""
+    router, _app_url = routed
+    started = httpx.post(
+        router + "/api/orders",
+        json={"id": "o-2", "amount": 5},
+        headers={"host": "evil.example"},
+        timeout=10,
+    )
+    assert started.status_code == 202, started.text
+    payload = started.json()
+    for field in STATUS_FIELDS:
+        assert payload[field].startswith(router + f"/{WEBHOOK}/instances/"), payload[field]
+    assert "evil.example" not in started.text
+    assert started.headers["location"].startswith(router + "/")

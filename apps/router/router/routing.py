@@ -7,7 +7,9 @@ versions take new work. Anything else goes by `x-app-version` (or `?version=`), 
 major.minor counting, or, when none is named (a new start), to the current version, or to
 a ramping version for the share of client keys its ramp names: a stable hash of the key
 (`x-client-id`, else the client address) puts each client in one of 100 buckets, so one
-client keeps seeing one version and raising the ramp only adds clients to it.
+client keeps seeing one version and raising the ramp only adds clients to it. A request
+that names two versions (`x-app-version` and a `?version=` of another major.minor) is
+refused: the router would route by one and the app could start the other.
 
 The decision is made on exactly the bytes that are forwarded: the raw path as received,
 each segment percent-decoded once (`a%2Fb` is one id; `p%2541` is `p%41`). Anything that
@@ -25,14 +27,17 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from taskhub.routes import Route, RouteState, RouteTable, major_minor
+from taskhub.routes import MAX_VERSION_LENGTH, Route, RouteState, RouteTable, routable_minor
 
 VERSION_HEADER = "x-app-version"
 CLIENT_HEADER = "x-client-id"
 INSTANCE_SEGMENT = "instances"
 INSTANCE_PARAMETER = "instanceid"
 VERSION_PARAMETER = "version"
-MAX_VERSION_LENGTH = 64
+MAX_INSTANCE_ID_LENGTH = 256
+"""DurableTask's limit (azure-functions-durable-extension DurableClient.StartNewAsync:
+"Instance ID lengths must not exceed 256 characters", counted in UTF-16 code units as
+.NET's string.Length counts them)."""
 _SEPARATORS = re.compile(r"[/\\]")
 _DOT_SEGMENTS = frozenset({".", ".."})
 
@@ -101,7 +106,24 @@ def instance_id_of(raw_path: str, query: Query) -> str | None:
     )
     if from_query and from_path and from_query != from_path:
         raise Refused("the path and the query name different instances")
-    return from_query or from_path
+    found = from_query or from_path
+    if found and len(found.encode("utf-16-le", "surrogatepass")) > 2 * MAX_INSTANCE_ID_LENGTH:
+        raise Refused(
+            f"an instance id is at most {MAX_INSTANCE_ID_LENGTH} characters (DurableTask's limit)"
+        )
+    return found
+
+
+def named_version(header: str | None, query: Query) -> str | None:
+    """The version a request names; refused when the header and the query disagree."""
+    parameter = _single(_pairs(query), VERSION_PARAMETER)
+    if header and parameter is not None and routable_minor(parameter) != routable_minor(header):
+        raise Refused(
+            f"?{VERSION_PARAMETER}= names another version than {VERSION_HEADER}",
+            header=header[:MAX_VERSION_LENGTH],
+            query=parameter[:MAX_VERSION_LENGTH],
+        )
+    return header or parameter
 
 
 def ramp_bucket(client_key: str) -> int:
@@ -114,13 +136,13 @@ async def decide(
     table: RouteTable,
     raw_path: str,
     query: Query,
-    headers: Mapping[str, str],
+    version_header: str | None,
     owner_hub: Callable[[str], Awaitable[str | None]],
     client_key: str = "",
 ) -> Decision:
     """Where the request goes; the owner is looked up only for instance-affine requests."""
     try:
-        return await _decide(table, raw_path, query, headers, owner_hub, client_key)
+        return await _decide(table, raw_path, query, version_header, owner_hub, client_key)
     except Refused as refused:
         return Decision(None, 400, refused.error, refused.detail)
     except OwnerUnavailable:
@@ -131,12 +153,12 @@ async def _decide(
     table: RouteTable,
     raw_path: str,
     query: Query,
-    headers: Mapping[str, str],
+    version_header: str | None,
     owner_hub: Callable[[str], Awaitable[str | None]],
     client_key: str,
 ) -> Decision:
+    named = named_version(version_header, query)
     instance_id = instance_id_of(raw_path, query)
-    named = headers.get(VERSION_HEADER) or _single(_pairs(query), VERSION_PARAMETER)
     if instance_id:
         hub = await owner_hub(instance_id)
         route = table.by_hub(hub) if hub else None
@@ -149,7 +171,7 @@ async def _decide(
         return Decision(
             None, 400, "malformed version: too long", {"expected": "major.minor[.patch]"}
         )
-    minor = major_minor(named)
+    minor = routable_minor(named)
     if minor is None:
         return Decision(
             None, 400, "malformed version", {"version": named, "expected": "major.minor[.patch]"}
