@@ -80,13 +80,14 @@ def uvicorn_app(
 
 @contextmanager
 def serve_in_thread(
-    app: Any, tls: tuple[Path, Path] | None = None, port: int | None = None
+    app: Any, tls: tuple[Path, Path] | None = None, port: int | None = None, **options: Any
 ) -> Iterator[str]:
     """Runs `app` under uvicorn on 127.0.0.1 in this process; yields its base URL.
 
     In-process, so a test or the rehearsal can flip the app's state (fault switches) while
     a child process talks to it. `tls` is (certificate, key) for an https:// server; `port`
-    one chosen beforehand (an app that must know its own URL), else a free one.
+    one chosen beforehand (an app that must know its own URL), else a free one; `options`
+    are more uvicorn.Config arguments (`http="h11"`).
     """
     port = port or free_port()
     certfile, keyfile = tls if tls else (None, None)
@@ -99,6 +100,7 @@ def serve_in_thread(
             lifespan="on",
             ssl_certfile=certfile,
             ssl_keyfile=keyfile,
+            **options,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -84,7 +84,9 @@ class Router:
         self.routes, self.owners, self.upstream = routes, owners, upstream
         self.public_url = public_url
         self.allowed_hosts = allowed_hosts
-        self._address_header = client_address_header.lower().encode() if client_address_header else None
+        self._address_header = (
+            client_address_header.lower().encode() if client_address_header else None
+        )
         self._on_shutdown = on_shutdown
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -99,11 +101,15 @@ class Router:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.upstream.close()
-                if self._on_shutdown is not None:
-                    await self._on_shutdown()
+                await self.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def close(self) -> None:
+        """Closes the pool and what the owner lookup holds, on the loop that opened them."""
+        await self.upstream.close()
+        if self._on_shutdown is not None:
+            await self._on_shutdown()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] not in METHODS:
@@ -140,7 +146,9 @@ class Router:
                 {"version": route.version},
             )
         origin, prefix = _split_base(route.base_url)
-        target = URL(origin + prefix + raw_path + ("?" + raw_query if raw_query else ""), encoded=True)
+        target = URL(
+            origin + prefix + raw_path + ("?" + raw_query if raw_query else ""), encoded=True
+        )
         if target.origin() != URL(origin):
             return await _error(send, 400, "request target leaves the route table's host")
         headers = incoming.forward
@@ -151,7 +159,9 @@ class Router:
                 scope["method"], target, headers, _body(receive) if has_body else None
             )
         except UpstreamTimeout:
-            return await _error(send, 504, "the version's app timed out", {"version": route.version})
+            return await _error(
+                send, 504, "the version's app timed out", {"version": route.version}
+            )
         except UpstreamUnreachable:
             return await _error(
                 send, 502, "the version's app is unreachable", {"version": route.version}
@@ -168,7 +178,12 @@ class Router:
             if any(k == b"location" for k, _ in headers):
                 rewriter = self._rewriter(table)
                 headers = [
-                    (k, rewriter.url(v.decode("latin-1")).encode("latin-1") if k == b"location" else v)
+                    (
+                        k,
+                        rewriter.url(v.decode("latin-1")).encode("latin-1")
+                        if k == b"location"
+                        else v,
+                    )
                     for k, v in headers
                 ]
             if _is_status_payload(status, headers):
