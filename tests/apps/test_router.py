@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -20,8 +22,17 @@ from hypothesis import strategies as st
 
 from standins.azurite import Azurite, free_port
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
+from standins.serve import wait_until_answering
 from taskhub.hubs import TaskHub
-from taskhub.routes import Route, RouteState, RouteStore
+from taskhub.routes import (
+    ROUTER_ALLOWED_HOSTS_SETTING,
+    ROUTER_PREFIX_SETTING,
+    ROUTER_PUBLIC_URL_SETTING,
+    ROUTER_STORAGE_SETTING,
+    Route,
+    RouteState,
+    RouteStore,
+)
 from tests.helpers import ROOT, SECRET_ACCOUNT, async_service
 from tests.servers import as_json, echo_backend, serve
 
@@ -616,3 +627,35 @@ def test_asgi_function_app_decodes_twice_and_loses_instance_affinity(
     )
     echoed = as_json(answer.get_body().decode())
     assert (echoed["backend"], echoed["query"]) == ("v11", "instanceId=old-1")
+
+
+def test_uvicorns_access_log_never_shows_a_function_key(azurite: Azurite, router: str) -> None:
+    """`uvicorn router.local:app` with its access log on, as a container runs it."""
+    port = free_port()
+    env = {
+        **os.environ,
+        ROUTER_STORAGE_SETTING: azurite.connection_string(SECRET_ACCOUNT.name),
+        ROUTER_PREFIX_SETTING: PREFIX,
+        ROUTER_PUBLIC_URL_SETTING: f"http://127.0.0.1:{port}",
+        ROUTER_ALLOWED_HOSTS_SETTING: "http://127.0.0.1",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, "-m", "uvicorn", "router.local:app", "--port", str(port)]
+    with subprocess.Popen(
+        command,
+        cwd=ROOT / "apps" / "router",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as server:
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_answering(url)
+            target = "/runtime/webhooks/durabletask/instances/old-1?taskHub=H&code=SYSTEMKEY%3D%3D"
+            assert get(url, target).json()["backend"] == "v10"
+        finally:
+            server.terminate()
+        log, _ = server.communicate(timeout=10)
+    assert "instances/old-1?taskHub=H&code=***" in log, log
+    assert "SYSTEMKEY" not in log
