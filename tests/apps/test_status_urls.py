@@ -35,6 +35,8 @@ from router.status_urls import STATUS_FIELDS
 from router.store import instance_owner, route_loader
 
 PREFIX = "StatusUrls"
+STARTED: list[str] = []
+"""The version of every start the sample app asked the extension for."""
 HUB = "OrdersV20"
 WEBHOOK = "runtime/webhooks/durabletask"
 
@@ -100,7 +102,10 @@ def orders_backend(host: DurableHostSimulator) -> Starlette:
 
     async def start(request: Request) -> JSONResponse:
         instance_id = uuid.uuid4().hex
-        host.write(SimulatedInstance(instance_id, "ProcessOrder", "Pending", "2.0"))
+        # The SDK's start_new sends the version as `?version=` (DurableOrchestrationClient).
+        version = request.query_params.get("version", "2.0")
+        STARTED.append(version)
+        host.write(SimulatedInstance(instance_id, "ProcessOrder", "Pending", version))
         return JSONResponse({"id": instance_id}, status_code=202)
 
     async def status(request: Request) -> JSONResponse:
@@ -193,3 +198,27 @@ def test_status_urls_name_the_configured_public_url_whatever_the_host_header(
         assert payload[field].startswith(router + f"/{WEBHOOK}/instances/"), payload[field]
     assert "evil.example" not in started.text
     assert started.headers["location"].startswith(router + "/")
+
+
+@pytest.mark.parametrize(
+    ("version", "status"),
+    [
+        ("2.0 ##vso[task.setvariable variable=app]x", 400),
+        ("2.0\x1b[2K", 400),
+        ("1" * 70 + ".0", 400),  # longer than the router reads
+        ("v2.0", 400),
+        ("2.0.1", 202),
+        ("1.0", 202),  # pinning an older version stays possible
+    ],
+)
+def test_the_sample_app_starts_only_a_version_its_router_would_route(
+    routed: tuple[str, str], version: str, status: int
+) -> None:
+    """Called directly (the router refuses such a version itself): the row would carry it."""
+    _router, app_url = routed
+    before = len(STARTED)
+    answer = httpx.post(
+        app_url + "/api/orders", params={"version": version}, json={"id": "o-3"}, timeout=10
+    )
+    assert answer.status_code == status, answer.text
+    assert STARTED[before:] == ([version] if status == 202 else [])
