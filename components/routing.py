@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 import pulumi
-from pulumi_azure_native import web
+from pulumi_azure_native import authorization, web
 
 from components.config import AppConfig, ConfigError, SlotConfig, Strategy
 from components.flex import flex_plan, function_app_config
@@ -25,6 +25,7 @@ from components.function_app import (
     SlotOutputs,
     TrackingStore,
     grant_data_roles,
+    role_path,
 )
 from components.storage import DurableStorage, DurableStorageArgs
 from taskhub.app_service_plans import PRODUCTION_SLOT
@@ -32,6 +33,8 @@ from taskhub.hostjson import RUNTIME_STORAGE_SETTING
 from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING, major_minor
 
 TYPE = "durable-zero-downtime:routing:RoutingGroup"
+TABLE_DATA_READER = "76199698-9eea-4c19-bc75-cec21354c6b6"
+"""Built-in role Storage Table Data Reader: what the router needs on the tracking store."""
 
 
 def version_config(cfg: AppConfig, version: str) -> AppConfig:
@@ -208,7 +211,17 @@ class RoutingGroup(pulumi.ComponentResource):
             opts=opts,
             **site,
         )
-        grant_data_roles(f"{name}-router", app, [tracking.storage], opts, roles=("table",))
+        # The router only reads the tracking store (routes, instance owners): read-only.
+        authorization.RoleAssignment(
+            f"{name}-router-{tracking.storage.account_name}-table-reader",
+            principal_id=app.identity.apply(lambda i: i.principal_id if i else ""),
+            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=authorization.get_client_config_output().subscription_id.apply(
+                role_path(TABLE_DATA_READER)
+            ),
+            scope=tracking.storage.account.id,
+            opts=opts,
+        )
         grant_data_roles(f"{name}-router", app, [runtime], opts)
         return RouterOutputs(
             app=app.name,

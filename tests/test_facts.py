@@ -16,7 +16,12 @@ from scripts.stages.release import account_of
 from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, RUNTIME_STORAGE_SETTING, DurableSettings
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX
-from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING
+from taskhub.routes import (
+    ROUTER_ALLOWED_HOSTS_SETTING,
+    ROUTER_PREFIX_SETTING,
+    ROUTER_PUBLIC_URL_SETTING,
+    ROUTER_STORAGE_SETTING,
+)
 from taskhub.storage_account import storage_account
 from tests.helpers import ROOT
 
@@ -130,6 +135,9 @@ FACTS = {
     # Written by components/routing.py, read by apps/router.
     ROUTER_STORAGE_SETTING: Path("taskhub/routes.py"),
     ROUTER_PREFIX_SETTING: Path("taskhub/routes.py"),
+    # Read by apps/router, written by the rehearsal and the bench.
+    ROUTER_ALLOWED_HOSTS_SETTING: Path("taskhub/routes.py"),
+    ROUTER_PUBLIC_URL_SETTING: Path("taskhub/routes.py"),
 }
 
 
