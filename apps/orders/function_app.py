@@ -6,6 +6,7 @@ import azure.durable_functions as df
 import azure.functions as func
 from orders import orchestration
 from orders.status import status_check
+
 from taskhub.routes import routable_minor
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)

@@ -9,13 +9,17 @@ import logging
 import sys
 import tracemalloc
 
+import httpx
 import pytest
 
+from taskhub.routes import Route, RouteTable
 from tests.helpers import ROOT
+from tests.servers import as_json, echo_backend, serve
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
 from router.access_log import ACCESS_LOGGER, redact_access_log
+from router.app import create_app
 from router.hosts import AllowedHosts
 from router.owners import OwnerCache
 from router.routing import OwnerUnavailable
@@ -152,3 +156,26 @@ def test_the_access_log_never_shows_a_function_key(caplog: pytest.LogCaptureFixt
         )
     assert "SYSTEMKEY" not in caplog.text and "other" not in caplog.text
     assert "taskHub=H&connection=Storage&code=***&CODE=***" in caplog.text
+
+
+def test_a_cookie_one_caller_received_is_never_sent_for_another() -> None:
+    """A proxy keeps no cookie jar: the app's Set-Cookie goes to its caller only. (Served
+    by name: a client's default jar refuses cookies for bare IP addresses.)"""
+    with serve(echo_backend("v10")) as backend:
+        by_name = backend.replace("127.0.0.1", "localhost")
+        table = RouteTable.of([Route("1.0", "a", by_name, "1.0.0", "H", current=True)])
+
+        async def no_owner(_instance_id: str) -> None:
+            return None
+
+        app = create_app(
+            lambda: table,
+            no_owner,
+            public_url="https://router.example",
+            allowed_hosts=AllowedHosts(["http://localhost"]),
+        )
+        with serve(app) as router:
+            first = httpx.get(router + "/api/orders", timeout=10)
+            assert first.headers["set-cookie"] == "a=1"
+            second = httpx.get(router + "/api/orders", timeout=10)
+    assert "cookie" not in as_json(second.text)["headers"]

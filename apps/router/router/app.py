@@ -145,12 +145,13 @@ class Router:
                 f"the version's app is not on a host {ALLOWED_HOSTS_SETTING} allows",
                 {"version": route.version},
             )
+        if not raw_path.startswith("/"):
+            # Appended to the route's origin, anything else could change its authority.
+            return await _error(send, 400, "the request target is not an absolute path")
         origin, prefix = _split_base(route.base_url)
         target = URL(
             origin + prefix + raw_path + ("?" + raw_query if raw_query else ""), encoded=True
         )
-        if target.origin() != URL(origin):
-            return await _error(send, 400, "request target leaves the route table's host")
         headers = incoming.forward
         headers.append(("x-routed-version", route.version))
         has_body = incoming.content_length or incoming.transfer_encoding
@@ -172,10 +173,16 @@ class Router:
         try:
             status = answer.status
             # Raw pairs keep repeated headers (Set-Cookie) that a mapping would merge.
-            headers = [(k.lower(), v) for k, v in answer.raw_headers if k.lower() not in HOP_BY_HOP]
+            headers = []
+            location = False
+            for name, value in answer.raw_headers:
+                name = name.lower()
+                if name in HOP_BY_HOP:
+                    continue
+                location = location or name == b"location"
+                headers.append((name, value))
             headers.append((b"x-routed-version", route.version.encode("latin-1")))
-            rewriter: StatusUrlRewriter | None = None
-            if any(k == b"location" for k, _ in headers):
+            if location:
                 rewriter = self._rewriter(table)
                 headers = [
                     (
@@ -186,9 +193,9 @@ class Router:
                     )
                     for k, v in headers
                 ]
-            if _is_status_payload(status, headers):
+            if status == 202 and _is_status_payload(headers):
                 content = await answer.read()
-                rewritten = (rewriter or self._rewriter(table)).body(content)
+                rewritten = self._rewriter(table).body(content)
                 body = rewritten if rewritten is not None else content
                 headers = [(k, v) for k, v in headers if k != b"content-length"]
                 headers.append((b"content-length", str(len(body)).encode()))
@@ -271,10 +278,8 @@ def _split_base(base_url: str) -> tuple[str, str]:
     return str(base.origin()), base.raw_path.rstrip("/")
 
 
-def _is_status_payload(status: int, headers: list[tuple[bytes, bytes]]) -> bool:
-    """A small uncompressed JSON 202: what a starter's check-status answer looks like."""
-    if status != 202:
-        return False
+def _is_status_payload(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A small uncompressed JSON answer: what a starter's 202 check-status answer is."""
     named = dict(headers)
     length = named.get(b"content-length", b"")
     return (

@@ -67,16 +67,26 @@ class Refused(Exception):
 
 def path_segments(raw_path: str) -> list[str]:
     """The segments of a raw (percent-encoded) path, each decoded exactly once."""
+    if raw_path.isascii() and "%" not in raw_path:
+        # Nothing to decode (the common case): only dot segments to look for.
+        segments = raw_path.split("/")
+        if "." in raw_path or "\\" in raw_path:
+            _refuse_dot_segments(segments, raw_path)
+        return segments
     segments = []
     for raw in raw_path.split("/"):
         try:
-            segment = unquote_to_bytes(raw).decode("utf-8")
+            segments.append(unquote_to_bytes(raw).decode("utf-8"))
         except UnicodeDecodeError:
             raise Refused("the path is not UTF-8 once percent-decoded") from None
+    _refuse_dot_segments(segments, raw_path)
+    return segments
+
+
+def _refuse_dot_segments(segments: list[str], raw_path: str) -> None:
+    for segment in segments:
         if any(part in _DOT_SEGMENTS for part in _SEPARATORS.split(segment)):
             raise Refused("dot segments ('.', '..', encoded or not) are refused", path=raw_path)
-        segments.append(segment)
-    return segments
 
 
 def _single(pairs: Sequence[tuple[str, str]], name: str) -> str | None:

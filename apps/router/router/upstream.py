@@ -59,6 +59,8 @@ class AiohttpUpstream:
     def _open(self) -> aiohttp.ClientSession:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(**POOL),
+            # A proxy keeps no cookies: one caller's Set-Cookie is never another's Cookie.
+            cookie_jar=aiohttp.DummyCookieJar(),
             timeout=aiohttp.ClientTimeout(total=self._timeout),
             auto_decompress=False,  # bodies pass through as the app sent them
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
