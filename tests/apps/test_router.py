@@ -541,7 +541,8 @@ def test_concurrent_requests_for_one_unknown_id_read_the_table_once(
         async def counted(instance_id: str) -> str | None:
             reads.append(instance_id)
             await asyncio.sleep(1.0)
-            return await read(instance_id)
+            hub: str | None = await read(instance_id)
+            return hub
 
         return counted
 
@@ -578,7 +579,9 @@ def host_request(target: str, headers: dict[str, str] | None = None) -> func.Htt
 
 
 def under_functions(
-    app: Callable[[Router], func.FunctionApp], router: Router, requests: list[func.HttpRequest]
+    app: Callable[[Router], func.FunctionRegister],
+    router: Router,
+    requests: list[func.HttpRequest],
 ) -> list[func.HttpResponse]:
     """Runs `requests` through the HTTP function `app` declares around `router`."""
 
@@ -593,7 +596,7 @@ def under_functions(
     return asyncio.run(run())
 
 
-def asgi_function_app(router: Router) -> func.FunctionApp:
+def asgi_function_app(router: Router) -> func.FunctionRegister:
     """What function_app.py declared before: azure-functions' own AsgiFunctionApp."""
     return func.AsgiFunctionApp(app=router, http_auth_level=func.AuthLevel.ANONYMOUS)
 

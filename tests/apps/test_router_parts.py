@@ -97,7 +97,8 @@ def test_a_waiter_that_goes_away_does_not_cancel_the_read_of_the_others() -> Non
         staying = asyncio.ensure_future(cache("i-1"))
         await asyncio.sleep(0)
         leaving.cancel()
-        return await staying
+        hub: str | None = await staying
+        return hub
 
     assert asyncio.run(run()) == "OrdersV10"
 

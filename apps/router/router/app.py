@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, quote
 from starlette.concurrency import run_in_threadpool
 from yarl import URL
 
-from router.hosts import ALLOWED_HOSTS_SETTING, AllowedHosts
+from router.hosts import AllowedHosts
 from router.incoming import HOP_BY_HOP, MAX_HEADERS, read_headers
 from router.owners import DEFAULT_CACHE_BYTES, OwnerCache, OwnerLookup
 from router.routing import VERSION_HEADER, decide
@@ -42,7 +42,7 @@ from router.upstream import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
-from taskhub.routes import Route, RouteTable
+from taskhub.routes import ROUTER_ALLOWED_HOSTS_SETTING, Route, RouteTable
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -142,7 +142,7 @@ class Router:
             return await _error(
                 send,
                 502,
-                f"the version's app is not on a host {ALLOWED_HOSTS_SETTING} allows",
+                f"the version's app is not on a host {ROUTER_ALLOWED_HOSTS_SETTING} allows",
                 {"version": route.version},
             )
         if not raw_path.startswith("/"):

@@ -55,16 +55,14 @@ def function_app(router: Router) -> func.FunctionApp:
     """One anonymous catch-all HTTP function in front of `router`, as AsgiFunctionApp
     declares its own (route `{*route}`, every method), with the URL kept for HostPath."""
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-    middleware = func.AsgiMiddleware(HostPath(router))
+    middleware = func.AsgiMiddleware(HostPath(router))  # type: ignore[no-untyped-call]
     started: list[bool] = []
 
-    @app.function_name(name=FUNCTION_NAME)  # type: ignore[untyped-decorator]
-    @app.route(  # type: ignore[untyped-decorator]
-        route="{*route}", methods=list(func.HttpMethod), auth_level=func.AuthLevel.ANONYMOUS
-    )
+    @app.function_name(name=FUNCTION_NAME)
+    @app.route(route="{*route}", methods=list(func.HttpMethod), auth_level=func.AuthLevel.ANONYMOUS)
     async def route_all(req: func.HttpRequest, context: func.Context) -> Any:
         if not started:
-            if not await middleware.notify_startup():
+            if not await middleware.notify_startup():  # type: ignore[no-untyped-call]
                 raise RuntimeError("the router's ASGI startup failed")
             started.append(True)
         token = _URL.set(req.url)

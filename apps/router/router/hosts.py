@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from yarl import URL
 
-from taskhub.routes import ROUTER_ALLOWED_HOSTS_SETTING as ALLOWED_HOSTS_SETTING
+from taskhub.routes import ROUTER_ALLOWED_HOSTS_SETTING
 
 DEFAULT_ALLOWED_HOSTS = ("*.azurewebsites.net", "*.azurewebsites.us", "*.chinacloudsites.cn")
 
@@ -45,7 +45,7 @@ class AllowedHosts:
     def __init__(self, entries: tuple[str, ...] | list[str] = DEFAULT_ALLOWED_HOSTS) -> None:
         self.rules = tuple(_rule(entry) for entry in entries if entry.strip())
         if not self.rules:
-            raise ValueError(f"{ALLOWED_HOSTS_SETTING} names no host")
+            raise ValueError(f"{ROUTER_ALLOWED_HOSTS_SETTING} names no host")
         self._seen: dict[str, bool] = {}
 
     @classmethod
@@ -72,6 +72,6 @@ def _rule(entry: str) -> HostRule:
     host = text.removeprefix("*.")
     if not host or "*" in host or "/" in host or ":" in host:
         raise ValueError(
-            f"{ALLOWED_HOSTS_SETTING} entry {entry.strip()!r} is not a host or *.domain"
+            f"{ROUTER_ALLOWED_HOSTS_SETTING} entry {entry.strip()!r} is not a host or *.domain"
         )
     return HostRule(host, below, plain_http)

@@ -20,8 +20,11 @@ POOL: dict[str, Any] = {"limit": 1000, "limit_per_host": 0, "keepalive_timeout":
 class Answer(Protocol):
     """What the router relays: aiohttp's ClientResponse is one."""
 
-    status: int
-    raw_headers: tuple[tuple[bytes, bytes], ...]
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]: ...
 
     async def read(self) -> bytes: ...
 
