@@ -6,8 +6,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import socket
 import sys
+import time
 import tracemalloc
+from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -23,6 +27,7 @@ from router.app import create_app
 from router.hosts import AllowedHosts
 from router.owners import OwnerCache
 from router.routing import OwnerUnavailable
+from router.server import BoundedHttpToolsProtocol, server_options
 
 LONG_IDS = 3000
 
@@ -180,3 +185,68 @@ def test_a_cookie_one_caller_received_is_never_sent_for_another() -> None:
             assert first.headers["set-cookie"] == "a=1"
             second = httpx.get(router + "/api/orders", timeout=10)
     assert "cookie" not in as_json(second.text)["headers"]
+
+
+class QuickHeaders(BoundedHttpToolsProtocol):
+    header_timeout = 0.5
+
+
+@pytest.fixture(scope="module")
+def bounded() -> Iterator[str]:
+    """The router as `python -m router` serves it (router/server.py), headers due in 0.5 s."""
+    with serve(echo_backend("v10")) as backend:
+        table = RouteTable.of([Route("1.0", "a", backend, "1.0.0", "H", current=True)])
+
+        async def no_owner(_instance_id: str) -> None:
+            return None
+
+        app = create_app(
+            lambda: table,
+            no_owner,
+            public_url="https://router.example",
+            allowed_hosts=AllowedHosts(["http://127.0.0.1"]),
+        )
+        with serve(app, **{**server_options(), "http": QuickHeaders}) as url:
+            yield url
+
+
+def exchange(url: str, request: bytes, pause: float = 0.0) -> tuple[bytes, float]:
+    """Sends `request`, waits `pause`, reads until the server closes; (reply, seconds)."""
+    where = urlsplit(url)
+    started = time.monotonic()
+    with socket.create_connection((where.hostname, where.port), timeout=10) as raw:
+        raw.sendall(request)
+        time.sleep(pause)
+        reply = b""
+        while chunk := raw.recv(65536):
+            reply += chunk
+    return reply, time.monotonic() - started
+
+
+def test_headers_that_never_finish_are_408_after_the_header_timeout(bounded: str) -> None:
+    reply, took = exchange(bounded, b"GET /api/orders HTTP/1.1\r\nHost: r\r\nx-slow: 1")
+    assert reply.startswith(b"HTTP/1.1 408"), reply
+    assert 0.4 < took < 5
+    idle, took = exchange(bounded, b"")  # a connection that never sends a byte
+    assert idle.startswith(b"HTTP/1.1 408") and took < 5
+
+
+def test_a_request_within_the_limits_is_served(bounded: str) -> None:
+    headers = b"".join(b"x-h%d: v\r\n" % n for n in range(90))
+    reply, _ = exchange(
+        bounded, b"GET /api/orders HTTP/1.1\r\nHost: r\r\n" + headers + b"Connection: close\r\n\r\n"
+    )
+    assert reply.startswith(b"HTTP/1.1 200") and b'"backend":"v10"' in reply
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        b"".join(b"x-h%d: v\r\n" % n for n in range(101)),  # more fields than 100
+        b"x-big: " + b"a" * (33 * 1024) + b"\r\n",  # more bytes than 32 KiB
+    ],
+)
+def test_headers_over_the_limits_are_431_before_the_app(bounded: str, headers: bytes) -> None:
+    reply, _ = exchange(bounded, b"GET /api/orders HTTP/1.1\r\nHost: r\r\n" + headers + b"\r\n")
+    assert reply.startswith(b"HTTP/1.1 431"), reply[:100]
+    assert b"backend" not in reply
