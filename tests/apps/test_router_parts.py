@@ -187,7 +187,7 @@ def test_a_cookie_one_caller_received_is_never_sent_for_another() -> None:
     assert "cookie" not in as_json(second.text)["headers"]
 
 
-class QuickHeaders(BoundedHttpToolsProtocol):
+class QuickHeaders(BoundedHttpToolsProtocol):  # type: ignore[misc]
     header_timeout = 0.5
 
 
