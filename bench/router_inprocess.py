@@ -15,14 +15,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from yarl import URL
-
 from taskhub.routes import Route, RouteTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "apps" / "router"))
 
 from router.app import create_app
 from router.hosts import AllowedHosts
+from router.upstream import Origin
 
 BODY = b'{"app":"backend","path":"/api/orders"}'
 HEADERS = (
@@ -38,15 +37,12 @@ REQUESTS = {
 }
 
 
-class _Content:
-    async def iter_any(self) -> AsyncIterator[bytes]:
-        yield BODY
-
-
 class _Answer:
     status = 200
     raw_headers = HEADERS
-    content = _Content()
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        yield BODY
 
     async def read(self) -> bytes:
         return BODY
@@ -57,7 +53,7 @@ class _Answer:
 
 class InMemoryUpstream:
     async def request(
-        self, method: str, url: URL, headers: list[tuple[str, str]], body: Any
+        self, method: str, origin: Origin, target: str, headers: list[tuple[str, str]], body: Any
     ) -> _Answer:
         return _Answer()
 

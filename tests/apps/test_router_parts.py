@@ -123,6 +123,7 @@ def test_a_waiter_that_goes_away_does_not_cancel_the_read_of_the_others() -> Non
         ("https://evilazurewebsites.net", False),
         ("https://127.0.0.1:8080", False),
         ("https://orders.example.com", False),
+        ("https://orders.azurewebsites.net:99999", False),  # no port at all
     ],
 )
 def test_the_default_allows_the_function_app_domains_of_each_cloud(

@@ -20,6 +20,7 @@ the raw bytes the decision was made on (routing.py).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import time
@@ -27,21 +28,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from starlette.concurrency import run_in_threadpool
-from yarl import URL
-
 from router.hosts import AllowedHosts
 from router.incoming import HOP_BY_HOP, MAX_HEADERS, read_headers
 from router.owners import DEFAULT_CACHE_BYTES, OwnerCache, OwnerLookup
+from router.pool import HttpPool
 from router.routing import VERSION_HEADER, decide
 from router.status_urls import MAX_REWRITTEN_BODY, StatusUrlRewriter
-from router.upstream import (
-    AiohttpUpstream,
-    Answer,
-    Upstream,
-    UpstreamTimeout,
-    UpstreamUnreachable,
-)
+from router.upstream import Answer, Origin, Upstream, UpstreamTimeout, UpstreamUnreachable
 from taskhub.routes import ROUTER_ALLOWED_HOSTS_SETTING, Route, RouteTable
 
 Scope = dict[str, Any]
@@ -62,7 +55,7 @@ class RouteCache:
     async def get(self) -> RouteTable | None:
         if self._table is None or time.monotonic() - self._loaded_at >= self._refresh:
             try:
-                self._table = await run_in_threadpool(self._load)
+                self._table = await asyncio.to_thread(self._load)
                 self._loaded_at = time.monotonic()
             except Exception:
                 self._loaded_at = time.monotonic() - self._refresh / 2 if self._table else 0.0
@@ -148,16 +141,14 @@ class Router:
         if not raw_path.startswith("/"):
             # Appended to the route's origin, anything else could change its authority.
             return await _error(send, 400, "the request target is not an absolute path")
-        origin, prefix = _split_base(route.base_url)
-        target = URL(
-            origin + prefix + raw_path + ("?" + raw_query if raw_query else ""), encoded=True
-        )
+        origin = _origin(route.base_url)
+        target = origin.prefix + raw_path + ("?" + raw_query if raw_query else "")
         headers = incoming.forward
         headers.append(("x-routed-version", route.version))
         has_body = incoming.content_length or incoming.transfer_encoding
         try:
             answer = await self.upstream.request(
-                scope["method"], target, headers, _body(receive) if has_body else None
+                scope["method"], origin, target, headers, _body(receive) if has_body else None
             )
         except UpstreamTimeout:
             return await _error(
@@ -203,7 +194,7 @@ class Router:
                 await send({"type": "http.response.body", "body": body})
                 return
             await send({"type": "http.response.start", "status": status, "headers": headers})
-            async for chunk in answer.content.iter_any():
+            async for chunk in answer.chunks():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
@@ -235,7 +226,7 @@ def create_app(
     return Router(
         RouteCache(load_routes, refresh),
         OwnerCache(owner_hub, max_bytes=cache_bytes, negative_ttl=negative_ttl),
-        upstream or AiohttpUpstream(timeout),
+        upstream or HttpPool(timeout),
         public_url=public_url,
         allowed_hosts=allowed_hosts or AllowedHosts(),
         client_address_header=client_address_header,
@@ -272,10 +263,9 @@ async def _error(
 
 
 @functools.lru_cache(maxsize=256)
-def _split_base(base_url: str) -> tuple[str, str]:
-    """A route's base URL as (origin, path prefix without a trailing slash), parsed once."""
-    base = URL(base_url)
-    return str(base.origin()), base.raw_path.rstrip("/")
+def _origin(base_url: str) -> Origin:
+    """A route's base URL, parsed once."""
+    return Origin.of(base_url)
 
 
 def _is_status_payload(headers: list[tuple[bytes, bytes]]) -> bool:

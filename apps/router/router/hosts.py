@@ -20,8 +20,7 @@ own apps' hosts (and any custom domain given to `routes sync --base-url`) to nar
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from yarl import URL
+from urllib.parse import urlsplit
 
 from taskhub.routes import ROUTER_ALLOWED_HOSTS_SETTING
 
@@ -56,8 +55,12 @@ class AllowedHosts:
         """Whether a route's base URL may be forwarded to (remembered per URL: few exist)."""
         known = self._seen.get(base_url)
         if known is None:
-            url = URL(base_url)
-            host = (url.host or "").lower().rstrip(".")
+            url = urlsplit(base_url)
+            host = (url.hostname or "").rstrip(".")
+            try:
+                url.port  # noqa: B018 (a port that does not parse names no host)
+            except ValueError:
+                host = ""
             known = bool(host) and any(r.allows(url.scheme, host) for r in self.rules)
             if len(self._seen) < 1024:
                 self._seen[base_url] = known

@@ -1,24 +1,39 @@
-"""The router's client towards the version apps: one pooled aiohttp session.
-
-aiohttp, not httpx: at 32 concurrent requests httpx's pool served a tenth of what one
-connection did (bench/router.py). The session is opened on the server's own loop by the
-first request, so the same app object runs under uvicorn and under the Functions worker.
-"""
+"""What the router needs of its client towards the version apps (pool.py is the one it
+uses; bench/router_inprocess.py puts an in-memory one in its place)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
 
-import aiohttp
-from yarl import URL
 
-POOL: dict[str, Any] = {"limit": 1000, "limit_per_host": 0, "keepalive_timeout": 30.0}
-"""Many concurrent clients share a few app hosts: keep plenty of connections to each warm."""
+@dataclass(frozen=True)
+class Origin:
+    """Where a route's app is: what a connection is opened to, and its Host header."""
+
+    scheme: str
+    host: str
+    port: int
+    authority: str
+    """The Host header: the host (in brackets when IPv6) and the port when one is given."""
+    prefix: str
+    """The base URL's path, without a trailing slash: it goes before every path."""
+
+    @classmethod
+    def of(cls, base_url: str) -> Origin:
+        parts = urlsplit(base_url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        authority = f"[{host}]" if ":" in host else host
+        if parts.port is not None:
+            authority += f":{parts.port}"
+        return cls(parts.scheme, host, port, authority, parts.path.rstrip("/"))
 
 
 class Answer(Protocol):
-    """What the router relays: aiohttp's ClientResponse is one."""
+    """The app's answer: status and headers, then the body as it arrives."""
 
     @property
     def status(self) -> int: ...
@@ -26,22 +41,24 @@ class Answer(Protocol):
     @property
     def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]: ...
 
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
     async def read(self) -> bytes: ...
 
-    def release(self) -> Any: ...
-
-    @property
-    def content(self) -> Any: ...
+    def release(self) -> None:
+        """Gives the connection back (or closes it when the answer was not read whole)."""
 
 
 class Upstream(Protocol):
     async def request(
         self,
         method: str,
-        url: URL,
+        origin: Origin,
+        target: str,
         headers: list[tuple[str, str]],
         body: AsyncIterator[bytes] | None,
-    ) -> Answer: ...
+    ) -> Answer:
+        """`target`: the request target (path and query) as it is written on the wire."""
 
     async def close(self) -> None: ...
 
@@ -51,43 +68,4 @@ class UpstreamTimeout(Exception):
 
 
 class UpstreamUnreachable(Exception):
-    """The version's app could not be reached (502)."""
-
-
-class AiohttpUpstream:
-    def __init__(self, timeout: float) -> None:
-        self._timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
-
-    def _open(self) -> aiohttp.ClientSession:
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(**POOL),
-            # A proxy keeps no cookies: one caller's Set-Cookie is never another's Cookie.
-            cookie_jar=aiohttp.DummyCookieJar(),
-            timeout=aiohttp.ClientTimeout(total=self._timeout),
-            auto_decompress=False,  # bodies pass through as the app sent them
-            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
-        )
-        return self._session
-
-    async def request(
-        self,
-        method: str,
-        url: URL,
-        headers: list[tuple[str, str]],
-        body: AsyncIterator[bytes] | None,
-    ) -> Answer:
-        session = self._session or self._open()
-        try:
-            return await session.request(
-                method, url, headers=headers, data=body, allow_redirects=False
-            )
-        except TimeoutError as exc:
-            raise UpstreamTimeout from exc
-        except aiohttp.ClientError as exc:
-            raise UpstreamUnreachable from exc
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+    """The version's app could not be reached, or its answer broke off (502)."""
