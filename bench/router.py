@@ -11,10 +11,10 @@ possible, like nginx) at --connections for --duration each, in one run:
                 concurrent requests for the one id share one Azurite point read
   table-read    the floor of a cold lookup: Azurite point reads alone, as many at once as
                 there are connections (no HTTP in front)
-Every uvicorn here (backend and routers) runs the server the README recommends for
-containers: httptools and uvloop when installed. Also measured: the router's ASGI app in
-this process with an in-memory upstream (no sockets; what it costs under Azure Functions,
-where the host replaces uvicorn). Prints throughput and p50/p99 of each, then one ratio
+The routers run as `python -m router` (uvicorn on httptools and uvloop with the limits of
+router/server.py), the backend on uvicorn with httptools and uvloop too, access logs off.
+Also measured: the router's ASGI app in this process with an in-memory upstream (no
+sockets; what it costs under Azure Functions, where the host replaces uvicorn). Prints throughput and p50/p99 of each, then one ratio
 per line against direct (and nginx), all from this run: the numbers only compare with
 each other. Exits non-zero only when it cannot run, never on a missed goal.
 """
@@ -145,6 +145,7 @@ def _server_options() -> tuple[str, ...]:
 
 
 def _router(stack: ExitStack, azurite: Azurite, **settings: str) -> str:
+    """`python -m router`: the container server the docs recommend (router/server.py)."""
     port = free_port()
     env = {
         ROUTER_STORAGE_SETTING: azurite.connection_string(),
@@ -153,8 +154,14 @@ def _router(stack: ExitStack, azurite: Azurite, **settings: str) -> str:
         "PYTHONPATH": str(ROOT),
         **settings,
     }
+    command = [sys.executable, "-m", "router", "--host", "127.0.0.1", "--port", str(port)]
     url: str = stack.enter_context(
-        uvicorn_app("router.local:app", ROOT / "apps" / "router", env, port, _server_options())
+        http_process(
+            [*command, "--no-access-log"],
+            f"http://127.0.0.1:{port}",
+            ROOT / "apps" / "router",
+            env,
+        )
     )
     return url
 
