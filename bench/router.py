@@ -14,9 +14,10 @@ possible, like nginx) at --connections for --duration each, in one run:
 The routers run as `python -m router` (uvicorn on httptools and uvloop with the limits of
 router/server.py), the backend on uvicorn with httptools and uvloop too, access logs off.
 Also measured: the router's ASGI app in this process with an in-memory upstream (no
-sockets; what it costs under Azure Functions, where the host replaces uvicorn). Prints throughput and p50/p99 of each, then one ratio
-per line against direct (and nginx), all from this run: the numbers only compare with
-each other. Exits non-zero only when it cannot run, never on a missed goal.
+sockets; what it costs under Azure Functions, where the host replaces uvicorn). Prints
+throughput and p50/p99 of each, then one ratio per line against direct (and nginx), all
+from this run: the numbers only compare with each other. Exits non-zero only when it
+cannot run, never on a missed goal.
 """
 
 from __future__ import annotations
