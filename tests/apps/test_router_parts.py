@@ -23,7 +23,7 @@ from tests.servers import as_json, echo_backend, serve
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
 from router.access_log import ACCESS_LOGGER, redact_access_log
-from router.app import create_app
+from router.app import Router, create_app
 from router.hosts import AllowedHosts
 from router.owners import OwnerCache
 from router.routing import OwnerUnavailable
@@ -165,23 +165,27 @@ def test_the_access_log_never_shows_a_function_key(caplog: pytest.LogCaptureFixt
     assert "taskHub=H&connection=Storage&code=***&CODE=***" in caplog.text
 
 
+def one_version_router(backend: str, allowed: str) -> Router:
+    """A router whose one (current) version is `backend`; no instance has an owner."""
+    table = RouteTable.of([Route("1.0", "a", backend, "1.0.0", "H", current=True)])
+
+    async def no_owner(_instance_id: str) -> None:
+        return None
+
+    return create_app(
+        lambda: table,
+        no_owner,
+        public_url="https://router.example",
+        allowed_hosts=AllowedHosts([allowed]),
+    )
+
+
 def test_a_cookie_one_caller_received_is_never_sent_for_another() -> None:
     """A proxy keeps no cookie jar: the app's Set-Cookie goes to its caller only. (Served
     by name: a client's default jar refuses cookies for bare IP addresses.)"""
     with serve(echo_backend("v10")) as backend:
         by_name = backend.replace("127.0.0.1", "localhost")
-        table = RouteTable.of([Route("1.0", "a", by_name, "1.0.0", "H", current=True)])
-
-        async def no_owner(_instance_id: str) -> None:
-            return None
-
-        app = create_app(
-            lambda: table,
-            no_owner,
-            public_url="https://router.example",
-            allowed_hosts=AllowedHosts(["http://localhost"]),
-        )
-        with serve(app) as router:
+        with serve(one_version_router(by_name, "http://localhost")) as router:
             first = httpx.get(router + "/api/orders", timeout=10)
             assert first.headers["set-cookie"] == "a=1"
             second = httpx.get(router + "/api/orders", timeout=10)
@@ -196,17 +200,7 @@ class QuickHeaders(BoundedHttpToolsProtocol):  # type: ignore[misc]
 def bounded() -> Iterator[str]:
     """The router as `python -m router` serves it (router/server.py), headers due in 0.5 s."""
     with serve(echo_backend("v10")) as backend:
-        table = RouteTable.of([Route("1.0", "a", backend, "1.0.0", "H", current=True)])
-
-        async def no_owner(_instance_id: str) -> None:
-            return None
-
-        app = create_app(
-            lambda: table,
-            no_owner,
-            public_url="https://router.example",
-            allowed_hosts=AllowedHosts(["http://127.0.0.1"]),
-        )
+        app = one_version_router(backend, "http://127.0.0.1")
         with serve(app, **{**server_options(), "http": QuickHeaders}) as url:
             yield url
 
