@@ -41,6 +41,8 @@ def test_bench_router_runs_small() -> None:
             "bench.router",
             "--duration",
             "1",
+            "--rounds",
+            "1",
             "--connections",
             "4",
             "--no-nginx",
