@@ -21,13 +21,15 @@ query naming two different instances.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from taskhub.routes import MAX_VERSION_LENGTH, Route, RouteState, RouteTable, routable_minor
+from taskhub.routes import MAX_VERSION_LENGTH, Route, RouteState, RouteTable
+from taskhub.routes import routable_minor as _routable_minor
 
 VERSION_HEADER = "x-app-version"
 CLIENT_HEADER = "x-client-id"
@@ -39,6 +41,8 @@ MAX_INSTANCE_ID_LENGTH = 256
 "Instance ID lengths must not exceed 256 characters", counted in UTF-16 code units as
 .NET's string.Length counts them)."""
 _SEPARATORS = re.compile(r"[/\\]")
+routable_minor = functools.lru_cache(maxsize=1024)(_routable_minor)
+"""Parsed once per version string: clients name few versions (a bounded cache if not)."""
 _DOT_SEGMENTS = frozenset({".", ".."})
 
 Query = Mapping[str, str] | Sequence[tuple[str, str]]
@@ -195,13 +199,26 @@ async def _decide(
 
 
 def _new_start(table: RouteTable, client_key: str) -> Decision:
-    current = table.current
+    current, ramp = _new_start_routes(table)
     if current is None:
         marked = [r.minor for r in table.currents]
         error = "several versions are marked current" if marked else "no current version is set"
         return Decision(None, 503, error, {"active": table.active, "current": marked})
-    ramping = table.ramping
-    # Several ramps at once is a hand edit nobody can read one way: none of them applies.
-    if len(ramping) == 1 and ramp_bucket(client_key) < ramping[0].ramp:
-        return Decision(ramping[0])
+    if ramp is not None and ramp_bucket(client_key) < ramp.ramp:
+        return Decision(ramp)
     return Decision(current)
+
+
+_NEW_STARTS: list[tuple[RouteTable, Route | None, Route | None]] = []
+
+
+def _new_start_routes(table: RouteTable) -> tuple[Route | None, Route | None]:
+    """The current route and the one ramping route of `table`, worked out once per table
+    (the router keeps one table between refreshes). Several ramps at once is a hand edit
+    nobody can read one way: none of them applies."""
+    if _NEW_STARTS and _NEW_STARTS[0][0] is table:
+        return _NEW_STARTS[0][1], _NEW_STARTS[0][2]
+    ramping = table.ramping
+    routes = (table, table.current, ramping[0] if len(ramping) == 1 else None)
+    _NEW_STARTS[:] = [routes]
+    return routes[1], routes[2]
