@@ -29,7 +29,6 @@ import re
 import ssl
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httptools
 
@@ -65,6 +64,7 @@ class _Connection(asyncio.Protocol):
         self.waiter: asyncio.Future[None] | None = None
         self.head_only = False
         self.keep_alive = False
+        self.deadline: asyncio.TimerHandle | None = None
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -135,7 +135,7 @@ class _Connection(asyncio.Protocol):
         self._wake()
 
     def _fail(self, error: BaseException) -> None:
-        if self.complete:
+        if self.complete or self.error is not None:
             return
         self.error = error
         if not self.head.done():
@@ -147,6 +147,15 @@ class _Connection(asyncio.Protocol):
     def _wake(self) -> None:
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
+
+    def start(self, deadline: float) -> None:
+        """One timer for the whole exchange: past it, whoever waits gets UpstreamTimeout."""
+        self.deadline = self.loop.call_at(deadline, self._fail, UpstreamTimeout())
+
+    def stop(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
 
     async def writable(self) -> None:
         if self._writable is not None:
@@ -170,9 +179,8 @@ class _Connection(asyncio.Protocol):
 class PooledAnswer:
     """The app's answer: status and headers now, the body as it arrives."""
 
-    def __init__(self, pool: HttpPool, origin: Origin, connection: _Connection, deadline: float):
-        self._pool, self._origin = pool, origin
-        self._connection, self._deadline = connection, deadline
+    def __init__(self, pool: HttpPool, origin: Origin, connection: _Connection):
+        self._pool, self._origin, self._connection = pool, origin, connection
         self._released = False
 
     @property
@@ -197,7 +205,7 @@ class PooledAnswer:
             if connection.complete:
                 return
             connection.waiter = connection.loop.create_future()
-            await _until(connection.waiter, self._deadline, connection)
+            await connection.waiter
 
     async def read(self) -> bytes:
         return b"".join([chunk async for chunk in self.chunks()])
@@ -230,12 +238,14 @@ class HttpPool:
         for attempt in (1, 2):
             connection, reused = await self._acquire(origin, deadline)
             connection.head_only = method == "HEAD"
+            connection.start(deadline)
             self._busy.add(connection)
             try:
                 await _send(connection, head, body, chunked)
-                await _until(connection.head, deadline, connection)
+                await connection.head
             except UpstreamUnreachable:
                 self._busy.discard(connection)
+                connection.stop()
                 connection.close()
                 # A kept-alive connection the app closed while it was idle: once, anew.
                 if attempt == 1 and reused and body is None and not connection.received:
@@ -243,9 +253,10 @@ class HttpPool:
                 raise
             except BaseException:
                 self._busy.discard(connection)
+                connection.stop()
                 connection.close()
                 raise
-            return PooledAnswer(self, origin, connection, deadline)
+            return PooledAnswer(self, origin, connection)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _acquire(self, origin: Origin, deadline: float) -> tuple[_Connection, bool]:
@@ -276,6 +287,7 @@ class HttpPool:
         return self._tls
 
     def release(self, origin: Origin, connection: _Connection) -> None:
+        connection.stop()
         self._busy.discard(connection)
         idle = self._idle.setdefault(origin, deque())
         if connection.reusable() and len(idle) < MAX_IDLE_PER_HOST:
@@ -327,15 +339,3 @@ async def _send(
         await connection.writable()
     if chunked:
         transport.write(b"0\r\n\r\n")
-
-
-async def _until(future: asyncio.Future[Any], deadline: float, connection: _Connection) -> None:
-    if future.done():
-        future.result()
-        return
-    try:
-        async with asyncio.timeout_at(deadline):
-            await future
-    except TimeoutError as exc:
-        connection.close()
-        raise UpstreamTimeout from exc
