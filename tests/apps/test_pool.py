@@ -179,6 +179,8 @@ def test_a_line_break_in_a_header_is_never_written() -> None:
         for name, value in (("x-routed-version", "1.0\r\nx-admin: yes"), ("x-a\nb", "1")):
             with pytest.raises(UpstreamUnreachable, match="line break"):
                 exchange(url, headers=[(name, value)])
+        with pytest.raises(UpstreamUnreachable, match="cannot carry"):
+            exchange(url, headers=[("x-routed-version", "1.0-\u2603")])
     assert seen == []
 
 

@@ -321,7 +321,10 @@ def _head(
     if chunked:
         lines.append("transfer-encoding: chunked\r\n")
     lines.append("\r\n")
-    return "".join(lines).encode("latin-1"), chunked
+    try:
+        return "".join(lines).encode("latin-1"), chunked
+    except UnicodeEncodeError:
+        raise UpstreamUnreachable("a header holds a character HTTP cannot carry") from None
 
 
 async def _send(
