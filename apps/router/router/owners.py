@@ -72,6 +72,7 @@ class OwnerCache:
         read = self._pending.get(instance_id)
         if read is None:
             read = asyncio.ensure_future(self._read(instance_id))
+            read.add_done_callback(_retrieved)
             self._pending[instance_id] = read
         # Shielded: a caller that goes away does not cancel the read the others wait for.
         return await asyncio.shield(read)
@@ -100,3 +101,9 @@ class OwnerCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _retrieved(read: asyncio.Future[str | None]) -> None:
+    """Marks an outage seen even when every request that waited on it went away."""
+    if not read.cancelled():
+        read.exception()
