@@ -194,9 +194,9 @@ def table_reads(connection_string: str, concurrency: int, duration: float) -> fl
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="router throughput and latency ratios (wrk)")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per path and round")
+    parser.add_argument("--duration", type=float, default=4.0, help="seconds per path and round")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds over every path; each path's best counts"
+        "--rounds", type=int, default=5, help="rounds over every path; each path's best counts"
     )
     parser.add_argument("--no-nginx", action="store_true")
     args = parser.parse_args(argv)

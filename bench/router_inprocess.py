@@ -61,7 +61,7 @@ class InMemoryUpstream:
         return None
 
 
-def per_request_us(requests: int = 20_000) -> dict[str, float]:
+def per_request_us(requests: int = 10_000) -> dict[str, float]:
     table = RouteTable.of([Route("1.0", "bench", "http://127.0.0.1:1", "1.0.0", "H", current=True)])
 
     async def owner(_instance_id: str) -> str:
@@ -93,10 +93,13 @@ def per_request_us(requests: int = 20_000) -> dict[str, float]:
         }
         for _ in range(500):  # warm: the route table, the owner cache
             await app(scope, receive, send)
-        started = time.perf_counter()
-        for _ in range(requests):
-            await app(scope, receive, send)
-        return (time.perf_counter() - started) / requests * 1e6
+        best = float("inf")
+        for _ in range(3):  # the least disturbed of three runs, on this shared machine
+            started = time.perf_counter()
+            for _ in range(requests):
+                await app(scope, receive, send)
+            best = min(best, time.perf_counter() - started)
+        return best / requests * 1e6
 
     async def run() -> dict[str, float]:
         return {name: await measure(*target) for name, target in REQUESTS.items()}
