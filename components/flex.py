@@ -20,29 +20,8 @@ from components.config import FlexConfig
 from components.storage import DurableStorage
 
 DEPLOYMENT_CONTAINER = "app-package"
-PLAN_SKU = web.SkuDescriptionArgs(name="FC1", tier="FlexConsumption")
-
-
-def flex_plan(
-    name: str,
-    plan_name: str,
-    rg: pulumi.Input[str],
-    location: pulumi.Input[str] | None,
-    tags: dict[str, str],
-    opts: pulumi.ResourceOptions,
-) -> web.AppServicePlan:
-    """A plan of its own: Flex Consumption allows one app per plan."""
-    return web.AppServicePlan(
-        name,
-        name=plan_name,
-        resource_group_name=rg,
-        location=location,
-        kind="functionapp",
-        reserved=True,
-        sku=PLAN_SKU,
-        tags=tags,
-        opts=opts,
-    )
+PLAN_SKU = "FC1"
+"""The plan's SKU name as ARM spells it (tier `FlexConsumption`: components/function_app.py)."""
 
 
 def function_app_config(

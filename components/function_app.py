@@ -1,27 +1,31 @@
-"""A durable function app with its plan, runtime storage, slots and per-slot durable storage.
+"""A durable function app with its plan, runtime storage, slots and per-slot durable state.
 
 The wiring follows the "status check with slot" strategy: `AzureWebJobsStorage` points
 every slot at one runtime account, while the durable connection setting points each slot
-at its own durable state and is never sticky, so durable state travels with the code
+at its own durable state (a storage account or hub per slot, or a task hub per slot on the
+app's Durable Task Scheduler) and is never sticky, so durable state travels with the code
 when slots swap. App settings are set through `site_config.app_settings` only (one
 mechanism per app and slot; a second one would overwrite the whole set).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 import pulumi
 from pulumi_azure_native import authorization, web
 
 from components.config import AppConfig, Connection, SlotConfig
-from components.flex import flex_plan, function_app_config
+from components.flex import PLAN_SKU as FLEX_SKU
+from components.flex import function_app_config
+from components.scheduler import DurableTaskScheduler, DurableTaskSchedulerArgs
 from components.storage import DurableStorage, DurableStorageArgs
-from taskhub.app_service_plans import PRODUCTION_SLOT, PlanFamily
+from taskhub.app_service_plans import PRODUCTION_SLOT, PlanFamily, plan_family
 from taskhub.classic import classic_settings
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING, DurableSettings
+from taskhub.scheduler_settings import Backend, SchedulerRole, SchedulerSettings
 
 TYPE = "durable-zero-downtime:app:DurableFunctionApp"
 
@@ -42,7 +46,10 @@ _PLAN_SHAPE = {
     PlanFamily.CONSUMPTION: ("functionapp", "Dynamic"),
     PlanFamily.ELASTIC_PREMIUM: ("elastic", "ElasticPremium"),
     PlanFamily.DEDICATED: ("linux", None),
+    # Microsoft's Flex sample (see components/flex.py): kind functionapp, tier FlexConsumption.
+    PlanFamily.FLEX_CONSUMPTION: ("functionapp", "FlexConsumption"),
 }
+_CONTENT_SHARE_PLANS = (PlanFamily.CONSUMPTION, PlanFamily.ELASTIC_PREMIUM)
 _TLS = web.SupportedTlsVersions.SUPPORTED_TLS_VERSIONS_1_2
 
 
@@ -63,15 +70,37 @@ class DurableFunctionAppArgs:
     tracking: TrackingStore | None = None
 
 
-class SlotOutputs(TypedDict):
-    """What a pipeline needs to reach one slot's task hub (the stack output `slots.<name>`)."""
+class StorageSlotOutputs(TypedDict):
+    """What a pipeline needs to reach one slot's task hub on Azure Storage."""
 
+    backend: Literal["azureStorage"]
     taskHub: str
     durableStorageAccount: pulumi.Output[str]
     tableEndpoint: pulumi.Output[str]
     connectionSetting: str
     trackingPrefix: str | None
     hostName: pulumi.Output[str]
+
+
+class SchedulerSlotOutputs(TypedDict):
+    """What a pipeline needs to reach one slot's task hub on the Durable Task Scheduler.
+
+    `connectionSetting` names the app setting that holds the connection string
+    (`Endpoint=...;Authentication=ManagedIdentity`); a pipeline builds its own from
+    `schedulerEndpoint` with its own credential.
+    """
+
+    backend: Literal["durableTaskScheduler"]
+    taskHub: str
+    schedulerName: str
+    schedulerEndpoint: pulumi.Output[str | None]
+    taskHubDashboardUrl: pulumi.Output[str | None]
+    connectionSetting: str
+    hostName: pulumi.Output[str]
+
+
+SlotOutputs = StorageSlotOutputs | SchedulerSlotOutputs
+"""The stack output `apps.<app>.slots.<slot>`; `backend` tells the two shapes apart."""
 
 
 @dataclass(frozen=True)
@@ -87,12 +116,13 @@ class _Scope:
 
 @dataclass(frozen=True)
 class _Stores:
-    """The accounts one app's settings point at."""
+    """The accounts (and scheduler) one app's settings point at."""
 
     runtime: DurableStorage
     durable: dict[str, DurableStorage]
     """By account name: a slot's own durable state (`SlotConfig.storage_account`)."""
     tracking: TrackingStore | None
+    scheduler: DurableTaskScheduler | None = None
 
     def all(self) -> list[DurableStorage]:
         shared = [self.tracking.storage] if self.tracking else []
@@ -100,7 +130,12 @@ class _Stores:
 
     def instances(self, slot: SlotConfig) -> DurableStorage:
         """Where the slot's Instances table lives: the tracking store when there is one."""
-        return self.tracking.storage if self.tracking else self.durable[slot.storage_account]
+        return self.tracking.storage if self.tracking else self.durable_account(slot)
+
+    def durable_account(self, slot: SlotConfig) -> DurableStorage:
+        if slot.storage_account is None:
+            raise ValueError(f"slot {slot.name} keeps its durable state on a scheduler")
+        return self.durable[slot.storage_account]
 
 
 class DurableFunctionApp(pulumi.ComponentResource):
@@ -114,10 +149,14 @@ class DurableFunctionApp(pulumi.ComponentResource):
         cfg, rg = args.config, args.resource_group_name
         child = pulumi.ResourceOptions(parent=self)
         scope = _Scope(name, cfg, rg, args.location, child)
-        plan = (
-            flex_plan(f"{name}-plan", f"{cfg.app_name}-plan", rg, args.location, cfg.tags, child)
-            if cfg.flex
-            else app_service_plan(scope)
+        plan = app_service_plan(
+            f"{name}-plan",
+            f"{cfg.app_name}-plan",
+            FLEX_SKU if cfg.flex else cfg.plan_sku,
+            rg,
+            args.location,
+            cfg.tags,
+            child,
         )
         stores = _stores(scope, args.tracking)
         sites = _sites(scope, plan, stores)
@@ -145,6 +184,11 @@ class DurableFunctionApp(pulumi.ComponentResource):
                 child,
                 roles=("blob",),
             )
+        if stores.scheduler is not None:
+            # The scheduler takes Entra tokens only, whatever `connection` says. Every slot's
+            # identity needs every hub: hubs move with the code on a swap, identities stay.
+            for slot_name, site in sites.items():
+                grant_hub_roles(f"{name}-{slot_name}", site, stores.scheduler, rg, child)
 
         self.slot_outputs = {
             slot.name: _slot_outputs(slot, cfg, stores, sites[slot.name]) for slot in cfg.slots
@@ -156,20 +200,27 @@ class DurableFunctionApp(pulumi.ComponentResource):
         self.register_outputs({"slots": self.slot_outputs, "hostJson": self.host_json})
 
 
-def app_service_plan(scope: _Scope) -> web.AppServicePlan:
-    """The plan of a Consumption, Elastic Premium or Dedicated app (Flex: `flex_plan`)."""
-    cfg = scope.cfg
-    kind, tier = _PLAN_SHAPE[cfg.plan_family]
+def app_service_plan(
+    label: str,
+    plan_name: str,
+    sku: str,
+    rg: pulumi.Input[str],
+    location: pulumi.Input[str] | None,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> web.AppServicePlan:
+    """An app's own plan. Flex Consumption allows one app per plan, so every Flex app has one."""
+    kind, tier = _PLAN_SHAPE[plan_family(sku)]
     return web.AppServicePlan(
-        f"{scope.name}-plan",
-        name=f"{cfg.app_name}-plan",
-        resource_group_name=scope.rg,
-        location=scope.location,
+        label,
+        name=plan_name,
+        resource_group_name=rg,
+        location=location,
         kind=kind,
         reserved=True,
-        sku=web.SkuDescriptionArgs(name=cfg.plan_sku, tier=tier),
-        tags=cfg.tags,
-        opts=scope.opts,
+        sku=web.SkuDescriptionArgs(name=sku, tier=tier),
+        tags=tags,
+        opts=opts,
     )
 
 
@@ -199,12 +250,29 @@ def _stores(scope: _Scope, tracking: TrackingStore | None) -> _Stores:
             scope.opts,
         )
         for account in dict.fromkeys(s.storage_account for s in cfg.slots)
+        if account is not None
     }
-    return _Stores(runtime, durable, tracking)
+    scheduler = (
+        DurableTaskScheduler(
+            f"{name}-scheduler",
+            DurableTaskSchedulerArgs(
+                rg,
+                cfg.app_name,
+                cfg.scheduler,
+                tuple(s.hub_name for s in cfg.slots),
+                location,
+                cfg.tags,
+            ),
+            scope.opts,
+        )
+        if cfg.scheduler
+        else None
+    )
+    return _Stores(runtime, durable, tracking, scheduler)
 
 
 def _has_content_share(cfg: AppConfig) -> bool:
-    return cfg.plan_family in (PlanFamily.CONSUMPTION, PlanFamily.ELASTIC_PREMIUM)
+    return cfg.plan_family in _CONTENT_SHARE_PLANS
 
 
 def _sites(
@@ -212,22 +280,15 @@ def _sites(
 ) -> dict[str, web.WebApp | web.WebAppSlot]:
     """The app (its production slot) and one WebAppSlot per other slot, by slot name."""
     name, cfg, rg, opts = scope.name, scope.cfg, scope.rg, scope.opts
-    common: dict[str, Any] = {
-        "resource_group_name": rg,
-        "location": scope.location,
-        "kind": "functionapp,linux",
-        "server_farm_id": plan.id,
-        "https_only": True,
-        "identity": web.ManagedServiceIdentityArgs(
-            type=web.ManagedServiceIdentityType.SYSTEM_ASSIGNED
-        ),
-        "tags": cfg.tags,
-    }
     production, *staging = cfg.slots
-    if cfg.flex:
-        common["function_app_config"] = function_app_config(
+    flex_config = (
+        function_app_config(
             name, cfg.flex, (cfg.runtime, cfg.runtime_version), stores.runtime, rg, opts
         )
+        if cfg.flex
+        else None
+    )
+    common = site_args(plan, rg, scope.location, cfg.tags, flex_config)
     app = web.WebApp(
         f"{name}-app",
         name=cfg.app_name,
@@ -261,7 +322,8 @@ def durable_settings(
     cfg: AppConfig, slot: SlotConfig, tracking: TrackingStore | None
 ) -> DurableSettings:
     """The host.json durableTask values of one slot (its own hub name)."""
-    return DurableSettings(
+    kind = SchedulerSettings if cfg.backend is Backend.DURABLE_TASK_SCHEDULER else DurableSettings
+    return kind(
         hub_name=slot.hub_name,
         connection_name=cfg.durable_setting,
         tracking_connection_name=tracking.setting if tracking else None,
@@ -272,28 +334,53 @@ def durable_settings(
     )
 
 
+def durable_connection(
+    cfg: AppConfig, slot: SlotConfig, stores: _Stores, rg: pulumi.Input[str]
+) -> dict[str, pulumi.Input[str]]:
+    """The setting host.json's connection names: the slot's account, or the scheduler."""
+    if stores.scheduler is not None:
+        return {cfg.durable_setting: stores.scheduler.connection_string()}  # type: ignore[dict-item]
+    return connection_settings(cfg.durable_setting, stores.durable_account(slot), cfg, rg)
+
+
 def app_settings(
     cfg: AppConfig, slot: SlotConfig, stores: _Stores, rg: pulumi.Input[str]
 ) -> dict[str, pulumi.Input[str]]:
     """Every app setting of one slot: runtime, storage connections, durable and classic."""
-    # Flex takes the runtime from functionAppConfig and rejects or ignores these.
-    host = (
-        {}
-        if cfg.flex
-        else {"FUNCTIONS_EXTENSION_VERSION": "~4", "FUNCTIONS_WORKER_RUNTIME": cfg.runtime}
-    )
     tracking = stores.tracking
-    values: dict[str, pulumi.Input[str]] = {
-        **host,
+    return {
         **connection_settings(RUNTIME_STORAGE_SETTING, stores.runtime, cfg, rg),
-        **connection_settings(cfg.durable_setting, stores.durable[slot.storage_account], cfg, rg),
+        **durable_connection(cfg, slot, stores, rg),
         **durable_settings(cfg, slot, tracking).app_settings(),
         **classic_settings(dict(cfg.versioning.classic)),
         **(connection_settings(tracking.setting, tracking.storage, cfg, rg) if tracking else {}),
+        **platform_settings(
+            cfg.runtime, cfg.plan_family, stores.runtime, f"{cfg.app_name}-{slot.name}", rg
+        ),
     }
-    if _has_content_share(cfg):
-        values["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] = stores.runtime.connection_string(rg)
-        values["WEBSITE_CONTENTSHARE"] = f"{cfg.app_name}-{slot.name}"[:63]
+
+
+def platform_settings(
+    runtime: str,
+    family: PlanFamily,
+    runtime_store: DurableStorage,
+    content_share: str,
+    rg: pulumi.Input[str],
+) -> dict[str, pulumi.Input[str]]:
+    """The Functions host's own settings: runtime, extension version and content share.
+
+    Flex takes the runtime from functionAppConfig and rejects or ignores all of these; only
+    Consumption and Elastic Premium plans keep the code on an Azure Files content share.
+    """
+    if family is PlanFamily.FLEX_CONSUMPTION:
+        return {}
+    values: dict[str, pulumi.Input[str]] = {
+        "FUNCTIONS_EXTENSION_VERSION": "~4",
+        "FUNCTIONS_WORKER_RUNTIME": runtime,
+    }
+    if family in _CONTENT_SHARE_PLANS:
+        values["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] = runtime_store.connection_string(rg)
+        values["WEBSITE_CONTENTSHARE"] = content_share[:63]
     return values
 
 
@@ -301,27 +388,74 @@ def site_config(
     cfg: AppConfig, slot: SlotConfig, stores: _Stores, rg: pulumi.Input[str]
 ) -> web.SiteConfigArgs:
     """One slot's siteConfig; its app settings are the only place they are set."""
-    values = app_settings(cfg, slot, stores, rg)
+    return site_config_args(
+        app_settings(cfg, slot, stores, rg),
+        None if cfg.flex else f"{LINUX_FX[cfg.runtime]}|{cfg.runtime_version}",
+    )
+
+
+def site_config_args(
+    values: Mapping[str, pulumi.Input[str]], linux_fx: str | None, *, http2: bool = True
+) -> web.SiteConfigArgs:
+    """A siteConfig whose app settings are the only place they are set; `linux_fx` None: Flex.
+
+    Flex has no FTP (so no ftpsState) and takes its runtime from functionAppConfig (so no
+    linuxFxVersion): see components/flex.py.
+    """
     settings = [web.NameValuePairArgs(name=k, value=v) for k, v in sorted(values.items())]
-    if cfg.flex:
-        # No ftpsState (Flex has no FTP), no linuxFxVersion: see components/flex.py.
+    if linux_fx is None:
         return web.SiteConfigArgs(app_settings=settings, min_tls_version=_TLS)
     return web.SiteConfigArgs(
         app_settings=settings,
         ftps_state=web.FtpsState.DISABLED,
         min_tls_version=_TLS,
-        http20_enabled=True,
-        linux_fx_version=f"{LINUX_FX[cfg.runtime]}|{cfg.runtime_version}",
+        http20_enabled=True if http2 else None,
+        linux_fx_version=linux_fx,
     )
+
+
+def site_args(
+    plan: web.AppServicePlan,
+    rg: pulumi.Input[str],
+    location: pulumi.Input[str] | None,
+    tags: dict[str, str],
+    flex_config: web.FunctionAppConfigArgs | None,
+) -> dict[str, Any]:
+    """What every function site of ours is declared with: Linux, HTTPS only, a system identity."""
+    common: dict[str, Any] = {
+        "resource_group_name": rg,
+        "location": location,
+        "kind": "functionapp,linux",
+        "server_farm_id": plan.id,
+        "https_only": True,
+        "identity": web.ManagedServiceIdentityArgs(
+            type=web.ManagedServiceIdentityType.SYSTEM_ASSIGNED
+        ),
+        "tags": tags,
+    }
+    if flex_config is not None:
+        common["function_app_config"] = flex_config
+    return common
 
 
 def _slot_outputs(
     slot: SlotConfig, cfg: AppConfig, stores: _Stores, site: web.WebApp | web.WebAppSlot
 ) -> SlotOutputs:
+    if stores.scheduler is not None:
+        return SchedulerSlotOutputs(
+            backend="durableTaskScheduler",
+            taskHub=slot.hub_name,
+            schedulerName=stores.scheduler.scheduler_name,
+            schedulerEndpoint=stores.scheduler.endpoint,
+            taskHubDashboardUrl=stores.scheduler.dashboard_url(slot.hub_name),
+            connectionSetting=cfg.durable_setting,
+            hostName=site.default_host_name,
+        )
     tracking = stores.tracking
-    return SlotOutputs(
+    return StorageSlotOutputs(
+        backend="azureStorage",
         taskHub=slot.hub_name,
-        durableStorageAccount=stores.durable[slot.storage_account].account.name,
+        durableStorageAccount=stores.durable_account(slot).account.name,
         tableEndpoint=stores.instances(slot).table_endpoint,
         connectionSetting=tracking.setting if tracking else cfg.durable_setting,
         trackingPrefix=tracking.prefix if tracking else None,
@@ -359,3 +493,28 @@ def role_path(role_id: str) -> Callable[[str], str]:
         )
 
     return path
+
+
+def grant_hub_roles(
+    label: str,
+    site: web.WebApp | web.WebAppSlot,
+    scheduler: DurableTaskScheduler,
+    rg: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> None:
+    """Durable Task Data Contributor for a site's system identity on each of the hubs.
+
+    The scope is the hub's ARM id, written out (not the hub's `id` output) so a policy can
+    tell which hub a role covers before anything exists; the assignment waits for the hub.
+    """
+    subscription = authorization.get_client_config_output().subscription_id
+    principal = site.identity.apply(lambda i: i.principal_id if i else "")
+    for hub, resource in scheduler.hubs.items():
+        authorization.RoleAssignment(
+            f"{label}-{hub.lower()}-dts",
+            principal_id=principal,
+            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=subscription.apply(role_path(SchedulerRole.DATA_CONTRIBUTOR)),
+            scope=scheduler.hub_scope(hub, subscription, rg),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[resource])),
+        )

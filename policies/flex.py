@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from policies.model import App, Site
+from policies.model import App, Finding, Site
 from policies.resources import DEFAULT_VERSION, MATCH
-from policies.slots import Finding
 from taskhub.flex import DEPRECATED_SETTINGS, SiteUpdateStrategy, rolling_update_versioning_problem
 from taskhub.versions import MatchStrategy, parse_strategy
 

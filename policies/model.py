@@ -3,6 +3,13 @@
 Programs set app settings either inline (`siteConfig.appSettings` on WebApp/WebAppSlot)
 or with `WebAppApplicationSettings[Slot]` resources; rules only see the merged result.
 Rules judge any program's resources, not only those our components declare.
+
+In a preview many values are not known yet. A setting whose value is unknown stays in a
+site's settings with the value None ("set, value unknown"), so a rule can tell it from a
+setting that is missing. Which resources feed which property (the engine's
+`propertyDependencies`) is kept too: it links a role assignment to the site whose identity
+it names, or an app setting to the scheduler whose endpoint it carries, before any id is
+known.
 """
 
 from __future__ import annotations
@@ -24,8 +31,16 @@ APP_SETTINGS_SLOT = "azure-native:web:WebAppApplicationSettingsSlot"
 STICKY_NAMES = "azure-native:web:WebAppSlotConfigurationNames"
 PLAN = "azure-native:web:AppServicePlan"
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+SCHEDULER = "azure-native:durabletask:Scheduler"
+TASK_HUB = "azure-native:durabletask:TaskHub"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 DURABLE_PREFIX = override_setting("")
 
+
+Finding = tuple[str, str]
+"""(message, urn of the resource to blame)."""
 
 _UNKNOWN = {v for k, v in vars(proxy).items() if k.startswith("UNKNOWN_") and isinstance(v, str)}
 
@@ -57,12 +72,47 @@ def known(value: Any) -> Any:
     return value
 
 
+def _is_unknown(mapping: Mapping[str, Any], key: str) -> bool:
+    try:
+        value = mapping[key]
+    except proxy.UnknownValueError:
+        return True
+    return isinstance(value, str) and value in _UNKNOWN
+
+
+def _unknown_settings(type_: str, props: Mapping[str, Any]) -> frozenset[str]:
+    """Names of a settings resource's app settings whose values are not known yet."""
+    if type_ not in (APP_SETTINGS, APP_SETTINGS_SLOT) or _is_unknown(props, "properties"):
+        return frozenset()
+    properties = props.get("properties")
+    if not isinstance(properties, Mapping):
+        return frozenset()
+    return frozenset(str(k) for k in list(properties.keys()) if _is_unknown(properties, k))
+
+
 @dataclass(frozen=True)
 class Resource:
     type: str
     name: str
     props: Mapping[str, Any]
     urn: str = ""
+    dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Property name -> URNs of the resources whose outputs feed it."""
+    unknown_settings: frozenset[str] = frozenset()
+    """App settings of a settings resource whose values a preview does not know yet."""
+
+
+def observe(
+    type_: str,
+    name: str,
+    props: Mapping[str, Any],
+    urn: str = "",
+    dependencies: Mapping[str, tuple[str, ...]] | None = None,
+) -> Resource:
+    """A resource as the rules see it: known values, unknown settings marked, dependencies."""
+    return Resource(
+        type_, name, known(props), urn, dict(dependencies or {}), _unknown_settings(type_, props)
+    )
 
 
 @dataclass
@@ -72,6 +122,9 @@ class Site:
     urn: str
     props: Mapping[str, Any]
     settings: dict[str, Any] = field(default_factory=dict)
+    """App settings; None is a setting whose value is not known yet."""
+    feeds: set[str] = field(default_factory=set)
+    """URNs of the resources whose outputs flow into the site's app settings."""
 
     @property
     def label(self) -> str:
@@ -81,6 +134,12 @@ class Site:
     def is_flex(self) -> bool:
         """Only Flex Consumption sites carry `functionAppConfig` (Microsoft.Web 2023-12-01+)."""
         return is_flex_site(self.props)
+
+    @property
+    def has_system_identity(self) -> bool:
+        identity = self.props.get("identity")
+        kind = identity.get("type") if isinstance(identity, Mapping) else None
+        return isinstance(kind, str) and "systemassigned" in kind.replace(" ", "").lower()
 
     @property
     def is_durable(self) -> bool:
@@ -155,7 +214,19 @@ def _plan_sku(props: Mapping[str, Any]) -> str | None:
     return str(sku.get("name")) if isinstance(sku, Mapping) and sku.get("name") else None
 
 
-def build_apps(resources: Iterable[Resource]) -> dict[str, App]:
+class Stack(dict[str, App]):
+    """The stack's apps by name, and every resource as the pack saw it."""
+
+    def __init__(self, apps: Mapping[str, App], resources: Iterable[Resource]) -> None:
+        super().__init__(apps)
+        self.resources = tuple(resources)
+        self.by_urn = {r.urn: r for r in self.resources if r.urn}
+
+    def of_type(self, type_: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_]
+
+
+def build_apps(resources: Iterable[Resource]) -> Stack:
     resources = list(resources)
     apps: dict[str, App] = {}
 
@@ -166,13 +237,16 @@ def build_apps(resources: Iterable[Resource]) -> dict[str, App]:
         if r.type in (WEB_APP, WEB_APP_SLOT):
             slot = _slot_name(r, WEB_APP_SLOT)
             site = Site(_app_name(r), slot, r.urn, r.props, inline_settings(r.props))
+            site.feeds.update(r.dependencies.get("siteConfig", ()))
             app(site.app).sites[slot] = site
     for r in resources:
         if r.type in (APP_SETTINGS, APP_SETTINGS_SLOT):
             slot = _slot_name(r, APP_SETTINGS_SLOT)
             target = app(_app_name(r)).sites.setdefault(slot, Site(_app_name(r), slot, r.urn, {}))
             properties = r.props.get("properties") or {}
+            target.settings.update(dict.fromkeys(r.unknown_settings))
             target.settings.update(properties if isinstance(properties, Mapping) else {})
+            target.feeds.update(r.dependencies.get("properties", ()))
         elif r.type == STICKY_NAMES:
             app(_app_name(r)).sticky.update(r.props.get("appSettingNames") or [])
     plans = {
@@ -187,4 +261,4 @@ def build_apps(resources: Iterable[Resource]) -> dict[str, App]:
         elif len(plans) == 1:
             # In a preview the plan's id is not known yet; a lone plan must be the one.
             entry.plan_sku = next(iter(plans.values()))
-    return apps
+    return Stack(apps, resources)

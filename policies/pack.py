@@ -21,9 +21,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies import flex, resources, routing, slots
-from policies.model import App, Resource, build_apps, known
-from policies.slots import Finding
+from policies import flex, resources, routing, scheduler, slots, task_hubs
+from policies.model import Finding, Resource, Stack, build_apps, observe
+from taskhub.scheduler_settings import SchedulerRole
 
 PACK_NAME = "durable-zero-downtime"
 MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
@@ -35,7 +35,7 @@ class StackRule:
     description: str
     level: EnforcementLevel
     remediation: str
-    check: Callable[[Mapping[str, App], Mapping[str, Any]], list[Finding]]
+    check: Callable[[Stack, Mapping[str, Any]], list[Finding]]
     config_schema: PolicyConfigSchema | None = None
 
 
@@ -51,11 +51,22 @@ class ResourceRule:
 STACK_RULES = (
     StackRule(
         "durable-setting-not-sticky",
-        "No setting a slot's durable storage or task hub comes from is a slot (sticky) setting.",
+        "No setting a slot's durable storage, scheduler or task hub comes from is a slot "
+        "(sticky) setting: not the connection, not hubName, not a setting hubName names.",
         MANDATORY,
-        "Remove the durable connection family and AzureFunctionsJobHost__extensions__"
-        "durableTask__* names from WebAppSlotConfigurationNames.",
+        "Remove the durable connection family (or the scheduler's connection setting), "
+        "AzureFunctionsJobHost__extensions__durableTask__* and the settings hubName refers "
+        "to (%TASKHUB_NAME% -> TASKHUB_NAME) from WebAppSlotConfigurationNames.",
         slots.durable_setting_not_sticky,
+    ),
+    StackRule(
+        "hub-name-resolves",
+        "A hubName written as %NAME% resolves from the site's app settings, as the host "
+        "resolves it.",
+        MANDATORY,
+        "Add the app setting hubName names (a `__` in a setting's name is `:` in %NAME%), "
+        "or write the hub name itself.",
+        task_hubs.hub_name_resolves,
     ),
     StackRule(
         "slots-distinct-task-hubs",
@@ -86,6 +97,32 @@ STACK_RULES = (
         MANDATORY,
         "Set WEBSITE_CONTENTSHARE to a distinct value per slot, e.g. <app>-<slot>.",
         slots.content_share_distinct,
+    ),
+    StackRule(
+        "scheduler-distinct-task-hubs",
+        "Slots and apps on one Durable Task Scheduler use distinct task hubs.",
+        MANDATORY,
+        "Give each slot (and app) its own task hub: a TaskHub resource per slot and a "
+        "distinct hubName (or TASKHUB_NAME) per slot, never sticky.",
+        scheduler.distinct_task_hubs,
+    ),
+    StackRule(
+        "scheduler-connection-secure",
+        "A deployed app reaches its scheduler over https with an Entra token.",
+        MANDATORY,
+        "Use Endpoint=https://<scheduler endpoint>;Authentication=ManagedIdentity (ClientID=... "
+        "for a user-assigned identity); Authentication=None and http:// are for the emulator.",
+        scheduler.secure_connection,
+    ),
+    StackRule(
+        "scheduler-hub-data-role",
+        "Each slot's identity holds Durable Task Data Contributor (or Worker) on every task hub "
+        "of its app that this stack declares.",
+        MANDATORY,
+        f"Assign Durable Task Data Contributor ({SchedulerRole.DATA_CONTRIBUTOR.value}) to each "
+        "slot's identity at each hub's scope (hubs move on a swap, identities stay). If the "
+        "roles are assigned outside this stack, disable this policy in the pack's config.",
+        scheduler.hub_data_role,
     ),
     StackRule(
         "routing-tracking-store",
@@ -134,9 +171,11 @@ STACK_RULES = (
 RESOURCE_RULES = (
     ResourceRule(
         "hub-name-valid",
-        "Task hub names are 3-45 letters and digits, starting with a letter.",
+        "Task hub names are 3-45 letters and digits, starting with a letter (on the "
+        "scheduler: 3-64 letters, digits and hyphens), after %NAME% is resolved.",
         MANDATORY,
-        "Fix the AzureFunctionsJobHost__extensions__durableTask__hubName value.",
+        "Fix the AzureFunctionsJobHost__extensions__durableTask__hubName value (or the setting "
+        "it names).",
         resources.hub_name_valid,
     ),
     ResourceRule(
@@ -153,6 +192,14 @@ RESOURCE_RULES = (
         ADVISORY,
         "Prefer CurrentOrOlder unless you route old versions elsewhere.",
         resources.versioning_caution,
+    ),
+    ResourceRule(
+        "scheduler-ip-allowlist",
+        "A Durable Task Scheduler's ipAllowlist is not empty.",
+        ADVISORY,
+        "List the addresses or ranges allowed to reach the scheduler (0.0.0.0/0 for any, an "
+        "Entra token is still needed), or reach it through a private endpoint.",
+        scheduler.ip_allowlist_open,
     ),
     ResourceRule(
         "security-baseline",
@@ -174,7 +221,16 @@ RESOURCE_RULES = (
 
 def _stack_validate(rule: StackRule) -> Callable[[StackValidationArgs, ReportViolation], None]:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        stack = [Resource(r.resource_type, r.name, known(r.props), r.urn) for r in args.resources]
+        stack = [
+            observe(
+                r.resource_type,
+                r.name,
+                r.props,
+                r.urn,
+                {k: tuple(d.urn for d in v) for k, v in r.property_dependencies.items()},
+            )
+            for r in args.resources
+        ]
         for message, urn in rule.check(build_apps(stack), args.get_config()):
             report(message, urn or None)
 
@@ -185,9 +241,7 @@ def _resource_validate(
     rule: ResourceRule,
 ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        for message in rule.check(
-            Resource(args.resource_type, args.name, known(args.props), args.urn)
-        ):
+        for message in rule.check(observe(args.resource_type, args.name, args.props, args.urn)):
             report(message, None)
 
     return validate

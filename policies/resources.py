@@ -6,7 +6,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from policies.durable import HUB
 from policies.model import (
     APP_SETTINGS,
     APP_SETTINGS_SLOT,
@@ -18,9 +17,12 @@ from policies.model import (
     is_flex_site,
     site_update_strategy,
 )
+from policies.task_hubs import task_hub
 from taskhub.flex import SiteUpdateStrategy
 from taskhub.hostjson import override_setting
 from taskhub.hubs import hub_name_problem
+from taskhub.name_resolver import Resolved
+from taskhub.scheduler_settings import resource_name_problem, uses_scheduler
 from taskhub.versions import FailureStrategy, MatchStrategy, parse_strategy
 
 MATCH = override_setting("versionMatchStrategy")
@@ -41,10 +43,21 @@ def settings_of(resource: Resource) -> dict[str, Any]:
 
 
 def hub_name_valid(resource: Resource) -> list[str]:
-    hub = settings_of(resource).get(HUB)
-    if not isinstance(hub, str) or (hub.startswith("%") and hub.endswith("%")):
-        return []  # unset, or resolved from another setting at run time
-    problem = hub_name_problem(hub)
+    """The hub the host would run, resolved from this resource's own settings.
+
+    Azure Storage names tables and queues after the hub (letters and digits); the scheduler
+    names an ARM resource (letters, digits and hyphens). A `%NAME%` this resource cannot
+    resolve is judged by `hub-name-resolves`, which sees every setting of the site.
+    """
+    settings = settings_of(resource)
+    hub = task_hub(settings)
+    if not isinstance(hub, Resolved):
+        return []
+    problem = (
+        resource_name_problem("task hub", hub.value)
+        if uses_scheduler(settings)
+        else hub_name_problem(hub.value)
+    )
     return [f"{resource.name}: {problem}"] if problem else []
 
 

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from policies.durable import (
-    HUB,
-    TRACKING_PREFIX,
-    connection_name,
-    storage_target,
-    tracking_connection_name,
-)
-from policies.model import App, Site
-from policies.slots import Finding
+from policies.durable_settings import TRACKING_PREFIX, storage_target, tracking_connection_name
+from policies.model import App, Finding, Site
+from policies.slots import storage_hub
+from policies.task_hubs import shared_hubs
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX
 
 LIMIT_DEFAULT = 100
@@ -59,20 +53,15 @@ def tracking_store(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[
                 group[-1].urn,
             )
         )
-    owners: dict[tuple[str | None, str | None], list[Site]] = defaultdict(list)
-    for site in group:
-        owners[
-            (storage_target(site.settings, connection_name(site.settings)), site.settings.get(HUB))
-        ].append(site)
-    for (account, hub), sites in owners.items():
-        apps_sharing = sorted({s.app for s in sites})
+    for shared in shared_hubs((site, *hub) for site in group if (hub := storage_hub(site))):
+        apps_sharing = sorted({s.app for s in shared.sites})
         if len(apps_sharing) > 1:
             found.append(
                 (
                     f"apps {', '.join(apps_sharing)} share durable account "
-                    f"{account or '(unidentified)'} and hub {hub or '(default)'}: their "
+                    f"{shared.where or '(unidentified)'} and hub {shared.hub}: their "
                     "scheduling queues would mix versions",
-                    sites[-1].urn,
+                    shared.sites[-1].urn,
                 )
             )
     return found

@@ -6,13 +6,14 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from policies.durable import HUB, connection_name, state_settings, storage_target
-from policies.model import App, Site
+from policies.durable_settings import connection_name, storage_target
+from policies.model import App, Finding, Site
+from policies.scheduler_sites import durable_state_settings
+from policies.task_hubs import shared_hubs, task_hub
 from taskhub.app_service_plans import PlanFamily, max_slots, plan_family
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING
-
-Finding = tuple[str, str]
-"""(message, urn of the resource to blame)."""
+from taskhub.name_resolver import Resolved
+from taskhub.scheduler_settings import uses_scheduler
 
 
 def durable_setting_not_sticky(
@@ -21,7 +22,7 @@ def durable_setting_not_sticky(
     found = []
     for app in apps.values():
         for site in app.sites.values():
-            if clash := sorted(app.sticky & state_settings(site.settings)):
+            if clash := sorted(app.sticky & durable_state_settings(site.settings)):
                 found.append(
                     (
                         f"{site.label}: {', '.join(clash)} marked as slot (sticky) setting(s); "
@@ -33,29 +34,35 @@ def durable_setting_not_sticky(
     return found
 
 
-def _durable_target(site: Site) -> tuple[str | None, str | None]:
+def storage_hub(site: Site) -> tuple[str | None, str, str] | None:
+    """(account, hub key, hub as written) of a site on Azure Storage; None when not judged.
+
+    Not judged: sites on the scheduler (or whose backend is not known yet), and hubs that
+    do not resolve to a name here (unknown until deployed, or `hub-name-resolves`).
+    """
     settings = site.settings
-    return storage_target(settings, connection_name(settings)), settings.get(HUB)
+    if uses_scheduler(settings) is not False:
+        return None
+    hub = task_hub(settings)
+    if hub is not None and not isinstance(hub, Resolved):
+        return None
+    key, shown = (hub.key, hub.value) if hub else ("", "(default)")
+    return storage_target(settings, connection_name(settings)), key, shown
 
 
 def slots_distinct_hubs(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
     found = []
     for app in apps.values():
-        if len(app.sites) < 2:
-            continue
-        owners: dict[tuple[str | None, str | None], list[Site]] = defaultdict(list)
-        for site in app.sites.values():
-            owners[_durable_target(site)].append(site)
-        for (account, hub), sites in owners.items():
-            if len(sites) > 1:
-                where = account or "an unidentified account"
-                found.append(
-                    (
-                        f"{app.name}: slots {', '.join(s.slot for s in sites)} share task hub "
-                        f"{hub or '(default)'} on {where}; they would steal each other's messages",
-                        sites[-1].urn,
-                    )
+        placed = [(site, *hub) for site in app.sites.values() if (hub := storage_hub(site))]
+        for shared in shared_hubs(placed):
+            found.append(
+                (
+                    f"{app.name}: slots {', '.join(s.slot for s in shared.sites)} share task "
+                    f"hub {shared.hub} on {shared.where or 'an unidentified account'}; they "
+                    "would steal each other's messages",
+                    shared.sites[-1].urn,
                 )
+            )
     return found
 
 

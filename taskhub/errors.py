@@ -7,12 +7,12 @@ tree below is the whole family (a test keeps it complete, parents and modules):
 
 * DurableDeployError                 taskhub/errors.py
   + ConfigurationError               taskhub/errors.py: arguments or settings unusable
-  + HubNotFoundError                 taskhub/errors.py: the hub's table does not exist
+  + HubNotFoundError                 taskhub/errors.py: the hub's table (or DTS task hub) is missing
   + AccountNotFoundError             taskhub/errors.py: a 404 that is not "table not found"
   + AccessDeniedError                taskhub/errors.py: authentication or authorisation
-  + StoreUnavailableError            taskhub/errors.py: storage unreadable after retries
+  + StoreUnavailableError            taskhub/errors.py: storage or scheduler unreadable
   + UnreadableHistory                taskhub/history.py: one instance's history rows
-  + ConfigError (also ValueError)    components/config.py: a stack config value, via Pulumi
+  + ConfigError (also ValueError)    components/config/model.py: a stack config value
   + ArmError                         scripts/stages/arm.py: ARM refused or failed a call
     - SwapMayHaveStarted             scripts/stages/arm.py: a retried swap POST got 409
   + CannotJudge                      scripts/stages/ramp_watch.py: a ramp window unreadable
@@ -25,6 +25,9 @@ tree below is the whole family (a test keeps it complete, parents and modules):
 The core's parsers (versions, plans, starters, host.json, routes) raise `ValueError` for a
 bad value and never let it out: their callers know which key or option held the value and
 raise `ConfigurationError` or `ConfigError` naming it.
+
+The Durable Task Scheduler's gRPC failures map to the same classes (taskhub/scheduler/
+grpc_errors.py), so a pipeline sees one `type` for one situation whichever backend holds it.
 
 Storage failures are translated here as well (`translate_storage_error`), from the service's
 error code: a 404 is not one thing. The Table service says `TableNotFound` when the table is
@@ -70,7 +73,8 @@ class ConfigurationError(DurableDeployError):
 
 
 class HubNotFoundError(DurableDeployError):
-    """The hub's Instances table does not exist: often a mistyped hub name."""
+    """The hub's Instances table (or the scheduler's task hub) does not exist: often a
+    mistyped hub name."""
 
 
 class AccountNotFoundError(DurableDeployError):
@@ -81,11 +85,11 @@ class AccountNotFoundError(DurableDeployError):
 
 
 class AccessDeniedError(DurableDeployError):
-    """Authentication or authorisation to the storage account failed."""
+    """Authentication or authorisation to the storage account or the scheduler failed."""
 
 
 class StoreUnavailableError(DurableDeployError):
-    """The storage account could not be read, even after retries."""
+    """The storage account or the scheduler could not be read, even after retries."""
 
 
 TABLE_NOT_FOUND = "TableNotFound"

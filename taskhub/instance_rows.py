@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from azure.data.tables import EntityProperty
@@ -22,6 +23,17 @@ from azure.data.tables import EntityProperty
 from taskhub.hubs import is_entity_key, unescape_instance_id
 
 _MAX_SHOWN = 40
+
+
+class VersionSource(StrEnum):
+    """Where a record's version was read: backends differ in what their listings carry."""
+
+    TABLE = "table"
+    """The Instances table's Version column (Azure Storage)."""
+    LISTING = "listing"
+    """`OrchestrationState.version` in the scheduler's listing (Durable Task Scheduler)."""
+    HISTORY = "history"
+    """The execution's ExecutionStarted event, when the listing leaves the version out."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,7 @@ class InstanceRecord:
     completed_time: datetime | None = None
     unreadable: tuple[str, ...] = ()
     """One "Column: why" per column that could not be coerced; empty for a sound row."""
+    version_source: VersionSource = VersionSource.TABLE
 
     @property
     def readable(self) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from policies.durable import storage_target
+from policies.durable_settings import storage_target
 from policies.model import App, Site
 from policies.slots import slots_distinct_hubs
 from scripts.stages.release import account_of
@@ -22,6 +22,7 @@ from taskhub.routes import (
     ROUTER_PUBLIC_URL_SETTING,
     ROUTER_STORAGE_SETTING,
 )
+from taskhub.scheduler_settings import DEFAULT_CONNECTION_SETTING, PROVIDER_TYPE, SchedulerRole
 from taskhub.storage_account import storage_account
 from tests.helpers import ROOT
 
@@ -138,6 +139,11 @@ FACTS = {
     # Read by apps/router, written by the rehearsal and the bench.
     ROUTER_ALLOWED_HOSTS_SETTING: Path("taskhub/routes.py"),
     ROUTER_PUBLIC_URL_SETTING: Path("taskhub/routes.py"),
+    # Written by components/ for apps on the Durable Task Scheduler, read by policies/.
+    **dict.fromkeys(
+        (DEFAULT_CONNECTION_SETTING, PROVIDER_TYPE, *(role.value for role in SchedulerRole)),
+        Path("taskhub/scheduler_settings.py"),
+    ),
 }
 
 

@@ -1,5 +1,6 @@
-"""The README's promises that code can check: its stack config table names exactly the keys
-the components accept, so a key added, renamed or removed in one place fails here."""
+"""The docs' promises that code can check: the config reference (docs/config.md) names
+exactly the keys the components accept, so a key added, renamed or removed in one place
+fails here."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import pytest
 from components.config import ConfigError, accepted_keys, load
 from tests.helpers import ROOT
 
-README = (ROOT / "README.md").read_text()
+CONFIG = (ROOT / "docs" / "config.md").read_text()
 
 
 def _config_table() -> list[str]:
-    section = README.split("### Stack config (namespace `durable-zero-downtime`)", 1)[1]
+    section = CONFIG.split("## Keys (namespace `durable-zero-downtime`)", 1)[1]
     table = section.split("\n\n", 2)[1]
     return re.findall(r"^\| `([\w.]+)` \|", table, flags=re.MULTILINE)
 

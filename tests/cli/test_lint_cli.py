@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -42,11 +44,15 @@ def test_json_is_one_object_with_every_finding(cli: Cli) -> None:
     assert payload["exit_code"] == 1 and payload["counts"]["error"] == 7
     chained = next(f for f in payload["findings"] if f["path"].endswith("clock.py"))
     assert chained["chain"] == ["process", "plan", "now_iso"]
-    assert chained["help"] == "README.md#ddz001-wall-clock"
+    assert chained["help"] == "docs/lint.md#ddz001-wall-clock"
 
 
-def test_a_syntax_error_exits_2_naming_the_file_and_line(cli: Cli, tmp_path: Path) -> None:
-    (tmp_path / "function_app.py").write_text("import azure.durable_functions as df\n")
+def test_a_syntax_error_in_an_imported_module_exits_2_naming_the_file_and_line(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "function_app.py").write_text(
+        "import azure.durable_functions as df\nimport helpers\n"
+    )
     (tmp_path / "helpers.py").write_text("def ok():\n    return 1\n\ndef broken(:\n")
     run = cli("lint", str(tmp_path), "--json")
     assert run.code == 2
@@ -119,3 +125,24 @@ def test_an_orchestrator_registered_inside_a_function_is_not_called_clean(
     run = cli("lint", str(tmp_path))
     assert run.code == 2 and "are not at module level" in run.output, run.output
     assert "function_app.py:4" in run.output
+
+
+def test_an_app_that_cannot_be_linted_exits_2_and_every_other_app_is_reported(
+    cli: Cli, tmp_path: Path
+) -> None:
+    shutil.copytree(WALL_CLOCK, tmp_path / "a_clock")
+    (tmp_path / "b_broken").mkdir()
+    (tmp_path / "b_broken" / "function_app.py").write_text("import helpers\n")
+    (tmp_path / "b_broken" / "helpers.py").write_text("def broken(:\n")
+    shutil.copytree(FIXTURES / "ddz011" / "finding", tmp_path / "c_logs")
+    text = cli("lint", str(tmp_path))
+    assert text.code == 2, text.output
+    assert "DDZ001 [error]" in text.stdout and "DDZ011 [note]" in text.stdout
+    assert "helpers.py:1:" in text.stdout and "CANNOT LINT 1 app(s)" in text.stdout
+    run = cli("lint", str(tmp_path), "--json")
+    payload = json.loads(run.stdout)
+    assert run.code == 2 and payload["exit_code"] == 2
+    assert [f["root"] for f in payload["failures"]] == [os.path.relpath(tmp_path / "b_broken")]
+    assert payload["error"]["type"] == "ConfigurationError" and payload["error"]["fix"]
+    assert {f["rule"] for f in payload["findings"]} == {"DDZ001", "DDZ011"}
+    assert len(payload["apps"]) == 2

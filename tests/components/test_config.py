@@ -10,6 +10,7 @@ from components.config import ConfigError, SlotMode, load
 from taskhub.flex import SiteUpdateStrategy
 from taskhub.versions import FailureStrategy, MatchStrategy
 
+DTS_SETTING = "DURABLE_TASK_SCHEDULER_CONNECTION_STRING"
 BASE: dict[str, Any] = {"appName": "orders-dev", "planSku": "EP1", "slots": {"names": ["staging"]}}
 
 
@@ -154,3 +155,98 @@ def test_each_invalid_config_names_key_value_and_fix(
     assert "durable-zero-downtime:" in message and key in message
     assert says in message
     assert "Fix:" in message
+
+
+DTS: dict[str, Any] = {
+    "backend": "durableTaskScheduler",
+    "scheduler": {"ipAllowlist": ["0.0.0.0/0"]},
+}
+
+
+def test_the_scheduler_backend_gives_each_slot_its_own_hub_and_no_durable_account() -> None:
+    cfg = load(config(hubName="Orders", slots={"names": ["staging", "canary"]}, **DTS))
+    assert cfg.backend == "durableTaskScheduler" and cfg.scheduler is not None
+    assert [s.hub_name for s in cfg.slots] == ["Orders", "OrdersStaging", "OrdersCanary"]
+    assert {s.storage_account for s in cfg.slots} == {None}
+    assert cfg.durable_setting == "DURABLE_TASK_SCHEDULER_CONNECTION_STRING"
+    assert (cfg.scheduler.sku, cfg.scheduler.capacity, cfg.scheduler.retention_days) == (
+        "Consumption",
+        None,
+        30,
+    )
+    dedicated = load(
+        config(
+            **{
+                **DTS,
+                "scheduler": {"sku": "Dedicated", "ipAllowlist": ["10.0.0.0/8", "2001:db8::/32"]},
+            }
+        )
+    )
+    assert dedicated.scheduler is not None and dedicated.scheduler.capacity == 1
+    flex = load(config(**{**FLEX, **DTS}))
+    assert flex.flex is not None and flex.scheduler is not None
+    assert load(config()).backend == "azureStorage" and load(config()).scheduler is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "says"),
+    [
+        ({"backend": "cosmos"}, "backend", "not one of azureStorage, durableTaskScheduler"),
+        (
+            {"strategy": "routing", "routing": {"versions": ["1.0"]}, **DTS},
+            "backend",
+            "each hub keeps instance ids unique only within itself",
+        ),
+        ({"scheduler": {"ipAllowlist": ["0.0.0.0/0"]}}, "scheduler", "durableTaskScheduler only"),
+        ({**DTS, "scheduler": {}}, "scheduler.ipAllowlist", "is required"),
+        ({**DTS, "scheduler": {"ipAllowlist": []}}, "scheduler.ipAllowlist", "denies every"),
+        ({**DTS, "scheduler": {"ipAllowlist": ["10.0.0.300"]}}, "ipAllowlist", "not an IPv4"),
+        ({**DTS, "scheduler": {"ipAllowlist": ["0.0.0.0/0"], "sku": "Free"}}, "sku", "not one"),
+        (
+            {**DTS, "scheduler": {"ipAllowlist": ["0.0.0.0/0"], "capacity": 2}},
+            "scheduler.capacity",
+            "no capacity units",
+        ),
+        (
+            {**DTS, "scheduler": {"sku": "Dedicated", "ipAllowlist": ["::/0"], "capacity": 0}},
+            "scheduler.capacity",
+            "1 or more",
+        ),
+        (
+            {**DTS, "scheduler": {"ipAllowlist": ["0.0.0.0/0"], "retentionDays": 31}},
+            "scheduler.retentionDays",
+            "Consumption SKU keeps finished instances 1 to 30 days",
+        ),
+        (
+            {
+                **DTS,
+                "scheduler": {"sku": "Dedicated", "ipAllowlist": ["::/0"], "retentionDays": 91},
+            },
+            "scheduler.retentionDays",
+            "1 to 90 days",
+        ),
+        (
+            {**DTS, "scheduler": {"ipAllowlist": ["0.0.0.0/0"], "retention": 7}},
+            "scheduler",
+            "unknown field",
+        ),
+        ({**DTS, "slots": {"names": ["staging"], "mode": "hubs"}}, "slots.mode", "Azure Storage"),
+        ({**DTS, "hostJsonSchema": "1"}, "hostJsonSchema", "no Durable Task Scheduler"),
+        (
+            {
+                **DTS,
+                "slots": {"names": ["staging"], "stickySettings": [DTS_SETTING]},
+            },
+            "stickySettings",
+            "must travel with the code",
+        ),
+    ],
+)
+def test_each_invalid_scheduler_config_names_key_value_and_fix(
+    changes: dict[str, Any], key: str, says: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(config(**changes))
+    message = str(info.value)
+    assert info.value.key.endswith(key) and message.startswith(info.value.key)
+    assert says in message and "Fix:" in message

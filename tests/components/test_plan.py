@@ -11,18 +11,12 @@ from typing import Any
 import pytest
 
 from taskhub.flex import DEPRECATED_SETTINGS
+from tests.components.plans import of_type, plan, settings
 from tests.helpers import ROOT, Cli
 
 DURABLE = "DurableManagementStorage"
 HUB_SETTING = "AzureFunctionsJobHost__extensions__durableTask__hubName"
 SITES = ("azure-native:web:WebApp", "azure-native:web:WebAppSlot")
-
-
-def plan(cli: Cli, stack: str, project: Path = ROOT) -> dict[str, Any]:
-    run = cli("plan", "--stack", stack, "--json", "--project-dir", str(project))
-    assert run.code == 0, run.output
-    graph: dict[str, Any] = json.loads(run.stdout)
-    return graph
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +27,6 @@ def dev(cli: Cli) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def prod(cli: Cli) -> dict[str, Any]:
     return plan(cli, "prod")
-
-
-def of_type(graph: dict[str, Any], type_: str) -> list[dict[str, Any]]:
-    return [r for r in graph["resources"] if r["type"] == type_]
-
-
-def settings(site: dict[str, Any]) -> dict[str, Any]:
-    return {s["name"]: s["value"] for s in site["inputs"]["siteConfig"]["appSettings"]}
 
 
 def sites(graph: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -33,18 +33,16 @@ def analyzer() -> Iterator[PolicyAnalyzer]:
 
 
 @pytest.fixture(scope="module")
-def dev(cli: Cli) -> Graph:
-    return plan_graph(cli, "dev")
+def graphs(cli: Cli) -> Callable[[str], Graph]:
+    """The plan of an example stack, made once for this module (hand out copies to change)."""
+    made: dict[str, Graph] = {}
 
+    def of(stack: str) -> Graph:
+        if stack not in made:
+            made[stack] = plan_graph(cli, stack)
+        return made[stack]
 
-@pytest.fixture(scope="module")
-def prod(cli: Cli) -> Graph:
-    return plan_graph(cli, "prod")
-
-
-@pytest.fixture(scope="module")
-def flex(cli: Cli) -> Graph:
-    return plan_graph(cli, "flex")
+    return of
 
 
 def analyze(analyzer: PolicyAnalyzer, graph: Graph) -> list[Violation]:
@@ -55,6 +53,15 @@ def analyze(analyzer: PolicyAnalyzer, graph: Graph) -> list[Violation]:
 
 def fired(analyzer: PolicyAnalyzer, graph: Graph) -> set[str]:
     return {v.policy for v in analyze(analyzer, graph)}
+
+
+def levels_after(analyzer: PolicyAnalyzer, graph: Graph, mutate: Callable[[Graph], None]) -> Any:
+    """{policy: level} of what fires on a changed copy of `graph`; each says why and what to do."""
+    changed = copy.deepcopy(graph)
+    mutate(changed)
+    violations = analyze(analyzer, changed)
+    assert all(v.message and v.remediation for v in violations)
+    return {v.policy: v.level for v in violations}
 
 
 def first(graph: Graph, type_: str, slot: str | None = None) -> dict[str, Any]:
@@ -123,13 +130,13 @@ def match(value: str) -> Callable[[Graph], None]:
     return mutate
 
 
+@pytest.mark.parametrize(
+    "stack", ["dev", "prod", "flex", "flexrouting", "routing", "dts", "dtsversioning"]
+)
 def test_the_example_stacks_pass_clean(
-    cli: Cli, analyzer: PolicyAnalyzer, dev: Graph, prod: Graph, flex: Graph
+    analyzer: PolicyAnalyzer, graphs: Callable[[str], Graph], stack: str
 ) -> None:
-    assert analyze(analyzer, dev) == []
-    assert analyze(analyzer, prod) == []
-    assert analyze(analyzer, flex) == []
-    assert analyze(analyzer, plan_graph(cli, "flexrouting")) == []
+    assert analyze(analyzer, graphs(stack)) == []
 
 
 @pytest.mark.parametrize(
@@ -151,14 +158,13 @@ def test_the_example_stacks_pass_clean(
 )
 def test_each_variant_fires_exactly_its_rule(
     analyzer: PolicyAnalyzer,
-    dev: Graph,
-    prod: Graph,
+    graphs: Callable[[str], Graph],
     stack: str,
     mutate: Callable[[Graph], None],
     policy: str,
     level: str,
 ) -> None:
-    graph = copy.deepcopy(dev if stack == "dev" else prod)
+    graph = copy.deepcopy(graphs(stack))
     mutate(graph)
     violations = analyze(analyzer, graph)
     assert {v.policy for v in violations} == {policy}
@@ -225,19 +231,17 @@ def rolling(strategy: str, without: str) -> Callable[[Graph], None]:
 )
 def test_flex_rules_on_the_flex_stack(
     analyzer: PolicyAnalyzer,
-    flex: Graph,
+    graphs: Callable[[str], Graph],
     mutate: Callable[[Graph], None],
     fired_levels: dict[str, str],
 ) -> None:
-    graph = copy.deepcopy(flex)
-    mutate(graph)
-    violations = analyze(analyzer, graph)
-    assert {v.policy: v.level for v in violations} == fired_levels
-    assert all(v.message and v.remediation for v in violations)
+    assert levels_after(analyzer, graphs("flex"), mutate) == fired_levels
 
 
-def test_slots_stay_refused_on_flex(analyzer: PolicyAnalyzer, dev: Graph, flex: Graph) -> None:
-    graph = copy.deepcopy(dev)
+def test_slots_stay_refused_on_flex(
+    analyzer: PolicyAnalyzer, graphs: Callable[[str], Graph]
+) -> None:
+    graph = copy.deepcopy(graphs("dev"))
     flex_plan(graph)
     fired_levels = {v.policy: v.level for v in analyze(analyzer, graph)}
     # The dev app's worker-runtime and content-share settings are ignored on FC1, too.
@@ -246,7 +250,7 @@ def test_slots_stay_refused_on_flex(analyzer: PolicyAnalyzer, dev: Graph, flex: 
         "flex-settings-ignored": "advisory",
     }
     # A second site next to a functionAppConfig site, plan unknown (as in a preview).
-    graph = copy.deepcopy(flex)
+    graph = copy.deepcopy(graphs("flex"))
     site = copy.deepcopy(first(graph, WEB_APP))
     graph = [r for r in graph if r["type"] != "azure-native:web:AppServicePlan"]
     site["type"], site["name"] = SLOT, "orders-flex-staging"
@@ -256,8 +260,10 @@ def test_slots_stay_refused_on_flex(analyzer: PolicyAnalyzer, dev: Graph, flex: 
     assert "plan-supports-slots" in fired(analyzer, graph)
 
 
-def test_too_many_slots_for_the_plan(analyzer: PolicyAnalyzer, prod: Graph) -> None:
-    graph = copy.deepcopy(prod)  # production + 2 staging slots = 3
+def test_too_many_slots_for_the_plan(
+    analyzer: PolicyAnalyzer, graphs: Callable[[str], Graph]
+) -> None:
+    graph = copy.deepcopy(graphs("prod"))  # production + 2 staging slots = 3
     first(graph, "azure-native:web:AppServicePlan")["inputs"]["sku"] = {"name": "Y1"}
     assert fired(analyzer, graph) == {"plan-supports-slots"}
 
@@ -359,6 +365,9 @@ def _handmade(tmp_path: Path, config: Mapping[str, bool | str], program: str = "
         ({}, 0, None),
         ({"stickyDurable": True}, 1, "durable-setting-not-sticky"),
         ({"sharedHub": True}, 1, "slots-distinct-task-hubs"),
+        # One account, a hub per slot through %TASKHUB_NAME%: resolved as the host does.
+        ({"hubSetting": True}, 0, None),
+        ({"hubSetting": True, "sharedHub": True}, 1, "slots-distinct-task-hubs"),
     ],
 )
 def test_check_cli_on_a_program_without_our_components(
@@ -402,3 +411,157 @@ def test_a_raw_flex_program_with_rolling_updates_needs_versioning(
     if policies:
         (violation,) = result["violations"]
         assert violation["level"] == "mandatory" and "hand-flex" in violation["message"]
+
+
+# The scheduler stack. Under the offline plan the scheduler's endpoint is not known (as in a
+# preview), so the variants that need it write the connection string out.
+DTS_CONNECTION = "DURABLE_TASK_SCHEDULER_CONNECTION_STRING"
+ENDPOINT = "https://orders-dts-a1b2.westeurope.durabletask.io"
+
+
+def connect(value: str) -> Callable[[Graph], None]:
+    def mutate(g: Graph) -> None:
+        for site in (r for r in g if r["type"] in (WEB_APP, SLOT)):
+            settings(site)[DTS_CONNECTION]["value"] = value
+
+    return mutate
+
+
+def both(*mutations: Callable[[Graph], None]) -> Callable[[Graph], None]:
+    def mutate(g: Graph) -> None:
+        for change in mutations:
+            change(g)
+
+    return mutate
+
+
+def staging_hub(value: str) -> Callable[[Graph], None]:
+    def mutate(g: Graph) -> None:
+        settings(first(g, SLOT, "staging"))[PREFIX + "hubName"]["value"] = value
+
+    return mutate
+
+
+def sticky_names(*names: str) -> Callable[[Graph], None]:
+    def mutate(g: Graph) -> None:
+        first(g, "azure-native:web:WebAppSlotConfigurationNames")["inputs"]["appSettingNames"] = [
+            *names
+        ]
+
+    return mutate
+
+
+def without_hub_roles(g: Graph) -> None:
+    g[:] = [r for r in g if not r["name"].endswith("-ordersdtsstaging-dts")]
+
+
+def closed_scheduler(g: Graph) -> None:
+    first(g, "azure-native:durabletask:Scheduler")["inputs"]["properties"]["ipAllowlist"] = []
+
+
+@pytest.mark.parametrize(
+    ("mutate", "fired_levels"),
+    [
+        (connect(f"Endpoint={ENDPOINT};Authentication=ManagedIdentity"), {}),
+        (
+            both(
+                connect(f"Endpoint={ENDPOINT};Authentication=ManagedIdentity"),
+                staging_hub("ordersdts"),
+            ),
+            {"scheduler-distinct-task-hubs": "mandatory"},
+        ),
+        (sticky_names(PREFIX + "hubName"), {"durable-setting-not-sticky": "mandatory"}),
+        (sticky_names(DTS_CONNECTION), {"durable-setting-not-sticky": "mandatory"}),
+        (
+            connect("Endpoint=http://localhost:8080;Authentication=None"),
+            {"scheduler-connection-secure": "mandatory"},
+        ),
+        (without_hub_roles, {"scheduler-hub-data-role": "mandatory"}),
+        (closed_scheduler, {"scheduler-ip-allowlist": "advisory"}),
+        (staging_hub("x"), {"hub-name-valid": "mandatory"}),
+        (staging_hub("%STAGING_HUB%"), {"hub-name-resolves": "mandatory"}),
+    ],
+)
+def test_scheduler_rules_on_the_dts_stack(
+    analyzer: PolicyAnalyzer,
+    graphs: Callable[[str], Graph],
+    mutate: Callable[[Graph], None],
+    fired_levels: dict[str, str],
+) -> None:
+    assert levels_after(analyzer, graphs("dts"), mutate) == fired_levels
+
+
+def _stack_with_dependencies(
+    analyzer: PolicyAnalyzer, graph: Graph, dependencies: dict[str, dict[str, list[str]]]
+) -> set[str]:
+    """AnalyzeStack as the engine sends it, with `propertyDependencies` (by logical name)."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    def urn(name: str) -> str:
+        type_ = next(r["type"] for r in graph if r["name"] == name)
+        return f"urn:pulumi:test::durable-zero-downtime::{type_}::{name}"
+
+    request = analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=r["type"],
+                properties=_struct(r["inputs"]),
+                urn=urn(r["name"]),
+                name=r["name"],
+                propertyDependencies={
+                    prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=[urn(n) for n in names])
+                    for prop, names in dependencies.get(r["name"], {}).items()
+                },
+            )
+            for r in graph
+        ]
+    )
+    assert analyzer.stub is not None
+    return {d.policyName for d in analyzer.stub.AnalyzeStack(request).diagnostics}
+
+
+def _struct(values: dict[str, Any]) -> Any:
+    from google.protobuf import json_format, struct_pb2
+
+    return json_format.ParseDict(values, struct_pb2.Struct())
+
+
+def test_the_role_rule_follows_the_engines_property_dependencies(
+    analyzer: PolicyAnalyzer, graphs: Callable[[str], Graph]
+) -> None:
+    """A role assignment names its identity only through the site it is computed from."""
+    dts = graphs("dts")
+    sites = {"production": "orders-dts-app", "staging": "orders-dts-slot-staging"}
+    roles = {  # orders-dts-<slot>-<hub>-dts: the slot's identity on a hub
+        r["name"]: sites[r["name"].removeprefix("orders-dts-").split("-")[0]]
+        for r in dts
+        if r["type"] == "azure-native:authorization:RoleAssignment" and r["name"].endswith("-dts")
+    }
+    assert len(roles) == 4
+    truthful = {name: {"principalId": [site]} for name, site in roles.items()}
+    assert "scheduler-hub-data-role" not in _stack_with_dependencies(analyzer, dts, truthful)
+    # Every hub role computed from production's identity: staging's identity holds none.
+    misdirected = {name: {"principalId": [sites["production"]]} for name in roles}
+    assert "scheduler-hub-data-role" in _stack_with_dependencies(analyzer, dts, misdirected)
+
+
+@pytest.mark.parametrize(
+    ("flag", "policy"),
+    [
+        (None, None),
+        ("sharedHub", "scheduler-distinct-task-hubs"),
+        ("stickyHub", "durable-setting-not-sticky"),
+        ("emulator", "scheduler-connection-secure"),
+        ("noRoles", "scheduler-hub-data-role"),
+    ],
+)
+def test_check_cli_on_a_raw_scheduler_program(
+    cli: Cli, tmp_path: Path, flag: str | None, policy: str | None
+) -> None:
+    project = _handmade(tmp_path, {flag: True} if flag else {}, "handmade_dts")
+    run = cli("check", "--stack", "hand", "--project-dir", str(project), "--json")
+    assert run.code == (1 if policy else 0), run.output
+    result = json.loads(run.stdout)
+    assert {v["policy"] for v in result["violations"] if v["level"] == "mandatory"} == (
+        {policy} if policy else set()
+    )

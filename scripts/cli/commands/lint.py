@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ import typer
 from scripts.cli.annotations import Annotator, CiOption, CiSystem, SourceLocation
 from scripts.cli.annotations import Level as CiLevel
 from scripts.cli.app import app
-from scripts.cli.output import JsonOption, Output
+from scripts.cli.output import JsonOption, Output, error_json
 from scripts.stages.exits import Exit
 from scripts.stages.lint.engine import LintReport, lint
 from scripts.stages.lint.rules import Level
@@ -71,13 +72,14 @@ def lint_command(
     """Check the orchestrators of Python Durable Functions apps for code that cannot replay (the
     wall clock, random ids, sleeping, threads and async, I/O, the environment, durable calls
     never yielded, unknown function names, unbounded loops, module state written, logging during
-    replay), without importing the app. Helpers an orchestrator calls in the app's own modules
-    are followed (--max-depth). Rules DDZ001-DDZ011 are in the README; `# noqa: DDZ003` silences
-    one on a line; [tool.durable-deploy.lint] in pyproject.toml selects, ignores and ignores per
-    file.
+    replay, duplicate function names), without importing the app. Helpers an orchestrator
+    calls in the app's own modules are followed (--max-depth). Rules DDZ001-DDZ012 are in
+    docs/lint.md; `# noqa: DDZ003` silences one on a line; [tool.durable-deploy.lint] in
+    pyproject.toml selects, ignores and ignores per file.
 
     Exit codes: 0 no error-level finding (warnings and notes allowed); 1 error-level findings; 2
-    cannot lint (a file does not parse, bad arguments or config, no orchestrator found).
+    cannot lint (bad arguments, no orchestrator found, or an app whose imported module does not
+    parse or whose config is bad: the other apps are still linted and reported).
     """
     out, annotator = Output(as_json=json_output), Annotator(ci)
     report = lint(
@@ -89,7 +91,9 @@ def lint_command(
     )
     if sarif is not None:
         _write(sarif, to_sarif(report))
-    exit_code = Exit.NOT_YET if report.failed else Exit.OK
+    exit_code = (
+        Exit.CANNOT_DECIDE if report.failures else Exit.NOT_YET if report.failed else Exit.OK
+    )
     if out.as_json:
         out.json(_payload(report, exit_code, sarif))
     else:
@@ -101,6 +105,8 @@ def lint_command(
             f"{finding.message} (reached from {finding.reached})",
             where=SourceLocation(finding.relative(), finding.line, finding.col),
         )
+    for failure in report.failures:
+        annotator.message("error", "cannot lint", f"{failure.root}: {failure.error}")
     annotator.outputs({"lint_findings": str(len(report.findings))})
     raise typer.Exit(int(exit_code))
 
@@ -113,6 +119,11 @@ def _write(path: Path, payload: dict[str, Any]) -> None:
 
 
 def _payload(report: LintReport, exit_code: Exit, sarif: Path | None) -> dict[str, Any]:
+    """One object; an app that could not be linted is in `failures`, the first one also in
+    `error`, the shape every command's "cannot decide" has."""
+    failures = [
+        {"root": os.path.relpath(f.root), "error": error_json(f.error)} for f in report.failures
+    ]
     return {
         "command": "lint",
         "exit_code": int(exit_code),
@@ -120,6 +131,8 @@ def _payload(report: LintReport, exit_code: Exit, sarif: Path | None) -> dict[st
         "apps": [app.json() for app in report.apps],
         "findings": [f.json() for f in report.findings],
         "sarif": str(sarif) if sarif else None,
+        "failures": failures,
+        **({"error": failures[0]["error"]} if failures else {}),
     }
 
 
@@ -140,7 +153,11 @@ def _render(out: Output, report: LintReport) -> None:
         f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s) "
         f"in {len(report.apps)} app(s), {checked} durable function(s)"
     )
-    if report.failed:
+    for failure in report.failures:
+        out.cannot_decide(failure.error)
+    if report.failures:
+        out.text(f"CANNOT LINT {len(report.failures)} app(s); {summary}", style="bold red")
+    elif report.failed:
         out.text(f"NOT DETERMINISTIC  {summary}", style="bold red")
     else:
         out.text(f"CLEAN  {summary}", style="bold green")

@@ -4,29 +4,74 @@ The longest matching prefix wins, so `asyncio.sleep` is waiting (DDZ003) while t
 `asyncio` is async work (DDZ004), and `azure.functions` is allowed while other Azure SDK
 packages are I/O. The orchestration context's methods are those of the installed SDK's
 `DurableOrchestrationContext` (azure-functions-durable 1.7).
+
+I/O (DDZ005) is a list of known I/O and known pure APIs, not module names alone: parsing
+and quoting URLs (`urllib.parse`), making SAS tokens (`generate_*_sas` sign locally with the
+account key, azure-storage-blob `_shared_access_signature.py`), building retry policies,
+sessions and requests, or constructing an SDK client sends nothing. What a client sends,
+it sends when a method is called on it, so those calls are the I/O (`CLIENTS`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from scripts.stages.lint.rules import RuleId
 
 
 @dataclass(frozen=True)
 class Api:
-    rule: str | None
+    rule: RuleId | None
     """None: allowed (an exception carved out of a wider prefix)."""
     calls_only_with: int | None = None
     """Only a call with at most this many arguments counts (`time.localtime()` is now,
     `time.localtime(ts)` is not; `random.Random(seed)` repeats, `random.Random()` does not)."""
 
 
-def _all(rule: str | None, *names: str, calls_only_with: int | None = None) -> dict[str, Api]:
+def _all(rule: RuleId | None, *names: str, calls_only_with: int | None = None) -> dict[str, Api]:
     return {name: Api(rule, calls_only_with) for name in names}
 
 
+PANDAS_READERS = (
+    "csv", "excel", "json", "parquet", "sql", "sql_query", "sql_table", "html", "table",
+    "feather", "pickle", "xml", "fwf", "orc", "sas", "spss", "stata", "hdf", "clipboard",
+)  # fmt: skip
+"""pandas.read_* take a path, URL or connection and read it (pandas/io)."""
+SAS_PACKAGES = ("blob", "queue", "fileshare", "filedatalake")
+SAS_FUNCTIONS = (
+    ("azure.storage.blob", "generate_blob_sas"),
+    ("azure.storage.blob", "generate_container_sas"),
+    ("azure.storage.blob", "generate_account_sas"),
+    ("azure.storage.queue", "generate_queue_sas"),
+    ("azure.storage.queue", "generate_account_sas"),
+    ("azure.storage.fileshare", "generate_file_sas"),
+    ("azure.storage.fileshare", "generate_share_sas"),
+    ("azure.storage.fileshare", "generate_account_sas"),
+    ("azure.storage.filedatalake", "generate_file_system_sas"),
+    ("azure.storage.filedatalake", "generate_directory_sas"),
+    ("azure.storage.filedatalake", "generate_file_sas"),
+    ("azure.storage.filedatalake", "generate_account_sas"),
+    ("azure.data.tables", "generate_table_sas"),
+    ("azure.data.tables", "generate_account_sas"),
+)
+SAS_TYPES = (
+    "BlobSasPermissions",
+    "ContainerSasPermissions",
+    "AccountSasPermissions",
+    "QueueSasPermissions",
+    "FileSasPermissions",
+    "ShareSasPermissions",
+    "FileSystemSasPermissions",
+    "DirectorySasPermissions",
+    "ResourceTypes",
+    "Services",
+    "ContentSettings",
+)
+
 PATTERNS: dict[str, Api] = {
     **_all(
-        "DDZ001",
+        RuleId.WALL_CLOCK,
         "datetime.datetime.now",
         "datetime.datetime.utcnow",
         "datetime.datetime.today",
@@ -40,10 +85,10 @@ PATTERNS: dict[str, Api] = {
         "time.process_time",
         "time.process_time_ns",
     ),
-    **_all("DDZ001", "time.localtime", "time.gmtime", "time.ctime", calls_only_with=0),
-    **_all("DDZ001", "time.strftime", calls_only_with=1),
+    **_all(RuleId.WALL_CLOCK, "time.localtime", "time.gmtime", "time.ctime", calls_only_with=0),
+    **_all(RuleId.WALL_CLOCK, "time.strftime", calls_only_with=1),
     **_all(
-        "DDZ002",
+        RuleId.RANDOMNESS,
         "uuid.uuid1",
         "uuid.uuid4",
         "random",
@@ -52,11 +97,13 @@ PATTERNS: dict[str, Api] = {
         "os.getrandom",
         "numpy.random",
     ),
-    **_all("DDZ002", "random.Random", "numpy.random.default_rng", calls_only_with=0),
-    **_all("DDZ003", "time.sleep", "asyncio.sleep"),
-    **_all("DDZ004", "threading", "concurrent.futures", "multiprocessing", "asyncio"),
+    **_all(RuleId.RANDOMNESS, "random.Random", "numpy.random.default_rng", calls_only_with=0),
+    **_all(RuleId.WAITING, "time.sleep", "asyncio.sleep"),
     **_all(
-        "DDZ005",
+        RuleId.THREADS_AND_ASYNC, "threading", "concurrent.futures", "multiprocessing", "asyncio"
+    ),
+    **_all(
+        RuleId.IO,
         "builtins.open",
         "io.open",
         "os.system",
@@ -81,11 +128,72 @@ PATTERNS: dict[str, Api] = {
         "pyodbc",
         "azure",
     ),
+    **_all(
+        RuleId.IO,
+        *(f"pandas.read_{kind}" for kind in PANDAS_READERS),
+        "pandas.ExcelFile",
+    ),
     **_all(None, "azure.functions", "azure.durable_functions", "azure.core.exceptions"),
-    **_all("DDZ006", "os.environ", "os.environb", "os.getenv", "os.getenvb", "os.putenv"),
+    **_all(
+        None,
+        "urllib.parse",
+        "urllib.error",
+        "urllib3.util",
+        "urllib3.Retry",
+        "urllib3.exceptions",
+        "requests.Request",
+        "requests.PreparedRequest",
+        "requests.adapters",
+        "requests.auth",
+        "requests.exceptions",
+        "requests.structures",
+        "requests.codes",
+        "httpx.URL",
+        "httpx.Timeout",
+        "httpx.Limits",
+        "httpx.Headers",
+        "httpx.Request",
+        "azure.core.credentials",
+        "azure.core.pipeline.policies",
+        *(f"{package}.{sas}" for package, sas in SAS_FUNCTIONS),
+        *(f"azure.storage.{package}.{cls}" for package in SAS_PACKAGES for cls in SAS_TYPES),
+    ),
+    **_all(RuleId.ENVIRONMENT, "os.environ", "os.environb", "os.getenv", "os.getenvb", "os.putenv"),
 }
 
-REFERENCE_RULES = frozenset({"DDZ006"})
+CLIENT_FACTORIES = frozenset({"requests.Session", "requests.session", "httpx.Client"})
+"""Constructors of objects that send only when their methods are called."""
+_AZURE_CLIENT = re.compile(r"^azure\.[\w.]*\.[A-Z]\w*(Client|Credential)(\.from_\w+)?$")
+SUB_CLIENT_METHODS = frozenset(
+    {
+        "get_blob_client",
+        "get_container_client",
+        "get_queue_client",
+        "get_table_client",
+        "get_share_client",
+        "get_file_client",
+        "get_directory_client",
+        "get_subdirectory_client",
+        "get_file_system_client",
+        "get_database_client",
+        "mount",
+    }
+)
+"""Client methods that build another client and send nothing (a sub-client's calls do)."""
+
+
+def client_factory(dotted: str | None) -> bool:
+    """`dotted` builds a client: `azure.storage.blob.BlobServiceClient(.from_...)`, a
+    credential, a requests or httpx session (a known pure API is not one)."""
+    if not dotted:
+        return False
+    if dotted in CLIENT_FACTORIES:
+        return True
+    known = match(dotted)
+    return bool(_AZURE_CLIENT.match(dotted)) and (known is None or known.rule is not None)
+
+
+REFERENCE_RULES = frozenset({RuleId.ENVIRONMENT})
 """Rules a mere reference breaks (`os.environ["X"]` calls nothing); for the others only a
 call counts, so `except requests.HTTPError:` or an annotation is not I/O."""
 YIELDABLE = frozenset(
@@ -124,6 +232,7 @@ LOG_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
 )
 LOGGER_FACTORY = "logging.getLogger"
+PRINT = "builtins.print"
 MUTATING_METHODS = frozenset(
     {
         "append",

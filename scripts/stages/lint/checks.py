@@ -2,6 +2,11 @@
 
 One pass over the body, with the names that hold the orchestration context in it. Calls
 into the app's own functions are handed back as callees, so `walk` can follow them.
+
+Code that runs only once per orchestration (`flow.runs_once`) or only when not replaying
+(`guards`) cannot differ between replays nor repeat, so the rules about that (`QUIETED`)
+say nothing there; a helper called from such code inherits it, unless it is a generator
+the orchestrator goes on to drive.
 """
 
 from __future__ import annotations
@@ -10,17 +15,34 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scripts.stages.lint import apis
+from scripts.stages.lint import apis, guards, loops
+from scripts.stages.lint.flow import is_generator
+from scripts.stages.lint.rules import RuleId
 from scripts.stages.lint.scope import Scope, nested
 from scripts.stages.lint.source import AppSource, FunctionNode, Module
+from scripts.stages.lint.values import Values
 
 NameProblem = Callable[[str, str], str | None]
 """(kind, name) -> why the app does not define it, or None when it does."""
 
 
+QUIETED = frozenset(
+    {
+        RuleId.WALL_CLOCK,
+        RuleId.RANDOMNESS,
+        RuleId.IO,
+        RuleId.ENVIRONMENT,
+        RuleId.REPLAY_LOGGING,
+    }
+)
+"""Rules about a value that differs on replay or a line that repeats: moot in code that
+runs once. Writing module state (DDZ010), blocking (DDZ003) and threads (DDZ004) are not."""
+ENV_FIX = "pass it as orchestration input or read it in an activity"
+
+
 @dataclass(frozen=True)
 class Hit:
-    rule: str
+    rule: RuleId
     line: int
     col: int
     subject: str
@@ -34,6 +56,8 @@ class Callee:
     node: FunctionNode
     context: frozenset[str]
     """Parameters of the callee that receive the orchestration context."""
+    quiet: bool = False
+    """Called from code that runs once (or only when not replaying), and runs to its end."""
 
 
 def _truthy_constant(test: ast.expr) -> bool:
@@ -48,20 +72,29 @@ class FunctionChecker(ast.NodeVisitor):
         node: FunctionNode,
         context: frozenset[str],
         names: NameProblem | None,
+        *,
+        once: frozenset[int] = frozenset(),
+        quiet: bool = False,
     ) -> None:
         self.source, self.module, self.node = source, module, node
         self.context = context
         self.names = names
         self.scope = Scope.of(node)
+        self.values = Values(source, module, self.scope)
+        self.qualify = self.values.qualify
         self.hits: list[Hit] = []
         self.callees: list[Callee] = []
-        self.guarded = 0
+        self.once = once
+        """Statements that run only once (the orchestrator's own, from `flow`)."""
+        self.quiet = int(quiet)
+        self.orchestrator = False
         self.pending: dict[str, tuple[ast.stmt, ast.Call]] = {}
         """Names holding durable tasks: each must be read somewhere (yielded, combined)."""
 
     def run(self, *, orchestrator: bool) -> tuple[list[Hit], list[Callee]]:
+        self.orchestrator = orchestrator
         if orchestrator and isinstance(self.node, ast.AsyncFunctionDef):
-            self._hit("DDZ004", self.node, f"`async def {self.node.name}`")
+            self._hit(RuleId.THREADS_AND_ASYNC, self.node, f"`async def {self.node.name}`")
         for stmt in self.node.body:
             self.visit(stmt)
         self._unyielded_names()
@@ -70,20 +103,17 @@ class FunctionChecker(ast.NodeVisitor):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _hit(self, rule: str, node: ast.AST, subject: str, detail: str = "") -> None:
+    def visit(self, node: ast.AST) -> None:
+        once = isinstance(node, ast.stmt) and id(node) in self.once
+        self.quiet += once
+        super().visit(node)
+        self.quiet -= once
+
+    def _hit(self, rule: RuleId, node: ast.AST, subject: str, detail: str = "") -> None:
+        if self.quiet and rule in QUIETED:
+            return
         line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
         self.hits.append(Hit(rule, line, col, subject, detail))
-
-    def qualify(self, expr: ast.expr) -> str | None:
-        if isinstance(expr, ast.Name):
-            if expr.id in self.scope.imports:
-                return self.scope.imports[expr.id]
-            if expr.id in self.scope.locals:
-                return None
-        if isinstance(expr, ast.Attribute):
-            base = self.qualify(expr.value)
-            return f"{base}.{expr.attr}" if base else None
-        return self.module.qualify(expr)
 
     def _context_method(self, expr: ast.expr) -> str | None:
         """`context.<method>` -> method, for a name holding the orchestration context."""
@@ -148,7 +178,7 @@ class FunctionChecker(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         dotted = self.qualify(node.func)
-        api = apis.match(dotted)
+        api = None if apis.client_factory(dotted) else apis.match(dotted)
         if api is not None and api.rule is not None:
             arity = len(node.args) + len(node.keywords)
             if api.calls_only_with is None or arity <= api.calls_only_with:
@@ -163,35 +193,35 @@ class FunctionChecker(ast.NodeVisitor):
             problem = self.names(kind, name) if name is not None else None
             if problem:
                 subject = f"{kind} {name!r} in `{ast.unparse(node.func)}(...)`"
-                self._hit("DDZ008", node, subject, problem)
+                self._hit(RuleId.UNKNOWN_NAME, node, subject, problem)
         self._logging(node, dotted)
+        self._client_call(node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in apis.MUTATING_METHODS:
             name = self._module_global(node.func.value, mutable=True)
             if name:
-                self._hit("DDZ010", node, f"`{ast.unparse(node.func)}()`")
+                self._hit(RuleId.MODULE_STATE, node, f"`{ast.unparse(node.func)}()`")
         if api is None:
             self._follow(node, dotted)
         self.generic_visit(node)
 
     def _logging(self, node: ast.Call, dotted: str | None) -> None:
-        if self.guarded or not isinstance(node.func, ast.Attribute):
-            return
-        if node.func.attr not in apis.LOG_METHODS:
-            return
-        receiver = node.func.value
-        is_logger = dotted == f"logging.{node.func.attr}"
-        if isinstance(receiver, ast.Call):
-            is_logger = is_logger or self.qualify(receiver.func) == apis.LOGGER_FACTORY
-        elif isinstance(receiver, ast.Name) and receiver.id not in self.scope.locals:
-            found = self.source.resolve(self.module.qualify(receiver))
-            value = found[0].assigned.get(found[1]) if found else None
-            is_logger = is_logger or (
-                isinstance(value, ast.Call)
-                and found is not None
-                and found[0].qualify(value.func) == apis.LOGGER_FACTORY
-            )
-        if is_logger:
-            self._hit("DDZ011", node, f"`{ast.unparse(node.func)}()`")
+        if dotted == apis.PRINT:
+            self._hit(RuleId.REPLAY_LOGGING, node, "`print()`")
+        elif (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in apis.LOG_METHODS
+            and (dotted == f"logging.{node.func.attr}" or self.values.logger(node.func.value))
+        ):
+            self._hit(RuleId.REPLAY_LOGGING, node, f"`{ast.unparse(node.func)}()`")
+
+    def _client_call(self, node: ast.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr not in apis.SUB_CLIENT_METHODS
+            and self.values.client(func.value)
+        ):
+            self._hit(RuleId.IO, node, f"`{ast.unparse(func)}()`")
 
     def _follow(self, node: ast.Call, dotted: str | None) -> None:
         """A call into the app's own code: its body runs in the orchestrator too."""
@@ -210,7 +240,8 @@ class FunctionChecker(ast.NodeVisitor):
             for k in node.keywords
             if k.arg and isinstance(k.value, ast.Name) and k.value.id in self.context
         }
-        self.callees.append(Callee(callee_module, callee, frozenset(context)))
+        quiet = self.quiet > 0 and not is_generator(callee)
+        self.callees.append(Callee(callee_module, callee, frozenset(context), quiet))
 
     # -- names and attributes --------------------------------------------------------------
 
@@ -218,6 +249,11 @@ class FunctionChecker(ast.NodeVisitor):
         api = apis.match(self.qualify(node)) if isinstance(node.ctx, ast.Load) else None
         if api is not None and api.rule in apis.REFERENCE_RULES:
             self._hit(api.rule, node, f"`{ast.unparse(node)}`")
+            return
+        read = self.values.read_from_environment(node) if isinstance(node.ctx, ast.Load) else None
+        if read is not None:
+            detail = f"it was read from the environment at import ({read}): {ENV_FIX}"
+            self._hit(RuleId.ENVIRONMENT, node, f"`{ast.unparse(node)}`", detail)
             return
         self.generic_visit(node)
 
@@ -229,7 +265,7 @@ class FunctionChecker(ast.NodeVisitor):
     def visit_Expr(self, node: ast.Expr) -> None:
         if self._durable_task(node.value):
             assert isinstance(node.value, ast.Call)
-            self._hit("DDZ007", node, f"`{ast.unparse(node.value.func)}(...)`")
+            self._hit(RuleId.NEVER_YIELDED, node, f"`{ast.unparse(node.value.func)}(...)`")
         elif (
             isinstance(node.value, ast.Call)
             and isinstance(node.value.func, ast.Attribute)
@@ -266,7 +302,7 @@ class FunctionChecker(ast.NodeVisitor):
             else:
                 continue
             if name:
-                self._hit("DDZ010", target, f"`{ast.unparse(target)} = ...`")
+                self._hit(RuleId.MODULE_STATE, target, f"`{ast.unparse(target)} = ...`")
 
     def _written_globals(self) -> None:
         written = {
@@ -276,7 +312,7 @@ class FunctionChecker(ast.NodeVisitor):
         }
         for name, statement in self.scope.globals.items():
             if name in written:
-                self._hit("DDZ010", statement, f"`global {name}` with an assignment")
+                self._hit(RuleId.MODULE_STATE, statement, f"`global {name}` with an assignment")
 
     def _unyielded_names(self) -> None:
         receivers = {
@@ -294,27 +330,34 @@ class FunctionChecker(ast.NodeVisitor):
         for name, (statement, call) in self.pending.items():
             if name not in read:
                 subject = f"`{ast.unparse(call.func)}(...)` kept in `{name}`"
-                self._hit("DDZ007", statement, subject)
+                self._hit(RuleId.NEVER_YIELDED, statement, subject)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if self.orchestrator and self._durable_task(node.value):
+            assert isinstance(node.value, ast.Call)
+            subject = f"`return {ast.unparse(node.value.func)}(...)`"
+            self._hit(RuleId.NEVER_YIELDED, node, subject, "write `return (yield ...)`")
+        self.generic_visit(node)
 
     def visit_Await(self, node: ast.Await) -> None:
-        self._hit("DDZ004", node, "`await`")
+        self._hit(RuleId.THREADS_AND_ASYNC, node, "`await`")
         self.generic_visit(node)
 
     def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
-        self._hit("DDZ004", node, "`async for`")
+        self._hit(RuleId.THREADS_AND_ASYNC, node, "`async for`")
         self.generic_visit(node)
 
     def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
-        self._hit("DDZ004", node, "`async with`")
+        self._hit(RuleId.THREADS_AND_ASYNC, node, "`async with`")
         self.generic_visit(node)
 
     def _unbounded(self, loop: ast.While | ast.For, subject: str) -> None:
         methods = {self._context_method(n.func) for n in nested(loop) if isinstance(n, ast.Call)}
         if methods & apis.HISTORY_GROWING and "continue_as_new" not in methods:
-            self._hit("DDZ009", loop, subject)
+            self._hit(RuleId.UNBOUNDED_LOOP, loop, subject)
 
     def visit_While(self, node: ast.While) -> None:
-        if _truthy_constant(node.test):
+        if _truthy_constant(node.test) or loops.ended_only_by_durable_results(node):
             self._unbounded(node, f"`while {ast.unparse(node.test)}:`")
         self.generic_visit(node)
 
@@ -332,19 +375,11 @@ class FunctionChecker(ast.NodeVisitor):
             and self._context_method(test) is not None
         )
 
-    def _guards(self, test: ast.expr) -> tuple[bool, bool]:
-        """(body is guarded, else-branch is guarded) against logging during replay."""
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            return self._replaying(test.operand), False
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-            return any(self._guards(v)[0] for v in test.values), False
-        return False, self._replaying(test)
-
     def visit_If(self, node: ast.If) -> None:
-        body, orelse = self._guards(node.test)
+        body, orelse = guards.branches(node.test, self._replaying)
         self.visit(node.test)
         for branch, guarded in ((node.body, body), (node.orelse, orelse)):
-            self.guarded += guarded
+            self.quiet += guarded
             for stmt in branch:
                 self.visit(stmt)
-            self.guarded -= guarded
+            self.quiet -= guarded

@@ -1,46 +1,45 @@
 """Which functions of an app are orchestrators, activities and entities, and by which names.
 
-Read from the source, as the Functions host would index them:
+Read from the source, as the Functions host indexes them:
 - v2 model (azure-functions-durable `DFApp`/`Blueprint`, azure-functions `FunctionApp`):
   the `orchestration_trigger`/`activity_trigger`/`entity_trigger` decorators, with
   `function_name`, written as decorators or as calls (`app.function_name("X")(
-  app.activity_trigger(input_name="x")(fn))`, also in a `for` over a literal), and
-  blueprints counted only once `register_functions`/`register_blueprint` adds them;
-- v1 model: a folder with `function.json` whose trigger binding is `orchestrationTrigger`,
-  `activityTrigger` or `entityTrigger`, named after the folder, its `scriptFile` exporting
-  `entryPoint` (default `main`) as `df.Orchestrator.create(fn)` / `df.Entity.create(fn)`.
-A function name the source does not spell out (built at run time) makes the name list
-incomplete, and the unknown-name rule is then not checked rather than guessed.
+  app.activity_trigger(input_name="x")(fn))`, also in a `for` over a literal). The worker
+  imports `function_app.py` and indexes the one function app object among its top-level
+  names, refusing more than one (azure-functions-python-worker `loader.index_function_app`:
+  "More than one ... function app instances are defined"). So a function counts only when
+  it is registered on that object, or in a blueprint a `register_functions` /
+  `register_blueprint` on it adds, in a module importing `function_app.py` loads
+  (`AppSource.reachable`); an app object anywhere else is dead code;
+- v1 model: function folders with `function.json` (`function_folders`).
+
+The name the Durable extension registers is the trigger's own name when it has one, else
+the function's name (`ActivityTriggerAttributeBindingProvider`,
+`OrchestrationTriggerAttributeBindingProvider`, `EntityTriggerAttributeBindingProvider` in
+azure-functions-durable-extension: `trigger.Activity` / `.Orchestration` / `.EntityName`,
+then `[FunctionName]`): the v1 binding's `activity`/`orchestration`/`entityName` property,
+the v2 decorator's `activity`/`orchestration`/`entity_name` argument.
+
+What the source cannot settle is recorded rather than guessed: a name built at run time
+(`unnamed`), a blueprint registered or a module imported through a value computed at run
+time (`dynamic`: every module then counts as reached, and no name is called unregistered).
 """
 
 from __future__ import annotations
 
 import ast
-import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.stages.lint.app_model import ENTRY_MODULE, AppModel, DurableFunction, Kind
+from scripts.stages.lint.funcignore import FuncIgnore
+from scripts.stages.lint.function_folders import folder_functions
 from scripts.stages.lint.source import AppSource, FunctionNode, Module
-from taskhub.errors import ConfigurationError
-
-
-class Kind(StrEnum):
-    ORCHESTRATOR = "orchestrator"
-    ACTIVITY = "activity"
-    ENTITY = "entity"
-
 
 TRIGGERS = {
     "orchestration_trigger": (Kind.ORCHESTRATOR, "orchestration"),
     "activity_trigger": (Kind.ACTIVITY, "activity"),
     "entity_trigger": (Kind.ENTITY, "entity_name"),
-}
-V1_TRIGGERS = {
-    "orchestrationtrigger": Kind.ORCHESTRATOR,
-    "activitytrigger": Kind.ACTIVITY,
-    "entitytrigger": Kind.ENTITY,
 }
 APP_TYPES = {
     "azure.durable_functions.DFApp": False,
@@ -49,48 +48,8 @@ APP_TYPES = {
     "azure.functions.Blueprint": True,
 }
 """Constructor -> is a blueprint (its functions count only once registered)."""
-CREATE_CALLS = {
-    Kind.ORCHESTRATOR: "azure.durable_functions.Orchestrator.create",
-    Kind.ENTITY: "azure.durable_functions.Entity.create",
-}
 REGISTER_METHODS = ("register_functions", "register_blueprint")
-
-
-@dataclass
-class DurableFunction:
-    kind: Kind
-    names: tuple[str, ...]
-    """Every name the runtime may know it by (function name, trigger argument)."""
-    code: tuple[Module, FunctionNode] | None
-    where: str
-    """Where it is declared, `file:line`, for reports."""
-    blueprint: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.names[0]
-
-
-@dataclass
-class AppModel:
-    root: Path
-    source: AppSource
-    functions: list[DurableFunction] = field(default_factory=list)
-    registered: set[str] = field(default_factory=set)
-    """Blueprints some app registers."""
-    has_app: bool = False
-    unnamed: list[str] = field(default_factory=list)
-    """Registrations whose name the source does not spell out."""
-    unread: list[str] = field(default_factory=list)
-    """Orchestrator registrations not at module level (in a function, a branch, a loop over
-    something other than a literal): their code cannot be found, so it is not checked."""
-
-    def counted(self, function: DurableFunction) -> bool:
-        """Whether the runtime will know this function (its blueprint is registered)."""
-        return function.blueprint is None or function.blueprint in self.registered
-
-    def of_kind(self, kind: Kind) -> list[DurableFunction]:
-        return [f for f in self.functions if f.kind is kind]
+DYNAMIC_IMPORTS = frozenset({"importlib.import_module", "builtins.__import__"})
 
 
 Env = dict[str, ast.expr]
@@ -113,10 +72,15 @@ def _argument(call: ast.Call, keyword: str, position: int) -> ast.expr | None:
     return call.args[position] if len(call.args) > position else None
 
 
+def _given(expr: ast.expr | None) -> bool:
+    return expr is not None and not (isinstance(expr, ast.Constant) and expr.value is None)
+
+
 @dataclass
 class _Registration:
     kind: Kind | None = None
-    names: list[str | None] = field(default_factory=list)
+    trigger_name: ast.expr | None = None
+    function_name: ast.expr | None = None
     owner: str | None = None
     target: ast.expr | FunctionNode | None = None
 
@@ -125,13 +89,13 @@ class _V2Scanner:
     def __init__(self, app: AppModel, module: Module, apps: dict[str, bool]) -> None:
         self.app, self.module, self.apps = app, module, apps
         self.read: set[int] = set()
-        """The trigger calls this scan understood; any other one is a registration it missed."""
+        """The trigger and register calls this scan understood; any other is one it missed."""
 
     def _owner(self, expr: ast.expr) -> str | None:
         dotted = self.module.qualify(expr)
         return dotted if dotted in self.apps else None
 
-    def _apply(self, registration: _Registration, decorator: ast.expr, env: Env) -> bool:
+    def _apply(self, registration: _Registration, decorator: ast.expr) -> bool:
         """Fold one `<app>.<method>(...)` into the registration; False if it is not one."""
         if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
             return False
@@ -141,17 +105,16 @@ class _V2Scanner:
             return False
         registration.owner = owner
         if method == "function_name":
-            registration.names.insert(0, _string(self.module, _argument(decorator, "name", 0), env))
+            registration.function_name = _argument(decorator, "name", 0)
         elif method in TRIGGERS:
             kind, keyword = TRIGGERS[method]
             registration.kind = kind
             given = _argument(decorator, keyword, 1)
-            if given is not None and not (isinstance(given, ast.Constant) and given.value is None):
-                registration.names.append(_string(self.module, given, env))
+            registration.trigger_name = given if _given(given) else None
         self.read.add(id(decorator))
         return True
 
-    def _record(self, registration: _Registration, line: int) -> None:
+    def _record(self, registration: _Registration, line: int, env: Env) -> None:
         if registration.kind is None or registration.target is None:
             return
         if isinstance(registration.target, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -161,27 +124,29 @@ class _V2Scanner:
             dotted = self.module.qualify(registration.target)
             code = self.app.source.function(dotted)
             default = dotted.rpartition(".")[2] if dotted else None
-        if None in registration.names or not (registration.names or default):
+        spelled = registration.trigger_name or registration.function_name
+        name = _string(self.module, spelled, env) if spelled is not None else default
+        if name is None:
             self.app.unnamed.append(f"{self.module.path}:{line}")
-        names = [n for n in registration.names if n] or ([default] if default else [])
-        if names:
-            blueprint = registration.owner if self.apps.get(registration.owner or "") else None
-            self.app.functions.append(
-                DurableFunction(
-                    registration.kind,
-                    tuple(names),
-                    code,
-                    f"{self.module.path}:{line}",
-                    blueprint,
-                )
+            return
+        self.app.functions.append(
+            DurableFunction(
+                registration.kind,
+                name,
+                code,
+                self.module.path,
+                line,
+                registration.owner,
+                self.module.name,
             )
+        )
 
-    def _chain(self, call: ast.expr, env: Env) -> _Registration | None:
+    def _chain(self, call: ast.expr) -> _Registration | None:
         """`a(...)(b(...)(target))`: decorator calls applied to a target, outermost first."""
         registration = _Registration()
         node = call
         while isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
-            if not self._apply(registration, node.func, env):
+            if not self._apply(registration, node.func):
                 return None
             node = node.args[0]
         registration.target = node
@@ -191,38 +156,51 @@ class _V2Scanner:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             registration = _Registration(target=stmt)
             for decorator in stmt.decorator_list:
-                self._apply(registration, decorator, env)
-            self._record(registration, stmt.lineno)
+                self._apply(registration, decorator)
+            self._record(registration, stmt.lineno, env)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            self._register_blueprint(stmt.value)
-            found = self._chain(stmt.value, env)
+            self._register_blueprint(stmt.value, env)
+            found = self._chain(stmt.value)
             if found:
-                self._record(found, stmt.lineno)
+                self._record(found, stmt.lineno, env)
         elif isinstance(stmt, ast.For):
-            for bound in _literal_rounds(stmt) or []:
+            for bound in _literal_rounds(stmt, self.module) or []:
                 for inner in stmt.body:
                     self._statement(inner, {**env, **bound})
 
-    def _register_blueprint(self, call: ast.Call) -> None:
+    def _register_blueprint(self, call: ast.Call, env: Env) -> None:
         func = call.func
-        if isinstance(func, ast.Attribute) and func.attr in REGISTER_METHODS and call.args:
-            dotted = self.module.qualify(call.args[0])
-            if dotted:
+        if not (isinstance(func, ast.Attribute) and func.attr in REGISTER_METHODS and call.args):
+            return
+        argument = call.args[0]
+        if isinstance(argument, ast.Name) and argument.id in env:
+            argument = env[argument.id]
+        dotted = self.module.qualify(argument)
+        if dotted in self.apps:
+            receiver = self.module.qualify(func.value)
+            if receiver not in self.apps or receiver in self.app.indexed_apps:
                 self.app.registered.add(dotted)
+            self.read.add(id(call))
 
     def scan(self) -> None:
         for stmt in self.module.tree.body:
             self._statement(stmt, {})
         for node in ast.walk(self.module.tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in TRIGGERS
-                and id(node) not in self.read
-            ):
-                where = f"{self.module.path}:{node.lineno}"
-                missed = self.app.unread if node.func.attr == "orchestration_trigger" else None
+            if not (isinstance(node, ast.Call) and id(node) not in self.read):
+                continue
+            where = f"{self.module.path}:{node.lineno}"
+            method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if method in TRIGGERS:
+                missed = self.app.unread if method == "orchestration_trigger" else None
                 (missed if missed is not None else self.app.unnamed).append(where)
+            elif method in REGISTER_METHODS or _dynamic_import(self.module, node):
+                self.app.dynamic.append(where)
+
+
+def _dynamic_import(module: Module, call: ast.Call) -> bool:
+    if module.qualify(call.func) not in DYNAMIC_IMPORTS or not call.args:
+        return False
+    return not (isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str))
 
 
 def _bind(target: ast.expr, value: ast.expr) -> Env | None:
@@ -243,9 +221,12 @@ def _bind(target: ast.expr, value: ast.expr) -> Env | None:
     return None
 
 
-def _literal_rounds(loop: ast.For) -> list[Env] | None:
-    """The bindings of each round of a `for` over a literal, or None if not literal."""
+def _literal_rounds(loop: ast.For, module: Module) -> list[Env] | None:
+    """The bindings of each round of a `for` over a literal (or a module-level name bound to
+    one, `BLUEPRINTS = [orders.bp, shipping.bp]`), or None if not literal."""
     source = loop.iter
+    if isinstance(source, ast.Name) and source.id in module.assigned:
+        source = module.assigned[source.id]
     if (
         isinstance(source, ast.Call)
         and isinstance(source.func, ast.Attribute)
@@ -266,45 +247,9 @@ def _literal_rounds(loop: ast.For) -> list[Env] | None:
     return None if any(r is None for r in rounds) else [r for r in rounds if r is not None]
 
 
-def _v1_functions(app: AppModel) -> Iterator[DurableFunction]:
-    for config in sorted(app.root.glob("*/function.json")):
-        try:
-            spec = json.loads(config.read_text(encoding="utf-8"))
-            types = [str(b.get("type", "")).lower() for b in spec.get("bindings", [])]
-        except (OSError, ValueError, AttributeError) as exc:
-            raise ConfigurationError(
-                f"{config}: not a function.json the host can read ({exc})",
-                fix="fix the JSON (it needs a `bindings` list)",
-            ) from exc
-        kind = next((V1_TRIGGERS[t] for t in types if t in V1_TRIGGERS), None)
-        if kind is None:
-            continue
-        script = (config.parent / spec.get("scriptFile", "__init__.py")).resolve()
-        module = app.source.module_at(script)
-        code = None
-        if module is not None and kind in CREATE_CALLS:
-            code = _v1_entry(app, module, spec.get("entryPoint", "main"), CREATE_CALLS[kind])
-        yield DurableFunction(kind, (config.parent.name,), code, str(config))
-
-
-def _v1_entry(
-    app: AppModel, module: Module, entry: str, create: str
-) -> tuple[Module, FunctionNode] | None:
-    """`main = df.Orchestrator.create(fn)` -> fn; a plain `def main` is the code itself."""
-    value = module.assigned.get(entry)
-    if isinstance(value, ast.Call) and module.qualify(value.func) == create and value.args:
-        return app.source.function(module.qualify(value.args[0]))
-    if entry in module.defs:
-        return module, module.defs[entry]
-    return None
-
-
 def is_app_root(folder: Path) -> bool:
-    return (
-        (folder / "host.json").is_file()
-        or (folder / "function_app.py").is_file()
-        or any(folder.glob("*/function.json"))
-    )
+    """A folder the host runs as a Python app: `function_app.py` or function folders."""
+    return (folder / f"{ENTRY_MODULE}.py").is_file() or any(folder.glob("*/function.json"))
 
 
 def discover(root: Path) -> AppModel:
@@ -317,10 +262,30 @@ def discover(root: Path) -> AppModel:
                 blueprint = APP_TYPES.get(module.qualify(value.func) or "")
                 if blueprint is not None:
                     apps[f"{module.name}.{name}"] = blueprint
-                    app.has_app = app.has_app or not blueprint
-    for module in app.source.modules.values():
-        _V2Scanner(app, module, apps).scan()
-    app.functions.extend(_v1_functions(app))
-    if not app.has_app:
-        app.registered.update(name for name, blueprint in apps.items() if blueprint)
+    app.functions.extend(folder_functions(app, FuncIgnore.of(app.root)))
+    app.blueprints = {name for name, blueprint in apps.items() if blueprint}
+    entry = app.source.modules.get(ENTRY_MODULE)
+    if entry is not None and entry.path.parent == app.root:
+        visible = [
+            entry.imports.get(n, f"{ENTRY_MODULE}.{n}")
+            for n in entry.imports.keys() | entry.assigned.keys()
+        ]
+        app.indexed_apps = {name for name in visible if apps.get(name) is False}
+    v2 = (app.root / f"{ENTRY_MODULE}.py").is_file()
+    app.entries.extend([ENTRY_MODULE] if v2 else [])
+    everything = set(app.source.modules)
+    app.reached = app.source.reachable(app.entries) if app.entries else everything
+    indexed = app.source.reachable([ENTRY_MODULE]) if v2 else set()
+    app.indexed = indexed if app.entries else everything
+    for name in sorted(everything):
+        # A module the v2 indexing never imports is dead code to the host: its functions are
+        # kept only so that a call into one can say why it is unknown.
+        scanned = app if name in app.indexed else AppModel(app.root, app.source)
+        _V2Scanner(scanned, app.source.modules[name], apps).scan()
+        if scanned is not app:
+            app.functions.extend(scanned.functions)
+    if app.dynamic:
+        app.reached = app.indexed = everything
+        app.registered = set(app.blueprints)
+        app.indexed_apps = {name for name, blueprint in apps.items() if not blueprint}
     return app

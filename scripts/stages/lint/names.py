@@ -2,15 +2,19 @@
 
 Names compare case-insensitively, as the Durable extension's `FunctionName` does
 (azure-functions-durable-extension src/WebJobs.Extensions.DurableTask/FunctionName.cs:
-`string.Equals(this.Name, other.Name, StringComparison.OrdinalIgnoreCase)`).
+`string.Equals(this.Name, other.Name, StringComparison.OrdinalIgnoreCase)`). A name the
+app declares but the host would not index (a module nothing imports, a blueprint nobody
+registers) is unknown to the extension too, so calling it is a finding, with the reason;
+unless the app registers or imports something through a value computed at run time, when
+the lint cannot tell and says nothing about such names.
 """
 
 from __future__ import annotations
 
 import difflib
 
+from scripts.stages.lint.app_model import AppModel, Kind
 from scripts.stages.lint.checks import NameProblem
-from scripts.stages.lint.discovery import AppModel, Kind
 
 
 def name_judge(app: AppModel) -> NameProblem | None:
@@ -20,19 +24,18 @@ def name_judge(app: AppModel) -> NameProblem | None:
     known: dict[str, dict[str, str]] = {kind.value: {} for kind in Kind}
     uncounted: dict[str, str] = {}
     for function in app.functions:
-        for name in function.names:
-            if app.counted(function):
-                known[function.kind.value][name.lower()] = name
-            elif function.blueprint:
-                uncounted[name.lower()] = function.blueprint
+        why = app.why_not_counted(function)
+        if why is None:
+            known[function.kind.value][function.name.lower()] = function.name
+        else:
+            uncounted.setdefault(function.name.lower(), why)
 
     def problem(kind: str, name: str) -> str | None:
         key = name.lower()
         if key in known[kind]:
             return None
         if key in uncounted:
-            blueprint = uncounted[key].rpartition(".")[2]
-            return f"it is in blueprint {blueprint}, which no app registers (register_functions)"
+            return uncounted[key]
         other = next((k for k, names in known.items() if key in names), None)
         if other:
             return f"{name!r} is an {other}, not an {kind}"

@@ -2,17 +2,27 @@
 
 Nothing is imported: a module's names are resolved from its `import` statements and
 top-level definitions, the way the Functions host would find them with the app folder on
-`sys.path` (v1 apps also as the `__app__` package).
+`sys.path` (v1 apps also as the `__app__` package). Two more ways apps reach their own
+code are followed, because the host runs them: a folder the module puts on `sys.path`
+itself (`from shared import x` beside it) and a package installed from the app's own
+`src/` layout (`from app.x import y` for `src/app/x.py`); a name is taken that way only
+when exactly one module fits.
+
+Files `.funcignore` leaves out are not part of the app (`funcignore`). A module that does
+not parse is remembered, not fatal: it stops the lint of its app only if the app imports
+it (`reachable`), as it would stop the host's import of the app.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scripts.stages.lint.funcignore import FuncIgnore
 from taskhub.errors import ConfigurationError
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -31,6 +41,7 @@ MUTABLE_FACTORIES = frozenset(
 )
 MUTABLE_LITERALS = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
 V1_PACKAGE = "__app__"
+SRC_LAYOUT = "src"
 
 
 @dataclass
@@ -44,6 +55,8 @@ class Module:
     defs: dict[str, FunctionNode] = field(default_factory=dict)
     assigned: dict[str, ast.expr] = field(default_factory=dict)
     """Top-level `NAME = value` (the last one wins, as at import time)."""
+    imported: set[str] = field(default_factory=set)
+    """Every module name an import anywhere in it may load (`import a.b` loads a and a.b)."""
 
     @property
     def package(self) -> str:
@@ -82,6 +95,31 @@ def _absolute(module: Module, node: ast.ImportFrom) -> str:
     base = module.package.split(".") if module.package else []
     base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
     return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def _loaded(module: Module) -> set[str]:
+    """Module names the imports anywhere in `module` load, importlib's literal ones too."""
+    names: set[str] = set()
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            source = _absolute(module, node)
+            targets = [source, *(f"{source}.{alias.name}".strip(".") for alias in node.names)]
+        elif (
+            isinstance(node, ast.Call)
+            and module.qualify(node.func) == "importlib.import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            targets = [node.args[0].value]
+        else:
+            continue
+        for target in targets:
+            parts = target.split(".")
+            names.update(".".join(parts[:end]) for end in range(1, len(parts) + 1) if target)
+    return names
 
 
 def _index(module: Module) -> None:
@@ -123,6 +161,7 @@ def parse(path: Path, name: str) -> Module:
         raise ConfigurationError(f"{path}: cannot parse: {exc}", fix="fix the file") from exc
     module = Module(name, path, tree, text.splitlines())
     _index(module)
+    module.imported = _loaded(module)
     return module
 
 
@@ -139,14 +178,66 @@ class AppSource:
 
     root: Path
     modules: dict[str, Module]
+    unparsed: dict[str, ConfigurationError] = field(default_factory=dict)
+    """Modules that do not parse, and why: fatal only for an app that imports them."""
 
     @classmethod
     def load(cls, root: Path) -> AppSource:
-        modules = {}
+        source = cls(root, {})
+        ignore = FuncIgnore.of(root)
         for path in python_files(root):
-            module = parse(path, _module_name(root, path))
-            modules[module.name] = module
-        return cls(root, modules)
+            if ignore.denies(path.relative_to(root).as_posix()):
+                continue
+            name = _module_name(root, path)
+            try:
+                source.modules[name] = parse(path, name)
+            except ConfigurationError as exc:
+                source.unparsed[name] = exc
+        source._link()
+        return source
+
+    def _canonical(self, dotted: str, importer: Module) -> str | None:
+        """The app module `dotted` loads when `importer` imports it, if exactly one fits."""
+        known = self.modules.keys() | self.unparsed.keys()
+        if dotted in known:
+            return dotted
+        if dotted.split(".")[0] in sys.stdlib_module_names:
+            return None
+        candidates = {f"{importer.package}.{dotted}", f"{SRC_LAYOUT}.{dotted}"} & known
+        return candidates.pop() if len(candidates) == 1 else None
+
+    def _rename(self, dotted: str, importer: Module) -> str:
+        """`dotted` with its longest module prefix written as the app module it is."""
+        parts = dotted.split(".")
+        for end in range(len(parts), 0, -1):
+            found = self._canonical(".".join(parts[:end]), importer)
+            if found is not None:
+                return ".".join([found, *parts[end:]])
+        return dotted
+
+    def _link(self) -> None:
+        for module in self.modules.values():
+            module.imports = {k: self._rename(v, module) for k, v in module.imports.items()}
+            module.imported = {self._rename(v, module) for v in module.imported}
+
+    def reachable(self, entries: list[str]) -> set[str]:
+        """The app modules importing `entries` loads (packages' `__init__` included)."""
+        seen: set[str] = set()
+        queue = list(entries)
+        while queue:
+            name = queue.pop()
+            if name in seen or (name not in self.modules and name not in self.unparsed):
+                continue
+            seen.add(name)
+            parent = name.rpartition(".")[0]
+            queue.extend([parent] if parent else [])
+            if name in self.modules:
+                queue.extend(self.modules[name].imported)
+        return seen
+
+    def broken(self, reached: set[str]) -> ConfigurationError | None:
+        """The first module the app imports that does not parse, if any."""
+        return next((self.unparsed[n] for n in sorted(self.unparsed) if n in reached), None)
 
     def module_at(self, path: Path) -> Module | None:
         return next((m for m in self.modules.values() if m.path == path), None)

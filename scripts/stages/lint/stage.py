@@ -29,6 +29,12 @@ def lint_stage(app_dir: Path) -> Callable[[Say], dict[str, Any]]:
             "counts": report.counts(),
             "findings": [f.json() for f in report.findings],
         }
+        if report.failures:
+            raise StageFailed(
+                "; ".join(f"cannot lint {f.root}: {f.error}" for f in report.failures),
+                Exit.CANNOT_DECIDE,
+                detail,
+            )
         errors = sum(f.rule.level is Level.ERROR for f in report.findings)
         if errors:
             raise StageFailed(

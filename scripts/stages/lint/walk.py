@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from scripts.stages.lint.app_model import DurableFunction
 from scripts.stages.lint.checks import FunctionChecker, Hit, NameProblem
-from scripts.stages.lint.discovery import DurableFunction
+from scripts.stages.lint.flow import runs_once
 from scripts.stages.lint.source import AppSource, FunctionNode, Module
 
 DEFAULT_DEPTH = 5
@@ -45,22 +46,23 @@ def walk(
         return result
     module, node = orchestrator.code
     chain: tuple[str, ...] = (node.name,)
-    queue = deque([(module, node, _first_parameter(node), chain)])
-    seen: set[tuple[str, str, frozenset[str]]] = set()
+    queue = deque([(module, node, _first_parameter(node), False, chain)])
+    seen: set[tuple[str, str, frozenset[str], bool]] = set()
     while queue:
-        module, node, context, chain = queue.popleft()
-        key = (module.name, node.name, context)
+        module, node, context, quiet, chain = queue.popleft()
+        key = (module.name, node.name, context, quiet)
         if key in seen:
             continue
         seen.add(key)
-        checker = FunctionChecker(source, module, node, context, names)
-        hits, callees = checker.run(orchestrator=len(chain) == 1)
+        first = len(chain) == 1
+        once = runs_once(node) if first else frozenset()
+        checker = FunctionChecker(source, module, node, context, names, once=once, quiet=quiet)
+        hits, callees = checker.run(orchestrator=first)
         result.hits.extend(Reached(module, hit, chain) for hit in hits)
         for callee in callees:
             if len(chain) > depth:
                 result.too_deep.append(f"{' > '.join(chain)} > {callee.node.name}")
             else:
-                queue.append(
-                    (callee.module, callee.node, callee.context, (*chain, callee.node.name))
-                )
+                step = (*chain, callee.node.name)
+                queue.append((callee.module, callee.node, callee.context, callee.quiet, step))
     return result

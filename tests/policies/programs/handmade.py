@@ -3,7 +3,8 @@
 It wires a function app and a staging slot by hand with azure-native resources, settings
 through WebAppApplicationSettings[Slot], and takes its mistakes from stack config:
 `stickyDurable` marks the durable setting sticky, `sharedHub` points both slots at one
-durable account with the same hub.
+durable account with the same hub. With `hubSetting` both slots share one durable account
+and take their hubs from `%TASKHUB_NAME%`, the documented way to give each slot its hub.
 """
 
 from typing import Any
@@ -14,6 +15,7 @@ from pulumi_azure_native import web
 config = pulumi.Config("handmade")
 shared_hub = config.get_bool("sharedHub") or False
 sticky_durable = config.get_bool("stickyDurable") or False
+hub_setting = config.get_bool("hubSetting") or False
 
 plan = web.AppServicePlan(
     "plan",
@@ -34,13 +36,17 @@ slot = web.WebAppSlot("staging", name=app.name, slot="staging", **site_args)
 
 
 def settings(slot_name: str, account: str) -> dict[str, str]:
+    hub = {"TASKHUB_NAME": f"HandHub{'' if shared_hub else slot_name.capitalize()}"}
     return {
         "AzureWebJobsStorage__accountName": "handruntime",
-        "Durable__accountName": account,
+        "Durable__accountName": "handprod" if hub_setting else account,
         "AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionName": (
             "Durable"
         ),
-        "AzureFunctionsJobHost__extensions__durableTask__hubName": "HandHub",
+        "AzureFunctionsJobHost__extensions__durableTask__hubName": (
+            "%TASKHUB_NAME%" if hub_setting else "HandHub"
+        ),
+        **(hub if hub_setting else {}),
         "WEBSITE_CONTENTSHARE": f"hand-app-{slot_name}",
     }
 

@@ -39,7 +39,9 @@ def test_flake8_is_quiet_on_the_sample_app_and_on_files_outside_any_app() -> Non
 
 def test_flake8_says_when_the_app_cannot_be_linted(tmp_path: Path) -> None:
     (tmp_path / "host.json").write_text("{}")
-    (tmp_path / "function_app.py").write_text("import azure.durable_functions as df\n")
+    (tmp_path / "function_app.py").write_text(
+        "import azure.durable_functions as df\nimport broken\n"
+    )
     (tmp_path / "broken.py").write_text("def broken(:\n")
     run = _flake8(str(tmp_path / "function_app.py"))
     assert "DDZ000 durable-deploy lint cannot run" in run.stdout

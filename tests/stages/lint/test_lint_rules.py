@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts.stages.lint.discovery import Kind, discover
+from scripts.stages.lint.app_model import Kind
+from scripts.stages.lint.discovery import discover
 from scripts.stages.lint.engine import lint
-from scripts.stages.lint.rules import CATALOGUE, RULES
+from scripts.stages.lint.rules import CATALOGUE, RULES, RuleId
 from tests.helpers import ROOT
 from tests.lint_support import APPS, FIXTURES, expected, reported
 
@@ -31,11 +32,11 @@ def test_every_rule_has_a_finding_fixture_and_a_clean_twin(rule: str) -> None:
 def test_messages_name_the_durable_alternative_and_where_it_was_reached_from() -> None:
     root = FIXTURES / "helper_chain"
     by_rule = {f.rule.id: f for f in lint([root]).findings}
-    clock = by_rule["DDZ001"]
+    clock = by_rule[RuleId.WALL_CLOCK]
     assert "context.current_utc_datetime" in clock.message
     assert clock.chain == ("process", "plan", "now_iso") and clock.orchestrators == ["process"]
     assert clock.reached == "process via process > plan > now_iso"
-    assert "yield it" in by_rule["DDZ007"].message
+    assert "yield it" in by_rule[RuleId.NEVER_YIELDED].message
 
 
 def test_the_depth_limit_stops_the_walk_and_says_so() -> None:
@@ -101,8 +102,12 @@ def test_names_built_at_run_time_switch_only_the_name_rule_off(tmp_path: Path) -
     assert report.apps[0].notes[0].startswith("DDZ008 not checked: function names built at run")
 
 
-def test_each_rule_has_a_readme_section_with_its_anchor() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_each_rule_has_a_docs_section_its_help_anchor_points_at() -> None:
+    docs = (ROOT / "docs" / "lint.md").read_text()
     for rule in RULES.values():
-        assert f"#### {rule.id} {rule.title}\n" in readme, rule.id
+        assert f"\n### {rule.id} {rule.title}\n" in docs, rule.id
+        assert rule.help_ref == f"docs/lint.md#{rule.anchor}"
+        assert f"[{rule.id}](#{rule.anchor})" in docs, rule.anchor
         assert re.fullmatch(rf"{rule.id.lower()}-[a-z0-9-]+", rule.anchor), rule.anchor
+    readme = (ROOT / "README.md").read_text()
+    assert "[docs/lint.md](docs/lint.md)" in readme

@@ -14,8 +14,9 @@ def orchestrator(context):
         first = rows.readline()
     price = requests.get("https://example.invalid/price").json()  # expect: DDZ005
     subprocess.run(["true"])  # expect: DDZ005
-    blobs = BlobServiceClient.from_connection_string("UseDevelopmentStorage=true")  # expect: DDZ005
-    yield context.call_activity("Work", [first, price, str(blobs)])
+    blobs = BlobServiceClient.from_connection_string("UseDevelopmentStorage=true")
+    names = [b.name for b in blobs.get_container_client("orders").list_blobs()]  # expect: DDZ005
+    yield context.call_activity("Work", [first, price, names])
 
 
 @app.activity_trigger(input_name="value")

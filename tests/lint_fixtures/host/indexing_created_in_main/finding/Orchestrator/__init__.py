@@ -1,0 +1,15 @@
+import datetime
+import logging
+
+import azure.durable_functions as df
+
+
+def orchestrator_function(context):
+    deadline = datetime.datetime.now()  # expect: DDZ001
+    return (yield context.call_activity("Hello", str(deadline)))
+
+
+def main(context: str):
+    logging.warning("runs once per episode, outside the generator")
+    orchestrate = df.Orchestrator.create(orchestrator_function)
+    return orchestrate(context)
