@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 import pulumi
-from pulumi_azure_native import web
+from pulumi_azure_native import authorization, web
 
 from components.config import AppConfig
 from components.flex import PLAN_SKU as FLEX_SKU
@@ -26,6 +26,7 @@ from components.function_app import (
     app_service_plan,
     grant_data_roles,
     platform_settings,
+    role_path,
     site_args,
     site_config_args,
 )
@@ -34,6 +35,8 @@ from taskhub.app_service_plans import plan_family
 from taskhub.hostjson import RUNTIME_STORAGE_SETTING
 from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING
 
+TABLE_DATA_READER = "76199698-9eea-4c19-bc75-cec21354c6b6"
+"""Built-in role Storage Table Data Reader: what the router needs on the tracking store."""
 RUNTIME = ("python", "3.11")
 """apps/router is a Python app."""
 PLAN_SKU = "Y1"
@@ -105,7 +108,17 @@ def declare_router(args: RouterArgs, opts: pulumi.ResourceOptions) -> RouterOutp
         opts=opts,
         **site_args(plan, rg, location, cfg.tags, flex_config),
     )
-    grant_data_roles(f"{name}-router", app, [tracking.storage], opts, roles=("table",))
+    # The router only reads the tracking store (routes, instance owners): read-only.
+    authorization.RoleAssignment(
+        f"{name}-router-{tracking.storage.account_name}-table-reader",
+        principal_id=app.identity.apply(lambda i: i.principal_id if i else ""),
+        principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+        role_definition_id=authorization.get_client_config_output().subscription_id.apply(
+            role_path(TABLE_DATA_READER)
+        ),
+        scope=tracking.storage.account.id,
+        opts=opts,
+    )
     grant_data_roles(f"{name}-router", app, [runtime], opts)
     return RouterOutputs(
         app=app.name,

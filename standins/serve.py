@@ -50,9 +50,16 @@ def http_process(
 
 
 @contextmanager
-def uvicorn_app(app: str, cwd: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`app` ("module:attr", importable from `cwd`) under uvicorn on a free loopback port."""
-    port = free_port()
+def uvicorn_app(
+    app: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    options: tuple[str, ...] = (),
+) -> Iterator[str]:
+    """`app` ("module:attr", importable from `cwd`) under uvicorn on loopback (`port`, or a
+    free one); `options` are more uvicorn options."""
+    port = port or free_port()
     cmd = [
         sys.executable,
         "-m",
@@ -65,19 +72,24 @@ def uvicorn_app(app: str, cwd: Path, env: dict[str, str] | None = None) -> Itera
         "--log-level",
         "warning",
         "--no-access-log",
+        *options,
     ]
     with http_process(cmd, f"http://127.0.0.1:{port}", cwd, env) as url:
         yield url
 
 
 @contextmanager
-def serve_in_thread(app: Any, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+def serve_in_thread(
+    app: Any, tls: tuple[Path, Path] | None = None, port: int | None = None, **options: Any
+) -> Iterator[str]:
     """Runs `app` under uvicorn on 127.0.0.1 in this process; yields its base URL.
 
     In-process, so a test or the rehearsal can flip the app's state (fault switches) while
-    a child process talks to it. `tls` is (certificate, key) for an https:// server.
+    a child process talks to it. `tls` is (certificate, key) for an https:// server; `port`
+    one chosen beforehand (an app that must know its own URL), else a free one; `options`
+    are more uvicorn.Config arguments (`http="h11"`).
     """
-    port = free_port()
+    port = port or free_port()
     certfile, keyfile = tls if tls else (None, None)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -88,6 +100,7 @@ def serve_in_thread(app: Any, tls: tuple[Path, Path] | None = None) -> Iterator[
             lifespan="on",
             ssl_certfile=certfile,
             ssl_keyfile=keyfile,
+            **options,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -32,6 +32,10 @@ ROUTER_STORAGE_SETTING = "RouterStorage"
 Instances table (a connection string, or `RouterStorage__accountName` for an identity)."""
 ROUTER_PREFIX_SETTING = "TrackingStorePrefix"
 """The router app's table prefix in that store (default `DEFAULT_TRACKING_PREFIX`)."""
+ROUTER_ALLOWED_HOSTS_SETTING = "RouterAllowedHosts"
+"""The hosts the router may forward to (apps/router/router/hosts.py)."""
+ROUTER_PUBLIC_URL_SETTING = "RouterPublicUrl"
+"""The router's own base URL, put into rewritten status URLs (apps/router/router/settings.py)."""
 _PARTITION = "routes"
 _log = logging.getLogger(__name__)
 
@@ -46,6 +50,16 @@ def major_minor(version: str) -> str | None:
     """ "1.2.7" -> "1.2"; None for anything that is not a 2-4 part .NET version."""
     parsed = parse_dotnet_version(version)
     return f"{parsed[0]}.{parsed[1]}" if parsed else None
+
+
+MAX_VERSION_LENGTH = 64
+"""The longest version the router reads; a longer one is refused before it is parsed."""
+
+
+def routable_minor(version: str) -> str | None:
+    """The major.minor the router routes `version` to; None for a version it refuses (the
+    sample app starts no other, so no row records a version no router would route)."""
+    return major_minor(version) if len(version) <= MAX_VERSION_LENGTH else None
 
 
 @dataclass(frozen=True)

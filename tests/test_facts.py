@@ -28,7 +28,12 @@ from taskhub.hostjson import (
     override_setting,
 )
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX
-from taskhub.routes import ROUTER_PREFIX_SETTING, ROUTER_STORAGE_SETTING
+from taskhub.routes import (
+    ROUTER_ALLOWED_HOSTS_SETTING,
+    ROUTER_PREFIX_SETTING,
+    ROUTER_PUBLIC_URL_SETTING,
+    ROUTER_STORAGE_SETTING,
+)
 from taskhub.scheduler_settings import DEFAULT_CONNECTION_SETTING, PROVIDER_TYPE, SchedulerRole
 from taskhub.storage_account import endpoint_account, storage_account
 from tests.support.checkout import ROOT
@@ -158,6 +163,9 @@ FACTS = {
     # Written by components/routing.py, read by apps/router.
     ROUTER_STORAGE_SETTING: Path("taskhub/routes.py"),
     ROUTER_PREFIX_SETTING: Path("taskhub/routes.py"),
+    # Read by apps/router, written by the rehearsal and the bench.
+    ROUTER_ALLOWED_HOSTS_SETTING: Path("taskhub/routes.py"),
+    ROUTER_PUBLIC_URL_SETTING: Path("taskhub/routes.py"),
     # Written by components/ for apps on the Durable Task Scheduler, read by policies/.
     **dict.fromkeys(
         (DEFAULT_CONNECTION_SETTING, PROVIDER_TYPE, *(role.value for role in SchedulerRole)),

@@ -7,6 +7,8 @@ import azure.functions as func
 from orders import orchestration
 from orders.status import status_check
 
+from taskhub.routes import routable_minor
+
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 # azure-functions' decorators carry no types: the ignores below say so, one per decorator.
 
@@ -16,8 +18,15 @@ app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 async def start_order(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    """Starts ProcessOrder; `?version=1.0` pins a version, otherwise defaultVersion applies."""
+    """Starts ProcessOrder; `?version=1.0` pins a version, otherwise defaultVersion applies.
+
+    Only a version the router would route (a 2-4 part .NET version of at most 64
+    characters, `taskhub.routes.routable_minor`) is started: the version goes into the
+    Instances row, which every report prints, so a caller's text never does."""
     version = req.params.get("version") or None
+    if version is not None and routable_minor(version) is None:
+        body = {"error": "version is not a major.minor[.build[.revision]] version"}
+        return func.HttpResponse(json.dumps(body), status_code=400, mimetype="application/json")
     instance_id = await client.start_new(
         "ProcessOrder", client_input=req.get_json(), version=version
     )

@@ -16,13 +16,17 @@ import httpx
 from azure.data.tables import TableServiceClient
 
 from standins import CHECKOUT
-from standins.azurite import Account, Azurite
+from standins.azurite import Account, Azurite, free_port
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from standins.rehearsal.console import cli, console, section
 from standins.serve import uvicorn_app
 from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX, TaskHub
-from taskhub.routes import ROUTER_STORAGE_SETTING
+from taskhub.routes import (
+    ROUTER_ALLOWED_HOSTS_SETTING,
+    ROUTER_PUBLIC_URL_SETTING,
+    ROUTER_STORAGE_SETTING,
+)
 
 TRACKING = Account("ordersrttrack", "cm91dGluZy1yZWhlYXJzYWwta2V5LXJvdXRpbmctcmVoZWFyc2Fs")
 
@@ -62,6 +66,7 @@ def rehearse_routing(workdir: Path) -> int:
         host.create_hub()
         host.write(SimulatedInstance("order-77", "ProcessOrder", "Running", "1.0.3"))
 
+        port = free_port()
         router = stack.enter_context(
             uvicorn_app(
                 "router.local:app",
@@ -70,7 +75,11 @@ def rehearse_routing(workdir: Path) -> int:
                     ROUTER_STORAGE_SETTING: conn,
                     "PYTHONPATH": str(CHECKOUT),
                     "RouterRefreshSeconds": "0.5",
+                    # The stand-in apps are on loopback, not on an Azure app domain.
+                    ROUTER_ALLOWED_HOSTS_SETTING: "http://127.0.0.1",
+                    ROUTER_PUBLIC_URL_SETTING: f"http://127.0.0.1:{port}",
                 },
+                port=port,
             )
         )
         section("The router at work")

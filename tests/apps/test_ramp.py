@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
+import azure.functions as func
 import httpx
 import pytest
 from azure.data.tables import TableServiceClient
@@ -23,7 +24,9 @@ from tests.support.servers import as_json, echo_backend, serve
 
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
-from router.app import create_app
+from router.app import Router, create_app
+from router.functions_host import CLIENT_ADDRESS_HEADER, function_app
+from router.hosts import AllowedHosts
 from router.routing import decide, ramp_bucket
 from router.store import instance_owner, route_loader
 
@@ -32,31 +35,45 @@ KEYS = [f"client-{n}" for n in range(1000)]
 
 
 @pytest.fixture(scope="module")
-def ramped() -> Iterator[tuple[str, RouteStore, list[Route]]]:
+def ramp_azurite() -> Iterator[Azurite]:
     # An Azurite of its own: the route table is one per account, other modules write theirs.
     with Azurite((SECRET_ACCOUNT,)) as azurite:
-        service = TableServiceClient.from_connection_string(
-            azurite.connection_string(SECRET_ACCOUNT.name)
-        )
-        store = RouteStore(service)
-        with serve(echo_backend("v10")) as v10, serve(echo_backend("v11")) as v11:
-            routes = [
-                Route("1.0", "orders-v1-0", v10, "1.0.3", "RampV10", current=True),
-                Route("1.1", "orders-v1-1", v11, "1.1.0", "RampV11", ramp=20),
-            ]
-            store.save(*routes)
-            host = DurableHostSimulator(service, TaskHub("RampV10", tracking_prefix=PREFIX))
-            host.create_hub()
-            host.write(SimulatedInstance("old-order", "ProcessOrder", "Running"))
-            owners = async_service(azurite)
-            app = create_app(
-                route_loader(service),
-                instance_owner(owners, f"{PREFIX}Instances"),
-                refresh=0.3,
-                on_shutdown=owners.close,
-            )
-            with serve(app) as url:
-                yield url, store, routes
+        yield azurite
+
+
+def ramp_router(azurite: Azurite, client_address_header: str | None = None) -> Router:
+    service = TableServiceClient.from_connection_string(
+        azurite.connection_string(SECRET_ACCOUNT.name)
+    )
+    owners = async_service(azurite)
+    return create_app(
+        route_loader(service),
+        instance_owner(owners, f"{PREFIX}Instances"),
+        public_url="https://router.example",
+        allowed_hosts=AllowedHosts(["http://127.0.0.1"]),
+        refresh=0.3,
+        client_address_header=client_address_header,
+        on_shutdown=owners.close,
+    )
+
+
+@pytest.fixture(scope="module")
+def ramped(ramp_azurite: Azurite) -> Iterator[tuple[str, RouteStore, list[Route]]]:
+    service = TableServiceClient.from_connection_string(
+        ramp_azurite.connection_string(SECRET_ACCOUNT.name)
+    )
+    store = RouteStore(service)
+    with serve(echo_backend("v10")) as v10, serve(echo_backend("v11")) as v11:
+        routes = [
+            Route("1.0", "orders-v1-0", v10, "1.0.3", "RampV10", current=True),
+            Route("1.1", "orders-v1-1", v11, "1.1.0", "RampV11", ramp=20),
+        ]
+        store.save(*routes)
+        host = DurableHostSimulator(service, TaskHub("RampV10", tracking_prefix=PREFIX))
+        host.create_hub()
+        host.write(SimulatedInstance("old-order", "ProcessOrder", "Running"))
+        with serve(ramp_router(ramp_azurite)) as url:
+            yield url, store, routes
 
 
 def backend_for(client: httpx.Client, url: str, key: str, path: str = "/api/orders") -> str:
@@ -133,7 +150,7 @@ def test_several_ramps_written_by_hand_apply_none() -> None:
         return None
 
     chosen = {
-        asyncio.run(decide(table, "/api/orders", {}, {}, nobody, key)).route.minor
+        asyncio.run(decide(table, "/api/orders", {}, None, nobody, key)).route.minor
         for key in KEYS[:100]
     }
     assert chosen == {"1.0"}
@@ -145,3 +162,52 @@ def test_several_ramps_written_by_hand_apply_none() -> None:
     entity = table.routes["1.1"].to_entity()
     del entity["RampPercent"]
     assert Route.from_entity(entity).ramp == 0
+
+
+ADDRESSES = [f"203.0.{n // 250}.{n % 250}" for n in range(1000)]
+
+
+def test_under_functions_clients_without_an_id_spread_by_the_platforms_address(
+    ramp_azurite: Azurite, ramped: tuple[str, RouteStore, list[Route]]
+) -> None:
+    """App Service's front end sets `client-ip` (address:port) on every request and
+    overwrites a client's (Azure/app-service-linux-docs, Things_You_Should_Know/headers.md);
+    AsgiFunctionApp's scope has no client at all, so without it every caller shared one
+    bucket and a 20% ramp was 0% or 100%."""
+    requests = [
+        func.HttpRequest(
+            method="POST",
+            url="https://orders-router.azurewebsites.net/api/orders",
+            headers={"client-ip": f"{address}:{40000 + n}"},
+            params={},
+            body=b"{}",
+        )
+        for n, address in enumerate(ADDRESSES)
+    ]
+
+    async def run(router: Router) -> list[str]:
+        (function,) = function_app(router).get_functions()
+        handler = function.get_user_function()
+        try:
+            answers = [await handler(req=r, context=None) for r in requests]
+        finally:
+            await router.close()
+        return [as_json(a.get_body().decode())["backend"] for a in answers]
+
+    seen = asyncio.run(run(ramp_router(ramp_azurite, CLIENT_ADDRESS_HEADER)))
+    assert 0.16 <= seen.count("v11") / len(seen) <= 0.24
+    # The port is not part of the key: one address is one client, on every connection.
+    assert all((b == "v11") == (ramp_bucket(a) < 20) for a, b in zip(ADDRESSES, seen, strict=True))
+
+
+def test_under_uvicorn_a_client_sent_platform_header_moves_nobody(
+    ramped: tuple[str, RouteStore, list[Route]],
+) -> None:
+    """Outside App Service nothing overwrites `client-ip`: the peer address decides."""
+    url = ramped[0]
+    with httpx.Client(timeout=10) as client:
+        seen = {
+            as_json(client.get(url + "/api/orders", headers={"client-ip": a}).text)["backend"]
+            for a in ADDRESSES[:50]
+        }
+    assert seen == {"v11" if ramp_bucket("127.0.0.1") < 20 else "v10"}

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as Endpoint
 
-from standins.azurite import Azurite
+from standins.azurite import Azurite, free_port
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
@@ -31,10 +31,13 @@ from tests.support.servers import as_json, echo_backend, serve
 sys.path.insert(0, str(ROOT / "apps" / "router"))
 
 from router.app import create_app
+from router.hosts import AllowedHosts
 from router.status_urls import STATUS_FIELDS
 from router.store import instance_owner, route_loader
 
 PREFIX = "StatusUrls"
+STARTED: list[str] = []
+"""The version of every start the sample app asked the extension for."""
 HUB = "OrdersV20"
 WEBHOOK = "runtime/webhooks/durabletask"
 
@@ -100,7 +103,10 @@ def orders_backend(host: DurableHostSimulator) -> Starlette:
 
     async def start(request: Request) -> JSONResponse:
         instance_id = uuid.uuid4().hex
-        host.write(SimulatedInstance(instance_id, "ProcessOrder", "Pending", "2.0"))
+        # The SDK's start_new sends the version as `?version=` (DurableOrchestrationClient).
+        version = request.query_params.get("version", "2.0")
+        STARTED.append(version)
+        host.write(SimulatedInstance(instance_id, "ProcessOrder", "Pending", version))
         return JSONResponse({"id": instance_id}, status_code=202)
 
     async def status(request: Request) -> JSONResponse:
@@ -134,12 +140,15 @@ def routed() -> Iterator[tuple[str, str]]:
                 Route("1.0", "orders-v1-0", v10, "1.0.0", "OrdersV10"),
             )
             owners = async_service(azurite)
+            port = free_port()
             app = create_app(
                 route_loader(service),
                 instance_owner(owners, f"{PREFIX}Instances"),
+                public_url=f"http://127.0.0.1:{port}",
+                allowed_hosts=AllowedHosts(["http://127.0.0.1"]),
                 on_shutdown=owners.close,
             )
-            with serve(app) as router:
+            with serve(app, port=port) as router:
                 yield router, app_url
 
 
@@ -171,3 +180,46 @@ def test_other_bodies_pass_through_untouched(routed: tuple[str, str]) -> None:
     )
     assert echoed.status_code == 200
     assert as_json(echoed.text)["body"] == body.decode()  # a 200 is streamed as it came
+
+
+def test_status_urls_name_the_configured_public_url_whatever_the_host_header(
+    routed: tuple[str, str],
+) -> None:
+    """The status URLs carry the durable system key: a spoofed Host must not receive them."""
+    router, _app_url = routed
+    started = httpx.post(
+        router + "/api/orders",
+        json={"id": "o-2", "amount": 5},
+        headers={"host": "evil.example"},
+        timeout=10,
+    )
+    assert started.status_code == 202, started.text
+    payload = started.json()
+    for field in STATUS_FIELDS:
+        assert payload[field].startswith(router + f"/{WEBHOOK}/instances/"), payload[field]
+    assert "evil.example" not in started.text
+    assert started.headers["location"].startswith(router + "/")
+
+
+@pytest.mark.parametrize(
+    ("version", "status"),
+    [
+        ("2.0 ##vso[task.setvariable variable=app]x", 400),
+        ("2.0\x1b[2K", 400),
+        ("1" * 70 + ".0", 400),  # longer than the router reads
+        ("v2.0", 400),
+        ("2.0.1", 202),
+        ("1.0", 202),  # pinning an older version stays possible
+    ],
+)
+def test_the_sample_app_starts_only_a_version_its_router_would_route(
+    routed: tuple[str, str], version: str, status: int
+) -> None:
+    """Called directly (the router refuses such a version itself): the row would carry it."""
+    _router, app_url = routed
+    before = len(STARTED)
+    answer = httpx.post(
+        app_url + "/api/orders", params={"version": version}, json={"id": "o-3"}, timeout=10
+    )
+    assert answer.status_code == status, answer.text
+    assert STARTED[before:] == ([version] if status == 202 else [])

@@ -43,6 +43,8 @@ def test_bench_router_runs_small() -> None:
             "bench.router",
             "--duration",
             "1",
+            "--rounds",
+            "1",
             "--connections",
             "4",
             "--no-nginx",
@@ -63,6 +65,10 @@ def test_bench_router_runs_small() -> None:
             re.MULTILINE,
         ), done.stdout
     assert re.search(r"^one connection +router p50 [\d.]+ ms", done.stdout, re.MULTILINE)
+    assert re.search(r"^table-read +\d+ ", done.stdout, re.MULTILINE), done.stdout
+    for request in ("new-start", "affine-warm", "named"):
+        assert re.search(rf"^in-process {request} +[\d.]+ us/request$", done.stdout, re.MULTILINE)
+    assert re.search(r"^affine-cold/table-read throughput [\d.]+", done.stdout, re.MULTILINE)
 
 
 def test_bench_replay_runs_small_and_prints_the_ratio() -> None:

@@ -92,7 +92,7 @@ def test_draining_takes_no_new_work_but_keeps_its_instances() -> None:
     async def owner(instance_id: str) -> str | None:
         return {"x": "HubA"}.get(instance_id)
 
-    new_work = asyncio.run(decide(routes_, "/api/orders", {}, {"x-app-version": "1.0"}, owner))
+    new_work = asyncio.run(decide(routes_, "/api/orders", {}, "1.0", owner))
     assert new_work.status == 404 and new_work.detail == {"version": "1.0", "active": ["1.1"]}
-    event = asyncio.run(decide(routes_, "/instances/x", {}, {}, owner))
+    event = asyncio.run(decide(routes_, "/instances/x", {}, None, owner))
     assert event.route == draining

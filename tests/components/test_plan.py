@@ -286,3 +286,15 @@ def test_flex_routing_gives_every_version_and_the_router_a_flex_plan(cli: Cli) -
     assert settings(by_app["ordersfx-v1-1"])[prefix + "defaultVersion"] == "1.1.0"
     assert len(of_type(graph, "azure-native:storage:BlobContainer")) == 3
     assert set(graph["outputs"]) == set(plan(cli, "routing")["outputs"])
+
+
+def test_the_router_only_reads_the_tracking_store(cli: Cli) -> None:
+    """Its identity reads routes and owners: Storage Table Data Reader, no writer role."""
+    graph = plan(cli, "routing")
+    tracking = {
+        r["inputs"]["roleDefinitionId"].rsplit("/", 1)[-1]
+        for r in of_type(graph, "azure-native:authorization:RoleAssignment")
+        if r["name"].startswith("orders-router-")
+        and r["inputs"]["scope"].startswith("orders-tracking")
+    }
+    assert tracking == {"76199698-9eea-4c19-bc75-cec21354c6b6"}  # Storage Table Data Reader

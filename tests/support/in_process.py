@@ -15,6 +15,7 @@ shows (the console script, exit statuses, the separation of the two streams).
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
@@ -65,6 +66,9 @@ def _exit_code() -> int:
 
 
 def _reset_registries() -> None:
+    # A new process has no event loop yet; an earlier test's asyncio.run() leaves the main
+    # thread's loop explicitly unset, and Pulumi's mocked runtime (plan) then finds none.
+    asyncio.set_event_loop_policy(None)
     secrets.reset_registry()
     Output.reset_count()
     boundary.reset_debug()

@@ -7,7 +7,9 @@ versions take new work. Anything else goes by `x-app-version` (or `?version=`), 
 major.minor counting, or, when none is named (a new start), to the current version, or to
 a ramping version for the share of client keys its ramp names: a stable hash of the key
 (`x-client-id`, else the client address) puts each client in one of 100 buckets, so one
-client keeps seeing one version and raising the ramp only adds clients to it.
+client keeps seeing one version and raising the ramp only adds clients to it. A request
+that names two versions (`x-app-version` and a `?version=` of another major.minor) is
+refused: the router would route by one and the app could start the other.
 
 The decision is made on exactly the bytes that are forwarded: the raw path as received,
 each segment percent-decoded once (`a%2Fb` is one id; `p%2541` is `p%41`). Anything that
@@ -19,21 +21,28 @@ query naming two different instances.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from taskhub.routes import Route, RouteState, RouteTable, major_minor
+from taskhub.routes import MAX_VERSION_LENGTH, Route, RouteState, RouteTable
+from taskhub.routes import routable_minor as _routable_minor
 
 VERSION_HEADER = "x-app-version"
 CLIENT_HEADER = "x-client-id"
 INSTANCE_SEGMENT = "instances"
 INSTANCE_PARAMETER = "instanceid"
 VERSION_PARAMETER = "version"
-MAX_VERSION_LENGTH = 64
+MAX_INSTANCE_ID_LENGTH = 256
+"""DurableTask's limit (azure-functions-durable-extension DurableClient.StartNewAsync:
+"Instance ID lengths must not exceed 256 characters", counted in UTF-16 code units as
+.NET's string.Length counts them)."""
 _SEPARATORS = re.compile(r"[/\\]")
+routable_minor = functools.lru_cache(maxsize=1024)(_routable_minor)
+"""Parsed once per version string: clients name few versions (a bounded cache if not)."""
 _DOT_SEGMENTS = frozenset({".", ".."})
 
 Query = Mapping[str, str] | Sequence[tuple[str, str]]
@@ -62,16 +71,26 @@ class Refused(Exception):
 
 def path_segments(raw_path: str) -> list[str]:
     """The segments of a raw (percent-encoded) path, each decoded exactly once."""
+    if raw_path.isascii() and "%" not in raw_path:
+        # Nothing to decode (the common case): only dot segments to look for.
+        segments = raw_path.split("/")
+        if "." in raw_path or "\\" in raw_path:
+            _refuse_dot_segments(segments, raw_path)
+        return segments
     segments = []
     for raw in raw_path.split("/"):
         try:
-            segment = unquote_to_bytes(raw).decode("utf-8")
+            segments.append(unquote_to_bytes(raw).decode("utf-8"))
         except UnicodeDecodeError:
             raise Refused("the path is not UTF-8 once percent-decoded") from None
+    _refuse_dot_segments(segments, raw_path)
+    return segments
+
+
+def _refuse_dot_segments(segments: list[str], raw_path: str) -> None:
+    for segment in segments:
         if any(part in _DOT_SEGMENTS for part in _SEPARATORS.split(segment)):
             raise Refused("dot segments ('.', '..', encoded or not) are refused", path=raw_path)
-        segments.append(segment)
-    return segments
 
 
 def _single(pairs: Sequence[tuple[str, str]], name: str) -> str | None:
@@ -101,7 +120,24 @@ def instance_id_of(raw_path: str, query: Query) -> str | None:
     )
     if from_query and from_path and from_query != from_path:
         raise Refused("the path and the query name different instances")
-    return from_query or from_path
+    found = from_query or from_path
+    if found and len(found.encode("utf-16-le", "surrogatepass")) > 2 * MAX_INSTANCE_ID_LENGTH:
+        raise Refused(
+            f"an instance id is at most {MAX_INSTANCE_ID_LENGTH} characters (DurableTask's limit)"
+        )
+    return found
+
+
+def named_version(header: str | None, query: Query) -> str | None:
+    """The version a request names; refused when the header and the query disagree."""
+    parameter = _single(_pairs(query), VERSION_PARAMETER)
+    if header and parameter is not None and routable_minor(parameter) != routable_minor(header):
+        raise Refused(
+            f"?{VERSION_PARAMETER}= names another version than {VERSION_HEADER}",
+            header=header[:MAX_VERSION_LENGTH],
+            query=parameter[:MAX_VERSION_LENGTH],
+        )
+    return header or parameter
 
 
 def ramp_bucket(client_key: str) -> int:
@@ -114,13 +150,13 @@ async def decide(
     table: RouteTable,
     raw_path: str,
     query: Query,
-    headers: Mapping[str, str],
+    version_header: str | None,
     owner_hub: Callable[[str], Awaitable[str | None]],
     client_key: str = "",
 ) -> Decision:
     """Where the request goes; the owner is looked up only for instance-affine requests."""
     try:
-        return await _decide(table, raw_path, query, headers, owner_hub, client_key)
+        return await _decide(table, raw_path, query, version_header, owner_hub, client_key)
     except Refused as refused:
         return Decision(None, 400, refused.error, refused.detail)
     except OwnerUnavailable:
@@ -131,12 +167,12 @@ async def _decide(
     table: RouteTable,
     raw_path: str,
     query: Query,
-    headers: Mapping[str, str],
+    version_header: str | None,
     owner_hub: Callable[[str], Awaitable[str | None]],
     client_key: str,
 ) -> Decision:
+    named = named_version(version_header, query)
     instance_id = instance_id_of(raw_path, query)
-    named = headers.get(VERSION_HEADER) or _single(_pairs(query), VERSION_PARAMETER)
     if instance_id:
         hub = await owner_hub(instance_id)
         route = table.by_hub(hub) if hub else None
@@ -149,7 +185,7 @@ async def _decide(
         return Decision(
             None, 400, "malformed version: too long", {"expected": "major.minor[.patch]"}
         )
-    minor = major_minor(named)
+    minor = routable_minor(named)
     if minor is None:
         return Decision(
             None, 400, "malformed version", {"version": named, "expected": "major.minor[.patch]"}
@@ -163,13 +199,26 @@ async def _decide(
 
 
 def _new_start(table: RouteTable, client_key: str) -> Decision:
-    current = table.current
+    current, ramp = _new_start_routes(table)
     if current is None:
         marked = [r.minor for r in table.currents]
         error = "several versions are marked current" if marked else "no current version is set"
         return Decision(None, 503, error, {"active": table.active, "current": marked})
-    ramping = table.ramping
-    # Several ramps at once is a hand edit nobody can read one way: none of them applies.
-    if len(ramping) == 1 and ramp_bucket(client_key) < ramping[0].ramp:
-        return Decision(ramping[0])
+    if ramp is not None and ramp_bucket(client_key) < ramp.ramp:
+        return Decision(ramp)
     return Decision(current)
+
+
+_NEW_STARTS: list[tuple[RouteTable, Route | None, Route | None]] = []
+
+
+def _new_start_routes(table: RouteTable) -> tuple[Route | None, Route | None]:
+    """The current route and the one ramping route of `table`, worked out once per table
+    (the router keeps one table between refreshes). Several ramps at once is a hand edit
+    nobody can read one way: none of them applies."""
+    if _NEW_STARTS and _NEW_STARTS[0][0] is table:
+        return _NEW_STARTS[0][1], _NEW_STARTS[0][2]
+    ramping = table.ramping
+    routes = (table, table.current, ramping[0] if len(ramping) == 1 else None)
+    _NEW_STARTS[:] = [routes]
+    return routes[1], routes[2]
