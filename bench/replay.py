@@ -28,21 +28,21 @@ from azure.data.tables import TableServiceClient, UpdateMode
 from azure.durable_functions import Orchestrator
 from azure.storage.blob import BlobServiceClient
 
-from scripts.stages.replay import Outcome
-from scripts.stages.replay_hub import (
+from scripts.stages.replay.hub import (
     DEFAULT_CONCURRENCY,
     Selection,
     replay_completed,
     replay_unfinished,
 )
-from scripts.stages.replay_numbering import Orchestration
-from scripts.stages.target import Target
+from scripts.stages.replay.judge import Outcome
+from scripts.stages.replay.numbering import Orchestration
 from standins.azurite import DEV_ACCOUNT, Account, Azurite
 from standins.history_simulator import HistoryWriter, Recorded, drive
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from standins.latency_proxy import LatencyProxy
 from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.hubs import TaskHub
+from taskhub.sources import HubAddress
 
 HUB = TaskHub("ReplayBench")
 DONE_HUB = TaskHub("ReplayBenchDone")
@@ -165,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _target(connection: str, hub: TaskHub = HUB) -> Target:
-    return Target(hub, StorageConnection.from_connection_string(connection))
+def _target(connection: str, hub: TaskHub = HUB) -> HubAddress:
+    return HubAddress(hub, StorageConnection.from_connection_string(connection))
 
 
 def _compare_reads(label: str, connection: str, concurrency: int) -> float:

@@ -52,7 +52,7 @@ from typing import Any
 from azure.data.tables import TableServiceClient, UpdateMode
 from azure.storage.blob import BlobServiceClient
 
-from scripts.stages.replay import context_body
+from scripts.stages.replay.judge import context_body
 from taskhub.history import History, large_messages_container, to_worker_event
 from taskhub.hubs import TaskHub, escape_instance_id
 

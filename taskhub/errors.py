@@ -12,11 +12,12 @@ tree below is the whole family (a test keeps it complete, parents and modules):
   + AccessDeniedError                taskhub/errors.py: authentication or authorisation
   + StoreUnavailableError            taskhub/errors.py: storage or scheduler unreadable
   + UnreadableHistory                taskhub/history.py: one instance's history rows
+  + TableNotFoundError               taskhub/errors.py: a table beside the hub does not exist
   + ConfigError (also ValueError)    components/config/model.py: a stack config value
   + ArmError                         scripts/stages/arm.py: ARM refused or failed a call
     - SwapMayHaveStarted             scripts/stages/arm.py: a retried swap POST got 409
   + CannotJudge                      scripts/stages/ramp_watch.py: a ramp window unreadable
-  + StageFailed                      scripts/stages/release.py: a stage's "no" (exit 1 or 2)
+  + StageFailed                      scripts/stages/exits.py: a stage's "no" (exit 1 or 2)
   + PlanError                        scripts/stages/preview.py: the offline plan failed
   + AnalyzerError                    scripts/stages/policy_check.py: the policy pack failed
   + UsageError                       scripts/cli/boundary.py: a bad option or command
@@ -29,31 +30,33 @@ raise `ConfigurationError` or `ConfigError` naming it.
 The Durable Task Scheduler's gRPC failures map to the same classes (taskhub/scheduler/
 grpc_errors.py), so a pipeline sees one `type` for one situation whichever backend holds it.
 
-Storage failures are translated here as well (`translate_storage_error`), from the service's
-error code: a 404 is not one thing. The Table service says `TableNotFound` when the table is
-missing, `ResourceNotFound` for a missing entity or an account the endpoint does not serve,
-and a proxy or a wrong endpoint can answer 404 with no service code at all. Only the first
-may read as "this hub has never run here"; the others mean we did not reach the hub's
-storage, which is "cannot decide", never "nothing to wait for".
+Storage failures are mapped here as well (`map_storage_errors`, a context manager in the
+shape of httpx's `map_httpcore_exceptions`): every reader and writer of a table runs inside
+it, and the error it raises keeps the Azure exception as its cause (`--debug` shows both;
+`redact` masks the whole chain). The mapping reads the service's error code
+(`azure.data.tables.TableErrorCode`), because a 404 is not one thing: the Table service says
+`TableNotFound` when the table is missing, `ResourceNotFound` for a missing entity or an
+account the endpoint does not serve, and a proxy or a wrong endpoint can answer 404 with no
+service code at all. Only the first may read as "this hub has never run here"; the others
+mean we did not reach the hub's storage, which is "cannot decide", never "nothing to wait
+for".
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from azure.core.exceptions import (
+    AzureError,
     ClientAuthenticationError,
     HttpResponseError,
     ResourceNotFoundError,
-    ServiceRequestError,
-    ServiceResponseError,
 )
+from azure.data.tables import TableErrorCode
 
 from taskhub.secrets import redact
-
-if TYPE_CHECKING:
-    from taskhub.hubs import TaskHub
 
 
 class DurableDeployError(Exception):
@@ -92,13 +95,19 @@ class StoreUnavailableError(DurableDeployError):
     """The storage account or the scheduler could not be read, even after retries."""
 
 
-TABLE_NOT_FOUND = "TableNotFound"
-ENTITY_NOT_FOUND = "ResourceNotFound"
+class TableNotFoundError(DurableDeployError):
+    """The service said `TableNotFound` for a table beside the hub, not one of the hub's own:
+    the route table or the ledger, which read as empty then (their writers create them)."""
 
 
-def _code(exc: BaseException) -> str:
+def _service_code(exc: BaseException) -> TableErrorCode | None:
+    """The Table service's error code (azure-data-tables `_decode_error` sets `error_code`
+    from `x-ms-error-code` or the body); None when the answer carried none we know."""
     code = getattr(exc, "error_code", None)
-    return str(getattr(code, "value", code) or "")
+    try:
+        return TableErrorCode(code) if code else None
+    except ValueError:
+        return None
 
 
 def _is_404(exc: BaseException) -> bool:
@@ -109,12 +118,12 @@ def _is_404(exc: BaseException) -> bool:
 
 def is_table_missing(exc: BaseException) -> bool:
     """True only for the service's own table-not-found answer (a batch's included)."""
-    return _is_404(exc) and _code(exc) == TABLE_NOT_FOUND
+    return _is_404(exc) and _service_code(exc) is TableErrorCode.TABLE_NOT_FOUND
 
 
 def is_entity_missing(exc: BaseException) -> bool:
     """A point read of a row that does not exist (the table and account do)."""
-    return _is_404(exc) and _code(exc) == ENTITY_NOT_FOUND
+    return _is_404(exc) and _service_code(exc) is TableErrorCode.RESOURCE_NOT_FOUND
 
 
 def account_of(exc: BaseException) -> str:
@@ -137,19 +146,38 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def translate_storage_error(
-    exc: Exception, hub: TaskHub, secrets: tuple[str, ...] = ()
+@contextmanager
+def map_storage_errors(
+    table: str, *, hub: str | None = None, secrets: Iterable[str] = ()
+) -> Iterator[None]:
+    """Runs a read or write of `table` (of task hub `hub`, when it is one of a hub's tables)
+    and raises the most specific error of ours for whatever storage answered, `from` the
+    Azure exception, secrets removed from the message. Our own errors pass through."""
+    try:
+        yield
+    except DurableDeployError:
+        raise
+    except Exception as exc:
+        raise _mapped(exc, table, hub, tuple(secrets)) from exc
+
+
+def _mapped(
+    exc: Exception, table: str, hub: str | None, secrets: tuple[str, ...]
 ) -> DurableDeployError:
-    """Map an azure-core failure to one of our "cannot decide" errors, secrets removed."""
     detail = redact(first_line(exc), secrets)
     if is_table_missing(exc):
+        if hub is None:
+            return TableNotFoundError(
+                f"table {table!r} does not exist in this storage account",
+                fix="check the storage account the connection points at",
+            )
         return HubNotFoundError(
-            f"table {hub.instances_table!r} does not exist in this storage account, so "
-            f"task hub {hub.name!r} has never run here",
+            f"table {table!r} does not exist in this storage account, so task hub {hub!r} "
+            "has never run here",
             fix="check the hub name (host.json hubName, or the site name for the default hub) "
             "and the storage account; pass --allow-missing-hub if the hub may not exist yet",
         )
-    if isinstance(exc, HttpResponseError) and exc.status_code == 404:
+    if _is_404(exc):
         account = redact(account_of(exc), secrets)
         return AccountNotFoundError(
             f"storage account {account!r} answered 404 without saying the table is missing "
@@ -165,7 +193,7 @@ def translate_storage_error(
             fix="sign in (az login / a federated pipeline identity) and grant "
             "'Storage Table Data Reader' on the account, or check the key or SAS",
         )
-    if isinstance(exc, ServiceRequestError | ServiceResponseError | HttpResponseError):
+    if isinstance(exc, AzureError):
         return StoreUnavailableError(
             f"storage could not be read after retries: {detail}",
             fix="check the endpoint and network access, then run again",

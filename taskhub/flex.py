@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from taskhub.versions import MatchStrategy, parse_strategy
+from taskhub.enums import parse_enum
+from taskhub.versions import MatchStrategy
 
 
 class SiteUpdateStrategy(StrEnum):
@@ -83,7 +84,7 @@ def rolling_update_versioning_problem(
         missing.append("versionMatchStrategy is not set explicitly")
     else:
         try:
-            if parse_strategy(MatchStrategy, match_strategy) is MatchStrategy.NONE:
+            if parse_enum(MatchStrategy, match_strategy) is MatchStrategy.NONE:
                 missing.append("versionMatchStrategy is None (any worker replays any version)")
         except ValueError:
             missing.append(f"versionMatchStrategy {match_strategy!r} is not a strategy")

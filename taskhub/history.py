@@ -38,10 +38,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableServiceClient
 
-from taskhub.errors import DurableDeployError, translate_storage_error
+from taskhub.errors import DurableDeployError, map_storage_errors
 from taskhub.hubs import TaskHub, escape_instance_id
 
 SENTINEL_ROW = "sentinel"
@@ -329,7 +329,7 @@ class HistoryStore:
         if execution_id:
             wanted = execution_id.replace("'", "''")
             query += f" and (RowKey eq '{SENTINEL_ROW}' or ExecutionId eq '{wanted}')"
-        try:
+        with map_storage_errors(self.hub.history_table, hub=self.hub.name, secrets=self.secrets):
             rows = list(self.table.query_entities(query))
             sentinel = next((r for r in rows if r.get("RowKey") == SENTINEL_ROW), None)
             events = sorted((r for r in rows if r is not sentinel), key=_sequence)
@@ -343,8 +343,6 @@ class HistoryStore:
                 if current and row.get("ExecutionId") != current:
                     break
                 kept.append(to_worker_event(row, self.blobs, budget))
-        except AzureError as exc:
-            raise translate_storage_error(exc, self.hub, self.secrets) from None
         return History(instance_id, current or execution_id, kept)
 
 

@@ -2,9 +2,10 @@
 
 A stage asks questions about instances ("what is unfinished", "what ran since", "what did
 this one record"), never about tables or RPCs: the Azure Storage tables answer them in
-`taskhub.instances` and `taskhub.history`, the Durable Task Scheduler over gRPC in its own
-module. A stage that imports a backend's client instead of this interface cannot run on the
-other backend, which is why the import rules keep the clients out of `scripts.cli`.
+`taskhub.storage_source`, the Durable Task Scheduler over gRPC in its own module, and
+`taskhub.sources.open_source` opens the one a hub's connection calls for. A stage that
+imports a backend's client instead of this interface cannot run on the other backend,
+which is why the import rules keep the clients out of `scripts.cli`.
 
 Every implementation keeps the same promises, since the verdicts rest on them:
 - reads never create anything, and a hub that does not exist raises `HubNotFoundError`
@@ -55,5 +56,5 @@ class InstanceSource(Protocol):
         ...
 
     def close(self) -> None:
-        """Releases connections; a source is also a context manager."""
+        """Releases connections (`taskhub.sources.open_source` calls it when its block ends)."""
         ...

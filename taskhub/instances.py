@@ -17,7 +17,7 @@ from typing import Any
 
 from azure.data.tables import TableClient, TableServiceClient
 
-from taskhub.errors import DurableDeployError, translate_storage_error
+from taskhub.errors import map_storage_errors
 from taskhub.hubs import ENTITY_KEY_PREFIX, TaskHub
 from taskhub.instance_rows import InstanceRecord
 from taskhub.status import TERMINAL_STATUSES
@@ -26,7 +26,6 @@ __all__ = [
     "INSTANCE_COLUMNS",
     "InstanceRecord",
     "InstanceStore",
-    "translate_storage_error",
     "unfinished_filter",
 ]
 
@@ -121,11 +120,6 @@ class InstanceStore:
             query = "RowKey eq ''"
         return next(iter(self._query(query, ["PartitionKey"], page_size=1)), None) is not None
 
-    def hub_names(self) -> list[str]:
-        """The hub names recorded in the table (a shared tracking store's TaskHubName values)."""
-        rows = self._query("", ["PartitionKey", "TaskHubName"])
-        return sorted({r.task_hub for r in map(InstanceRecord.from_entity, rows) if r.task_hub})
-
     def _may_belong_to_hub(self, record: InstanceRecord) -> bool:
         if record.task_hub is None:
             return True
@@ -134,17 +128,14 @@ class InstanceStore:
     def _query(
         self, query: str, select: list[str], page_size: int | None = None
     ) -> Iterator[dict[str, Any]]:
-        try:
+        hub = self.hub
+        with map_storage_errors(hub.instances_table, hub=hub.name, secrets=self._secrets):
             if query:
                 yield from self._table.query_entities(
                     query, select=select, results_per_page=page_size
                 )
             else:
                 yield from self._table.list_entities(select=select, results_per_page=page_size)
-        except DurableDeployError:
-            raise
-        except Exception as exc:
-            raise translate_storage_error(exc, self.hub, self._secrets) from None
 
 
 def _age_key(record: InstanceRecord) -> tuple[bool, float, str]:

@@ -10,29 +10,18 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from azure.core.exceptions import ResourceExistsError
 from azure.data.tables import TableServiceClient
 
-from taskhub.errors import DurableDeployError, is_table_missing, translate_storage_error
+from taskhub.errors import TableNotFoundError, map_storage_errors
 from taskhub.hubs import TaskHub
 from taskhub.retirement import RetirementDecision
 
 LEDGER_TABLE = "DurableDeployLedger"
 _MAX_TICKS = 10**19
-# Who ran it, from the variables each CI system sets, then the local user.
-_WHO = (
-    "GITHUB_ACTOR",
-    "BUILD_REQUESTEDFOR",
-    "BUILD_REQUESTEDFOREMAIL",
-    "USER",
-    "LOGNAME",
-    "USERNAME",
-)
-_RUN = ("GITHUB_RUN_ID", "BUILD_BUILDID")
 
 
 @dataclass(frozen=True)
@@ -61,9 +50,9 @@ class Ledger:
         self._table = service.get_table_client(LEDGER_TABLE)
 
     def record(
-        self, decision: RetirementDecision, environ: Mapping[str, str], now: datetime | None = None
+        self, decision: RetirementDecision, recorded_by: str, run: str, moment: datetime
     ) -> LedgerEntry:
-        moment = now or datetime.now(UTC)
+        """`recorded_by` and `run`: who decided and in which pipeline run (CI facts)."""
         entry = LedgerEntry(
             hub=self.hub.name,
             version=decision.version,
@@ -72,10 +61,10 @@ class Ledger:
             total=decision.total,
             unfinished=decision.unfinished,
             recorded_at=moment,
-            recorded_by=next((environ[k] for k in _WHO if environ.get(k)), "unknown"),
-            run=next((environ[k] for k in _RUN if environ.get(k)), ""),
+            recorded_by=recorded_by,
+            run=run,
         )
-        try:
+        with map_storage_errors(LEDGER_TABLE, secrets=self._secrets):
             with contextlib.suppress(ResourceExistsError):
                 self.service.create_table(LEDGER_TABLE)
             self._table.create_entity(
@@ -92,10 +81,6 @@ class Ledger:
                     "Run": entry.run,
                 }
             )
-        except DurableDeployError:
-            raise
-        except Exception as exc:
-            raise translate_storage_error(exc, self.hub, self._secrets) from None
         return entry
 
     def history(self, version: str | None = None) -> list[LedgerEntry]:
@@ -104,11 +89,10 @@ class Ledger:
         if version is not None:
             query += " and Version eq '" + version.replace("'", "''") + "'"
         try:
-            rows = list(self._table.query_entities(query))
-        except Exception as exc:
-            if is_table_missing(exc):
-                return []
-            raise translate_storage_error(exc, self.hub, self._secrets) from None
+            with map_storage_errors(LEDGER_TABLE, secrets=self._secrets):
+                rows = list(self._table.query_entities(query))
+        except TableNotFoundError:
+            return []
         return [
             LedgerEntry(
                 hub=row["PartitionKey"],

@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 from azure.data.tables import EntityProperty, TableServiceClient, UpdateMode
 
-from taskhub.errors import is_table_missing
+from taskhub.enums import parse_enum
+from taskhub.errors import TableNotFoundError, map_storage_errors
 from taskhub.versions import parse_dotnet_version
 
 ROUTES_TABLE = "DurableDeployRoutes"
@@ -104,16 +105,19 @@ class Route:
         ramp = ramp.value if isinstance(ramp, EntityProperty) else ramp  # an Int64 column
         if isinstance(ramp, bool) or not isinstance(ramp, int) or not 0 <= ramp <= 100:
             raise ValueError(f"RampPercent {ramp!r} is not a whole percent from 0 to 100")
-        state = _text(row, "State", str(RouteState.ACTIVE))
-        if state not in set(RouteState):
-            raise ValueError(f"State {state!r} is not one of {', '.join(RouteState)}")
+        try:
+            state = parse_enum(
+                RouteState, _text(row, "State", RouteState.ACTIVE), case_sensitive=True
+            )
+        except ValueError as exc:
+            raise ValueError(f"State {exc}") from None
         return cls(
             minor=minor,
             app=_text(row, "App"),
             base_url=base_url,
             version=_text(row, "Version"),
             hub=_text(row, "TaskHubName"),
-            state=RouteState(state),
+            state=state,
             current=current,
             ramp=ramp,
         )
@@ -168,14 +172,26 @@ class RouteTable:
 
 
 class RouteStore:
-    def __init__(self, service: TableServiceClient) -> None:
+    """The route table of one tracking store account, read and written with our errors."""
+
+    def __init__(self, service: TableServiceClient, *, secrets: tuple[str, ...] = ()) -> None:
         self.service = service
         self.table = service.get_table_client(ROUTES_TABLE)
+        self._secrets = secrets
 
-    def load(self) -> RouteTable:
-        """Raises ResourceNotFoundError (TableNotFound) when no route was ever registered."""
+    def load(self, *, missing_ok: bool = False) -> RouteTable:
+        """The table as stored. No table means no route was ever registered: an empty table
+        with `missing_ok` (the stages, which register the first), else `TableNotFoundError`
+        (the router, which must not route on a table it could not read)."""
         routes, skipped = [], []
-        for row in self.table.query_entities(f"PartitionKey eq '{_PARTITION}'"):
+        try:
+            with map_storage_errors(ROUTES_TABLE, secrets=self._secrets):
+                rows = list(self.table.query_entities(f"PartitionKey eq '{_PARTITION}'"))
+        except TableNotFoundError:
+            if missing_ok:
+                return RouteTable()
+            raise
+        for row in rows:
             try:
                 routes.append(Route.from_entity(row))
             except ValueError as exc:
@@ -184,15 +200,16 @@ class RouteStore:
                 skipped.append(reason)
         return RouteTable.of(routes, skipped)
 
-    def save(self, *routes: Route) -> None:
-        """Writes every route in one batch transaction: all of them, or none."""
+    def save(self, *routes: Route) -> RouteTable:
+        """Writes every route in one batch transaction (all of them, or none), creating the
+        table for the first; returns the table as stored afterwards."""
         operations = [("upsert", r.to_entity(), {"mode": UpdateMode.REPLACE}) for r in routes]
-        if not operations:
-            return
-        try:
-            self.table.submit_transaction(operations)
-        except Exception as exc:
-            if not is_table_missing(exc):
-                raise
-            self.service.create_table(ROUTES_TABLE)
-            self.table.submit_transaction(operations)
+        if operations:
+            try:
+                with map_storage_errors(ROUTES_TABLE, secrets=self._secrets):
+                    self.table.submit_transaction(operations)
+            except TableNotFoundError:
+                with map_storage_errors(ROUTES_TABLE, secrets=self._secrets):
+                    self.service.create_table(ROUTES_TABLE)
+                    self.table.submit_transaction(operations)
+        return self.load(missing_ok=True)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeVar
 
-E = TypeVar("E", bound=StrEnum)
+from taskhub.enums import parse_enum
 
 UNVERSIONED_LABEL = "(unversioned)"
 """How every report names the empty version (an instance started without one)."""
@@ -26,13 +25,8 @@ class FailureStrategy(StrEnum):
     FAIL = "Fail"
 
 
-def parse_strategy(kind: type[E], value: str) -> E:
-    """The member named by `value`; .NET binds enum settings case-insensitively."""
-    for member in kind:
-        if member.value.lower() == value.strip().lower():
-            return member
-    allowed = ", ".join(m.value for m in kind)
-    raise ValueError(f"{value!r} is not one of {allowed}")
+parse_strategy = parse_enum
+"""The name the pack and the components import a strategy parser by (taskhub/enums.py)."""
 
 
 _INT32_MAX = 2**31 - 1

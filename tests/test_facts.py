@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
@@ -266,7 +266,7 @@ def test_the_pack_and_the_release_read_one_durable_connection(case: str) -> None
     named, declared, certain = DURABLE[case]
     settings = {HUB: "OrdersHub", NAME: "UseDevelopmentStorage=true", **named}
     assert connection_name(settings) == declared
-    drain = DrainArgs(None, None, None, None, None, 0)
+    drain = DrainArgs(None, None, None, None, None, 0, environ={})
     if certain is None:
         with pytest.raises(ConfigurationError) as info:
             slot_hub(cast(AppSlots, _Slots(settings)), PRODUCTION_SLOT, drain, None)
@@ -274,3 +274,145 @@ def test_the_pack_and_the_release_read_one_durable_connection(case: str) -> None
     else:
         found = slot_hub(cast(AppSlots, _Slots(settings)), PRODUCTION_SLOT, drain, None)
         assert found.source.endswith(f"({certain})")
+
+
+# --- The house, step 2: one convention per fact (issue #24 item 6) ---
+
+CI_VARIABLES = (
+    "GITHUB_ACTIONS",
+    "GITHUB_RUN_ID",
+    "GITHUB_ACTOR",
+    "GITHUB_OUTPUT",
+    "GITHUB_STEP_SUMMARY",
+    "TF_BUILD",
+    "BUILD_BUILDID",
+    "BUILD_REQUESTEDFOR",
+    "BUILD_REQUESTEDFOREMAIL",
+)
+CI_HOME = Path("scripts/cli/ci.py")
+SHIPPED_CODE = ("taskhub", "components", "policies", "scripts")
+
+
+def _shipped_files() -> list[Path]:
+    return [p for folder in SHIPPED_CODE for p in sorted((ROOT / folder).rglob("*.py"))]
+
+
+def _constants(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    }
+
+
+def test_ci_facts_are_read_in_one_module() -> None:
+    spelled = {
+        str(p.relative_to(ROOT)) for p in _shipped_files() if _constants(p) & set(CI_VARIABLES)
+    }
+    assert spelled == {str(CI_HOME)}
+    assert set(CI_VARIABLES) <= _constants(ROOT / CI_HOME)
+
+
+# The pack runs in a process of its own, which inherits this one's environment: plumbing,
+# not a fact a stage decides on.
+CHILD_ENVIRONMENT = Path("scripts/stages/policy_check.py")
+
+
+def _reads_environment(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(
+        isinstance(n, ast.Attribute)
+        and n.attr in ("environ", "getenv")
+        and isinstance(n.value, ast.Name)
+        and n.value.id == "os"
+        for n in ast.walk(tree)
+    )
+
+
+def test_stages_and_the_core_receive_values_instead_of_reading_the_environment() -> None:
+    readers = [
+        str(p.relative_to(ROOT))
+        for folder in ("taskhub", "scripts/stages")
+        for p in sorted((ROOT / folder).rglob("*.py"))
+        if _reads_environment(p)
+    ]
+    assert readers == [str(CHILD_ENVIRONMENT)]
+
+
+def _options() -> list[tuple[str, Any]]:
+    from typer.core import TyperGroup
+    from typer.main import get_group
+
+    from scripts.cli.app import app
+    from scripts.cli.commands import register_all
+
+    register_all()
+
+    def walk(group: Any, prefix: str = "") -> list[tuple[str, Any]]:
+        found = []
+        for name, command in group.commands.items():
+            if isinstance(command, TyperGroup):
+                found += walk(command, f"{prefix}{name} ")
+            else:
+                found += [(f"{prefix}{name} {p.opts[0]}", p) for p in command.params if p.opts]
+        return found
+
+    return walk(get_group(app))
+
+
+def _read(param: Any, text: str) -> Any:
+    """`text` as typer hands it to the command for `param`."""
+    return param.process_value(None, text)
+
+
+TIME_WORDS = ("timeout", "interval", "retention", "window", "duration", "since")
+
+
+def test_every_duration_option_takes_a_unit() -> None:
+    from scripts.cli.options import DURATION_METAVAR
+
+    timed = [(name, p) for name, p in _options() if any(w in name for w in TIME_WORDS)]
+    assert len(timed) >= 10  # gate, versions, release (x4), retire, routes ramp-watch (x3), replay
+    for name, param in timed:
+        assert param.metavar == DURATION_METAVAR, name
+        for text, seconds in (("30s", 30), ("15m", 900), ("2h", 7200), ("7d", 604800)):
+            assert _read(param, text) == seconds, (name, text)
+
+
+def test_a_bare_number_keeps_each_options_old_unit() -> None:
+    options = dict(_options())
+    assert _read(options["gate --timeout"], "15") == 15
+    assert _read(options["versions --interval"], "15") == 15
+    assert _read(options["release --verify-timeout"], "15") == 15
+    assert _read(options["retire --retention"], "30") == 30 * 86400
+
+
+def test_one_enum_parser() -> None:
+    from taskhub.enums import parse_enum
+    from taskhub.versions import parse_strategy
+
+    by_typer = [
+        name
+        for name, p in _options()
+        if p.type_descriptor.is_choice and p.type_descriptor.parameter_info.parser is None
+    ]
+    assert by_typer == []  # --ci, --action: through parse_enum, in any case
+    assert parse_strategy is parse_enum
+    options = dict(_options())
+    assert _read(options["swap --action"], "Preview") == "preview"
+    assert _read(options["gate --ci"], "GitHub") == "github"
+
+
+def test_errors_and_hubs_import_no_circle_and_the_rules_ignore_none() -> None:
+    tree = ast.parse((ROOT / "taskhub" / "errors.py").read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert "taskhub.hubs" not in imported
+    assert "ignore_imports" not in _acyclic_contract()
+
+
+def _acyclic_contract() -> dict[str, Any]:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    found: dict[str, Any] = next(c for c in contracts if c["type"] == "acyclic_siblings")
+    return found

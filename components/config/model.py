@@ -45,7 +45,11 @@ class Connection(StrEnum):
 class ConfigError(DurableDeployError, ValueError):
     def __init__(self, key: str, value: Any, problem: str, fix: str) -> None:
         self.key = f"{NAMESPACE}:{key}"
-        super().__init__(f"{self.key} = {value!r}: {problem}. Fix: {fix}")
+        super().__init__(f"{self.key} = {value!r}: {problem}", fix=fix)
+
+    def __str__(self) -> str:
+        """What `pulumi up` prints: the message and its fix on one line."""
+        return f"{self.message}. Fix: {self.fix}"
 
 
 @dataclass(frozen=True)

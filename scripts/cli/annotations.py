@@ -2,51 +2,44 @@
 
 Both runners read these from stderr as well as stdout, so they go to stderr and stdout
 stays clean for `--json`. Outputs are also published as step outputs / pipeline variables
-so a later step can branch on them without parsing JSON.
+so a later step can branch on them without parsing JSON. Titles, messages, values and
+summaries are neutralised (`scripts.cli.untrusted`) before they are escaped for the runner:
+they quote row data, and only the commands written here may be live.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Annotated, Literal, TextIO
 
-import typer
-
+from scripts.cli.ci import CiFacts, CiSystem
+from scripts.cli.options import enum_option
+from scripts.cli.untrusted import neutralise
 from taskhub.secrets import redact
 
-
-class CiSystem(StrEnum):
-    AUTO = "auto"
-    GITHUB = "github"
-    AZURE_DEVOPS = "azure-devops"
-    NONE = "none"
+__all__ = ["Annotator", "CiOption", "CiSystem", "Level", "SourceLocation"]
 
 
 CiOption = Annotated[
     CiSystem,
-    typer.Option(
-        help="Annotations and step outputs for this CI system; auto detects GitHub Actions "
-        "and Azure Pipelines."
+    enum_option(
+        CiSystem,
+        "Annotations and step outputs for this CI system; auto detects GitHub Actions "
+        "and Azure Pipelines.",
     ),
 ]
 
 
-def detect(choice: CiSystem, environ: Mapping[str, str] = os.environ) -> CiSystem:
-    """Resolve `auto` from the variables each runner sets on every job."""
-    if choice is not CiSystem.AUTO:
-        return choice
-    if environ.get("GITHUB_ACTIONS") == "true":
-        return CiSystem.GITHUB
-    if environ.get("TF_BUILD", "").lower() == "true":
-        return CiSystem.AZURE_DEVOPS
-    return CiSystem.NONE
+def _lines(text: str) -> str:
+    """`text` neutralised line by line: its line breaks are the runner's to escape (%0A),
+    which keeps a multi-line message one annotation and one line on the wire."""
+    return "\n".join(neutralise(line) for line in text.split("\n"))
 
 
 def _github_data(text: str) -> str:
+    text = _lines(text)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -55,6 +48,7 @@ def _github_property(text: str) -> str:
 
 
 def _azure_data(text: str) -> str:
+    text = _lines(text)
     return text.replace("%", "%AZP25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -78,15 +72,11 @@ Level = Literal["error", "warning", "notice"]
 class Annotator:
     """Writes annotations for one CI system (or nothing, for `none`)."""
 
-    def __init__(
-        self,
-        system: CiSystem,
-        stream: TextIO | None = None,
-        environ: Mapping[str, str] = os.environ,
-    ) -> None:
-        self.system = detect(system, environ)
+    def __init__(self, ci: CiSystem | CiFacts, stream: TextIO | None = None) -> None:
+        """`ci`: the facts already read, or the `--ci` choice to read them for."""
+        self._ci = ci if isinstance(ci, CiFacts) else CiFacts.read(ci)
+        self.system = self._ci.system
         self._stream = stream or sys.stderr
-        self._environ = environ
 
     def _write(self, line: str) -> None:
         print(redact(line), file=self._stream, flush=True)
@@ -113,16 +103,16 @@ class Annotator:
                     f"##vso[task.logissue type={level}{place}]{_azure_data(f'{title}: {text}')}"
                 )
             else:
-                self._write(f"{title}: {text}")
+                self._write(neutralise(f"{title}: {text}"))
 
     def outputs(self, values: Mapping[str, str]) -> None:
         """Step outputs (GitHub) or output variables (Azure Pipelines)."""
         if self.system is CiSystem.GITHUB:
-            path = self._environ.get("GITHUB_OUTPUT")
+            path = self._ci.output_file
             if path:
                 with open(path, "a", encoding="utf-8") as out:
                     for key, value in values.items():
-                        out.write(redact(f"{key}={value}") + "\n")
+                        out.write(redact(neutralise(f"{key}={value}")) + "\n")
         elif self.system is CiSystem.AZURE_DEVOPS:
             for key, value in values.items():
                 self._write(
@@ -133,7 +123,8 @@ class Annotator:
     def summary(self, markdown: str) -> None:
         """The job summary page (GitHub) or a summary section (Azure Pipelines)."""
         if self.system is CiSystem.GITHUB:
-            path = self._environ.get("GITHUB_STEP_SUMMARY")
+            path = self._ci.summary_file
             if path:
                 with open(path, "a", encoding="utf-8") as out:
-                    out.write(redact(markdown.rstrip()) + "\n")
+                    lines = markdown.rstrip().splitlines()
+                    out.write("".join(redact(neutralise(line)) + "\n" for line in lines))

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from scripts.cli.boundary import set_debug
+from scripts.cli.output import Output
 
 DISTRIBUTION = "durable-zero-downtime"
 
@@ -33,7 +34,7 @@ def toolkit_version() -> str:
 
 def _print_version(asked: bool) -> None:
     if asked:
-        typer.echo(f"durable-deploy {toolkit_version()}")
+        Output(as_json=False).text(f"durable-deploy {toolkit_version()}")
         raise typer.Exit(0)
 
 

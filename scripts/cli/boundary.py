@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -60,9 +59,12 @@ def set_debug(on: bool) -> None:
 
 
 def debug_traceback(exc: BaseException) -> None:
-    """The traceback on stderr, secrets masked, when --debug (or DURABLE_DEPLOY_DEBUG) asks."""
+    """The traceback on stderr, secrets masked, when --debug (or DURABLE_DEPLOY_DEBUG) asks;
+    line by line, so a message quoting row data cannot start a line of its own."""
     if _debug[0]:
-        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+        out = Output(as_json=False)
+        for line in "".join(traceback.format_exception(exc)).splitlines():
+            out.progress(line)
 
 
 def secrets_of(arguments: Mapping[str, Any], environ: Mapping[str, str]) -> list[str]:

@@ -12,7 +12,7 @@ from scripts.cli.app import app
 from scripts.cli.boundary import UsageError, guard_commands, secrets_of
 from scripts.cli.commands import register_all
 from scripts.cli.output import Output, error_object
-from taskhub.secrets import redact, register
+from taskhub.secrets import register
 
 register_all()
 guard_commands(app)
@@ -38,12 +38,14 @@ def main() -> None:
         sys.exit(130)
     except typer.TyperException as exc:  # a usage error: bad option, unknown command
         text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        error = UsageError(redact(text), fix="see --help")
+        error = UsageError(text, fix="see --help")
         if "--json" in sys.argv:
             Output(as_json=True).json(error_object(_command_of(exc), error))
         else:
-            print(redact(f"Error: {text}"), file=sys.stderr)
-            print("Try 'durable-deploy --help' for help.", file=sys.stderr)
+            out = Output(as_json=False)
+            for line in f"Error: {text}".splitlines():
+                out.progress(line)
+            out.progress("Try 'durable-deploy --help' for help.")
         # The options were not parsed, so `--ci` is unknown: the CI system is detected.
         Annotator(CiSystem.AUTO).message("error", _command_of(exc), f"cannot decide: {error}")
         sys.exit(2)

@@ -1,19 +1,29 @@
-"""Turning domain records into JSON and short human text, the same way in every stage."""
+"""The one sink of every command: its answer on stdout (one JSON object, or text), progress on
+stderr, and its CI annotations; secrets redacted and untrusted text neutralised in all.
+
+A command hands its result to `Output.finish` as an `Answer`, which knows its JSON body,
+its text and its annotations (the gate's model); `finish` wraps the body in the envelope
+every `--json` answer shares, `{"command", ..., "exit_code"}`, and exits with that code.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
+from scripts.cli.annotations import Annotator
+from scripts.cli.untrusted import neutralise, neutralised
+from scripts.stages.exits import Exit
+from scripts.stages.polling import Polled
+from scripts.stages.text import iso
 from taskhub.errors import DurableDeployError
-from taskhub.instances import InstanceRecord
+from taskhub.instance_rows import InstanceRecord
 from taskhub.secrets import redact, register
-from taskhub.versions import UNVERSIONED_LABEL
 
 JsonOption = Annotated[
     bool,
@@ -21,10 +31,6 @@ JsonOption = Annotated[
         "--json", help="Print one JSON object on stdout (progress, if any, stays on stderr)."
     ),
 ]
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def instance_json(record: InstanceRecord) -> dict[str, Any]:
@@ -47,20 +53,30 @@ def unreadable_json(records: Iterable[InstanceRecord], show: int) -> dict[str, A
     return {"count": len(unreadable), "instances": [instance_json(r) for r in unreadable[:show]]}
 
 
-def counts_text(counts: Mapping[str, int], *, versions: bool = False) -> str:
-    def label(key: str) -> str:
-        return (key or UNVERSIONED_LABEL) if versions else (key or "(no status)")
+def wait_json(result: Polled, blocking: Sequence[InstanceRecord], show: int) -> dict[str, Any]:
+    """What a wait for good reads (the gate's, the watch's) says about how it went."""
+    return {
+        "instances": [instance_json(r) for r in blocking[:show]],
+        "unreadable": unreadable_json(blocking, show),
+        "reads": result.reads,
+        "stable_reads": result.stable_reads,
+        "elapsed_seconds": round(result.elapsed, 3),
+        "warnings": result.warnings,
+        "error": error_json(result.error) if result.error else None,
+    }
 
-    return ", ".join(f"{label(k)} {v}" for k, v in counts.items()) or "none"
 
+@dataclass(frozen=True)
+class Answer:
+    """A command's result as it knows itself: its JSON body (without the envelope's `command`
+    and `exit_code`), its text (written through `Output.text`) and its CI annotations."""
 
-def instance_line(record: InstanceRecord) -> str:
-    version = f"v{record.version}" if record.version else UNVERSIONED_LABEL
-    line = (
-        f"{record.instance_id}  {record.name or '?'}  {version}  "
-        f"{record.runtime_status or '(no status)'}  created {iso(record.created_time) or '?'}"
-    )
-    return f"{line}  UNREADABLE: {'; '.join(record.unreadable)}" if record.unreadable else line
+    command: str
+    """The command as the boundary names it (`routes list`)."""
+    exit: Exit
+    payload: dict[str, Any]
+    render: Callable[[Output], None]
+    annotate: Callable[[Annotator], None] = lambda _annotator: None
 
 
 class Output:
@@ -78,8 +94,9 @@ class Output:
     def __init__(self, *, as_json: bool, secrets: Iterable[str] = ()) -> None:
         self.as_json = as_json
         self.secrets = tuple(secrets)
-        self.out = Console(highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        # No emoji codes: a version ":x:" is shown as typed, not as a picture.
+        self.out = Console(highlight=False, soft_wrap=True, emoji=False)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -92,12 +109,15 @@ class Output:
         self._secrets = tuple(values)
         register(self._secrets)
 
+    def _safe(self, text: str) -> str:
+        return neutralise(redact(text, self.secrets))
+
     def progress(self, text: str) -> None:
-        self.err.print(redact(text, self.secrets), markup=False)
+        self.err.print(self._safe(text), markup=False)
 
     def text(self, text: str = "", style: str | None = None) -> None:
         if not self.as_json:
-            self.out.print(redact(text, self.secrets), style=style, markup=False)
+            self.out.print(self._safe(text), style=style, markup=False)
 
     def cannot_decide(self, error: DurableDeployError, *, on_stderr: bool = False) -> None:
         """The human form of "cannot decide", the same in every command: message, then fix.
@@ -110,8 +130,23 @@ class Output:
                 self.text(line, style)
 
     def json(self, payload: Mapping[str, Any]) -> None:
-        print(redact(json.dumps(payload, indent=2, default=str), self.secrets), flush=True)
+        """One JSON object on stdout, every string in it neutralised (keys too)."""
+        text = json.dumps(neutralised(payload), indent=2)
+        self.out.file.write(redact(text, self.secrets) + "\n")
+        self.out.file.flush()
         Output.json_objects_printed += 1
+
+    def finish(self, answer: Answer, annotator: Annotator | None = None) -> NoReturn:
+        """Prints `answer` (in its envelope under --json), annotates it (a command without
+        `--ci` has no annotator), exits with its code."""
+        if self.as_json:
+            envelope = {"command": answer.command, **answer.payload}
+            self.json({**envelope, "exit_code": int(answer.exit)})
+        else:
+            answer.render(self)
+        if annotator is not None:
+            answer.annotate(annotator)
+        raise typer.Exit(int(answer.exit))
 
 
 def error_json(exc: DurableDeployError) -> dict[str, str]:
@@ -126,4 +161,4 @@ def error_json(exc: DurableDeployError) -> dict[str, str]:
 
 def error_object(command: str, exc: DurableDeployError) -> dict[str, Any]:
     """The whole `--json` answer of a command that could not decide."""
-    return {"command": command, "error": error_json(exc)}
+    return {"command": command, "exit_code": int(Exit.CANNOT_DECIDE), "error": error_json(exc)}

@@ -7,8 +7,6 @@ the commands turn it into exit 2.
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from azure.mgmt.web import WebSiteManagementClient
 from azure.mgmt.web.models import CsmSlotEntity, StringDictionary
 
 from scripts.stages.app_service_errors import Refusal, classify, decode
+from scripts.stages.polling import SYSTEM_CLOCK, Clock, attempts
 from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.errors import ConfigurationError, DurableDeployError
 
@@ -182,10 +181,14 @@ Progress = Callable[[float], None]
 class AppSlots:
     """One app's slots; `production` names the main site."""
 
-    def __init__(self, client: WebSiteManagementClient, ref: AppRef) -> None:
+    def __init__(
+        self, client: WebSiteManagementClient, ref: AppRef, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
+        """`clock`: what a swap's wait reads the time from (polling.py)."""
         self.client = client
         self.ref = ref
         self.apps = client.web_apps
+        self.clock = clock
 
     def host_name(self, slot: str) -> str:
         with arm_errors("read the slot", self.ref, slot):
@@ -231,7 +234,8 @@ class AppSlots:
         keeps serving until its routing switches (deploy-staging-slots.md, "What happens
         during a swap").
         """
-        started = time.monotonic()
+        clock = self.clock
+        started = clock.monotonic()
         answers: list[int] = []
         hooks: dict[str, Any] = {
             "polling_interval": 1,
@@ -247,10 +251,13 @@ class AppSlots:
                     )
                 else:
                     poller = self.apps.begin_swap_slot(group, app, source, _entity(target), **hooks)
-                while not poller.done():
-                    poller.wait(interval)
-                    if not poller.done():
-                        progress(time.monotonic() - started)
+                # The poller's own wait is the sleep: it returns as soon as the swap ends.
+                tries = attempts(interval=interval, clock=Clock(clock.monotonic, poller.wait))
+                for attempt in tries:
+                    if poller.done():
+                        break
+                    if attempt.number > 1:
+                        progress(clock.monotonic() - started)
                 poller.result()
         except ArmError as exc:
             earlier = answers[:-1]
@@ -265,7 +272,7 @@ class AppSlots:
                     refusal=exc.refusal,
                 ) from None
             raise
-        return time.monotonic() - started
+        return clock.monotonic() - started
 
     def preview(self, source: str, target: str) -> None:
         """Phase one of a swap with preview: the target's slot settings land on the source,
@@ -294,6 +301,18 @@ class AppSlots:
                 )
 
 
+@dataclass(frozen=True)
+class AppSite:
+    """An app in Azure and how to reach ARM for it: what a slot stage is handed."""
+
+    ref: AppRef
+    endpoint: str | None = None
+    """The ARM base URL (`--arm-endpoint`, or DURABLE_DEPLOY_ARM_ENDPOINT); public by default."""
+    retries: int = 5
+
+    def open(self) -> AppSlots:
+        return open_slots(self.ref, self.endpoint, self.retries)
+
+
 def open_slots(ref: AppRef, endpoint: str | None, retries: int) -> AppSlots:
-    base = arm_endpoint(endpoint or os.environ.get(ARM_ENDPOINT_ENV))
-    return AppSlots(web_client(ref.subscription, base, retries), ref)
+    return AppSlots(web_client(ref.subscription, arm_endpoint(endpoint), retries), ref)

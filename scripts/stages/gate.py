@@ -8,16 +8,18 @@ the gap a swap must not fall into).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Protocol, TypeVar
+from dataclasses import dataclass
 
 from scripts.stages.exits import Exit
+from scripts.stages.polling import SYSTEM_CLOCK, Clock, Polled, poll
+from scripts.stages.text import clock, counts_text
+from taskhub.connection import RetrySettings
 from taskhub.drain import DrainSnapshot, snapshot
-from taskhub.errors import DurableDeployError, HubNotFoundError
-from taskhub.instances import InstanceStore
+from taskhub.errors import HubNotFoundError
+from taskhub.hubs import TaskHub
+from taskhub.instance_source import InstanceSource
+from taskhub.sources import HubAddress, open_source
 
 
 @dataclass(frozen=True)
@@ -40,74 +42,22 @@ class GateProgress:
     elapsed: float
     next_read_in: float
 
-
-class PollOutcome(StrEnum):
-    """How a wait ended; `outcome` in the gate's and the watch's JSON."""
-
-    DRAINED = "drained"
-    TIMEOUT = "timeout"
-    ERROR = "error"
-
-
-@dataclass
-class Polled:
-    """How a wait for `stable_for` good reads in a row ended (the gate's, the watch's)."""
-
-    exit: Exit = Exit.CANNOT_DECIDE
-    outcome: PollOutcome = PollOutcome.ERROR
-    reads: int = 0
-    stable_reads: int = 0
-    elapsed: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-    error: DurableDeployError | None = None
-
-
-Read = TypeVar("Read")
-
-
-class Timing(Protocol):
-    """How long to wait, how often to read, and how many good reads in a row pass."""
-
     @property
-    def timeout(self) -> float: ...
-    @property
-    def interval(self) -> float: ...
-    @property
-    def stable_for(self) -> int: ...
-
-
-def poll(
-    result: Polled,
-    fetch: Callable[[], Read],
-    good: Callable[[Read], bool],
-    settings: Timing,
-    waiting: Callable[[float], None],
-    passed: Callable[[], None] = lambda: None,
-) -> None:
-    """Fetches until `good` says so for `stable_for` reads in a row (then `passed`), or the
-    timeout. `result` is kept current before `good` and `waiting` run, so they can report
-    the count and the time; a DurableDeployError anywhere ends the wait as "cannot decide"."""
-    started = time.monotonic()
-    try:
-        while True:
-            read = fetch()
-            result.reads += 1
-            result.elapsed = time.monotonic() - started
-            result.stable_reads = result.stable_reads + 1 if good(read) else 0
-            if result.stable_reads >= settings.stable_for:
-                result.exit, result.outcome = Exit.OK, PollOutcome.DRAINED
-                passed()
-                return
-            remaining = settings.timeout - result.elapsed
-            if remaining <= 0:
-                result.exit, result.outcome = Exit.NOT_YET, PollOutcome.TIMEOUT
-                return
-            wait = min(settings.interval, remaining)
-            waiting(wait)
-            time.sleep(wait)
-    except DurableDeployError as exc:
-        result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, PollOutcome.ERROR, exc
-        result.elapsed = time.monotonic() - started
+    def line(self) -> str:
+        """The progress line of one read, the same for `gate` and the release's gate."""
+        snap = self.snapshot
+        if snap.drained:
+            state = f"drained ({self.stable_reads} read(s) in a row)"
+        else:
+            state = (
+                f"{len(snap.blocking)} unfinished · status: {counts_text(snap.by_status)} · "
+                f"version: {counts_text(snap.by_version, versions=True)}"
+            )
+        ignored = f" · ignored {len(snap.ignored)}" if snap.ignored else ""
+        return (
+            f"[{clock(self.elapsed)}] read {self.reads}: {state}{ignored} · "
+            f"next read in {self.next_read_in:.0f}s"
+        )
 
 
 @dataclass
@@ -123,18 +73,22 @@ class GateResult(Polled):
 class DrainGate:
     def __init__(
         self,
-        store: InstanceStore,
+        source: InstanceSource,
+        hub: TaskHub,
         settings: GateSettings,
         on_progress: Callable[[GateProgress], None] = lambda _: None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        self.store = store
+        self.source = source
+        self.hub = hub
         self.settings = settings
         self._on_progress = on_progress
+        self._clock = clock
 
     def read(self) -> tuple[DrainSnapshot, bool]:
         """One read: the snapshot, and whether the hub's table was missing (and allowed)."""
         try:
-            records = self.store.unfinished(include_entities=self.settings.include_entities)
+            records = self.source.unfinished(include_entities=self.settings.include_entities)
         except HubNotFoundError:
             if not self.settings.allow_missing_hub:
                 raise
@@ -159,12 +113,12 @@ class DrainGate:
         def passed() -> None:
             result.warnings.extend(self._suspicions(result))
 
-        poll(result, self.read, good, self.settings, waiting, passed)
+        poll(result, self.read, good, self.settings, waiting, passed, self._clock)
         return result
 
     def _suspicions(self, result: GateResult) -> list[str]:
         """Warnings about a pass that may not mean what the user thinks."""
-        hub = self.store.hub
+        hub = self.hub
         if result.hub_missing:
             return [
                 f"table {hub.instances_table!r} does not exist; passing because "
@@ -176,9 +130,22 @@ class DrainGate:
                 f"{len(result.snapshot.ignored)} unfinished instance(s) of ignored "
                 "orchestrations are still running and will see the new code"
             )
-        if not self.store.has_any_instance():
+        if not self.source.has_any_instance():
             warnings.append(
                 f"hub {hub.name!r} has no instance at all in {hub.instances_table!r}; if this "
                 "app has run before, the hub name or storage account is probably wrong"
             )
         return warnings
+
+
+def run_gate(
+    address: HubAddress,
+    retry: RetrySettings,
+    settings: GateSettings,
+    *,
+    on_progress: Callable[[GateProgress], None] = lambda _: None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> GateResult:
+    """The gate on the hub at `address`, read through its instance source."""
+    with open_source(address, retry) as source:
+        return DrainGate(source, address.hub, settings, on_progress, clock).run()

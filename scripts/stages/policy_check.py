@@ -21,7 +21,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from scripts.stages.preview import PROJECT_ROOT
+from scripts.stages.preview import PROJECT_ROOT, read_stack_config, run_plan
 from scripts.stages.process import ManagedProcess
 from taskhub.errors import DurableDeployError
 
@@ -218,3 +218,29 @@ class PolicyAnalyzer(ManagedProcess):
             )
             for d in diagnostics
         ]
+
+
+@dataclass(frozen=True)
+class StackCheck:
+    """A stack's offline plan as the pack judged it."""
+
+    resources: int
+    violations: list[Violation]
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.mandatory]
+
+
+def check_stack(stack: str, root: Path, config: Mapping[str, Any]) -> StackCheck:
+    """Plans `stack` offline and runs every resource through the pack, as `pulumi preview
+    --policy-pack` would (`config`: the pack's policy config, as --policy-pack-config)."""
+    project, _, _ = read_stack_config(stack, root)
+    plan = run_plan(stack, root)
+    with PolicyAnalyzer(project=project, stack=stack) as analyzer:
+        if config:
+            analyzer.configure(config)
+        violations = analyzer.analyze(
+            GraphResource(r.type, r.name, r.raw_inputs, r.parent) for r in plan.resources
+        )
+    return StackCheck(len(plan.resources), violations)

@@ -149,6 +149,8 @@ def run_plan(stack: str, root: Path = PROJECT_ROOT) -> Plan:
 
     try:
         _sync_await(run_pulumi_func(program))
+    except DurableDeployError as exc:  # a stack config value (components/config.py)
+        raise PlanError(exc.message, fix=exc.fix) from exc
     except Exception as exc:
         raise PlanError(str(exc)) from exc
     stack_resource = pulumi.runtime.get_root_resource()

@@ -11,17 +11,16 @@ version, makes it "cannot decide"; such a row is never counted as finished.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from scripts.stages.routes import RouteBook, route_for
+from scripts.stages.polling import SYSTEM_CLOCK, Clock, attempts
+from scripts.stages.routes import TrackingStore, route_for
 from taskhub.errors import ConfigurationError, DurableDeployError
-from taskhub.hubs import TaskHub
 from taskhub.instance_rows import InstanceRecord
-from taskhub.instances import InstanceStore
 from taskhub.routes import Route, RouteTable
+from taskhub.sources import open_source
 from taskhub.status import RuntimeStatus, is_finished
 
 
@@ -125,33 +124,44 @@ class RampVerdict:
 
 
 def watch_ramp(
-    book: RouteBook,
-    table: RouteTable,
+    tracking: TrackingStore,
     minor: str,
     limits: Limits,
     *,
     window: timedelta,
     duration: timedelta,
     interval: float,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> RampVerdict:
     """Re-reads the tracking store every `interval` seconds for `duration`; on a breach the
     ramp is set to 0 at once. A clean window needs `limits.min_finished` finished
     orchestrations of the ramping version, else there is no evidence either way."""
+    table = tracking.read()
+    return _watch(tracking, table, minor, limits, window, duration, interval, clock)
+
+
+def _watch(
+    tracking: TrackingStore,
+    table: RouteTable,
+    minor: str,
+    limits: Limits,
+    window: timedelta,
+    duration: timedelta,
+    interval: float,
+    clock: Clock,
+) -> RampVerdict:
     target, current = _ramp_and_current(table, minor)
     hubs = {target.hub: target.minor, current.hub: current.minor}
-    reader = InstanceStore(
-        book.service, TaskHub(target.hub, tracking_prefix=book.prefix), all_hubs=True
-    )
-    ends = time.monotonic() + duration.total_seconds()
-    while True:
-        tallies = tally(reader.instances(), hubs, datetime.now(UTC) - window)
-        ramping, baseline = tallies[target.minor], tallies[current.minor]
-        reason = breach(ramping, baseline, limits)
-        if reason or time.monotonic() >= ends:
-            break
-        time.sleep(max(0.0, min(interval, ends - time.monotonic())))
+    tries = attempts(timeout=duration.total_seconds(), interval=interval, clock=clock)
+    with open_source(tracking.address(target.hub), tracking.retry, all_hubs=True) as reader:
+        for _ in tries:
+            tallies = tally(reader.instances(), hubs, datetime.now(UTC) - window)
+            ramping, baseline = tallies[target.minor], tallies[current.minor]
+            reason = breach(ramping, baseline, limits)
+            if reason:
+                break
     if reason:
-        book.save(replace(book.load().routes.get(minor, target), ramp=0))
+        tracking.write(replace(tracking.read().routes.get(minor, target), ramp=0))
     elif ramping.finished < limits.min_finished:
         raise CannotJudge(
             f"only {ramping.finished} orchestration(s) of {minor} finished in the window, "

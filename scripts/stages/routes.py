@@ -9,48 +9,48 @@ saved in one batch, so the router never sees two current versions, or none.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from azure.data.tables import TableServiceClient
-
 from scripts.stages.stack_outputs import typed
 from taskhub.app_service_plans import PRODUCTION_SLOT
-from taskhub.errors import ConfigurationError, is_table_missing, translate_storage_error
+from taskhub.connection import RetrySettings
+from taskhub.errors import ConfigurationError
 from taskhub.hubs import TaskHub
 from taskhub.instance_rows import InstanceRecord
-from taskhub.instances import InstanceStore
-from taskhub.routes import Route, RouteState, RouteStore, RouteTable
+from taskhub.routes import Route, RouteState, RouteTable
+from taskhub.sources import Connection, HubAddress, open_route_store, open_source
 
 
 @dataclass(frozen=True)
-class RouteBook:
-    """The route table of one tracking store, read and written with our errors."""
+class TrackingStore:
+    """The shared tracking store: one account holding the route table and the Instances
+    table every version's hub writes to (`<prefix>Instances`, told apart by TaskHubName)."""
 
-    service: TableServiceClient
+    connection: Connection
+    retry: RetrySettings
     prefix: str
 
-    @property
-    def hub(self) -> TaskHub:
-        """The store's name for error messages: the routes are not one hub's."""
-        return TaskHub(self.prefix, tracking_prefix=self.prefix)
+    def address(self, hub: str) -> HubAddress:
+        return HubAddress(TaskHub(hub, tracking_prefix=self.prefix), self.connection)
 
-    def load(self) -> RouteTable:
-        try:
-            return RouteStore(self.service).load()
-        except Exception as exc:
-            if is_table_missing(exc):
-                return RouteTable()
-            raise translate_storage_error(exc, self.hub) from None
+    def read(self) -> RouteTable:
+        """The route table as stored (empty before the first registration)."""
+        with open_route_store(self.connection, self.retry) as store:
+            return store.load(missing_ok=True)
 
-    def save(self, *routes: Route) -> RouteTable:
-        """Writes `routes` in one batch and returns the table as stored afterwards."""
-        try:
-            RouteStore(self.service).save(*routes)
-        except Exception as exc:
-            raise translate_storage_error(exc, self.hub) from None
-        return self.load()
+    def write(self, *routes: Route) -> RouteTable:
+        """Writes `routes` in one batch; the table as stored afterwards."""
+        with open_route_store(self.connection, self.retry) as store:
+            return store.save(*routes)
+
+
+def change_routes(
+    tracking: TrackingStore, change: Callable[[RouteTable], Iterable[Route]]
+) -> RouteTable:
+    """Writes the rows `change` derives from the table in one batch; the table afterwards."""
+    return tracking.write(*change(tracking.read()))
 
 
 def warnings(table: RouteTable) -> list[str]:
@@ -136,6 +136,11 @@ def making_current(table: RouteTable, target: Route) -> list[Route]:
     ]
 
 
+def draining(table: RouteTable, minor: str) -> list[Route]:
+    """The row that changes for `routes drain MINOR`: no new orchestrations go to it."""
+    return [replace(route_for(table, minor, replaceable=True), state=RouteState.DRAINING)]
+
+
 def ramped(table: RouteTable, minor: str, percent: int) -> list[Route]:
     """The rows that change for `routes ramp MINOR --percent N`; 100 makes it current."""
     target = active_route(table, minor, "ramp")
@@ -167,25 +172,19 @@ class Retirement:
         return not self.unfinished
 
 
-def retire(book: RouteBook, table: RouteTable, minor: str) -> Retirement:
+def retire(tracking: TrackingStore, minor: str) -> Retirement:
     """Retires `minor` once its hub has no unfinished instance in the tracking store; a hub
     that never recorded one there is "cannot decide" (the app writes under another hub)."""
+    table = tracking.read()
     route = route_for(table, minor, replaceable=True)
-    owner = TaskHub(route.hub, tracking_prefix=book.prefix)
-    instances = InstanceStore(book.service, owner)
-    if not instances.has_any_instance():
-        seen = ", ".join(instances.hub_names()) or "none"
-        raise ConfigurationError(
-            f"hub {route.hub!r} of {minor} never recorded an instance in "
-            f"{owner.instances_table}, so its app may write under another hub name; "
-            f"hubs recorded there: {seen}",
-            fix="check the hub the app really runs (its hubName setting) and "
-            "`routes sync` it, or check the tracking store connection",
-        )
-    unfinished = tuple(instances.unfinished(include_entities=True))
+    owner = tracking.address(route.hub)
+    with open_source(owner, tracking.retry) as instances:
+        if not instances.has_any_instance():
+            raise _never_recorded(tracking, owner, minor)
+        unfinished = tuple(instances.unfinished(include_entities=True))
     if unfinished:
         return Retirement(route, unfinished)
-    book.save(replace(route, state=RouteState.RETIRED, current=False))
+    tracking.write(replace(route, state=RouteState.RETIRED, current=False))
     remaining = [
         r.version
         for m, r in sorted(table.routes.items())
@@ -196,3 +195,15 @@ def retire(book: RouteBook, table: RouteTable, minor: str) -> Retirement:
         f"'{json.dumps(remaining)}'"
     )
     return Retirement(route, (), change)
+
+
+def _never_recorded(tracking: TrackingStore, owner: HubAddress, minor: str) -> ConfigurationError:
+    with open_source(owner, tracking.retry, all_hubs=True) as store:
+        recorded = {r.task_hub for r in store.instances(include_entities=True) if r.task_hub}
+    return ConfigurationError(
+        f"hub {owner.hub.name!r} of {minor} never recorded an instance in "
+        f"{owner.hub.instances_table}, so its app may write under another hub name; "
+        f"hubs recorded there: {', '.join(sorted(recorded)) or 'none'}",
+        fix="check the hub the app really runs (its hubName setting) and "
+        "`routes sync` it, or check the tracking store connection",
+    )

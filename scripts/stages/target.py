@@ -8,9 +8,8 @@ does, unless the user names the hub and connection explicitly.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.stages.arm import AppSlots
@@ -20,14 +19,19 @@ from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.errors import ConfigurationError
 from taskhub.hostjson import DurableReading
 from taskhub.hubs import TaskHub
+from taskhub.sources import Connection, HubAddress
 
 
 def resolve_connection(
     connection_string: str | None,
     account_url: str | None,
     connection_setting: str | None,
+    environ: Mapping[str, str],
     allowed_endpoints: Collection[str] = (),
-) -> StorageConnection:
+) -> Connection:
+    """The one connection the options name; `environ` holds the setting `connection_setting`
+    names (the pipeline step's environment, read by the CLI); `allowed_endpoints` are hosts
+    the user named fit for a token besides Azure's own (taskhub/clouds.py)."""
     given = {
         "--connection-string": connection_string,
         "--account-url": account_url,
@@ -47,7 +51,7 @@ def resolve_connection(
         return StorageConnection.from_account_url(account_url, allowed_endpoints=allowed_endpoints)
     assert connection_setting is not None
     return StorageConnection.from_setting(
-        connection_setting, os.environ, allowed_endpoints=allowed_endpoints
+        connection_setting, environ, allowed_endpoints=allowed_endpoints
     )
 
 
@@ -59,13 +63,7 @@ def task_hub(hub: str, tracking_prefix: str | None) -> TaskHub:
     return TaskHub(name=hub.strip(), tracking_prefix=tracking_prefix)
 
 
-@dataclass(frozen=True)
-class Target:
-    hub: TaskHub
-    connection: StorageConnection
-
-
-def resolve_target(
+def resolve_address(
     *,
     hub: str | None,
     tracking_prefix: str | None,
@@ -75,8 +73,9 @@ def resolve_target(
     stack_output: Path | None,
     app: str | None,
     slot: str,
+    environ: Mapping[str, str],
     allowed_endpoints: Collection[str] = (),
-) -> Target:
+) -> HubAddress:
     """The hub and connection from explicit options, filled in from stack outputs."""
     if stack_output is not None:
         entry = read_stack_slot(stack_output, app, slot)
@@ -92,10 +91,10 @@ def resolve_target(
             account_url = entry.table_endpoint
     if not hub:
         raise ConfigurationError("no task hub was named", fix="pass --hub or --stack-output")
-    return Target(
+    return HubAddress(
         hub=task_hub(hub, tracking_prefix),
         connection=resolve_connection(
-            connection_string, account_url, connection_setting, allowed_endpoints
+            connection_string, account_url, connection_setting, environ, allowed_endpoints
         ),
     )
 
@@ -108,6 +107,8 @@ class DrainArgs:
     connection_setting: str | None
     tracking_prefix: str | None
     retries: int
+    environ: Mapping[str, str] = field(repr=False)
+    """Where `connection_setting` is looked up: the pipeline step's environment."""
     allow_endpoint: list[str] | None = None
     """Hosts named fit for a token besides Azure's storage (taskhub/clouds.py)."""
 
@@ -122,7 +123,7 @@ class DrainArgs:
 
 @dataclass(frozen=True)
 class SlotHub:
-    target: Target
+    address: HubAddress
     source: str
     """Where the hub and connection came from, for the report."""
 
@@ -150,9 +151,10 @@ def slot_hub(slots: AppSlots, slot: str, drain: DrainArgs, stack: StackApp | Non
             drain.connection_string,
             drain.account_url,
             drain.connection_setting,
+            drain.environ,
             drain.allow_endpoint or (),
         )
-        return SlotHub(Target(task_hub(hub, prefix), connection), "explicit options")
+        return SlotHub(HubAddress(task_hub(hub, prefix), connection), "explicit options")
     name = (
         durable.require_instances_connection(f"slot {slot!r}")
         if durable
@@ -175,5 +177,5 @@ def slot_hub(slots: AppSlots, slot: str, drain: DrainArgs, stack: StackApp | Non
             else "pass --connection-setting, --account-url or --connection-string",
         ) from None
     return SlotHub(
-        Target(task_hub(hub, prefix), connection), f"live app settings of {slot!r} ({name})"
+        HubAddress(task_hub(hub, prefix), connection), f"live app settings of {slot!r} ({name})"
     )

@@ -21,11 +21,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scripts.stages.gate import Polled, poll
+from scripts.stages.polling import SYSTEM_CLOCK, Clock, Polled, poll
+from scripts.stages.text import clock
+from taskhub.connection import RetrySettings
 from taskhub.drain import version_or_older
 from taskhub.errors import HubNotFoundError
-from taskhub.instances import InstanceRecord, InstanceStore
+from taskhub.hubs import TaskHub
+from taskhub.instance_rows import InstanceRecord
+from taskhub.instance_source import InstanceSource
 from taskhub.retirement import closest_first, listed
+from taskhub.sources import HubAddress, open_source
 from taskhub.versions import UNVERSIONED_LABEL
 
 
@@ -101,6 +106,27 @@ class WatchRead:
             counts.setdefault(record.version, Counter())[record.runtime_status] += 1
         return {v: dict(sorted(c.items())) for v, c in sorted(counts.items())}
 
+    @property
+    def counts(self) -> str:
+        """Unfinished instances per version and status, as one line."""
+        return (
+            "; ".join(
+                f"{v or UNVERSIONED_LABEL} " + ", ".join(f"{s} {n}" for s, n in statuses.items())
+                for v, statuses in self.by_version.items()
+            )
+            or "none"
+        )
+
+    def line(self, version: str, wait: float) -> str:
+        """The progress line of one read of the watch for `version`."""
+        parts = (
+            f"{len(self.blocking)} unfinished at {version} or older",
+            f"unfinished by version: {self.counts}",
+            f"since last read: {', '.join(c.text for c in self.changes) or 'nothing'}",
+            f"next read in {wait:.0f}s",
+        )
+        return f"[{clock(self.elapsed)}] read {self.read}: " + " · ".join(parts)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "read": self.read,
@@ -120,25 +146,29 @@ class WatchResult(Polled):
 class RolloutWatch:
     def __init__(
         self,
-        store: InstanceStore,
+        source: InstanceSource,
+        hub: TaskHub,
         settings: WatchSettings,
         *,
         include_entities: bool = False,
         on_read: Callable[[WatchRead, float], None] = lambda _r, _w: None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         assert settings.until_drained is not None
-        self.store, self.settings, self.version = store, settings, settings.until_drained
+        self._clock = clock
+        self.source, self.hub = source, hub
+        self.settings, self.version = settings, settings.until_drained
         self.include_entities = include_entities
         self._on_read = on_read
 
     def _unfinished(self, result: WatchResult) -> list[InstanceRecord]:
         try:
-            return self.store.unfinished(include_entities=self.include_entities)
+            return list(self.source.unfinished(include_entities=self.include_entities))
         except HubNotFoundError:
             if not self.settings.allow_missing_hub:
                 raise
             warning = (
-                f"table {self.store.hub.instances_table!r} does not exist; counted as drained "
+                f"table {self.hub.instances_table!r} does not exist; counted as drained "
                 "because --allow-missing-hub was given"
             )
             if warning not in result.warnings:
@@ -169,7 +199,10 @@ class RolloutWatch:
         def passed() -> None:
             result.warnings.extend(self._unrecorded(result))
 
-        poll(result, lambda: tuple(self._unfinished(result)), good, self.settings, waiting, passed)
+        def fetch() -> tuple[InstanceRecord, ...]:
+            return tuple(self._unfinished(result))
+
+        poll(result, fetch, good, self.settings, waiting, passed, self._clock)
         return result
 
     def _unrecorded(self, result: WatchResult) -> list[str]:
@@ -180,7 +213,7 @@ class RolloutWatch:
         if any(r.version == self.version for r in seen):
             return []
         try:
-            records = self.store.instances(include_entities=self.include_entities)
+            records = self.source.instances(include_entities=self.include_entities)
         except HubNotFoundError:
             return []  # passing on --allow-missing-hub, which already warned
         if any(r.version == self.version or r.unreadable_column("Version") for r in records):
@@ -188,6 +221,22 @@ class RolloutWatch:
         known = listed(closest_first(self.version, (r.version for r in records)))
         return [
             f"no instance of version {self.version!r} was ever recorded in hub "
-            f"{self.store.hub.name!r} (versions recorded there, closest first: {known}); "
+            f"{self.hub.name!r} (versions recorded there, closest first: {known}); "
             "check the version string: nothing unfinished is at or below one never used"
         ]
+
+
+def watch_rollout(
+    address: HubAddress,
+    retry: RetrySettings,
+    settings: WatchSettings,
+    *,
+    include_entities: bool = False,
+    on_read: Callable[[WatchRead, float], None] = lambda _r, _w: None,
+) -> WatchResult:
+    """The watch on the hub at `address`, read through its instance source."""
+    with open_source(address, retry) as source:
+        watch = RolloutWatch(
+            source, address.hub, settings, include_entities=include_entities, on_read=on_read
+        )
+        return watch.run()

@@ -7,7 +7,7 @@ test raises it; it says so in its custom status (`WAITING`).
 `standins.scheduler.functions_programs` holds the azure-functions-durable code that does the
 same, call for call.
 
-Every input is a JSON object: the replay check's context body (scripts/stages/replay.py
+Every input is a JSON object: the replay check's context body (scripts/stages/replay/judge.py
 `context_body`) hands the SDK the decoded input, which `DurableOrchestrationContext`
 re-encodes only for a dict, so a scalar input fails `get_input` on either backend.
 """

@@ -1,20 +1,25 @@
 import io
 from pathlib import Path
 
-from scripts.cli.annotations import Annotator, CiSystem, detect
+from scripts.cli.annotations import Annotator
+from scripts.cli.ci import CiFacts, CiSystem
+
+
+def _system(choice: CiSystem, environ: dict[str, str]) -> CiSystem:
+    return CiFacts.read(choice, environ).system
 
 
 def test_auto_detects_each_runner() -> None:
-    assert detect(CiSystem.AUTO, {"GITHUB_ACTIONS": "true"}) is CiSystem.GITHUB
-    assert detect(CiSystem.AUTO, {"TF_BUILD": "True"}) is CiSystem.AZURE_DEVOPS
-    assert detect(CiSystem.AUTO, {}) is CiSystem.NONE
-    assert detect(CiSystem.NONE, {"GITHUB_ACTIONS": "true"}) is CiSystem.NONE
+    assert _system(CiSystem.AUTO, {"GITHUB_ACTIONS": "true"}) is CiSystem.GITHUB
+    assert _system(CiSystem.AUTO, {"TF_BUILD": "True"}) is CiSystem.AZURE_DEVOPS
+    assert _system(CiSystem.AUTO, {}) is CiSystem.NONE
+    assert _system(CiSystem.NONE, {"GITHUB_ACTIONS": "true"}) is CiSystem.NONE
 
 
 def test_github_commands_are_escaped(tmp_path: Path) -> None:
     stream = io.StringIO()
     outputs = tmp_path / "out"
-    annotator = Annotator(CiSystem.GITHUB, stream, {"GITHUB_OUTPUT": str(outputs)})
+    annotator = Annotator(CiFacts(CiSystem.GITHUB, output_file=str(outputs)), stream)
     annotator.message("error", "gate: a,b", "50% done\nnext")
     annotator.outputs({"drained": "false"})
     assert stream.getvalue() == "::error title=gate%3A a%2Cb::50%25 done%0Anext\n"
@@ -23,7 +28,7 @@ def test_github_commands_are_escaped(tmp_path: Path) -> None:
 
 def test_azure_pipelines_commands() -> None:
     stream = io.StringIO()
-    annotator = Annotator(CiSystem.AZURE_DEVOPS, stream, {})
+    annotator = Annotator(CiFacts(CiSystem.AZURE_DEVOPS), stream)
     annotator.message("warning", "gate", "x;y\nz")
     annotator.outputs({"drained": "true"})
     lines = stream.getvalue().splitlines()
@@ -33,7 +38,7 @@ def test_azure_pipelines_commands() -> None:
 
 def test_none_writes_nothing() -> None:
     stream = io.StringIO()
-    annotator = Annotator(CiSystem.NONE, stream, {})
+    annotator = Annotator(CiFacts(CiSystem.NONE), stream)
     annotator.message("error", "t", "m")
     annotator.outputs({"a": "b"})
     assert stream.getvalue() == ""

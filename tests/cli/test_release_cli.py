@@ -24,17 +24,22 @@ from tests.support.helpers import ACTIVITIES, SECRET_ACCOUNT
 
 UNCHANGED_PROGRAM = "tests.support.replay_programs:unchanged"
 
+NEW_CODE = ("--replay-app-dir", "apps/orders")
+"""The sample app, as the new code a release replays the in-flight histories through."""
+
 
 def test_a_release_with_quiesce_and_preview_waits_swaps_verifies_and_resumes(
-    d: Deployment, host: DurableHostSimulator
+    deployment: Deployment, host: DurableHostSimulator
 ) -> None:
     host.write(SimulatedInstance("order-1", "ProcessOrder", "Running", "1.0"))
-    production_before = dict(d.slot("production").settings)
+    production_before = dict(deployment.slot("production").settings)
 
     def finish() -> None:
         """Completes the order once the gate has read it a few times (after quiesce)."""
         deadline = time.monotonic() + 60
-        while d.slot("production").settings.get("AzureWebJobs.StartOrder.Disabled") != "true":
+        while (
+            deployment.slot("production").settings.get("AzureWebJobs.StartOrder.Disabled") != "true"
+        ):
             assert time.monotonic() < deadline, "quiesce never happened"
             time.sleep(0.1)
         time.sleep(1.5)
@@ -42,7 +47,9 @@ def test_a_release_with_quiesce_and_preview_waits_swaps_verifies_and_resumes(
 
     player = threading.Thread(target=finish)
     player.start()
-    code, result, output = release(d, "--quiesce", "StartOrder", "--preview", "--release-id", "r1")
+    code, result, output = release(
+        deployment, "--quiesce", "StartOrder", "--preview", "--release-id", "r1"
+    )
     player.join()
     assert code == 0, output
     assert stages(result) == [
@@ -60,28 +67,32 @@ def test_a_release_with_quiesce_and_preview_waits_swaps_verifies_and_resumes(
     assert by_name["resume"]["slot"] == "staging"
     assert all(s["seconds"] >= 0 for s in result["stages"])
     # The old code and its settings are in staging again, exactly as they were.
-    staging = d.slot("staging").settings
+    staging = deployment.slot("staging").settings
     assert MARKER_SETTING not in staging and "AzureWebJobs.StartOrder.Disabled" not in staging
     assert {k: v for k, v in staging.items() if k != "SLOT_ROLE"} == {
         k: v for k, v in production_before.items() if k != "SLOT_ROLE"
     }
-    assert d.slot("production").settings[RELEASE_SETTING] == "r1"
+    assert deployment.slot("production").settings[RELEASE_SETTING] == "r1"
     assert SECRET_ACCOUNT.key not in output
 
 
-def test_a_release_sends_exactly_these_arm_calls(d: Deployment, host: DurableHostSimulator) -> None:
+def test_a_release_sends_exactly_these_arm_calls(
+    deployment: Deployment, host: DurableHostSimulator
+) -> None:
     """Source in the path, production as `targetSlot` (WebApps.json WebApps_SwapSlot and
     WebApps_ApplySlotConfigurationSlot, api-version 2025-05-01): what
     `az webapp deployment slot swap --slot staging` sends."""
-    production_before = dict(d.slot("production").settings)
-    staging_before = dict(d.slot("staging").settings)
-    code, _, output = release(d, "--quiesce", "StartOrder", "--preview", "--release-id", "r1")
+    production_before = dict(deployment.slot("production").settings)
+    staging_before = dict(deployment.slot("staging").settings)
+    code, _, output = release(
+        deployment, "--quiesce", "StartOrder", "--preview", "--release-id", "r1"
+    )
     assert code == 0, output
     site = (
         f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}/providers/Microsoft.Web/sites/{APP}"
     )
     pair = {"targetSlot": "production", "preserveVnet": True}
-    calls = [(c.method, c.path.removeprefix(site), c.body) for c in d.stand_in.calls]
+    calls = [(c.method, c.path.removeprefix(site), c.body) for c in deployment.stand_in.calls]
     writes = [body["properties"] for method, _, body in calls if method == "PUT"]
     polls = [c for c in calls if "/operationresults/" in c[1]]
     assert polls and all(c[0] == "GET" and c[1].startswith("/slots/staging/") for c in polls)
@@ -104,78 +115,80 @@ def test_a_release_sends_exactly_these_arm_calls(d: Deployment, host: DurableHos
         MARKER_SETTING: '{"StartOrder": null}',
     }
     assert writes[1] == {**staging_before, RELEASE_SETTING: "r1"}
-    assert writes[2] == d.slot("staging").settings
+    assert writes[2] == deployment.slot("staging").settings
     assert "AzureWebJobs.StartOrder.Disabled" not in writes[2]
     # Phase 1 and the swap restart staging only; production restarted once, for quiesce.
-    assert (d.slot("production").restarts, d.slot("staging").restarts) == (1, 4)
+    assert (deployment.slot("production").restarts, deployment.slot("staging").restarts) == (1, 4)
 
 
 def test_running_the_same_release_again_never_swaps_back(
-    d: Deployment, host: DurableHostSimulator
+    deployment: Deployment, host: DurableHostSimulator
 ) -> None:
-    assert release(d, "--release-id", "r7")[0] == 0
-    swaps = d.swap_calls()
-    code, result, output = release(d, "--release-id", "r7")
+    assert release(deployment, "--release-id", "r7")[0] == 0
+    swaps = deployment.swap_calls()
+    code, result, output = release(deployment, "--release-id", "r7")
     assert code == 0, output
     assert dict(stages(result))["swap"] == "skipped"
-    assert d.swap_calls() == swaps
-    assert d.slot("production").content == "orders 2.0"
+    assert deployment.swap_calls() == swaps
+    assert deployment.slot("production").content == "orders 2.0"
 
 
 def test_a_gate_timeout_stops_before_the_swap_and_resumes_the_starters(
-    d: Deployment, host: DurableHostSimulator
+    deployment: Deployment, host: DurableHostSimulator
 ) -> None:
     host.write(SimulatedInstance("order-1", "ProcessOrder", "Suspended", "1.0"))
-    before = dict(d.slot("production").settings)
-    code, result, output = release(d, "--quiesce", "StartOrder", "--timeout", "1")
+    before = dict(deployment.slot("production").settings)
+    code, result, output = release(deployment, "--quiesce", "StartOrder", "--timeout", "1")
     assert code == 1, output
     assert result["failed_stage"] == "gate"
     assert stages(result)[-2:] == [("gate", "failed"), ("resume", "ok")]
     assert "nothing was swapped" in result["next"]
-    assert d.swap_calls() == 0
-    assert d.slot("production").settings == before
+    assert deployment.swap_calls() == 0
+    assert deployment.slot("production").settings == before
 
 
 def test_a_failing_health_check_names_verify_and_offers_the_way_back(
-    d: Deployment, host: DurableHostSimulator
+    deployment: Deployment, host: DurableHostSimulator
 ) -> None:
-    d.slot("staging").healthy = False
-    code, result, output = release(d)
+    deployment.slot("staging").healthy = False
+    code, result, output = release(deployment)
     assert code == 1, output
     assert result["failed_stage"] == "verify"
-    assert d.slot("production").content == "orders 2.0"
+    assert deployment.slot("production").content == "orders 2.0"
     assert "HTTP 503" in result["stages"][-1]["message"]
     assert "swaps the old code back" in result["next"]
 
 
-def test_two_slots_on_one_hub_fail_the_check(d: Deployment) -> None:
-    d.slot("staging").settings["DurableManagementStorage"] = d.production_connection
-    code, result, output = release(d)
+def test_two_slots_on_one_hub_fail_the_check(deployment: Deployment) -> None:
+    deployment.slot("staging").settings["DurableManagementStorage"] = (
+        deployment.production_connection
+    )
+    code, result, output = release(deployment)
     assert code == 2, output
     assert result["failed_stage"] == "check"
     assert "run the same task hub" in result["stages"][0]["message"]
-    assert d.swap_calls() == 0
+    assert deployment.swap_calls() == 0
     assert SECRET_ACCOUNT.key not in output
 
 
 @pytest.mark.parametrize("missing", ["--subscription", "--resource-group"])
-def test_an_unnamed_app_exits_2(d: Deployment, missing: str) -> None:
-    args = d.app_args()
+def test_an_unnamed_app_exits_2(deployment: Deployment, missing: str) -> None:
+    args = deployment.app_args()
     i = args.index(missing)
     del args[i : i + 2]
-    run = d.cli("release", *args, "--json")
+    run = deployment.cli("release", *args, "--json")
     assert run.code == 2
     assert missing in json.loads(run.stdout)["error"]["message"]
 
 
-def test_a_missing_hub_fails_the_gate_with_the_fix(d: Deployment) -> None:
-    code, result, output = release(d)
+def test_a_missing_hub_fails_the_gate_with_the_fix(deployment: Deployment) -> None:
+    code, result, output = release(deployment)
     assert code == 2, output
     gate = result["stages"][-1]
     assert (gate["stage"], gate["status"]) == ("gate", "failed")
     assert "does not exist" in gate["message"] and "--allow-missing-hub" in gate["fix"]
     assert "nothing was swapped" in result["next"]
-    assert release(d, "--allow-missing-hub")[0] == 0
+    assert release(deployment, "--allow-missing-hub")[0] == 0
 
 
 def orders_in_flight(conn: str, hub_name: str) -> None:
@@ -209,35 +222,26 @@ def staging_in_flight(azurite: Azurite, hub_name: str) -> None:
 
 
 def test_the_replay_stage_stops_a_release_that_would_break_in_flight_work(
-    d: Deployment, host: DurableHostSimulator, staging_in_flight: None
+    deployment: Deployment, host: DurableHostSimulator, staging_in_flight: None
 ) -> None:
-    before = dict(d.slot("production").settings)
-    code, result, output = release(
-        d,
-        "--quiesce",
-        "StartOrder",
-        "--replay-app-dir",
-        "apps/orders",
-        "--replay-function",
-        "standins.replay_variants:renamed",
-    )
+    before = dict(deployment.slot("production").settings)
+    renamed = ["--replay-function", "standins.replay_variants:renamed"]
+    code, result, output = release(deployment, "--quiesce", "StartOrder", *NEW_CODE, *renamed)
     assert code == 1, output
     assert stages(result) == [("lint", "ok"), ("check", "ok"), ("replay", "failed")]
     replay = result["stages"][2]
     assert replay["replayed"] == 2 and len(replay["failing"]) == 2
     assert "ChargeCard" in replay["failing"][0]["why"]
     assert "new orchestration version" in result["next"]
-    assert d.swap_calls() == 0
-    assert d.slot("production").settings == before, "nothing was quiesced"
-    code, result, output = release(
-        d, "--replay-app-dir", "apps/orders", "--replay-orchestrator", "ProcessOrder"
-    )
+    assert deployment.swap_calls() == 0
+    assert deployment.slot("production").settings == before, "nothing was quiesced"
+    code, result, output = release(deployment, *NEW_CODE, "--replay-orchestrator", "ProcessOrder")
     assert code == 0, output
     assert dict(stages(result))["replay"] == "ok"
 
 
 def test_an_unreadable_history_stops_the_release_at_the_replay_stage_with_exit_2(
-    d: Deployment, host: DurableHostSimulator, azurite: Azurite, hub_name: str
+    deployment: Deployment, host: DurableHostSimulator, azurite: Azurite, hub_name: str
 ) -> None:
     case = flow("s-odd", "e-odd")
     case.extra_rows = case.history_rows()
@@ -246,27 +250,25 @@ def test_an_unreadable_history_stops_the_release_at_the_replay_stage_with_exit_2
     conn = azurite.connection_string(DEV_ACCOUNT)
     with TableServiceClient.from_connection_string(conn) as service:
         write(service, TaskHub(hub_name), [case])
-    code, result, output = release(
-        d, "--replay-app-dir", "apps/orders", "--replay-function", UNCHANGED_PROGRAM
-    )
+    code, result, output = release(deployment, *NEW_CODE, "--replay-function", UNCHANGED_PROGRAM)
     assert code == 2, output
     assert stages(result) == [("lint", "ok"), ("check", "ok"), ("replay", "failed")]
     assert result["stages"][2]["failing"][0]["outcome"] == "unreadable"
-    assert d.swap_calls() == 0
+    assert deployment.swap_calls() == 0
     assert "new orchestration version" not in result["next"]
     assert "could not be read" in result["next"] and "nothing was swapped" in result["next"]
 
 
 def test_a_re_run_after_the_swap_does_not_replay_the_old_code_s_hub(
-    d: Deployment, host: DurableHostSimulator, azurite: Azurite, hub_name: str
+    deployment: Deployment, host: DurableHostSimulator, azurite: Azurite, hub_name: str
 ) -> None:
     """After the swap the source slot runs the old code and its hub: its in-flight work is
     the old code's, which the new code never carries on, so a re-run skips the replay."""
-    code, _, output = release(d, "--release-id", "r1")
+    code, _, output = release(deployment, "--release-id", "r1")
     assert code == 0, output
     orders_in_flight(azurite.connection_string(SECRET_ACCOUNT.name), hub_name)
     code, result, output = release(
-        d,
+        deployment,
         "--release-id",
         "r1",
         "--replay-app-dir",
@@ -277,4 +279,4 @@ def test_a_re_run_after_the_swap_does_not_replay_the_old_code_s_hub(
     assert code == 0, output
     replay = dict(stages(result))
     assert replay["replay"] == "skipped" and replay["verify"] == "ok"
-    assert d.swap_calls() == 1
+    assert deployment.swap_calls() == 1

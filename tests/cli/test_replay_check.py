@@ -12,8 +12,8 @@ from azure.durable_functions import Orchestrator
 from azure.storage.blob import BlobServiceClient
 from orders import orchestration
 
-from scripts.stages.replay import Divergence, compare
-from scripts.stages.replay_numbering import Step
+from scripts.stages.replay.judge import Divergence, compare
+from scripts.stages.replay.numbering import Step
 from standins.azurite import Azurite
 from standins.history_simulator import HistoryWriter, Recorded, drive
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance

@@ -176,7 +176,7 @@ def test_invalid_config_exits_2_naming_the_key(cli: Cli, tmp_path: Path) -> None
     )
     run = cli("plan", "--stack", "bad", "--project-dir", str(project))
     assert run.code == 2
-    assert "durable-zero-downtime:slots.names" in run.stdout and "Fix:" in run.stdout
+    assert "durable-zero-downtime:slots.names" in run.stdout and "fix:" in run.stdout
     assert cli("plan", "--stack", "nosuchstack").code == 2
 
 

@@ -11,7 +11,7 @@ import secrets
 import pytest
 
 from scripts.stages.app_service_errors import Refusal
-from scripts.stages.arm import AppRef, AppSlots, ArmError, open_slots
+from scripts.stages.arm import ARM_ENDPOINT_ENV, AppRef, AppSlots, ArmError, open_slots
 from taskhub.app_service_plans import PRODUCTION_SLOT as PRODUCTION
 
 pytestmark = pytest.mark.azure
@@ -26,7 +26,7 @@ def slots() -> AppSlots:
     if not all(LIVE.values()):
         pytest.skip("set DURABLE_DEPLOY_LIVE_SUBSCRIPTION, _RESOURCE_GROUP and _APP")
     ref = AppRef(LIVE["SUBSCRIPTION"], LIVE["RESOURCE_GROUP"], LIVE["APP"])
-    return open_slots(ref, None, retries=3)
+    return open_slots(ref, os.environ.get(ARM_ENDPOINT_ENV), retries=3)
 
 
 def merged(slots: AppSlots, slot: str, **changes: str | None) -> None:

@@ -15,14 +15,14 @@ import pytest
 from azure.data.tables import TableServiceClient
 
 from scripts.stages.exits import Exit
-from scripts.stages.gate import DrainGate, GateResult, GateSettings
+from scripts.stages.gate import GateResult, GateSettings, run_gate
 from standins.azurite import DEV_ACCOUNT, Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.errors import AccountNotFoundError, StoreUnavailableError
 from taskhub.hubs import TaskHub
-from taskhub.instances import InstanceStore
 from taskhub.routes import ROUTES_TABLE, Route, RouteStore
+from taskhub.sources import HubAddress
 from tests.support.fault_proxy import Fault, FaultProxy, Kind, fault_proxy, is_write, through
 from tests.support.helpers import SECRET_ACCOUNT, Cli
 
@@ -58,8 +58,7 @@ def read_once(
     connection = StorageConnection.from_connection_string(connection_string)
     retry = RetrySettings(total=retries, backoff_factor=0.05, read_timeout=read_timeout)
     settings = GateSettings(timeout=0, stable_for=1, allow_missing_hub=allow_missing_hub)
-    with connection.service_client(retry) as service:
-        return DrainGate(InstanceStore(service, hub), settings).run()
+    return run_gate(HubAddress(hub, connection), retry, settings)
 
 
 @pytest.fixture

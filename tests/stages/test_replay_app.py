@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.stages.replay_app import load_orchestration
+from scripts.stages.replay.app import load_orchestration
 from taskhub.errors import ConfigurationError
 from tests.support.checkout import ROOT
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from azure.data.tables import TableServiceClient
 
-from scripts.stages.target import resolve_target
+from scripts.stages.target import resolve_address
 from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.errors import ConfigurationError
 from taskhub.hubs import TaskHub
+from taskhub.sources import HubAddress
 from tests.support.helpers import SECRET_ACCOUNT, Cli, plan_outputs_file
 
 
@@ -22,17 +23,23 @@ def stack_output(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return plan_outputs_file(cli, "dev", tmp_path_factory.mktemp("stack"))
 
 
-def test_stack_output_alone_reads_the_slot_endpoint_with_entra_id(stack_output: Path) -> None:
-    target = resolve_target(
-        hub=None,
+def _from_stack(stack_output: Path, *, app: str | None, slot: str, hub: str | None) -> HubAddress:
+    """The hub address with nothing but the stack outputs (and maybe --app, --slot, --hub)."""
+    return resolve_address(
+        hub=hub,
+        stack_output=stack_output,
+        app=app,
+        slot=slot,
+        environ={},
         tracking_prefix=None,
         connection_string=None,
         account_url=None,
         connection_setting=None,
-        stack_output=stack_output,
-        app=None,
-        slot="staging",
     )
+
+
+def test_stack_output_alone_reads_the_slot_endpoint_with_entra_id(stack_output: Path) -> None:
+    target = _from_stack(stack_output, app=None, slot="staging", hub=None)
     assert target.hub == TaskHub("OrdersDev")
     assert target.connection.endpoint == "https://ordersdevdstaging.table.core.windows.net"
     assert "DefaultAzureCredential" in target.connection.description
@@ -50,16 +57,7 @@ def test_wrong_app_slot_or_hub_is_refused(
     stack_output: Path, app: str | None, slot: str, hub: str | None, says: str
 ) -> None:
     with pytest.raises(ConfigurationError, match=says):
-        resolve_target(
-            hub=hub,
-            tracking_prefix=None,
-            connection_string=None,
-            account_url=None,
-            connection_setting=None,
-            stack_output=stack_output,
-            app=app,
-            slot=slot,
-        )
+        _from_stack(stack_output, app=app, slot=slot, hub=hub)
 
 
 def test_gate_takes_the_hub_from_the_stack(

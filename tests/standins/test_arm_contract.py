@@ -80,9 +80,9 @@ def unknown_fields(body: Any, model: Any, where: str | None = None) -> list[str]
     return problems
 
 
-def stand_in_client(d: Deployment) -> httpx.Client:
-    verify = ssl.create_default_context(cafile=str(d.arm.certificate))
-    return httpx.Client(base_url=d.arm.url, verify=verify)
+def stand_in_client(deployment: Deployment) -> httpx.Client:
+    verify = ssl.create_default_context(cafile=str(deployment.arm.certificate))
+    return httpx.Client(base_url=deployment.arm.url, verify=verify)
 
 
 def test_the_project_calls_the_operations_we_think() -> None:
@@ -105,30 +105,30 @@ def test_the_project_calls_the_operations_we_think() -> None:
 
 @pytest.mark.parametrize("operation", used_operations())
 def test_every_request_the_project_builds_has_a_stand_in_route(
-    d: Deployment, operation: str
+    deployment: Deployment, operation: str
 ) -> None:
     request = built(operation)
     scope = {"type": "http", "path": request.url.split("?")[0], "method": request.method}
-    routes = [r for r in d.stand_in.app.routes if isinstance(r, Route)]
+    routes = [r for r in deployment.stand_in.app.routes if isinstance(r, Route)]
     matches = [r.path for r in routes if r.matches(scope)[0] is Match.FULL]
     assert matches, f"{request.method} {request.url} has no stand-in route"
 
 
 @pytest.mark.parametrize("operation", [op for op in used_operations() if answered_by(op)])
 def test_every_field_the_stand_in_returns_is_a_field_of_the_sdk_model(
-    d: Deployment, operation: str
+    deployment: Deployment, operation: str
 ) -> None:
     request, model = built(operation), answered_by(operation)
-    body = {"properties": d.slot("staging").settings} if request.method == "PUT" else None
-    headers = {"Authorization": f"Bearer {d.stand_in.token}"}
-    with stand_in_client(d) as client:
+    body = {"properties": deployment.slot("staging").settings} if request.method == "PUT" else None
+    headers = {"Authorization": f"Bearer {deployment.stand_in.token}"}
+    with stand_in_client(deployment) as client:
         answer = client.request(request.method, request.url, json=body, headers=headers)
     assert answer.status_code == 200, answer.text
     assert unknown_fields(answer.json(), model) == []
 
 
-def test_arm_error_bodies_are_sdk_error_models(d: Deployment) -> None:
-    with stand_in_client(d) as client:
+def test_arm_error_bodies_are_sdk_error_models(deployment: Deployment) -> None:
+    with stand_in_client(deployment) as client:
         answer = client.get(built("get").url)
     assert answer.status_code == 401
     assert unknown_fields(answer.json(), sdk_models.DefaultErrorResponse) == []

@@ -82,8 +82,10 @@ def slot_settings(hub: str, connection: str, role: str, extra: dict[str, str]) -
     }
 
 
-@pytest.fixture(name="d")
-def deployment(tmp_path: Path, azurite: Azurite, hub_name: str, cli: Cli) -> Iterator[Deployment]:
+@pytest.fixture(name="deployment")
+def deployment_fixture(
+    tmp_path: Path, azurite: Azurite, hub_name: str, cli: Cli
+) -> Iterator[Deployment]:
     """Production runs `hub_name` on SECRET_ACCOUNT, staging the same name on another account."""
     production = azurite.connection_string(SECRET_ACCOUNT.name)
     staging = azurite.connection_string(DEV_ACCOUNT)
@@ -110,9 +112,17 @@ def deployment(tmp_path: Path, azurite: Azurite, hub_name: str, cli: Cli) -> Ite
         gc.collect()
 
 
-def release(d: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:
-    """`release --json` against `d`: exit code, its one JSON object (or {}), all output."""
-    run = d.cli("release", *d.app_args(), "--health-url", d.health_url(), "--json", *FAST, *args)
+def release(deployment: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:
+    """`release --json` against `deployment`: exit code, its one JSON object (or {}), all output."""
+    run = deployment.cli(
+        "release",
+        *deployment.app_args(),
+        "--health-url",
+        deployment.health_url(),
+        "--json",
+        *FAST,
+        *args,
+    )
     return run.code, (json.loads(run.stdout) if run.stdout.strip() else {}), run.output
 
 

@@ -19,17 +19,21 @@ from azure.data.tables import EdmType, EntityProperty, TableServiceClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scripts.cli.output import instance_json, instance_line
+from scripts.cli.output import instance_json
 from scripts.stages.exits import Exit
 from scripts.stages.gate import DrainGate, GateSettings
+from scripts.stages.text import instance_line
+from standins.azurite import Azurite
+from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.drain import snapshot
 from taskhub.hubs import TaskHub, escape_instance_id
 from taskhub.instance_rows import read_row
-from taskhub.instances import InstanceStore
 from taskhub.retirement import decide
 from taskhub.rollout import plan_rollout, summarize
+from taskhub.sources import HubAddress, open_source
 from taskhub.status import TERMINAL_STATUSES, RuntimeStatus, is_finished
 from taskhub.versions import MatchStrategy
+from tests.support.helpers import SECRET_ACCOUNT
 
 _tables = itertools.count(1)
 _text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=10)
@@ -100,8 +104,9 @@ def must_hold(row: dict[str, Any], hub: TaskHub) -> bool:
 )
 @given(data=st.data(), shared=st.booleans())
 def test_the_gate_passes_exactly_when_every_row_says_it_finished(
-    service: TableServiceClient, data: st.DataObject, shared: bool
+    service: TableServiceClient, azurite: Azurite, data: st.DataObject, shared: bool
 ) -> None:
+    test_account = azurite.connection_string(SECRET_ACCOUNT.name)
     n = next(_tables)
     hub = TaskHub(f"PropHub{n}", tracking_prefix=f"PropTrack{n}" if shared else None)
     service.create_table(hub.instances_table)
@@ -109,8 +114,10 @@ def test_the_gate_passes_exactly_when_every_row_says_it_finished(
     table = service.get_table_client(hub.instances_table)
     for row in written:
         table.upsert_entity(row)
-    store = InstanceStore(service, hub)
-    result = DrainGate(store, GateSettings(timeout=0, stable_for=1)).run()
+    address = HubAddress(hub, StorageConnection.from_connection_string(test_account))
+    with open_source(address, RetrySettings()) as source:
+        result = DrainGate(source, hub, GateSettings(timeout=0, stable_for=1)).run()
+        records = source.instances(include_entities=True)
     holding = [r for r in written if must_hold(r, hub)]
     assert result.exit in (Exit.OK, Exit.NOT_YET), result.error
     assert result.snapshot is not None
@@ -118,7 +125,6 @@ def test_the_gate_passes_exactly_when_every_row_says_it_finished(
     assert len(result.snapshot.blocking) == len(holding)
 
     # Every reader of the same rows is total: versions, retire, release's report.
-    records = store.instances(include_entities=True)
     unfinished = [r for r in records if not is_finished(r.runtime_status)]
     summarize(records)
     rollout = plan_rollout(unfinished, "1.0", MatchStrategy.CURRENT_OR_OLDER)

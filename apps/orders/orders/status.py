@@ -20,7 +20,7 @@ from taskhub.drain import snapshot
 from taskhub.errors import ConfigurationError, DurableDeployError
 from taskhub.hostjson import read_durable
 from taskhub.hubs import TaskHub
-from taskhub.instances import InstanceStore
+from taskhub.sources import HubAddress, open_source
 
 HOST_JSON = Path(__file__).resolve().parent.parent / "host.json"
 """Deployed at the package's root, beside this package (as in apps/orders)."""
@@ -35,8 +35,8 @@ def status_check(
         hub = TaskHub(durable.hub_name or "")
         setting = durable.require_instances_connection("StatusCheck")
         connection = StorageConnection.from_setting(setting, environ)
-        with connection.service_client(RetrySettings(total=2)) as service:
-            snap = snapshot(InstanceStore(service, hub, secrets=connection.secrets).unfinished())
+        with open_source(HubAddress(hub, connection), RetrySettings(total=2)) as source:
+            snap = snapshot(source.unfinished())
     except DurableDeployError as exc:
         return 503, {"drained": False, "error": exc.message}
     return 200, {

@@ -1,4 +1,5 @@
-"""One module per `durable-deploy` command; importing a module adds its command to the root.
+"""One module per `durable-deploy` command, named after it (`replay-check` in replay_check.py);
+importing a module adds its command to the root.
 
 `register_all` imports them in pipeline order, which is the order `--help` lists them in.
 """
@@ -13,12 +14,13 @@ PIPELINE_ORDER = (
     "check",
     "versions",
     "gate",
-    "starters",
+    "quiesce",
+    "resume",
     "swap",
     "release",
-    "replay",
+    "replay_check",
     "retire",
-    "scaffold",
+    "scaffold_version",
     "routes",
 )
 

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from scripts.cli.app import app
-from scripts.cli.output import JsonOption, Output
+from scripts.cli.output import Answer, JsonOption, Output
 from scripts.stages.exits import Exit
-from scripts.stages.preview import PROJECT_ROOT, read_stack_config, run_plan
+from scripts.stages.preview import PROJECT_ROOT
 from taskhub.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from scripts.stages.policy_check import Violation
+    from scripts.stages.policy_check import StackCheck
 
 
 @app.command("check")
@@ -53,27 +53,18 @@ def check(
     cannot run (unknown stack, invalid config, the pack failed).
     """
     # Imported here: the pack's gRPC stubs cost a third of a second other stages never need.
-    from scripts.stages.policy_check import GraphResource, PolicyAnalyzer
+    from scripts.stages.policy_check import check_stack
 
-    out = Output(as_json=json_output)
-    root = project_dir.resolve()
-    project, _, _ = read_stack_config(stack, root)
-    plan = run_plan(stack, root)
     config = _policy_config(policy_config) if policy_config else {}
-    with PolicyAnalyzer(project=project, stack=stack) as analyzer:
-        if config:
-            analyzer.configure(config)
-        violations = analyzer.analyze(
-            GraphResource(r.type, r.name, r.raw_inputs, r.parent) for r in plan.resources
-        )
-    mandatory = [v for v in violations if v.mandatory]
-    if json_output:
-        out.json(
-            {"violations": [v.to_json() for v in violations], "resources": len(plan.resources)}
-        )
-    else:
-        _render(out, stack, len(plan.resources), violations, len(mandatory))
-    raise typer.Exit(int(Exit.NOT_YET if mandatory else Exit.OK))
+    result = check_stack(stack, project_dir.resolve(), config)
+    payload = {
+        "violations": [v.to_json() for v in result.violations],
+        "resources": result.resources,
+    }
+    exit = Exit.NOT_YET if result.mandatory else Exit.OK
+    Output(as_json=json_output).finish(
+        Answer("check", exit, payload, lambda out: _render(out, stack, result))
+    )
 
 
 def _policy_config(path: Path) -> dict[str, Any]:
@@ -91,9 +82,8 @@ def _policy_config(path: Path) -> dict[str, Any]:
     return config
 
 
-def _render(
-    out: Output, stack: str, count: int, violations: list[Violation], mandatory: int
-) -> None:
+def _render(out: Output, stack: str, result: StackCheck) -> None:
+    violations, mandatory = result.violations, len(result.mandatory)
     for v in violations:
         style = "red" if v.mandatory else "yellow"
         out.text(f"{v.level.upper():10} {v.policy}  [{v.resource}]", style=style)
@@ -102,7 +92,7 @@ def _render(
             out.text(f"           fix: {v.remediation}")
     verdict = f"{mandatory} mandatory violation(s)" if mandatory else "no mandatory violation"
     out.text(
-        f"stack {stack}: {count} resources checked, {verdict}, "
+        f"stack {stack}: {result.resources} resources checked, {verdict}, "
         f"{len(violations) - mandatory} advisory",
         style="bold",
     )

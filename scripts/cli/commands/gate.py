@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
-from scripts.cli.options import IntervalOption, StableForOption, shared_options
-from scripts.cli.options.hub import HubArgs, with_hub_options
-from scripts.cli.output import (
-    JsonOption,
-    Output,
-    counts_text,
-    error_json,
-    instance_json,
-    instance_line,
-    unreadable_json,
+from scripts.cli.options import (
+    IntervalOption,
+    StableForOption,
+    duration_option,
+    shared_options,
 )
+from scripts.cli.options.hub import HubArgs, with_hub_options
+from scripts.cli.output import Answer, JsonOption, Output, instance_json, wait_json
 from scripts.stages.exits import Exit
-from scripts.stages.gate import DrainGate, GateProgress, GateResult, GateSettings, PollOutcome
+from scripts.stages.gate import GateResult, GateSettings, run_gate
+from scripts.stages.polling import PollOutcome
+from scripts.stages.text import counts_text, instance_line
 from taskhub.errors import DurableDeployError
-from taskhub.instances import InstanceStore
 
 WAIT_PANEL = "Waiting"
 OUTPUT_PANEL = "Output"
@@ -31,9 +29,9 @@ OUTPUT_PANEL = "Output"
 def _wait_options(
     timeout: Annotated[
         float,
-        typer.Option(
-            min=0,
-            help="Seconds to wait before giving up with exit 1 (0: read once).",
+        duration_option(
+            "How long to wait before giving up with exit 1; 0 reads once",
+            bare="s",
             rich_help_panel=WAIT_PANEL,
         ),
     ] = 1800.0,
@@ -110,74 +108,42 @@ def gate(
     out = Output(as_json=json_output)
     annotator = Annotator(ci)
     try:
-        resolved = where.target()
+        address = where.address()
     except DurableDeployError as exc:
-        _fail_early(out, annotator, where.hub or "?", exc)
-    target, connection = resolved.hub, resolved.connection
+        failed = GateResult(exit=Exit.CANNOT_DECIDE, outcome=PollOutcome.ERROR, error=exc)
+        out.finish(_answer(failed, where.hub or "?", None, None, GateSettings(), 0), annotator)
+    hub, connection = address.hub, address.connection
     out.secrets = connection.secrets
-    with connection.service_client(where.retry) as service:
-        store = InstanceStore(service, target, secrets=connection.secrets)
-        out.progress(
-            f"gate: hub {target.name!r}, table {target.instances_table!r} at "
-            f"{connection.description}; every {settings.interval:g}s for up to "
-            f"{settings.timeout:g}s, {settings.stable_for} drained read(s) in a row to pass"
-        )
-        result = DrainGate(store, settings, lambda p: out.progress(_progress_line(p))).run()
-    payload = _payload(
-        result, target.name, target.instances_table, connection.description, settings, show
+    out.progress(
+        f"gate: hub {hub.name!r}, table {hub.instances_table!r} at "
+        f"{connection.description}; every {settings.interval:g}s for up to "
+        f"{settings.timeout:g}s, {settings.stable_for} drained read(s) in a row to pass"
     )
-    _render(out, result, payload, show)
-    _annotate(annotator, result, target.name)
-    raise typer.Exit(int(result.exit))
+    result = run_gate(address, where.retry, settings, on_progress=lambda p: out.progress(p.line))
+    answer = _answer(result, hub.name, hub.instances_table, connection.description, settings, show)
+    out.finish(answer, annotator)
 
 
-def _fail_early(out: Output, annotator: Annotator, hub: str, exc: DurableDeployError) -> NoReturn:
-    result = GateResult(exit=Exit.CANNOT_DECIDE, outcome=PollOutcome.ERROR, error=exc)
-    payload = _payload(result, hub, None, None, GateSettings(), 0)
-    _render(out, result, payload, 0)
-    _annotate(annotator, result, hub)
-    raise typer.Exit(int(Exit.CANNOT_DECIDE))
-
-
-def _progress_line(p: GateProgress) -> str:
-    minutes, seconds = divmod(int(p.elapsed), 60)
-    clock = f"{minutes}:{seconds:02d}"
-    snap = p.snapshot
-    if snap.drained:
-        state = f"drained ({p.stable_reads} read(s) in a row)"
-    else:
-        state = (
-            f"{len(snap.blocking)} unfinished · status: {counts_text(snap.by_status)} · "
-            f"version: {counts_text(snap.by_version, versions=True)}"
-        )
-    ignored = f" · ignored {len(snap.ignored)}" if snap.ignored else ""
-    return f"[{clock}] read {p.reads}: {state}{ignored} · next read in {p.next_read_in:.0f}s"
-
-
-def _payload(
+def _answer(
     result: GateResult,
     hub: str,
     table: str | None,
     storage: str | None,
     settings: GateSettings,
     show: int,
-) -> dict[str, Any]:
+) -> Answer:
     snap = result.snapshot
     blocking = snap.blocking if snap else ()
     ignored = snap.ignored if snap else ()
-    return {
-        "command": "gate",
+    payload = {
         "hub": hub,
         "table": table,
         "storage": storage,
         "drained": result.drained,
         "outcome": result.outcome,
-        "exit_code": int(result.exit),
         "not_finished": len(blocking),
-        "unreadable": unreadable_json(blocking, show),
         "by_status": snap.by_status if snap else {},
         "by_version": snap.by_version if snap else {},
-        "instances": [instance_json(r) for r in blocking[:show]],
         "ignored": {
             "count": len(ignored),
             "by_name": snap.ignored_by_name if snap else {},
@@ -185,40 +151,39 @@ def _payload(
         },
         "entities_included": settings.include_entities,
         "hub_missing": result.hub_missing,
-        "reads": result.reads,
-        "stable_reads": result.stable_reads,
-        "elapsed_seconds": round(result.elapsed, 3),
-        "warnings": result.warnings,
-        "error": (error_json(result.error) if result.error else None),
+        **wait_json(result, blocking, show),
     }
+    return Answer(
+        "gate",
+        result.exit,
+        payload,
+        lambda out: _render(out, result, hub, show),
+        lambda annotator: _annotate(annotator, result, hub),
+    )
 
 
-def _render(out: Output, result: GateResult, payload: dict[str, Any], show: int) -> None:
-    if out.as_json:
-        out.json(payload)
-        return
-    hub = payload["hub"]
+def _render(out: Output, result: GateResult, hub: str, show: int) -> None:
+    snap = result.snapshot
     if result.error:
         out.cannot_decide(result.error)
     elif result.drained:
         out.text(
-            f"DRAINED  hub {hub!r}: nothing unfinished for {result.stable_reads} read(s) in a "
-            f"row ({result.reads} read(s), {result.elapsed:.1f}s)",
+            f"DRAINED  hub {hub!r}: nothing unfinished for {result.stable_reads} read(s) "
+            f"in a row ({result.reads} read(s), {result.elapsed:.1f}s)",
             style="bold green",
         )
     elif result.stable_reads:
         out.text(
-            f"NOT CONFIRMED  hub {hub!r}: drained for {result.stable_reads} read(s) in a row, "
-            f"--stable-for needs more before --timeout ({result.elapsed:.1f}s)",
+            f"NOT CONFIRMED  hub {hub!r}: drained for {result.stable_reads} read(s) in a "
+            f"row, --stable-for needs more before --timeout ({result.elapsed:.1f}s)",
             style="bold yellow",
         )
     else:
         out.text(
-            f"NOT DRAINED  hub {hub!r}: {payload['not_finished']} unfinished after "
-            f"{result.elapsed:.1f}s (--timeout)",
+            f"NOT DRAINED  hub {hub!r}: {len(snap.blocking) if snap else 0} unfinished "
+            f"after {result.elapsed:.1f}s (--timeout)",
             style="bold yellow",
         )
-    snap = result.snapshot
     if snap and snap.blocking:
         if snap.unreadable:
             out.text(f"  unreadable: {len(snap.unreadable)} row(s) hold the gate:")

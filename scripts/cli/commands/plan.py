@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from scripts.cli.app import app
-from scripts.cli.output import JsonOption, Output
+from scripts.cli.output import Answer, JsonOption, Output
+from scripts.stages.exits import Exit
 from scripts.stages.preview import PROJECT_ROOT, Plan, PlannedResource, run_plan
 
 # The inputs worth a line in the human summary, per resource type.
@@ -49,12 +51,10 @@ def plan(
     Exit codes: 0 planned; 2 cannot plan (unknown stack, invalid config: the message names the
     key, the value and the fix).
     """
-    out = Output(as_json=json_output)
-    result = run_plan(stack, project_dir.resolve())
-    if json_output:
-        out.json(result.to_json())
-    else:
-        _render(out, result)
+    planned = run_plan(stack, project_dir.resolve())
+    Output(as_json=json_output).finish(
+        Answer("plan", Exit.OK, planned.to_json(), lambda out: _render(out, planned))
+    )
 
 
 def summary(result: Plan) -> list[str]:
@@ -75,11 +75,12 @@ def summary(result: Plan) -> list[str]:
     return lines
 
 
-def _render(out: Output, result: Plan) -> None:
-    for line in summary(result):
+def _render(out: Output, planned: Plan) -> None:
+    for line in summary(planned):
         out.text(line)
     out.text("outputs:")
-    out.json(result.outputs)
+    for line in json.dumps(planned.outputs, indent=2, default=str).splitlines():
+        out.text(line)
 
 
 def _app_settings(resource: PlannedResource) -> list[dict[str, Any]]:

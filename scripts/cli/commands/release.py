@@ -9,23 +9,18 @@ import typer
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
 from scripts.cli.boundary import debug_traceback
+from scripts.cli.ci import CiFacts
 from scripts.cli.commands.gate import with_wait_options
-from scripts.cli.commands.replay import CodeArgs, with_code_options
+from scripts.cli.commands.replay_check import CodeArgs, with_code_options
+from scripts.cli.options import duration_option
 from scripts.cli.options.arm import ArmArgs, with_arm_options, with_drain_options
-from scripts.cli.output import JsonOption, Output
+from scripts.cli.output import Answer, JsonOption, Output
 from scripts.stages.exits import Exit
 from scripts.stages.gate import GateSettings
 from scripts.stages.lint.stage import lint_stage
-from scripts.stages.release import (
-    Check,
-    Release,
-    ReleasePlan,
-    ReleaseReport,
-    StageName,
-    StageStatus,
-    release_id,
-    replay_stage,
-)
+from scripts.stages.release import ExtraStage, ReleasePlan, ReplayCheck, release_id
+from scripts.stages.release import release as run_release
+from scripts.stages.release_report import ReleaseReport, StageName, StageStatus
 from scripts.stages.target import DrainArgs
 from taskhub.app_service_plans import PRODUCTION_SLOT
 
@@ -83,7 +78,7 @@ def release(
     ] = None,
     verify_timeout: Annotated[
         float,
-        typer.Option(min=0, help="Seconds to wait for a 2xx.", rich_help_panel=RELEASE_PANEL),
+        duration_option("How long to wait for a 2xx", bare="s", rich_help_panel=RELEASE_PANEL),
     ] = 300.0,
     release: Annotated[
         str | None,
@@ -124,47 +119,44 @@ def release(
     timeout, health check failing, replay check or lint failing); 2 cannot (the stage is named,
     with the fix).
     """
-    out, annotator = Output(as_json=json_output), Annotator(ci)
-    preflight: list[Check] = []
+    out, facts = Output(as_json=json_output), CiFacts.read(ci)
+    preflight: list[ExtraStage] = []
     if code.app_dir and not skip_lint:
         preflight.append((StageName.LINT, lint_stage(code.app_dir)))
-    slots = site.slots()
-    stack = site.stack
-    checks: list[Check] = []
-    if code.given:
-        replay = replay_stage(slots, slot, drain, stack, code.orchestration(), code.orchestrator)
-        checks.append((StageName.REPLAY, replay))
+    app = site.site()
     plan = ReleasePlan(
         source=slot,
         target=target,
-        release_id=release_id(release),
+        release_id=release_id(release, facts.run_id),
         functions=list(quiesce or []),
         preview=preview,
         gate=settings,
         drain=drain,
-        stack=stack,
+        stack=site.stack,
         health_path=health_path,
         health_url=health_url,
         verify_timeout=verify_timeout,
-        extra_checks=checks,
+        replay=ReplayCheck(code.orchestration(), code.orchestrator) if code.given else None,
         preflight=preflight,
     )
-    out.progress(f"release {plan.release_id}: {slots.ref.app} {slot} -> {target}")
-    report = Release(slots, plan, out.progress).run()
+    out.progress(f"release {plan.release_id}: {app.ref.app} {slot} -> {target}")
+    report = run_release(app, plan, out.progress)
     if report.unexpected is not None:
         debug_traceback(report.unexpected)
-    _render(out, report, plan, slots.ref.app)
-    _annotate(annotator, report)
-    raise typer.Exit(int(report.exit))
+    answer = Answer(
+        "release",
+        report.exit,
+        report.json(),
+        lambda out: _render(out, report),
+        lambda annotator: _annotate(annotator, report),
+    )
+    out.finish(answer, Annotator(facts))
 
 
 _STYLES = {StageStatus.OK: "green", StageStatus.FAILED: "bold red", StageStatus.SKIPPED: "dim"}
 
 
-def _render(out: Output, report: ReleaseReport, plan: ReleasePlan, app: str) -> None:
-    if out.as_json:
-        out.json(report.json(plan, app))
-        return
+def _render(out: Output, report: ReleaseReport) -> None:
     for stage in report.stages:
         style = _STYLES.get(stage.status)
         out.text(
@@ -173,7 +165,7 @@ def _render(out: Output, report: ReleaseReport, plan: ReleasePlan, app: str) -> 
         if fix := stage.detail.get("fix"):
             out.text(f"  {'':<12} fix: {fix}")
     if report.exit is Exit.OK:
-        out.text(f"RELEASED  {app}: {plan.source} -> {plan.target}", style="bold green")
+        out.text(f"RELEASED  {report.app}: {report.source} -> {report.target}", style="bold green")
     else:
         out.text(f"STOPPED at {report.failed} (exit {int(report.exit)})", style="bold red")
     if report.next_step:

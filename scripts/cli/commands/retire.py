@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -10,13 +9,16 @@ import typer
 
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
+from scripts.cli.ci import CiFacts
+from scripts.cli.options import duration_option
 from scripts.cli.options.hub import HubArgs, with_hub_options
-from scripts.cli.output import JsonOption, Output, iso
+from scripts.cli.output import Answer, JsonOption, Output
 from scripts.stages.exits import Exit
+from scripts.stages.retire import Retirement, decide_retirement, ledger_history
+from scripts.stages.text import iso
 from taskhub.errors import ConfigurationError
-from taskhub.instances import InstanceStore
-from taskhub.ledger import LEDGER_TABLE, Ledger, LedgerEntry
-from taskhub.retirement import RetirementDecision, decide, listed
+from taskhub.ledger import LEDGER_TABLE, LedgerEntry
+from taskhub.retirement import RetirementDecision
 
 
 @app.command("retire")
@@ -25,7 +27,7 @@ def retire(
     where: HubArgs,
     version: Annotated[str | None, typer.Option("--version", help="Exact version string.")] = None,
     retention: Annotated[
-        float, typer.Option(min=0, help="Days since the newest instance of the version.")
+        float, duration_option("Time since the newest instance of the version", bare="d")
     ] = 30.0,
     record: Annotated[
         bool, typer.Option("--record", help="Append the decision to the ledger.")
@@ -45,7 +47,7 @@ def retire(
     """Decide whether the legacy code path for --version can be removed.
 
     Safe only when no unfinished instance has that exact version (it would replay through that
-    code) and its newest instance was created longer ago than --retention days (newer ones mean
+    code) and its newest instance was created longer ago than --retention (newer ones mean
     clients still start it). Never safe on a read error or an unreadable row; a version the hub
     never recorded is exit 2 unless --allow-unrecorded. --record appends the decision to the
     DurableDeployLedger table in the same storage account (who, when, why); --history lists the
@@ -54,43 +56,27 @@ def retire(
     Exit codes: 0 safe (or history listed); 1 not yet, reasons listed; 2 cannot decide.
     """
     out = Output(as_json=json_output)
-    annotator = Annotator(ci)
+    annotator = Annotator(facts := CiFacts.read(ci))
     if version is None and not history:
         raise ConfigurationError("no --version given", fix="pass --version V, or --history")
-    target = where.target()
-    out.secrets = target.connection.secrets
-    secrets = target.connection.secrets
-    with target.connection.service_client(where.retry) as service:
-        ledger = Ledger(service, target.hub, secrets=secrets)
-        if history:
-            entries = ledger.history(version)
-            _render_history(out, entries)
-            raise typer.Exit(int(Exit.OK))
-        assert version is not None
-        records = InstanceStore(service, target.hub, secrets=secrets).instances()
-        decision = decide(version, records, timedelta(days=retention), datetime.now(UTC))
-        if not decision.recorded and not allow_unrecorded:
-            raise _unrecorded(decision, target.hub.name)
-        entry = ledger.record(decision, os.environ) if record else None
-    _render_decision(out, target.hub.name, decision, entry)
-    title = f"retire {version} ({target.hub.name})"
-    annotator.message(
-        "notice" if decision.safe else "warning",
-        title,
-        "safe to remove" if decision.safe else "; ".join(decision.reasons),
+    address = where.address()
+    out.secrets = address.connection.secrets
+    if history:
+        entries = ledger_history(address, where.retry, version)
+        listed = {"history": [_entry_json(e) for e in entries]}
+        out.finish(Answer("retire", Exit.OK, listed, lambda out: _render_history(out, entries)))
+    assert version is not None
+    done = decide_retirement(
+        address,
+        where.retry,
+        version,
+        retention=timedelta(seconds=retention),
+        now=datetime.now(UTC),
+        allow_unrecorded=allow_unrecorded,
+        recorded_by=facts.actor if record else None,
+        run=facts.run_id,
     )
-    annotator.outputs({"retire_safe": str(decision.safe).lower()})
-    raise typer.Exit(int(Exit.OK if decision.safe else Exit.NOT_YET))
-
-
-def _unrecorded(decision: RetirementDecision, hub: str) -> ConfigurationError:
-    shown = listed(decision.known_versions)
-    return ConfigurationError(
-        f"no instance of version {decision.version!r} was ever recorded in hub {hub!r}; "
-        f"versions recorded there, closest first: {shown}",
-        fix="check the version string (it matches exactly), or pass --allow-unrecorded if "
-        "that code path was never used",
-    )
+    out.finish(_answer(address.hub.name, done), annotator)
 
 
 def _entry_json(entry: LedgerEntry) -> dict[str, Any]:
@@ -108,9 +94,6 @@ def _entry_json(entry: LedgerEntry) -> dict[str, Any]:
 
 
 def _render_history(out: Output, entries: list[LedgerEntry]) -> None:
-    if out.as_json:
-        out.json({"command": "retire", "history": [_entry_json(e) for e in entries]})
-        return
     if not entries:
         out.text(f"the {LEDGER_TABLE} ledger has no decisions for this hub")
     for e in entries:
@@ -122,26 +105,32 @@ def _render_history(out: Output, entries: list[LedgerEntry]) -> None:
             out.text(f"    {reason}")
 
 
+def _answer(hub: str, done: Retirement) -> Answer:
+    decision, entry = done.decision, done.entry
+    payload = {
+        "hub": hub,
+        "version": decision.version,
+        "safe": decision.safe,
+        "reasons": list(decision.reasons),
+        "total": decision.total,
+        "unfinished": decision.unfinished,
+        "unreadable": decision.unreadable,
+        "recorded_in_hub": decision.recorded,
+        "newest_created": iso(decision.newest_created),
+        "recorded": _entry_json(entry) if entry else None,
+    }
+    return Answer(
+        "retire",
+        Exit.OK if decision.safe else Exit.NOT_YET,
+        payload,
+        lambda out: _render_decision(out, hub, decision, entry),
+        lambda annotator: _annotate(annotator, hub, decision),
+    )
+
+
 def _render_decision(
     out: Output, hub: str, decision: RetirementDecision, entry: LedgerEntry | None
 ) -> None:
-    if out.as_json:
-        out.json(
-            {
-                "command": "retire",
-                "hub": hub,
-                "version": decision.version,
-                "safe": decision.safe,
-                "reasons": list(decision.reasons),
-                "total": decision.total,
-                "unfinished": decision.unfinished,
-                "unreadable": decision.unreadable,
-                "recorded_in_hub": decision.recorded,
-                "newest_created": iso(decision.newest_created),
-                "recorded": _entry_json(entry) if entry else None,
-            }
-        )
-        return
     verdict = "SAFE to remove" if decision.safe else "NOT YET"
     out.text(
         f"{verdict}: code path for version {decision.version!r} in hub {hub!r} "
@@ -152,3 +141,12 @@ def _render_decision(
         out.text(f"  - {reason}")
     if entry:
         out.text(f"  recorded in {LEDGER_TABLE} by {entry.recorded_by}")
+
+
+def _annotate(annotator: Annotator, hub: str, decision: RetirementDecision) -> None:
+    annotator.message(
+        "notice" if decision.safe else "warning",
+        f"retire {decision.version} ({hub})",
+        "safe to remove" if decision.safe else "; ".join(decision.reasons),
+    )
+    annotator.outputs({"retire_safe": str(decision.safe).lower()})

@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
 
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
-from scripts.cli.options import parse_duration
+from scripts.cli.options import IntervalOption, duration_option
 from scripts.cli.options.hub import StoreArgs, with_store_options
-from scripts.cli.output import JsonOption, Output, instance_line
+from scripts.cli.output import Answer, JsonOption, Output
 from scripts.stages.exits import Exit
-from scripts.stages.ramp_watch import Limits, watch_ramp
+from scripts.stages.ramp_watch import Limits, RampVerdict, watch_ramp
+from scripts.stages.routes import Retirement as RouteRetirement
 from scripts.stages.routes import (
-    RouteBook,
     active_route,
+    change_routes,
+    draining,
     making_current,
     ramped,
     retire,
-    route_for,
     routes_from_stack,
     warnings,
 )
-from taskhub.routes import Route, RouteState, RouteTable
+from scripts.stages.text import instance_line
+from taskhub.routes import Route, RouteTable
 
 routes = typer.Typer(
     help="Register the stack's version apps, pick the current version, drain and retire "
@@ -35,7 +37,6 @@ routes = typer.Typer(
 )
 app.add_typer(routes, name="routes")
 MinorArg = Annotated[str, typer.Argument(metavar="MAJOR.MINOR", help="e.g. 1.1")]
-Act = Callable[[RouteBook, RouteTable, Output], Exit]
 
 
 def _route_json(route: Route) -> dict[str, Any]:
@@ -51,38 +52,40 @@ def _route_json(route: Route) -> dict[str, Any]:
     }
 
 
-def _show(out: Output, table: RouteTable) -> Exit:
-    if out.as_json:
-        out.json(
-            {
-                "routes": [_route_json(r) for _, r in sorted(table.routes.items())],
-                "warnings": warnings(table),
-            }
-        )
-        return Exit.OK
+def _table(command: str, table: RouteTable) -> Answer:
+    """The route table as stored (after the change, for the commands that make one)."""
+    payload = {
+        "routes": [_route_json(r) for _, r in sorted(table.routes.items())],
+        "warnings": warnings(table),
+    }
+    return Answer(command, Exit.OK, payload, lambda out: _render_table(out, table))
+
+
+def _render_table(out: Output, table: RouteTable) -> None:
     if not table.routes:
         out.text("no routes registered")
     for minor, r in sorted(table.routes.items()):
         mark = "*" if r.current else " "
-        ramp = f"ramp {r.ramp}%" if r.ramp and not r.current else ""
+        ramp = f"  ramp {r.ramp}%" if r.ramp and not r.current else ""
         out.text(
-            f"{mark} {minor:6} {r.state:9} {r.version:10} {r.app:24} hub {r.hub}  {r.base_url}"
-            + (f"  {ramp}" if ramp else "")
+            f"{mark} {minor:6} {r.state:9} {r.version:10} {r.app:24} hub {r.hub}  "
+            f"{r.base_url}{ramp}"
         )
     for warning in warnings(table):
         out.text(f"  warning: {warning}", style="yellow")
-    return Exit.OK
 
 
-def _run(where: StoreArgs, json_output: bool, act: Act) -> None:
-    """Open the tracking store, run `act(book, table, out)`; its exit code is the command's."""
+def _changed(
+    command: str,
+    where: StoreArgs,
+    json_output: bool,
+    change: Callable[[RouteTable], Iterable[Route]],
+) -> None:
+    """Writes the rows `change` derives from the table, then shows the table as stored."""
     out = Output(as_json=json_output)
-    connection = where.connection()
-    out.secrets = connection.secrets
-    with connection.service_client(where.retry) as service:
-        book = RouteBook(service, where.prefix)
-        code = act(book, book.load(), out)
-    raise typer.Exit(int(code))
+    tracking = where.tracking()
+    out.secrets = tracking.connection.secrets
+    out.finish(_table(command, change_routes(tracking, change)))
 
 
 @routes.command("sync")
@@ -104,11 +107,12 @@ def sync(
     """Register every version app of --stack-output (state and current version are kept; a
     first sync makes the newest version current)."""
     overrides = dict(item.split("=", 1) for item in base_url or [] if "=" in item)
-
-    def act(book: RouteBook, table: RouteTable, out: Output) -> Exit:
-        return _show(out, book.save(*routes_from_stack(where.stack, table, overrides)))
-
-    _run(where, json_output, act)
+    _changed(
+        "routes sync",
+        where,
+        json_output,
+        lambda table: routes_from_stack(where.stack, table, overrides),
+    )
 
 
 @routes.command("list")
@@ -117,7 +121,10 @@ def list_routes(
     where: StoreArgs, json_output: JsonOption = False, ci: CiOption = CiSystem.AUTO
 ) -> None:
     """Show the route table (* marks the current version)."""
-    _run(where, json_output, lambda _book, table, out: _show(out, table))
+    out = Output(as_json=json_output)
+    tracking = where.tracking()
+    out.secrets = tracking.connection.secrets
+    out.finish(_table("routes list", tracking.read()))
 
 
 @routes.command("set-current")
@@ -126,12 +133,12 @@ def set_current(
     where: StoreArgs, minor: MinorArg, json_output: JsonOption = False, ci: CiOption = CiSystem.AUTO
 ) -> None:
     """Send requests that name no version to MAJOR.MINOR."""
-
-    def act(book: RouteBook, table: RouteTable, out: Output) -> Exit:
-        target = active_route(table, minor, "pick")
-        return _show(out, book.save(*making_current(table, target)))
-
-    _run(where, json_output, act)
+    _changed(
+        "routes set-current",
+        where,
+        json_output,
+        lambda table: making_current(table, active_route(table, minor, "pick")),
+    )
 
 
 @routes.command("ramp")
@@ -149,11 +156,7 @@ def ramp(
     MAJOR.MINOR, chosen by a stable hash of the client key (x-client-id header, else the
     client address); instance-affine and explicit-version requests are unaffected. 0 ends
     the ramp, 100 makes MAJOR.MINOR current. The router applies it on its next refresh."""
-    _run(
-        where,
-        json_output,
-        lambda book, table, out: _show(out, book.save(*ramped(table, minor, percent))),
-    )
+    _changed("routes ramp", where, json_output, lambda table: ramped(table, minor, percent))
 
 
 @routes.command("drain")
@@ -163,12 +166,30 @@ def drain(
 ) -> None:
     """Stop new orchestrations to MAJOR.MINOR; requests about its existing instances still
     reach it."""
+    _changed("routes drain", where, json_output, lambda table: draining(table, minor))
 
-    def act(book: RouteBook, table: RouteTable, out: Output) -> Exit:
-        route = route_for(table, minor, replaceable=True)
-        return _show(out, book.save(replace(route, state=RouteState.DRAINING)))
 
-    _run(where, json_output, act)
+def _retired(minor: str, done: RouteRetirement) -> Answer:
+    payload: dict[str, Any] = {"retired": done.retired, "unfinished": len(done.unfinished)}
+    if not done.retired:
+        payload["unreadable"] = sum(1 for r in done.unfinished if not r.readable)
+    payload["hub"] = done.route.hub
+    if done.retired:
+        payload["config_change"] = done.config_change
+    exit = Exit.OK if done.retired else Exit.NOT_YET
+    return Answer("routes retire", exit, payload, lambda out: _render_retired(out, minor, done))
+
+
+def _render_retired(out: Output, minor: str, done: RouteRetirement) -> None:
+    route, unfinished = done.route, done.unfinished
+    if done.retired:
+        out.text(f"RETIRED  {minor} ({route.app}): no unfinished instance in hub {route.hub}")
+        out.text("  remove its app on the next `pulumi up`:")
+        out.text(f"  {done.config_change}")
+    else:
+        out.text(f"NOT YET  {len(unfinished)} unfinished instance(s) in hub {route.hub}")
+        for record in unfinished[:10]:
+            out.text(f"  {instance_line(record)}")
 
 
 @routes.command("retire")
@@ -179,28 +200,33 @@ def retire_route(
     """Retire MAJOR.MINOR once the tracking store shows no unfinished instance of its hub,
     and print the stack config change that removes its app. Exit 2 when its hub never
     recorded an instance there (the app writes under another hub)."""
+    out = Output(as_json=json_output)
+    tracking = where.tracking()
+    out.secrets = tracking.connection.secrets
+    out.finish(_retired(minor, retire(tracking, minor)))
 
-    def act(book: RouteBook, table: RouteTable, out: Output) -> Exit:
-        done = retire(book, table, minor)
-        route, unfinished = done.route, done.unfinished
-        if out.as_json:
-            result: dict[str, Any] = {"retired": done.retired, "unfinished": len(unfinished)}
-            if not done.retired:
-                result["unreadable"] = sum(1 for r in unfinished if not r.readable)
-            result["hub"] = route.hub
-            if done.retired:
-                result["config_change"] = done.config_change
-            out.json(result)
-        elif done.retired:
-            out.text(f"RETIRED  {minor} ({route.app}): no unfinished instance in hub {route.hub}")
-            out.text(f"  remove its app on the next `pulumi up`:\n  {done.config_change}")
-        else:
-            out.text(f"NOT YET  {len(unfinished)} unfinished instance(s) in hub {route.hub}")
-            for record in unfinished[:10]:
-                out.text(f"  {instance_line(record)}")
-        return Exit.OK if done.retired else Exit.NOT_YET
 
-    _run(where, json_output, act)
+def _ramp(minor: str, verdict: RampVerdict) -> Answer:
+    return Answer(
+        "routes ramp-watch",
+        Exit.NOT_YET if verdict.halted else Exit.OK,
+        verdict.to_json(),
+        lambda out: _render_ramp(out, minor, verdict),
+        lambda annotator: _annotate_ramp(annotator, minor, verdict),
+    )
+
+
+def _annotate_ramp(annotator: Annotator, minor: str, verdict: RampVerdict) -> None:
+    if verdict.halted:
+        annotator.message("error", f"ramp of {minor} halted", verdict.reason)
+
+
+def _render_ramp(out: Output, minor: str, verdict: RampVerdict) -> None:
+    reason = verdict.reason
+    out.text(f"HALTED   ramp of {minor} set to 0: {reason}" if reason else "PASSED")
+    for side in (verdict.ramping, verdict.current):
+        rate = "n/a" if side.rate is None else f"{side.rate:.1%}"
+        out.text(f"  {side.minor}: {side.failed} failed of {side.finished} finished ({rate})")
 
 
 @routes.command("ramp-watch")
@@ -212,8 +238,11 @@ def ramp_watch(
         float, typer.Option("--max-failure-rate", min=0.0, max=1.0, help="e.g. 0.05.")
     ] = 0.05,
     window: Annotated[
-        str, typer.Option("--window", help="Count instances created this long ago: 90s, 15m, 1h.")
-    ] = "15m",
+        float,
+        duration_option(
+            "Count instances created this long ago", bare=None, minimum=1.0, show_default="15m"
+        ),
+    ] = 900.0,
     margin: Annotated[
         float,
         typer.Option("--margin", min=0.0, max=1.0, help="How much worse than the current."),
@@ -222,9 +251,10 @@ def ramp_watch(
         int,
         typer.Option("--min-finished", min=1, help="Finished instances needed for a pass."),
     ] = 10,
-    interval: Annotated[str, typer.Option("--interval", help="Time between reads.")] = "30s",
+    interval: IntervalOption = 30.0,
     duration: Annotated[
-        str | None, typer.Option("--duration", help="How long to watch (default: --window).")
+        float | None,
+        duration_option("How long to watch (default: --window)", bare=None, minimum=1.0),
     ] = None,
     json_output: JsonOption = False,
     ci: CiOption = CiSystem.AUTO,
@@ -236,29 +266,15 @@ def ramp_watch(
     Exit 0 when the window passes cleanly with at least --min-finished finished; exit 2
     when it cannot decide (unreadable or unattributable rows, a missing table, no ramp)."""
 
-    def act(book: RouteBook, table: RouteTable, out: Output) -> Exit:
-        span = parse_duration(window, "--window")
-        verdict = watch_ramp(
-            book,
-            table,
-            minor,
-            Limits(max_failure_rate, margin, min_finished),
-            window=span,
-            duration=parse_duration(duration, "--duration") if duration else span,
-            interval=parse_duration(interval, "--interval").total_seconds(),
-        )
-        if verdict.halted:
-            Annotator(ci).message("error", f"ramp of {minor} halted", verdict.reason)
-        if out.as_json:
-            out.json(verdict.to_json())
-        else:
-            reason = verdict.reason
-            out.text(f"HALTED   ramp of {minor} set to 0: {reason}" if reason else "PASSED")
-            for side in (verdict.ramping, verdict.current):
-                rate = "n/a" if side.rate is None else f"{side.rate:.1%}"
-                out.text(
-                    f"  {side.minor}: {side.failed} failed of {side.finished} finished ({rate})"
-                )
-        return Exit.NOT_YET if verdict.halted else Exit.OK
-
-    _run(where, json_output, act)
+    out = Output(as_json=json_output)
+    tracking = where.tracking()
+    out.secrets = tracking.connection.secrets
+    verdict = watch_ramp(
+        tracking,
+        minor,
+        Limits(max_failure_rate, margin, min_finished),
+        window=timedelta(seconds=window),
+        duration=timedelta(seconds=duration or window),
+        interval=interval,
+    )
+    out.finish(_ramp(minor, verdict), Annotator(ci))

@@ -8,11 +8,11 @@ import typer
 
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
+from scripts.cli.options import enum_option
 from scripts.cli.options.arm import ArmArgs, with_arm_options, with_drain_options
-from scripts.cli.output import JsonOption, Output, error_json
-from scripts.stages.exits import Exit
-from scripts.stages.gate import GateSettings
-from scripts.stages.release import StageFailed, SwapAction, drain_slot, gate_stage, perform
+from scripts.cli.output import Answer, JsonOption, Output, error_json
+from scripts.stages.exits import Exit, StageFailed
+from scripts.stages.slot_operations import SwapAction, swap_slots
 from scripts.stages.target import DrainArgs
 from taskhub.app_service_plans import PRODUCTION_SLOT
 
@@ -25,9 +25,7 @@ def swap(
     drain: DrainArgs,
     slot: Annotated[str, typer.Option("--slot", help="Source slot.")] = "staging",
     target: Annotated[str, typer.Option("--target", help="Target slot.")] = PRODUCTION_SLOT,
-    action: Annotated[SwapAction, typer.Option("--action", case_sensitive=False)] = (
-        SwapAction.SWAP
-    ),
+    action: Annotated[SwapAction, enum_option(SwapAction, "The swap action.")] = SwapAction.SWAP,
     require_drained: Annotated[
         bool,
         typer.Option(
@@ -53,31 +51,36 @@ def swap(
     cannot (sign-in or permission refused, app or slot not found, another swap running or a
     preview pending, the swap failed with App Service's cause, ARM failing after retries).
     """
-    out = Output(as_json=json_output)
-    annotator = Annotator(ci)
-    payload: dict[str, Any] = {"command": "swap", "action": str(action), "source": slot}
-    payload["target"] = target
+    app_site = site.site()
+    drained = (drain, site.stack) if require_drained else None
+    out, annotator = Output(as_json=json_output), Annotator(ci)
+    where = {"action": str(action), "source": slot, "target": target, "app": app_site.ref.app}
     try:
-        slots = site.slots()
-        payload["app"] = slots.ref.app
-        if require_drained and action in (SwapAction.SWAP, SwapAction.COMPLETE):
-            once = GateSettings(timeout=0, stable_for=1)
-            found, result = drain_slot(slots, target, drain, site.stack, once, out.progress)
-            out.secrets = found.target.connection.secrets
-            payload["gate"] = gate_stage(result, found)
-        payload.update(perform(slots, action, slot, target, out.progress))
+        done = swap_slots(app_site, action, slot, target, out.progress, drained=drained)
     except StageFailed as exc:
-        payload.update(exit_code=int(exc.exit), error=error_json(exc), gate=exc.detail)
-        if out.as_json:
-            out.json(payload)
-        else:
-            out.text(f"NOT SWAPPED  {exc.message}", style="bold yellow")
-        annotator.message("error", f"swap ({target})", f"not swapped: {exc.message}")
-        raise typer.Exit(int(exc.exit)) from None
-    payload["exit_code"] = int(Exit.OK)
-    if out.as_json:
-        out.json(payload)
-    else:
-        out.text(f"DONE  {action}: {slot} -> {target} on {payload['app']}", style="bold green")
-    annotator.message("notice", f"swap ({target})", f"{action} done: {slot} -> {target}")
-    raise typer.Exit(int(Exit.OK))
+        out.finish(_not_swapped(where, exc), annotator)
+    out.finish(_swapped(where, done), annotator)
+
+
+def _swapped(where: dict[str, str], done: dict[str, Any]) -> Answer:
+    action, source, target = where["action"], where["source"], where["target"]
+
+    def render(out: Output) -> None:
+        out.text(f"DONE  {action}: {source} -> {target} on {where['app']}", style="bold green")
+
+    def annotate(annotator: Annotator) -> None:
+        annotator.message("notice", f"swap ({target})", f"{action} done: {source} -> {target}")
+
+    return Answer("swap", Exit.OK, {**where, **done}, render, annotate)
+
+
+def _not_swapped(where: dict[str, str], refused: StageFailed) -> Answer:
+    def render(out: Output) -> None:
+        out.text(f"NOT SWAPPED  {refused.message}", style="bold yellow")
+
+    def annotate(annotator: Annotator) -> None:
+        title = f"swap ({where['target']})"
+        annotator.message("error", title, f"not swapped: {refused.message}")
+
+    payload = {**where, "error": error_json(refused), "gate": refused.detail}
+    return Answer("swap", refused.exit, payload, render, annotate)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -10,15 +11,16 @@ from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
 from scripts.cli.options.hub import HubArgs, with_hub_options
 from scripts.cli.options.watch import with_watch_options
-from scripts.cli.output import JsonOption, Output, instance_json, instance_line, iso
-from scripts.cli.watch_output import watch_rollout
+from scripts.cli.output import Answer, JsonOption, Output, instance_json, wait_json
 from scripts.stages.exits import Exit
-from scripts.stages.watch import WatchSettings
-from taskhub.errors import ConfigurationError
-from taskhub.instances import InstanceStore
-from taskhub.rollout import Rollout, VersionSummary, plan_rollout, summarize
-from taskhub.status import is_finished
-from taskhub.versions import FailureStrategy, MatchStrategy, parse_strategy
+from scripts.stages.text import instance_line, iso
+from scripts.stages.versions import VersionReport, report_versions
+from scripts.stages.watch import WatchResult, WatchSettings, watch_rollout
+from taskhub.enums import parse_enum
+from taskhub.errors import ConfigurationError, DurableDeployError
+from taskhub.instance_rows import InstanceRecord
+from taskhub.rollout import Rollout, VersionSummary
+from taskhub.versions import FailureStrategy, MatchStrategy
 
 ROLLOUT = "Rollout question"
 
@@ -74,19 +76,10 @@ def versions(
     annotator = Annotator(ci)
     if watching.enabled or watching.until_drained is not None:
         conflicting = ["--worker-version" if worker_version else "", "--all-hubs" * all_hubs]
-        exit_code = watch_rollout(
-            where,
-            watching,
-            include_entities=include_entities,
-            show=show,
-            out=out,
-            annotator=annotator,
-            conflicting=conflicting,
-        )
-        raise typer.Exit(int(exit_code))
+        out.finish(_watch(where, watching, include_entities, show, out, conflicting), annotator)
     try:
-        match = parse_strategy(MatchStrategy, match_strategy)
-        failure = parse_strategy(FailureStrategy, failure_strategy)
+        match = parse_enum(MatchStrategy, match_strategy)
+        failure = parse_enum(FailureStrategy, failure_strategy)
     except ValueError as exc:
         raise ConfigurationError(str(exc), fix="see --help") from None
     if all_hubs and not where.tracking_prefix:
@@ -94,56 +87,91 @@ def versions(
             "--all-hubs reads every hub of a shared tracking store",
             fix="pass --tracking-prefix (trackingStoreNamePrefix) with it",
         )
-    target = where.target(default_hub=where.tracking_prefix if all_hubs else None)
-    out.secrets = target.connection.secrets
-    with target.connection.service_client(where.retry) as service:
-        store = InstanceStore(
-            service, target.hub, secrets=target.connection.secrets, all_hubs=all_hubs
-        )
-        records = store.instances(include_entities=include_entities)
-    report = summarize(records)
-    unfinished = [r for r in records if not is_finished(r.runtime_status)]
-    rollout = (
-        plan_rollout(unfinished, worker_version, match, failure)
-        if worker_version is not None
-        else None
+    address = where.address(default_hub=where.tracking_prefix if all_hubs else None)
+    out.secrets = address.connection.secrets
+    report = report_versions(
+        address,
+        where.retry,
+        all_hubs=all_hubs,
+        include_entities=include_entities,
+        worker_version=worker_version,
+        strategies=(match, failure),
     )
+    out.finish(_versions_answer(report, show), annotator)
+
+
+def _versions_answer(report: VersionReport, show: int) -> Answer:
+    rollout = report.rollout
     payload = {
-        "command": "versions",
-        "table": target.hub.instances_table,
-        "total": len(records),
-        "unfinished": len(unfinished),
-        "unreadable": sum(1 for r in records if not r.readable),
+        "table": report.table,
+        "total": len(report.records),
+        "unfinished": len(report.unfinished),
+        "unreadable": report.unreadable,
         "hubs": {
             hub_name or "": {v: _summary_json(s) for v, s in sorted(versions_.items())}
-            for hub_name, versions_ in report.items()
+            for hub_name, versions_ in report.by_hub.items()
         },
         "rollout": _rollout_json(rollout, show) if rollout else None,
     }
-    if json_output:
-        out.json(payload)
-    else:
-        _render(out, report, rollout, show, target.hub.instances_table)
+    return Answer(
+        "versions",
+        Exit.NOT_YET if rollout and not rollout.safe else Exit.OK,
+        payload,
+        lambda out: _render_report(out, report, show),
+        lambda annotator: _annotate_report(annotator, report),
+    )
+
+
+def _render_report(out: Output, report: VersionReport, show: int) -> None:
+    if not report.by_hub:
+        out.text(f"{report.table}: no instances")
+    for hub_name, by_version in report.by_hub.items():
+        out.text(f"hub {hub_name or '(unattributed)'} in {report.table}", style="bold")
+        out.text(f"  {'version':14} {'total':>7} {'unfinished':>10}  by status")
+        for version, s in sorted(by_version.items()):
+            statuses = ", ".join(f"{k} {v}" for k, v in sorted(s.by_status.items()))
+            out.text(
+                f"  {version or '(unversioned)':14} {s.total:7d} {s.unfinished:10d}  {statuses}"
+            )
+            if s.oldest_unfinished:
+                out.text(f"  {'':14} oldest unfinished: {instance_line(s.oldest_unfinished)}")
+    rollout = report.rollout
+    if rollout is None:
+        return
+    verdict = "SAFE" if rollout.safe else "UNSAFE"
+    out.text(
+        f"rollout to workers at {rollout.worker_version!r} ({rollout.match_strategy}, "
+        f"{rollout.failure_strategy}): process {len(rollout.process)}, reject "
+        f"{len(rollout.reject)}, fail {len(rollout.fail)}, unreadable "
+        f"{len(rollout.unreadable)}: {verdict}",
+        style="bold green" if rollout.safe else "bold red",
+    )
+    for name, group in _groups(rollout)[1:]:
+        for record in group[:show]:
+            out.text(f"  {name}: {instance_line(record)}")
+
+
+def _annotate_report(annotator: Annotator, report: VersionReport) -> None:
+    rollout = report.rollout
     if rollout and not rollout.safe:
+        unreadable = (
+            f"; {len(rollout.unreadable)} unfinished row(s) cannot be read, so no worker "
+            "can be judged for them"
+            if rollout.unreadable
+            else ""
+        )
         annotator.message(
             "error",
             "rollout check",
-            f"workers {worker_version} would reject {len(rollout.reject)} and fail "
-            f"{len(rollout.fail)} unfinished instance(s)"
-            + (
-                f"; {len(rollout.unreadable)} unfinished row(s) cannot be read, so no worker "
-                "can be judged for them"
-                if rollout.unreadable
-                else ""
-            ),
+            f"workers {rollout.worker_version} would reject {len(rollout.reject)} and fail "
+            f"{len(rollout.fail)} unfinished instance(s){unreadable}",
         )
     annotator.outputs(
         {
-            "unfinished": str(len(unfinished)),
+            "unfinished": str(len(report.unfinished)),
             "rollout_safe": str(rollout.safe).lower() if rollout else "",
         }
     )
-    raise typer.Exit(int(Exit.NOT_YET if rollout and not rollout.safe else Exit.OK))
 
 
 def _summary_json(summary: VersionSummary) -> dict[str, Any]:
@@ -180,35 +208,111 @@ def _groups(rollout: Rollout) -> list[tuple[str, tuple[Any, ...]]]:
     ]
 
 
-def _render(
-    out: Output,
-    report: dict[str | None, dict[str, VersionSummary]],
-    rollout: Rollout | None,
+def _watch(
+    where: HubArgs,
+    settings: WatchSettings,
+    include_entities: bool,
     show: int,
-    table: str,
-) -> None:
-    if not report:
-        out.text(f"{table}: no instances")
-    for hub_name, by_version in report.items():
-        out.text(f"hub {hub_name or '(unattributed)'} in {table}", style="bold")
-        out.text(f"  {'version':14} {'total':>7} {'unfinished':>10}  by status")
-        for version, s in sorted(by_version.items()):
-            statuses = ", ".join(f"{k} {v}" for k, v in sorted(s.by_status.items()))
-            out.text(
-                f"  {version or '(unversioned)':14} {s.total:7d} {s.unfinished:10d}  {statuses}"
+    out: Output,
+    conflicting: Iterable[str],
+) -> Answer:
+    """`versions --watch`: check the options, then follow the rollout."""
+    version = settings.until_drained
+    try:
+        if not settings.enabled:
+            raise ConfigurationError("--until-drained follows a rollout", fix="add --watch")
+        if version is None:
+            raise ConfigurationError(
+                "--watch needs the version to wait for", fix="pass --until-drained VERSION"
             )
-            if s.oldest_unfinished:
-                out.text(f"  {'':14} oldest unfinished: {instance_line(s.oldest_unfinished)}")
-    if rollout is None:
-        return
-    verdict = "SAFE" if rollout.safe else "UNSAFE"
-    out.text(
-        f"rollout to workers at {rollout.worker_version!r} ({rollout.match_strategy}, "
-        f"{rollout.failure_strategy}): process {len(rollout.process)}, reject "
-        f"{len(rollout.reject)}, fail {len(rollout.fail)}, unreadable {len(rollout.unreadable)}: "
-        f"{verdict}",
-        style="bold green" if rollout.safe else "bold red",
+        if clash := [c for c in conflicting if c]:
+            raise ConfigurationError(
+                f"--watch does not combine with {', '.join(clash)}",
+                fix="run the rollout check first, then the watch as its own step",
+            )
+        address = where.address()
+    except DurableDeployError as exc:
+        return _watch_answer(WatchResult(error=exc), version or "?", None, show)
+    out.secrets = address.connection.secrets
+    out.progress(
+        f"versions --watch: hub {address.hub.name!r}, table {address.hub.instances_table!r}; "
+        f"until nothing at {version} or older is unfinished for {settings.stable_for} "
+        f"read(s), every {settings.interval:g}s for up to {settings.timeout:g}s"
     )
-    for name, group in _groups(rollout)[1:]:
-        for record in group[:show]:
-            out.text(f"  {name}: {instance_line(record)}")
+    result = watch_rollout(
+        address,
+        where.retry,
+        settings,
+        include_entities=include_entities,
+        on_read=lambda read, wait: out.progress(read.line(version, wait)),
+    )
+    return _watch_answer(result, version, address.hub.name, show)
+
+
+def _watch_answer(result: WatchResult, version: str, hub: str | None, show: int) -> Answer:
+    last = result.last
+    blocking = last.blocking if last else ()
+    payload = {
+        "watch": True,
+        "until_drained": version,
+        "hub": hub,
+        "drained": result.exit is Exit.OK,
+        "outcome": result.outcome,
+        "not_finished": len(blocking),
+        "by_version": last.by_version if last else {},
+        "timeline": [read.to_json() for read in result.timeline],
+        **wait_json(result, blocking, show),
+    }
+    title = f"rollout watch ({hub or '?'}, {version} or older)"
+    return Answer(
+        "versions",
+        result.exit,
+        payload,
+        lambda out: _render_watch(out, result, blocking, f"hub {hub!r}", version, show),
+        lambda annotator: _annotate_watch(annotator, result, len(blocking), title),
+    )
+
+
+def _render_watch(
+    out: Output,
+    result: WatchResult,
+    blocking: tuple[InstanceRecord, ...],
+    hub: str,
+    version: str,
+    show: int,
+) -> None:
+    if result.error:
+        out.cannot_decide(result.error)
+    elif result.exit is Exit.OK:
+        out.text(
+            f"DRAINED  {hub}: no unfinished instance of {version} or older for "
+            f"{result.stable_reads} read(s) in a row ({result.reads} read(s), "
+            f"{result.elapsed:.1f}s)",
+            style="bold green",
+        )
+    else:
+        out.text(
+            f"NOT DRAINED  {hub}: {len(blocking)} unfinished instance(s) of {version} or older "
+            f"after {result.elapsed:.1f}s (--timeout)",
+            style="bold yellow",
+        )
+        for record in blocking[:show]:
+            out.text(f"    {instance_line(record)}")
+        if unreadable := [r for r in blocking if not r.readable]:
+            out.text(f"  unreadable: {len(unreadable)} row(s) hold the watch (see above or --json)")
+    if result.last:
+        out.text(f"  unfinished by version: {result.last.counts}")
+    for warning in result.warnings:
+        out.text(f"  warning: {warning}", style="yellow")
+
+
+def _annotate_watch(annotator: Annotator, result: WatchResult, blocking: int, title: str) -> None:
+    if result.error:
+        annotator.message("error", title, f"cannot decide: {result.error}")
+    elif result.exit is Exit.OK:
+        annotator.message("notice", title, "drained")
+    else:
+        annotator.message("error", title, f"{blocking} unfinished at the timeout")
+    annotator.outputs(
+        {"drained": str(result.exit is Exit.OK).lower(), "not_finished": str(blocking)}
+    )

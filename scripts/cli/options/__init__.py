@@ -11,15 +11,13 @@ import functools
 import inspect
 import re
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from taskhub.errors import ConfigurationError
+from taskhub.enums import parse_enum
 
-# How a waiting stage re-reads a hub: the gate and the rollout watch read alike.
-IntervalOption = Annotated[float, typer.Option(min=0.1, help="Seconds between reads.")]
 StableForOption = Annotated[int, typer.Option(min=1, help="Drained reads in a row needed to pass.")]
 
 
@@ -57,16 +55,70 @@ def shared_options(
     return decorate
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+T = TypeVar("T")
 
 
-def parse_duration(text: str, option: str, *, allow_zero: bool = False) -> timedelta:
-    """`90s`, `15m`, `12h`, `7d`, `2w` as every option taking a duration reads it."""
-    match = _DURATION.match(text)
-    if not match or (float(match[1]) == 0 and not allow_zero):
-        raise ConfigurationError(
-            f"{option} {text!r} is not a duration",
-            fix="write a number above 0 and a unit: 90s, 15m, 12h, 7d, 2w",
-        )
-    return timedelta(**{_UNITS[match[2]]: float(match[1])})
+def _reported(parse: Callable[[Any], T]) -> Callable[[Any], T]:
+    """A parser whose ValueError typer reports as the option's bad value, in its own words."""
+
+    def parser(value: Any) -> T:
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return parser
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])?\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_UNIT_NAMES = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+DURATION_METAVAR = "DURATION"
+
+
+def parse_duration(value: str | float, *, bare: str | None, minimum: float = 0.0) -> float:
+    """Seconds in `value`: `90s`, `15m`, `12h`, `7d`, `2w`. A bare number is in the `bare` unit
+    (the option's unit from before units were accepted, so no pipeline breaks), or refused
+    when the option never took one. ValueError (typer's "Invalid value") when it is no
+    duration, or shorter than `minimum` seconds."""
+    unit: str | None
+    if isinstance(value, int | float):  # a default, from the code: in the bare unit, or seconds
+        number, unit = float(value), bare or "s"
+    else:
+        match = _DURATION.match(value)
+        unit = (match[2] or bare) if match else None
+        if not match or unit is None:
+            raise ValueError(
+                f"{value!r} is not a duration: write a number and a unit (90s, 15m, 12h, 7d, 2w)"
+            )
+        number = float(match[1])
+    seconds = number * _UNIT_SECONDS[unit]
+    if seconds < minimum:
+        raise ValueError(f"{value!r} is shorter than {minimum:g}s")
+    return seconds
+
+
+def duration_option(help: str, *, bare: str | None, minimum: float = 0.0, **option: Any) -> Any:
+    """A `typer.Option` taking a duration (`parse_duration`), in seconds; `help` says what it
+    is for, the unit note is added here."""
+    note = f"a bare number is {_UNIT_NAMES[bare]}" if bare else "a number and a unit"
+    return typer.Option(
+        parser=_reported(lambda value: parse_duration(value, bare=bare, minimum=minimum)),
+        metavar=DURATION_METAVAR,
+        help=f"{help} (30s, 15m, 2h, 7d; {note}).",
+        **option,
+    )
+
+
+# How a waiting stage re-reads a hub: the gate and the rollout watch read alike.
+IntervalOption = Annotated[float, duration_option("Time between reads", bare="s", minimum=0.1)]
+
+
+def enum_option(kind: type[StrEnum], help: str, **option: Any) -> Any:
+    """A `typer.Option` taking a member of `kind`, read by the one enum parser (any case)."""
+    return typer.Option(
+        parser=_reported(lambda value: parse_enum(kind, value)),
+        metavar="[" + "|".join(m.value for m in kind) + "]",
+        help=help,
+        **option,
+    )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,7 +21,7 @@ from scripts.cli.options.hub import (
     StackOutputOption,
     TrackingPrefixOption,
 )
-from scripts.stages.arm import ARM_ENDPOINT_ENV, AppRef, AppSlots, open_slots
+from scripts.stages.arm import ARM_ENDPOINT_ENV, AppRef, AppSite
 from scripts.stages.stack_outputs import StackApp, read_stack_app
 from scripts.stages.target import DrainArgs
 from taskhub.errors import ConfigurationError
@@ -62,8 +63,8 @@ class ArmArgs:
             )
         return AppRef(self.subscription, group, app)
 
-    def slots(self) -> AppSlots:
-        return open_slots(self.ref(), self.arm_endpoint, self.arm_retries)
+    def site(self) -> AppSite:
+        return AppSite(self.ref(), self.arm_endpoint, self.arm_retries)
 
 
 def _arm_options(
@@ -126,4 +127,9 @@ def _drain_options(
     """Declares the hub overrides once, for `swap --require-drained` and `release`."""
 
 
-with_drain_options = shared_options(_drain_options, DrainArgs, name="drain")
+def _drain_args(**values: Any) -> DrainArgs:
+    """The overrides, and the environment a `--connection-setting` is read from."""
+    return DrainArgs(**values, environ=os.environ)
+
+
+with_drain_options = shared_options(_drain_options, _drain_args, name="drain")

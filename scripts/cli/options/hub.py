@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,11 +11,13 @@ from typing import Annotated, Any
 import typer
 
 from scripts.cli.options import shared_options
+from scripts.stages.routes import TrackingStore
 from scripts.stages.stack_outputs import read_outputs, typed
-from scripts.stages.target import Target, resolve_connection, resolve_target, retry_settings
+from scripts.stages.target import resolve_address, resolve_connection, retry_settings
 from taskhub.app_service_plans import PRODUCTION_SLOT
-from taskhub.connection import RetrySettings, StorageConnection
+from taskhub.connection import RetrySettings
 from taskhub.hubs import DEFAULT_TRACKING_PREFIX
+from taskhub.sources import Connection, HubAddress
 
 PANEL = "Where the task hub lives"
 
@@ -126,8 +129,8 @@ class HubArgs:
     retries: int
     allow_endpoint: list[str] | None
 
-    def target(self, *, default_hub: str | None = None) -> Target:
-        return resolve_target(
+    def address(self, *, default_hub: str | None = None) -> HubAddress:
+        return resolve_address(
             hub=self.hub or default_hub,
             tracking_prefix=self.tracking_prefix,
             connection_string=self.connection_string,
@@ -136,6 +139,7 @@ class HubArgs:
             stack_output=self.stack_output,
             app=self.app,
             slot=self.slot,
+            environ=os.environ,
             allowed_endpoints=self.allow_endpoint or (),
         )
 
@@ -184,7 +188,7 @@ class StoreArgs:
         """The stack's `router` output (tracking store endpoint and prefix), checked."""
         return typed(self.stack, "router", dict, str(self.stack_output), required=False) or {}
 
-    def connection(self) -> StorageConnection:
+    def connection(self) -> Connection:
         router = self.router
         explicit = self.connection_string or self.account_url or self.connection_setting
         endpoint = typed(router, "tableEndpoint", str, "router", required=False)
@@ -192,6 +196,7 @@ class StoreArgs:
             self.connection_string,
             self.account_url or (None if explicit else endpoint),
             self.connection_setting,
+            os.environ,
             self.allow_endpoint or (),
         )
 
@@ -203,6 +208,9 @@ class StoreArgs:
     def prefix(self) -> str:
         prefix = typed(self.router, "trackingPrefix", str, "router", required=False)
         return self.tracking_prefix or prefix or DEFAULT_TRACKING_PREFIX
+
+    def tracking(self) -> TrackingStore:
+        return TrackingStore(self.connection(), self.retry, self.prefix)
 
 
 def _store_options(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from scripts.cli.options import IntervalOption, StableForOption, shared_options
+from scripts.cli.options import IntervalOption, StableForOption, duration_option, shared_options
 from scripts.stages.watch import WatchSettings
 
 PANEL = "Watching a rollout"
@@ -34,7 +34,9 @@ def _watch_options(
     interval: IntervalOption = 15.0,
     timeout: Annotated[
         float,
-        typer.Option(min=0, help="Seconds before giving up with exit 1.", rich_help_panel=PANEL),
+        duration_option(
+            "How long to wait before giving up with exit 1", bare="s", rich_help_panel=PANEL
+        ),
     ] = 3600.0,
     stable_for: StableForOption = 2,
     allow_missing_hub: Annotated[

@@ -2,7 +2,7 @@
 
 The worker (standins/scheduler/programs.py) runs on Microsoft's in-memory backend; the
 source converts its protobuf events; `scripts.stages.replay.replay` and
-`scripts.stages.replay_hub.first_failing_prefix` judge them against the equivalent
+`scripts.stages.replay.hub.first_failing_prefix` judge them against the equivalent
 azure-functions-durable code (standins/scheduler/functions_programs.py). Unchanged code must
 replay every history; each breaking edit must be nondeterministic at the step DurableTask
 names (Core numbers from 0: validate 0, the timer 1, quote_a 2, quote_b 3, the child 4).
@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from durabletask.client import OrchestrationStatus
 
-from scripts.stages.replay import Outcome, replay
-from scripts.stages.replay_hub import first_failing_prefix
-from scripts.stages.replay_numbering import Orchestration, Step
+from scripts.stages.replay.hub import first_failing_prefix
+from scripts.stages.replay.judge import Outcome, replay
+from scripts.stages.replay.numbering import Orchestration, Step
 from standins.scheduler import functions_programs as functions
 from standins.scheduler import programs
 from standins.scheduler.scenarios import Scenario, has_status, start_waiting

@@ -7,7 +7,7 @@ each recorded event's EventId (its sequence number) and require the action the c
 that number to exist ("hasn't (yet?) scheduled this task"), to be of the same type, and,
 except for timers, to carry the same name compared with StringComparison.OrdinalIgnoreCase
 (for EventSent, `EventName`). Actions beyond what was recorded are new work. This module
-applies exactly those rules, over the numbers the SDK gave the tasks (replay_numbering).
+applies exactly those rules, over the numbers the SDK gave the tasks (`numbering`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from scripts.stages.replay_numbering import Orchestration, Step, run_sdk
+from scripts.stages.replay.numbering import Orchestration, Step, run_sdk
 from taskhub.history import SDK_EVENT_TYPES, History, UnreadableHistory
 
 # Recorded event kinds a replay must reproduce, by EventType number.

@@ -11,21 +11,18 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scripts.stages.exits import Exit
-from scripts.stages.replay import FAILING, Outcome, Replay, replay, unreadable
-from scripts.stages.replay_numbering import Orchestration, Step
+from scripts.stages.replay.judge import FAILING, Outcome, Replay, replay, unreadable
+from scripts.stages.replay.numbering import Orchestration, Step
 from taskhub.connection import RetrySettings
 from taskhub.errors import ConfigurationError
-from taskhub.history import History, HistoryStore, UnreadableHistory, large_messages_container
-from taskhub.instances import InstanceRecord, InstanceStore
+from taskhub.history import History, UnreadableHistory
+from taskhub.instance_rows import InstanceRecord
+from taskhub.instance_source import InstanceSource
+from taskhub.sources import HubAddress, open_source
 from taskhub.status import RuntimeStatus
-
-if TYPE_CHECKING:
-    from azure.data.tables import TableServiceClient
-
-    from scripts.stages.target import Target
 
 DEFAULT_CONCURRENCY = 8
 NOT_STARTED = (RuntimeStatus.PENDING, RuntimeStatus.CONTINUED_AS_NEW)
@@ -90,13 +87,13 @@ def one_orchestrator(selection: Selection, records: Iterable[InstanceRecord]) ->
 
 
 def read_histories(
-    store: HistoryStore, records: Iterable[InstanceRecord], concurrency: int
+    source: InstanceSource, records: Iterable[InstanceRecord], concurrency: int
 ) -> Iterator[tuple[InstanceRecord, Read]]:
     """Each record's history (or why it is unreadable), in the order the reads finish."""
 
     def read(record: InstanceRecord) -> Read:
         try:
-            return store.history(record.instance_id, record.execution_id)
+            return source.history(record.instance_id, record.execution_id)
         except UnreadableHistory as exc:
             return exc
 
@@ -146,24 +143,23 @@ def judge_in_flight(
 
 def replay_unfinished(
     orchestration: Orchestration,
-    target: Target,
+    address: HubAddress,
     retry: RetrySettings,
     selection: Selection,
     say: Say,
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> list[tuple[InstanceRecord, Replay]]:
     """Replays the selected unfinished instances of a hub; it only reads. Oldest first."""
-    connection, hub = target.connection, target.hub
-    with connection.service_client(retry) as service:
-        records = InstanceStore(service, hub, secrets=connection.secrets).unfinished()
+    with open_source(address, retry) as source:
+        records = source.unfinished()
         chosen = [r for r in records if selection.keep(r)][: selection.limit]
         one_orchestrator(selection, chosen)
         say(
             f"replay: {len(chosen)} of {len(records)} unfinished instance(s) of hub "
-            f"{hub.name!r} at {connection.description}"
+            f"{address.hub.name!r} at {address.connection.description}"
         )
         judged: dict[str, tuple[InstanceRecord, Replay]] = {}
-        for record, read in read_histories(_store(service, target, retry), chosen, concurrency):
+        for record, read in read_histories(source, chosen, concurrency):
             result = judge_in_flight(orchestration, record, read, selection)
             if result is None:
                 say(f"  {record.instance_id}: runs another orchestrator, not replayed")
@@ -173,14 +169,8 @@ def replay_unfinished(
     return [judged[r.instance_id] for r in chosen if r.instance_id in judged]
 
 
-def _store(service: TableServiceClient, target: Target, retry: RetrySettings) -> HistoryStore:
-    connection, hub = target.connection, target.hub
-    blobs = connection.blob_reader(large_messages_container(hub), retry)
-    return HistoryStore(service, hub, blobs, secrets=connection.secrets)
-
-
 @dataclass
-class Finding:
+class PrefixDivergence:
     """A divergence of the new code from completed histories, with one example instance."""
 
     orchestrator: str
@@ -217,7 +207,7 @@ class PrefixReport:
 
     histories: int = 0
     prefixes: int = 0
-    findings: dict[tuple[Any, ...], Finding] = field(default_factory=dict)
+    findings: dict[tuple[Any, ...], PrefixDivergence] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)
 
     def add(self, record: InstanceRecord, history: History, result: Replay) -> None:
@@ -229,7 +219,7 @@ class PrefixReport:
         key = (orchestrator.lower(), record.version, result.position, str(recorded), str(emitted))
         finding = self.findings.setdefault(
             key,
-            Finding(
+            PrefixDivergence(
                 orchestrator,
                 record.version,
                 result.position,
@@ -279,7 +269,7 @@ def first_failing_prefix(orchestration: Orchestration, history: History) -> Repl
 
 def replay_completed(
     orchestration: Orchestration,
-    target: Target,
+    address: HubAddress,
     retry: RetrySettings,
     since: datetime,
     per_version: int,
@@ -288,17 +278,16 @@ def replay_completed(
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> PrefixReport:
     """Replays every episode prefix of recently completed instances through the new code."""
-    connection, hub = target.connection, target.hub
     report = PrefixReport()
-    with connection.service_client(retry) as service:
-        records = InstanceStore(service, hub, secrets=connection.secrets).completed_since(since)
+    with open_source(address, retry) as source:
+        records = source.completed_since(since)
         chosen = newest_per_version([r for r in records if selection.keep(r)], per_version)
         one_orchestrator(selection, chosen)
         say(
             f"prefixes: {len(chosen)} of {len(records)} instance(s) completed since "
             f"{since.isoformat(timespec='seconds')}"
         )
-        for record, read in read_histories(_store(service, target, retry), chosen, concurrency):
+        for record, read in read_histories(source, chosen, concurrency):
             if isinstance(read, UnreadableHistory):
                 report.unreadable[record.instance_id] = str(read)
                 continue

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from scripts.stages.replay_numbering import Orchestration
+from scripts.stages.replay.numbering import Orchestration
 from taskhub.errors import ConfigurationError
 
 APP_FILE = "function_app.py"

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from scripts.cli.app import app
-from scripts.cli.output import JsonOption, Output
+from scripts.cli.output import Answer, JsonOption, Output
 from scripts.stages.exits import Exit
-from scripts.stages.scaffold import scaffold_next_version
+from scripts.stages.scaffold import Scaffolded, scaffold_next_version
 
 
 @app.command("scaffold-version")
@@ -41,24 +41,24 @@ def scaffold(
 
     Exit codes: 0 created; 2 bad arguments.
     """
-    out = Output(as_json=json_output)
     done = scaffold_next_version(app_dir, module)
-    if json_output:
-        out.json(
-            {
-                "source": str(done.source),
-                "created": str(done.created),
-                "version": done.new_version,
-                "registrations": done.registrations,
-                "functions": list(done.functions),
-                "settings": done.settings,
-            }
-        )
-    else:
-        out.text(
-            f"created {done.created} (v{done.old_version} -> v{done.new_version}); "
-            f"{done.registrations} registration line(s) added to function_app.py"
-        )
-        for name, value in done.settings.items():
-            out.text(f"after deploying, set {name}={value} so new instances start it")
-    raise typer.Exit(int(Exit.OK))
+    payload = {
+        "source": str(done.source),
+        "created": str(done.created),
+        "version": done.new_version,
+        "registrations": done.registrations,
+        "functions": list(done.functions),
+        "settings": done.settings,
+    }
+    Output(as_json=json_output).finish(
+        Answer("scaffold-version", Exit.OK, payload, lambda out: _render(out, done))
+    )
+
+
+def _render(out: Output, done: Scaffolded) -> None:
+    out.text(
+        f"created {done.created} (v{done.old_version} -> v{done.new_version}); "
+        f"{done.registrations} registration line(s) added to function_app.py"
+    )
+    for name, value in done.settings.items():
+        out.text(f"after deploying, set {name}={value} so new instances start it")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,12 +12,11 @@ import typer
 
 from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
-from scripts.cli.options import parse_duration, shared_options
+from scripts.cli.options import duration_option, shared_options
 from scripts.cli.options.hub import HubArgs, with_hub_options
-from scripts.cli.output import JsonOption, Output
-from scripts.stages.replay import FAILING, Outcome, Replay, describe
-from scripts.stages.replay_app import load_orchestration
-from scripts.stages.replay_hub import (
+from scripts.cli.output import Answer, JsonOption, Output
+from scripts.stages.replay.app import load_orchestration
+from scripts.stages.replay.hub import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PER_VERSION,
     PrefixReport,
@@ -26,7 +25,9 @@ from scripts.stages.replay_hub import (
     replay_exit,
     replay_unfinished,
 )
-from scripts.stages.replay_numbering import Orchestration
+from scripts.stages.replay.judge import FAILING, Outcome, Replay, describe
+from scripts.stages.replay.numbering import Orchestration
+from taskhub.instance_rows import InstanceRecord
 
 APP_PANEL = "The orchestrator code"
 
@@ -104,11 +105,9 @@ def replay_check(
         str | None, typer.Option("--version", help="Only instances of this exact version.")
     ] = None,
     completed_since: Annotated[
-        str | None,
-        typer.Option(
-            "--completed-since",
-            metavar="AGE",
-            help="Also replay every episode prefix of instances completed within AGE (7d, 12h).",
+        float | None,
+        duration_option(
+            "Also replay every episode prefix of instances completed this long ago", bare=None
         ),
     ] = None,
     per_version: Annotated[
@@ -144,21 +143,21 @@ def replay_check(
     out, annotator = Output(as_json=json_output), Annotator(ci)
     report: PrefixReport | None = None
     since = (
-        datetime.now(UTC) - parse_duration(completed_since, "--completed-since", allow_zero=True)
-        if completed_since
+        datetime.now(UTC) - timedelta(seconds=completed_since)
+        if completed_since is not None
         else None
     )
     orchestration = code.orchestration()
-    target = where.target()
-    out.secrets = target.connection.secrets
+    address = where.address()
+    out.secrets = address.connection.secrets
     selection = Selection(name=name or code.orchestrator, version=version, limit=instances)
     results = replay_unfinished(
-        orchestration, target, where.retry, selection, out.progress, concurrency
+        orchestration, address, where.retry, selection, out.progress, concurrency
     )
     if since is not None:
         report = replay_completed(
             orchestration,
-            target,
+            address,
             where.retry,
             since,
             per_version,
@@ -166,31 +165,30 @@ def replay_check(
             out.progress,
             concurrency,
         )
+    out.finish(_answer(address.hub.name, results, report), annotator)
+
+
+def _answer(
+    hub: str, results: list[tuple[InstanceRecord, Replay]], report: PrefixReport | None
+) -> Answer:
     replays = [r for _, r in results]
-    exit_code = replay_exit(replays, report)
-    failing = [r for r in replays if r.outcome in FAILING]
-    unread = [r for r in replays if r.outcome == Outcome.UNREADABLE]
-    payload: dict[str, Any] = {
-        "command": "replay-check",
-        "hub": target.hub.name,
+    payload = {
+        "hub": hub,
         "replayed": len(results),
         "ok": sum(1 for r in replays if r.outcome == Outcome.OK),
         "not_started": sum(1 for r in replays if r.outcome == Outcome.NOT_STARTED),
-        "failing": len(failing),
-        "unreadable": len(unread),
-        "exit_code": int(exit_code),
+        "failing": sum(1 for r in replays if r.outcome in FAILING),
+        "unreadable": sum(1 for r in replays if r.outcome == Outcome.UNREADABLE),
         "instances": [{**r.json(), "name": rec.name, "version": rec.version} for rec, r in results],
         "completed": report.json() if report is not None else None,
     }
-    if out.as_json:
-        out.json(payload)
-    else:
-        _render(out, replays, report)
-    for result in [*failing, *unread]:
-        annotator.message("error", "replay-check", f"{result.instance_id}: {describe(result)}")
-    for finding in report.findings.values() if report else ():
-        annotator.message("error", "replay-check", str(finding))
-    raise typer.Exit(int(exit_code))
+    return Answer(
+        "replay-check",
+        replay_exit(replays, report),
+        payload,
+        lambda out: _render(out, replays, report),
+        lambda annotator: _annotate(annotator, replays, report),
+    )
 
 
 def _render(out: Output, replays: list[Replay], report: PrefixReport | None) -> None:
@@ -221,3 +219,12 @@ def _render(out: Output, replays: list[Replay], report: PrefixReport | None) -> 
         f"{report.prefixes} prefix(es) of {report.histories} completed history(ies)",
         style="bold green" if clean else "bold red",
     )
+
+
+def _annotate(annotator: Annotator, replays: list[Replay], report: PrefixReport | None) -> None:
+    failing = [r for r in replays if r.outcome in FAILING]
+    unread = [r for r in replays if r.outcome == Outcome.UNREADABLE]
+    for result in [*failing, *unread]:
+        annotator.message("error", "replay-check", f"{result.instance_id}: {describe(result)}")
+    for finding in report.findings.values() if report else ():
+        annotator.message("error", "replay-check", str(finding))
