@@ -4,7 +4,7 @@ front door.
 `durabletask.testing.InMemoryOrchestrationBackend` (PyPI `durabletask`) implements
 `TaskHubSidecarService` itself, and a real `TaskHubGrpcWorker` runs orchestrations on it, so
 every state and history here was written by Microsoft's code. What it does not do, and the
-real scheduler does (DOMAIN.md, "Durable Task Scheduler"), this wrapper adds before handing
+real scheduler does (docs/domain.md, "Durable Task Scheduler"), this wrapper adds before handing
 each call to the backend of the hub the call names:
 
 - the `taskhub` metadata picks one of several hubs, each its own backend; an unknown hub is

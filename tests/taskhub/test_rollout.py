@@ -1,5 +1,5 @@
 """What a new worker version does to the instances in flight (taskhub/rollout.py), by hand
-from the runtime's rule (DOMAIN.md, "Orchestration versioning semantics"):
+from the runtime's rule (docs/domain.md, "Orchestration versioning semantics"):
 
 None -> the worker runs every instance; Strict -> only V == W exactly (case-sensitive,
 null != ""); CurrentOrOlder -> CompareVersions(V, W) <= 0, and a worker with no
@@ -51,7 +51,7 @@ def test_strict_runs_only_the_exact_version_and_unversioned_only_without_one() -
     assert ids(rollout.process) == ["same"]
     cased = plan_rollout([instance("v", "Running", "V2.0")], "v2.0", MatchStrategy.STRICT)
     assert ids(cased.reject) == ["v"]
-    # An empty Version column and none at all are both "unversioned" (DOMAIN.md).
+    # An empty Version column and none at all are both "unversioned" (docs/domain.md).
     empty = [instance("none", "Running"), instance("empty", "Running", "")]
     assert ids(plan_rollout(empty, None, MatchStrategy.STRICT).process) == ["none", "empty"]
     assert ids(plan_rollout(empty, "", MatchStrategy.STRICT).reject) == ["none", "empty"]

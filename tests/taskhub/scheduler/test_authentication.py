@@ -25,7 +25,7 @@ from tests.taskhub.scheduler.conftest import StartStandIn
 
 HUB = "orders"
 WORKER_TOKEN = "worker-token-0001"
-DATA_READER = "d6a5505f-6ebb-45a4-896e-ac8274cfc0ac"  # DOMAIN.md, "Roles"
+DATA_READER = "d6a5505f-6ebb-45a4-896e-ac8274cfc0ac"  # docs/domain.md, "Durable Task Scheduler"
 SCOPE = "https://durabletask.io/.default"  # durabletask-azuremanaged access_token_manager.py
 
 

@@ -224,7 +224,7 @@ def test_the_listing_never_asks_for_inputs_or_outputs(start_standin: StartStandI
 
 
 def test_entity_ids_are_skipped_unless_asked_for(start_standin: StartStandIn) -> None:
-    """An instance whose id starts with '@' is an entity's (DOMAIN.md); the backend takes
+    """An instance whose id starts with '@' is an entity's (docs/domain.md); the backend takes
     one through StartInstance as any other id, and it stays Pending (no worker runs)."""
     _, address = start_standin()
     client = hub_client(address.plain, HUB)
