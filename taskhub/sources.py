@@ -58,7 +58,8 @@ def connection_from_setting(
     name: str, environ: Mapping[str, str], *, allowed_endpoints: Collection[str] = ()
 ) -> Connection:
     """The connection app setting `name` holds in `environ`, resolved as the host resolves
-    it: a scheduler connection string, or any of storage's forms (`StorageConnection.from_setting`)."""
+    it: a scheduler connection string, or any of storage's forms
+    (`StorageConnection.from_setting`)."""
     found = connection_section(environ, name) if name and "=" not in name else None
     value = found.connection_string if found is not None else None
     if found is not None and isinstance(value, str) and value.strip():

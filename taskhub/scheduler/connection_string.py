@@ -261,7 +261,9 @@ def endpoint_connection(
     unauthenticated for an `http://` emulator, else still to be given the pipeline's identity
     (`SchedulerConnection.for_pipeline`)."""
     text = endpoint.strip()
-    how = Authentication.NONE if text.lower().startswith("http://") else Authentication.DEFAULT_AZURE
+    how = (
+        Authentication.NONE if text.lower().startswith("http://") else Authentication.DEFAULT_AZURE
+    )
     parsed = parse_scheduler_connection_string(
         f'Endpoint="{text.replace(chr(34), chr(34) * 2)}";Authentication={how.value}',
         source=source,
