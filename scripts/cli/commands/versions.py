@@ -139,6 +139,12 @@ def _render_report(out: Output, report: VersionReport, show: int) -> None:
             )
             if s.oldest_unfinished:
                 out.text(f"  {'':14} oldest unfinished: {instance_line(s.oldest_unfinished)}")
+    if report.unreadable:
+        out.text(
+            f"  unreadable: {report.unreadable} instance(s) cannot be read in full; those "
+            "whose version cannot be read are in no row above (see --json)",
+            style="yellow",
+        )
     rollout = report.rollout
     if rollout is None:
         return
