@@ -101,8 +101,8 @@ AllowEndpointOption = Annotated[
         metavar="HOST[:PORT]",
         help="A storage endpoint outside Azure's (*.core.windows.net, *.core.chinacloudapi.cn, "
         "*.core.usgovcloudapi.net), or a scheduler outside *.durabletask.io, that may receive "
-        "the DefaultAzureCredential token (repeatable), e.g. an emulator. Any other endpoint from --account-url, "
-        "--stack-output or a slot's settings is refused (exit 2).",
+        "the DefaultAzureCredential token (repeatable), e.g. an emulator. Any other endpoint "
+        "from --account-url, --stack-output or a slot's settings is refused (exit 2).",
         rich_help_panel=PANEL,
     ),
 ]

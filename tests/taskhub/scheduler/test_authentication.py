@@ -35,7 +35,7 @@ def tls_source(
     return open_scheduler_source(
         f"Endpoint=https://{address.tls};Authentication={auth};TaskHub={HUB}",
         retry=Retry(retries=1, backoff=0.01, timeout=5.0),
-        credential=credential,  # type: ignore[arg-type]
+        credential=credential,
         root_certificates=certificate.read_bytes(),
     )
 
