@@ -25,8 +25,11 @@ from standins.scheduler import programs
 from standins.scheduler.scenarios import Scenario, busy_hub, start_waiting
 from standins.scheduler.server import SchedulerStandIn
 from standins.scheduler.worker import hub_client, running_worker
+from taskhub.app_service_plans import PRODUCTION_SLOT
 
 STACKS = ("dts", "dtsversioning")
+STAGING = "staging"
+"""The dts stack's other slot (Pulumi.dts.yaml), where the new code runs."""
 FUNCTIONS = "standins.scheduler.functions_programs"
 PAGE = 3
 """States per QueryInstances page: small, so every answer is read across several pages."""
@@ -95,7 +98,7 @@ def rehearse_scheduler(workdir: Path) -> int:
     slots = _plan(workdir)
     if slots is None:
         return 2
-    production, staging = slots["production"]["taskHub"], slots["staging"]["taskHub"]
+    production, staging = slots[PRODUCTION_SLOT]["taskHub"], slots[STAGING]["taskHub"]
     stand_in = SchedulerStandIn([production, staging], page_cap=PAGE)
     address = stand_in.start()
     env = {
@@ -140,7 +143,7 @@ def _stages(
                 return 1
         pages = len(stand_in.calls_of("QueryInstances")) - before
         console.print(f"  ({pages} QueryInstances pages read, {PAGE} states each at most)")
-        staged = [*where, "--slot", "staging", "--name", "flow"]
+        staged = [*where, "--slot", STAGING, "--name", "flow"]
         for title, code, expected in (
             ("unchanged code", "flow", 0),
             ("first activity renamed", "renamed_flow", 1),
@@ -161,7 +164,7 @@ def _stages(
             orders.raise_orchestration_event(instance, programs.APPROVE, data={"ok": True})
             orders.wait_for_orchestration_completion(instance, timeout=30)
         console.print(f"  [dim]host: the 2 orders on {staging} complete[/dim]")
-    retire = ["retire", *where, "--slot", "staging", "--retention", "0s", "--version"]
+    retire = ["retire", *where, "--slot", STAGING, "--retention", "0s", "--version"]
     for title, version, expected in (("a typo", "1.O", 2), ("nothing of 1.0 left", "1.0", 0)):
         if not _run(title, [*retire, version], env, expected):
             return 1

@@ -8,20 +8,17 @@ stand-in, whose hubs a real durabletask worker wrote.
 
 from __future__ import annotations
 
-import gc
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from standins.arm import SlotState, running_arm
 from standins.scheduler import programs
 from standins.scheduler.scenarios import Scenario, drained_hub, start_waiting
 from standins.scheduler.server import SchedulerStandIn
 from standins.scheduler.worker import hub_client, running_worker
 from taskhub.scheduler_settings import DEFAULT_CONNECTION_SETTING, SchedulerSettings
-from tests.support.arm_fixtures import APP, GROUP, STICKY, SUBSCRIPTION, Deployment, release, stages
+from tests.support.arm_fixtures import STICKY, Deployment, deployed, release, stages
 from tests.support.helpers import Cli
 
 PRODUCTION_HUB, STAGING_HUB = "OrdersDts", "OrdersDtsStaging"
@@ -55,24 +52,14 @@ def dts_fixture(tmp_path: Path, cli: Cli) -> Iterator[tuple[Deployment, Scenario
         for number in (1, 2):
             start_waiting(client, in_flight, programs.flow, f"flow-{number}", {"o": number})
     try:
-        with running_arm(tmp_path) as arm:
-            site = arm.stand_in.add_site(
-                SUBSCRIPTION,
-                GROUP,
-                APP,
-                {
-                    "production": SlotState(
-                        dts_settings(endpoint, PRODUCTION_HUB, "prod"), content="orders 1.0"
-                    ),
-                    "staging": SlotState(
-                        dts_settings(endpoint, STAGING_HUB, "stage"), content="orders 2.0"
-                    ),
-                },
-                sticky=[STICKY],
-            )
-            ambient = {k: "" for k in os.environ if k.startswith("AZURE_")}
-            yield Deployment(arm, site, "", cli.with_env({**ambient, **arm.env})), in_flight
-            gc.collect()
+        with deployed(
+            tmp_path,
+            cli,
+            dts_settings(endpoint, PRODUCTION_HUB, "prod"),
+            dts_settings(endpoint, STAGING_HUB, "stage"),
+            endpoint,
+        ) as deployment:
+            yield deployment, in_flight
     finally:
         stand_in.stop()
 
