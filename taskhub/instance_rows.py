@@ -34,6 +34,9 @@ class VersionSource(StrEnum):
     """`OrchestrationState.version` in the scheduler's listing (Durable Task Scheduler)."""
     HISTORY = "history"
     """The execution's ExecutionStarted event, when the listing leaves the version out."""
+    INSTANCE = "instance"
+    """The instance's own state (`GetInstance`), when neither the listing nor a history has
+    it: a Pending instance has recorded no event yet (Durable Task Scheduler)."""
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ def instance_json(record: InstanceRecord) -> dict[str, Any]:
         "instance_id": record.instance_id,
         "name": record.name,
         "version": record.version,
+        "version_source": str(record.version_source),
         "runtime_status": record.runtime_status,
         "created_time": iso(record.created_time),
         "last_updated_time": iso(record.last_updated_time),

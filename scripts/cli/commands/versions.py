@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -107,6 +108,9 @@ def _versions_answer(report: VersionReport, show: int) -> Answer:
         "total": len(report.records),
         "unfinished": len(report.unfinished),
         "unreadable": report.unreadable,
+        "version_sources": dict(
+            sorted(Counter(str(r.version_source) for r in report.records).items())
+        ),
         "hubs": {
             hub_name or "": {v: _summary_json(s) for v, s in sorted(versions_.items())}
             for hub_name, versions_ in report.by_hub.items()
@@ -135,6 +139,12 @@ def _render_report(out: Output, report: VersionReport, show: int) -> None:
             )
             if s.oldest_unfinished:
                 out.text(f"  {'':14} oldest unfinished: {instance_line(s.oldest_unfinished)}")
+    if report.unreadable:
+        out.text(
+            f"  unreadable: {report.unreadable} instance(s) cannot be read in full; those "
+            "whose version cannot be read are in no row above (see --json)",
+            style="yellow",
+        )
     rollout = report.rollout
     if rollout is None:
         return
