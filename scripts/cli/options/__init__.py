@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -22,17 +22,22 @@ StableForOption = Annotated[int, typer.Option(min=1, help="Drained reads in a ro
 
 
 def shared_options(
-    template: Callable[..., None], build: Callable[..., Any], name: str = "where"
+    template: Callable[..., None] | Sequence[Callable[..., None]],
+    build: Callable[..., Any],
+    name: str = "where",
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """A decorator giving commands the options `template` declares, passed as `name`.
 
     Typer reads a command's options from its signature, so the wrapper presents the
     command's own parameters plus the shared ones, all keyword-only, and hands the shared
-    values to the command as one object built by `build`.
+    values to the command as one object built by `build`. Several templates are joined in
+    order, so option groups that share options (the hub's connection) declare them once.
     """
+    templates = template if isinstance(template, Sequence) else (template,)
     shared = [
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-        for p in inspect.signature(template, eval_str=True).parameters.values()
+        for each in templates
+        for p in inspect.signature(each, eval_str=True).parameters.values()
     ]
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:

@@ -153,11 +153,7 @@ class HubArgs:
         return retry_settings(self.retries)
 
 
-def _hub_options(
-    hub: HubOption = None,
-    stack_output: StackOutputOption = None,
-    app: AppOption = None,
-    slot: SlotOption = PRODUCTION_SLOT,
+def connection_options(
     connection_string: ConnectionStringOption = None,
     account_url: AccountUrlOption = None,
     connection_setting: ConnectionSettingOption = None,
@@ -165,10 +161,19 @@ def _hub_options(
     retries: RetriesOption = 5,
     allow_endpoint: AllowEndpointOption = None,
 ) -> None:
-    """Declares the shared options once; `with_hub_options` copies them onto commands."""
+    """Declares how a hub or store is reached, once, for every option group that reads one."""
 
 
-with_hub_options = shared_options(_hub_options, HubArgs)
+def _hub_place(
+    hub: HubOption = None,
+    stack_output: StackOutputOption = None,
+    app: AppOption = None,
+    slot: SlotOption = PRODUCTION_SLOT,
+) -> None:
+    """Declares which hub, by name or by a stack output's app and slot."""
+
+
+with_hub_options = shared_options((_hub_place, connection_options), HubArgs)
 
 
 @dataclass(frozen=True)
@@ -218,16 +223,8 @@ class StoreArgs:
         return TrackingStore(self.connection(), self.retry, self.prefix)
 
 
-def _store_options(
-    stack_output: StackOutputOption = None,
-    connection_string: ConnectionStringOption = None,
-    account_url: AccountUrlOption = None,
-    connection_setting: ConnectionSettingOption = None,
-    tracking_prefix: TrackingPrefixOption = None,
-    retries: RetriesOption = 5,
-    allow_endpoint: AllowEndpointOption = None,
-) -> None:
-    """Declares the tracking-store options once, for `with_store_options`."""
+def _store_place(stack_output: StackOutputOption = None) -> None:
+    """Declares the stack output whose `router` names the tracking store."""
 
 
-with_store_options = shared_options(_store_options, StoreArgs)
+with_store_options = shared_options((_store_place, connection_options), StoreArgs)
