@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from azure.core.credentials import AzureSasCredential, TokenCredential
 from azure.data.tables import TableServiceClient
 
-from taskhub.clouds import require_token_endpoint
+from taskhub.clouds import require_token_endpoint, require_well_formed
 from taskhub.errors import ConfigurationError
 from taskhub.secrets import redact, secrets_in
 from taskhub.storage_account import (
@@ -108,7 +108,9 @@ class StorageConnection:
     ) -> StorageConnection:
         """An endpoint with a SAS in its query, or else DefaultAzureCredential (or the
         `credential` given), whose token goes to Azure's storage hosts and `allowed_endpoints`
-        only (taskhub/clouds.py)."""
+        only (taskhub/clouds.py). A SAS goes only where the user sent it, but to the host the
+        HTTP client reads: a malformed endpoint is refused either way."""
+        require_well_formed(url, source)
         parts = urlsplit(url.strip())
         if parts.scheme not in ("https", "http") or not parts.netloc:
             raise ConfigurationError(
