@@ -59,8 +59,11 @@ def test_every_value_reads_back_from_what_is_printed(value: str) -> None:
 
 @pytest.mark.parametrize(
     "char",
-    ["\u202e", "\u202a", "\u2066", "\u2069", "\u200b", "\u200d", "\ufeff", "\u2028", "\u2029"]
-    + ["\x85", "\U000e0001"],
+    [
+        *("\u202e", "\u202a", "\u2066", "\u2069"),  # bidi overrides and isolates
+        *("\u200b", "\u200d", "\ufeff", "\U000e0001"),  # zero-width, a tag character
+        *("\u2028", "\u2029", "\x85"),  # line and paragraph separators, NEL
+    ],
 )
 def test_bidi_zero_width_and_separators_are_shown_as_escapes(char: str) -> None:
     printed = neutralise(f"bidi{char}DENIARD TON")
