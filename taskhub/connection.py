@@ -110,13 +110,13 @@ class StorageConnection:
         `credential` given), whose token goes to Azure's storage hosts and `allowed_endpoints`
         only (taskhub/clouds.py). A SAS goes only where the user sent it, but to the host the
         HTTP client reads: a malformed endpoint is refused either way."""
-        require_well_formed(url, source)
-        parts = urlsplit(url.strip())
-        if parts.scheme not in ("https", "http") or not parts.netloc:
+        if not url.strip().lower().startswith(("https://", "http://")):
             raise ConfigurationError(
                 f"{source} {redact(url)!r} is not an http(s) URL",
                 fix=f"pass the table endpoint, e.g. https://<account>.{PUBLIC_TABLE_SUFFIX}",
             )
+        require_well_formed(url, source)
+        parts = urlsplit(url.strip())
         endpoint = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
         query = parse_qs(parts.query)
         if "sig" in query:
