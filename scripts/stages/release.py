@@ -251,7 +251,7 @@ class Release:
                         self.say,
                         self.clock,
                     )
-                    stage.detail = gate_verdict(result, found)
+                    stage.detail = gate_verdict(result, found, allow_missing_hub_option=True)
                     stage.message = f"hub {found.address.hub.name!r} drained"
                 self._swap()
                 quiesced_slot = plan.source if quiesced_slot else None

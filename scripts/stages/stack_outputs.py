@@ -42,11 +42,19 @@ class StackSlot:
 def read_outputs(path: Path) -> dict[str, Any]:
     """The whole outputs object; exit-2 errors for a missing, unreadable or non-object file."""
     try:
-        outputs = json.loads(path.read_text())
+        # utf-8-sig: PowerShell's `> FILE` (Out-File) starts UTF-8 with a byte order mark.
+        outputs = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigurationError(f"{path} does not exist", fix=_FIX) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigurationError(f"{path} is not readable JSON ({exc})", fix=_FIX) from None
+    except (RecursionError, ValueError) as exc:
+        # Nesting deeper than the parser's stack, or an integer longer than Python converts
+        # (sys.set_int_max_str_digits): no stack writes either.
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ConfigurationError(
+            f"{path} is not the outputs of a stack ({reason[:120]})", fix=_FIX
+        ) from None
     if not isinstance(outputs, dict):
         raise ConfigurationError(
             f"{path} holds a JSON {type(outputs).__name__}, not the outputs object", fix=_FIX

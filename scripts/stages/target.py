@@ -113,8 +113,13 @@ def resolve_address(
             from_stack = endpoint_connection(
                 entry.scheduler_endpoint, source=f"stack output {entry.app}/{entry.slot}"
             ).for_pipeline(allowed_endpoints)
-        elif not explicit:
-            account_url = entry.table_endpoint
+        elif not explicit and entry.table_endpoint is not None:
+            from_stack = StorageConnection.from_account_url(
+                entry.table_endpoint,
+                source=f"--stack-output {stack_output}: apps.{entry.app}.slots.{entry.slot}"
+                ".tableEndpoint",
+                allowed_endpoints=allowed_endpoints,
+            )
     connection = from_stack or resolve_connection(
         connection_string, account_url, connection_setting, environ, allowed_endpoints
     )

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from taskhub.clouds import SCHEDULER_HOSTS, require_token_endpoint
+from taskhub.clouds import SCHEDULER_HOSTS, malformed, require_token_endpoint
 from taskhub.errors import ConfigurationError
 from taskhub.secrets import redact
 
@@ -274,11 +274,7 @@ def endpoint_connection(
 def _endpoint(value: str, source: str) -> str:
     """Scheme, host and port; https when no scheme is given (`CreateChannel`)."""
     text = value if "://" in value else f"https://{value}"
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        parts, port = None, None
+    parts = None if malformed(text) else urlsplit(text)
     if (
         parts is None
         or parts.scheme.lower() not in ("http", "https")
@@ -293,7 +289,7 @@ def _endpoint(value: str, source: str) -> str:
             "for a local emulator)",
         )
     scheme = parts.scheme.lower()
-    port = port or (443 if scheme == "https" else 80)
+    port = parts.port or (443 if scheme == "https" else 80)
     return f"{scheme}://{_host_for_target(parts.hostname)}:{port}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -18,7 +19,7 @@ from scripts.stages.text import instance_line, iso
 from scripts.stages.versions import VersionReport, report_versions
 from scripts.stages.watch import WatchResult, WatchSettings, watch_rollout
 from taskhub.enums import parse_enum
-from taskhub.errors import ConfigurationError, DurableDeployError
+from taskhub.errors import ConfigurationError, DurableDeployError, offering_allow_missing_hub
 from taskhub.instance_rows import InstanceRecord
 from taskhub.rollout import Rollout, VersionSummary
 from taskhub.versions import FailureStrategy, MatchStrategy
@@ -260,6 +261,8 @@ def _watch(
 
 
 def _watch_answer(result: WatchResult, version: str, hub: str | None, show: int) -> Answer:
+    if result.error:
+        result = replace(result, error=offering_allow_missing_hub(result.error))
     last = result.last
     blocking = last.blocking if last else ()
     payload = {

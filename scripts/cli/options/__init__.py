@@ -75,17 +75,23 @@ def _reported(parse: Callable[[Any], T]) -> Callable[[Any], T]:
     return parser
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])?\s*$")
+# ASCII digits only (`\d` takes any script's), and no more than a year has days: a number
+# that long is a typo or an attack, never a wait.
+_DURATION = re.compile(r"^\s*([0-9]{1,12}(?:\.[0-9]{1,12})?)\s*([smhdw])?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _UNIT_NAMES = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 DURATION_METAVAR = "DURATION"
+MAX_DURATION_DAYS = 3650
+"""The longest duration any option takes (ten years): a wait or a retention beyond it is a
+mistake, and past it a date would soon fall outside what datetime can hold."""
 
 
 def parse_duration(value: str | float, *, bare: str | None, minimum: float = 0.0) -> float:
     """Seconds in `value`: `90s`, `15m`, `12h`, `7d`, `2w`. A bare number is in the `bare` unit
     (the option's unit from before units were accepted, so no pipeline breaks), or refused
-    when the option never took one. ValueError (typer's "Invalid value") when it is no
-    duration, or shorter than `minimum` seconds."""
+    when the option never took one. ValueError (typer's "Invalid value", which names the
+    option) when it is no duration, shorter than `minimum` seconds or longer than
+    `MAX_DURATION_DAYS`."""
     unit: str | None
     if isinstance(value, int | float):  # a default, from the code: in the bare unit, or seconds
         number, unit = float(value), bare or "s"
@@ -100,6 +106,8 @@ def parse_duration(value: str | float, *, bare: str | None, minimum: float = 0.0
     seconds = number * _UNIT_SECONDS[unit]
     if seconds < minimum:
         raise ValueError(f"{value!r} is shorter than {minimum:g}s")
+    if not seconds <= MAX_DURATION_DAYS * _UNIT_SECONDS["d"]:
+        raise ValueError(f"{value!r} is longer than {MAX_DURATION_DAYS} days, the most one takes")
     return seconds
 
 
