@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from scripts.stages.exits import Exit
-from scripts.stages.replay.judge import FAILING, Outcome, Replay, replay, unreadable
+from scripts.stages.replay.judge import (
+    FAILING,
+    Outcome,
+    Replay,
+    prefix_replays,
+    replay,
+    unreadable,
+)
 from scripts.stages.replay.numbering import Orchestration, Step
 from taskhub.connection import RetrySettings
 from taskhub.errors import ConfigurationError
@@ -260,8 +267,7 @@ def first_failing_prefix(orchestration: Orchestration, history: History) -> Repl
     """The first prefix ending at an OrchestratorCompleted that the new code breaks, run as
     if the instance had been in flight there; later prefixes hold that same recorded step.
     UnreadableHistory when the history cannot be replayed at all."""
-    for prefix in history.prefixes():
-        result = replay(orchestration, prefix)
+    for result in prefix_replays(orchestration, history):
         if result.outcome in FAILING:
             return result
     return None
