@@ -20,7 +20,7 @@ from azure.durable_functions import Orchestrator
 
 from scripts.stages.replay.judge import Outcome, replay
 from scripts.stages.replay.numbering import Orchestration
-from standins.history_simulator import drive
+from standins.history_simulator import Recorded, drive
 from taskhub.history import History
 
 
@@ -32,9 +32,8 @@ def by_type(context: Any) -> Generator[Any, Any, Any]:
 ACTIVITIES = {f"Got{kind}": (lambda v: v) for kind in ("int", "str", "list", "bool", "dict")}
 
 
-@pytest.mark.parametrize("value", [5, "hello", [1, "two"], True, {"order": 1}])
-def test_an_input_of_any_type_started_by_a_python_client_replays(value: Any) -> None:
-    run = drive(
+def _started_with(value: Any) -> Recorded:
+    return drive(
         Orchestrator.create(by_type),
         ACTIVITIES,
         instance_id="i",
@@ -43,22 +42,18 @@ def test_an_input_of_any_type_started_by_a_python_client_replays(value: Any) -> 
         steps=1,
         name="ByType",
     )
+
+
+@pytest.mark.parametrize("value", [5, "hello", [1, "two"], True, {"order": 1}])
+def test_an_input_of_any_type_started_by_a_python_client_replays(value: Any) -> None:
+    run = _started_with(value)
     assert run.scheduled() == [f"Got{type(value).__name__}"]
     result = replay(Orchestration(by_type), run.history())
     assert result.outcome == Outcome.OK, result.error
 
 
 def _encoded_once(value: Any) -> History:
-    run = drive(
-        Orchestrator.create(by_type),
-        ACTIVITIES,
-        instance_id="i",
-        version="1.0",
-        input=value,
-        steps=1,
-        name="ByType",
-    )
-    history = run.history()
+    history = _started_with(value).history()
     started = history.started()
     assert started is not None
     started["Input"] = json.dumps(value)
