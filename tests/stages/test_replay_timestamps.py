@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from dateutil.parser import parse as dateutil_parse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scripts.stages.replay.judge import context_body
+from scripts.stages.replay.numbering import Orchestration, run_sdk
 from scripts.stages.replay.timestamps import parse
 from taskhub.history import _iso
+from tests.stages.test_replay_input import _started_with, by_type
 
 
 def _same(text: str) -> None:
@@ -34,3 +38,16 @@ def test_the_readers_own_form_reads_as_dateutil_reads_it(moment: datetime) -> No
 @given(st.from_regex(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,8})?(Z|\+00:00)?", fullmatch=True))
 def test_any_text_of_about_that_form_reads_as_dateutil_reads_it(text: str) -> None:
     _same(text)
+
+
+def test_the_sdk_reads_event_times_through_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def counting(text: str) -> datetime:
+        seen.append(text)
+        return parse(text)
+
+    monkeypatch.setattr("scripts.stages.replay.timestamps.parse", counting)
+    history = _started_with(5).history()
+    run_sdk(Orchestration(by_type), context_body(history))
+    assert seen == [e["Timestamp"] for e in history.events]

@@ -12,14 +12,16 @@ cannot hold, goes to dateutil itself, so its answers and its errors stay the SDK
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import datetime, tzinfo
 from functools import cache
 from typing import Any
 
-from azure.durable_functions.models.history import HistoryEvent as history_event
 from dateutil.parser import parse as dateutil_parse
 
+SDK_MODULE = "azure.durable_functions.models.history.HistoryEvent"
+"""The module, not the class its package re-exports under the same name."""
 _FORM = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?Z")
 
 
@@ -53,4 +55,4 @@ def parse(text: Any, *args: Any, **kwargs: Any) -> datetime:
 
 def install() -> None:
     """Makes the SDK's HistoryEvent read times with `parse` (in this process only)."""
-    history_event.dt_parse = parse
+    setattr(importlib.import_module(SDK_MODULE), "dt_parse", parse)  # noqa: B010
