@@ -53,7 +53,8 @@ class GateProgress:
 
     @property
     def line(self) -> str:
-        """The progress line of one read, the same for `gate` and the release's gate."""
+        """The progress line of one read, the same for `gate` and the release's gate: counts
+        by status only, since the poll reads no versions (the module's docstring)."""
         snap = self.snapshot
         if snap.drained:
             state = f"drained ({self.stable_reads} read(s) in a row)"
