@@ -116,7 +116,9 @@ class DrainGate:
         the detail read saw it, and one that finished in between (absent from that read)
         is looked up among all instances. One gone from the table as well (purged) keeps
         what the poll read, flagged, since its version can no longer be known. A failure of
-        this read ends the gate as "cannot decide", as one in the poll does.
+        this read ends the gate as "cannot decide", as one in the poll does, and leaves no
+        snapshot (a poll read has no versions to report). A poll that ended on an error
+        still describes its last good read, as the gate did when every read had the detail.
         """
         snap = result.snapshot
         if not self._lean or snap is None or snap.drained:
@@ -127,7 +129,13 @@ class DrainGate:
             if any(r.instance_id not in found for r in snap.blocking):
                 found = _by_id(self.source.instances(include_entities=include_entities)) | found
         except DurableDeployError as exc:  # a read that failed, as in the poll itself
-            result.exit, result.outcome, result.error = Exit.CANNOT_DECIDE, PollOutcome.ERROR, exc
+            if result.error is None:
+                result.exit, result.outcome, result.error = (
+                    Exit.CANNOT_DECIDE,
+                    PollOutcome.ERROR,
+                    exc,
+                )
+            result.snapshot = None  # its versions are unknown: report none rather than ""
             return
         described = (found.get(r.instance_id) or _gone(r) for r in snap.blocking)
         result.snapshot = snapshot(sorted(described, key=oldest_first))

@@ -118,6 +118,26 @@ def test_a_failed_detail_read_is_cannot_decide() -> None:
     source = ScriptedSource([row("a", "Running", "1.0", 1)], fail)
     result = run(source, timeout=0)
     assert result.exit is Exit.CANNOT_DECIDE and "did not answer" in str(result.error)
+    assert result.snapshot is None  # no versions to report, rather than "unversioned"
+
+
+def test_a_poll_that_ends_on_an_error_still_describes_its_last_good_read() -> None:
+    rows = [row("a", "Running", "1.0", 1)]
+    source = ScriptedSource(rows)
+    reads = 0
+
+    def flaky(*, include_entities: bool = False, detail: bool = True) -> Any:
+        nonlocal reads
+        reads += 1
+        if reads == 2:
+            raise StoreUnavailableError("the table did not answer")
+        return ScriptedSource.unfinished(source, include_entities=include_entities, detail=detail)
+
+    source.unfinished = flaky  # type: ignore[method-assign]
+    result = run(source, stable_for=2)
+    assert result.exit is Exit.CANNOT_DECIDE and "did not answer" in str(result.error)
+    assert source.reads == ["lean", "detail"]
+    assert result.snapshot.by_version == {"1.0": 1}
 
 
 def test_ignoring_an_orchestration_polls_every_column() -> None:
