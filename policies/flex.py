@@ -15,8 +15,9 @@ from typing import Any
 
 from policies.model import App, Finding, Site
 from policies.resources import DEFAULT_VERSION, MATCH
+from taskhub.enums import parse_enum
 from taskhub.flex import DEPRECATED_SETTINGS, SiteUpdateStrategy, rolling_update_versioning_problem
-from taskhub.versions import MatchStrategy, parse_strategy
+from taskhub.versions import MatchStrategy
 
 
 def _rolling_durable_sites(apps: Mapping[str, App]) -> list[Site]:
@@ -46,7 +47,7 @@ def rolling_update_strict(apps: Mapping[str, App], _config: Mapping[str, Any]) -
     found = []
     for site in _rolling_durable_sites(apps):
         try:
-            strict = parse_strategy(MatchStrategy, str(site.settings.get(MATCH, "")))
+            strict = parse_enum(MatchStrategy, str(site.settings.get(MATCH, "")))
         except ValueError:
             continue
         if strict is MatchStrategy.STRICT:

@@ -18,12 +18,13 @@ from policies.model import (
     site_update_strategy,
 )
 from policies.task_hubs import task_hub
+from taskhub.enums import parse_enum
 from taskhub.flex import SiteUpdateStrategy
 from taskhub.hostjson import override_setting
 from taskhub.hubs import hub_name_problem
 from taskhub.name_resolver import Resolved
 from taskhub.scheduler_settings import resource_name_problem, uses_scheduler
-from taskhub.versions import FailureStrategy, MatchStrategy, parse_strategy
+from taskhub.versions import FailureStrategy, MatchStrategy
 
 MATCH = override_setting("versionMatchStrategy")
 FAILURE = override_setting("versionFailureStrategy")
@@ -67,7 +68,7 @@ def versioning_valid(resource: Resource) -> list[str]:
     for key, kind in ((MATCH, MatchStrategy), (FAILURE, FailureStrategy)):
         if key in settings:
             try:
-                parse_strategy(kind, str(settings[key]))
+                parse_enum(kind, str(settings[key]))
             except ValueError as exc:
                 found.append(f"{resource.name}: {key.rsplit('__', 1)[-1]} {exc}")
     version = settings.get(DEFAULT_VERSION)

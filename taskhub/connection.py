@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from azure.core.credentials import AzureSasCredential, TokenCredential
 from azure.data.tables import TableServiceClient
 
-from taskhub.clouds import require_token_endpoint
+from taskhub.clouds import require_token_endpoint, require_well_formed
 from taskhub.errors import ConfigurationError
 from taskhub.secrets import redact, secrets_in
 from taskhub.storage_account import (
@@ -108,13 +108,15 @@ class StorageConnection:
     ) -> StorageConnection:
         """An endpoint with a SAS in its query, or else DefaultAzureCredential (or the
         `credential` given), whose token goes to Azure's storage hosts and `allowed_endpoints`
-        only (taskhub/clouds.py)."""
-        parts = urlsplit(url.strip())
-        if parts.scheme not in ("https", "http") or not parts.netloc:
+        only (taskhub/clouds.py). A SAS goes only where the user sent it, but to the host the
+        HTTP client reads: a malformed endpoint is refused either way."""
+        if not url.strip().lower().startswith(("https://", "http://")):
             raise ConfigurationError(
                 f"{source} {redact(url)!r} is not an http(s) URL",
                 fix=f"pass the table endpoint, e.g. https://<account>.{PUBLIC_TABLE_SUFFIX}",
             )
+        require_well_formed(url, source)
+        parts = urlsplit(url.strip())
         endpoint = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
         query = parse_qs(parts.query)
         if "sig" in query:

@@ -100,6 +100,24 @@ class TableNotFoundError(DurableDeployError):
     the route table or the ledger, which read as empty then (their writers create them)."""
 
 
+ALLOW_MISSING_HUB = "--allow-missing-hub"
+
+
+def offering_allow_missing_hub(error: DurableDeployError) -> DurableDeployError:
+    """`error` as a command that takes --allow-missing-hub (gate, release, versions --watch)
+    reports it: a missing hub's fix offers the option, a 404 of another kind says it does not
+    help. The errors themselves never name it, as most commands have no such option."""
+    if isinstance(error, HubNotFoundError):
+        return HubNotFoundError(
+            error.message, fix=f"{error.fix}; pass {ALLOW_MISSING_HUB} if the hub may not exist yet"
+        )
+    if isinstance(error, AccountNotFoundError):
+        return AccountNotFoundError(
+            error.message, fix=f"{error.fix}; {ALLOW_MISSING_HUB} does not cover this"
+        )
+    return error
+
+
 def _service_code(exc: BaseException) -> TableErrorCode | None:
     """The Table service's error code (azure-data-tables `_decode_error` sets `error_code`
     from `x-ms-error-code` or the body); None when the answer carried none we know."""
@@ -175,15 +193,14 @@ def _mapped(
             f"table {table!r} does not exist in this storage account, so task hub {hub!r} "
             "has never run here",
             fix="check the hub name (host.json hubName, or the site name for the default hub) "
-            "and the storage account; pass --allow-missing-hub if the hub may not exist yet",
+            "and the storage account",
         )
     if _is_404(exc):
         account = redact(account_of(exc), secrets)
         return AccountNotFoundError(
             f"storage account {account!r} answered 404 without saying the table is missing "
             f"({detail}): the account, the endpoint or a proxy in between is wrong",
-            fix="check the account name and table endpoint of the connection (and any proxy); "
-            "--allow-missing-hub does not cover this",
+            fix="check the account name and table endpoint of the connection (and any proxy)",
         )
     if isinstance(exc, ClientAuthenticationError) or (
         isinstance(exc, HttpResponseError) and exc.status_code in (401, 403)

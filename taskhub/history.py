@@ -1,7 +1,7 @@
 """An instance's history, read as DurableTask.AzureStorage writes it, in the shape a Python
 worker receives it.
 
-Sources (DOMAIN.md, "History table" and "Replaying a history"): AzureTableTrackingStore
+Sources (docs/domain.md, "History table" and "Replaying a history"): AzureTableTrackingStore
 writes one row per event, PartitionKey the escaped instance id, RowKey the sequence number
 as 16 hex digits (`UpdateStateAsync`: `sequenceNumber.ToString("X16")`), plus a `sentinel`
 row naming the current ExecutionId; TableEntityConverter writes enum properties as their

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from taskhub.errors import ConfigurationError
+from taskhub.scheduler_settings import resource_name_problem
 
 DEFAULT_TRACKING_PREFIX = "DurableTask"
 ENTITY_KEY_PREFIX = "@"
@@ -110,3 +111,30 @@ class TaskHub:
     @property
     def history_table(self) -> str:
         return f"{self._table_prefix}History"
+
+
+@dataclass(frozen=True)
+class SchedulerHub(TaskHub):
+    """A task hub on the Durable Task Scheduler: an ARM resource with its own naming rule
+    (taskhub/scheduler_settings.py), and no tables. `instances_table`, which the stages name
+    in what they report as read, names the hub itself."""
+
+    def __post_init__(self) -> None:
+        if problem := resource_name_problem("task hub", self.name):
+            raise ConfigurationError(
+                problem, fix="pass the hub name exactly as the scheduler's task hub names it"
+            )
+        if self.tracking_prefix is not None:
+            raise ConfigurationError(
+                "--tracking-prefix names a shared tracking store of Azure Storage; a Durable "
+                "Task Scheduler task hub has none",
+                fix="leave --tracking-prefix out for a scheduler connection",
+            )
+
+    @property
+    def instances_table(self) -> str:
+        return self.name
+
+    @property
+    def history_table(self) -> str:
+        return self.name

@@ -1,6 +1,6 @@
 """Reading one Instances row whatever its columns hold: a total function, never a crash.
 
-DurableTask.AzureStorage writes strings and datetimes (DOMAIN.md, "Instances table"), but
+DurableTask.AzureStorage writes strings and datetimes (docs/domain.md, "Instances table"), but
 the table is schemaless: another writer, a migration or a hand edit can leave a Version
 stored as Int32, a CreatedTime as a string, a TaskHubName as a number, or no RuntimeStatus
 at all. Each column is coerced to what the stages compare (a number that stands for a
@@ -34,6 +34,9 @@ class VersionSource(StrEnum):
     """`OrchestrationState.version` in the scheduler's listing (Durable Task Scheduler)."""
     HISTORY = "history"
     """The execution's ExecutionStarted event, when the listing leaves the version out."""
+    INSTANCE = "instance"
+    """The instance's own state (`GetInstance`), when neither the listing nor a history has
+    it: a Pending instance has recorded no event yet (Durable Task Scheduler)."""
 
 
 @dataclass(frozen=True)

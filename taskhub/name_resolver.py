@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from taskhub.configuration import config_key
+
 PLATFORM_PREFIX = "WEBSITE_"
 """App Service sets `WEBSITE_*` variables itself (site name, slot name, instance id, ...)."""
 _MARK = "%"
@@ -72,17 +74,12 @@ def references(value: str) -> list[str]:
     return names
 
 
-def configuration_key(setting: str) -> str:
-    """The .NET configuration key an app setting (an environment variable) becomes."""
-    return setting.replace("__", ":").lower()
-
-
 def resolve(value: str, settings: Mapping[str, object]) -> Resolution:
     """`value` with every `%name%` replaced from `settings`, as the host's resolver does.
 
     A setting whose value is None is present but unknown (a preview does not know it yet).
     """
-    keyed = {configuration_key(name): item for name, item in settings.items()}
+    keyed = {config_key(name): item for name, item in settings.items()}
     out: list[str] = []
     rest = value
     while (start := rest.find(_MARK)) >= 0:
@@ -101,7 +98,7 @@ def resolve(value: str, settings: Mapping[str, object]) -> Resolution:
             hint = (
                 f" (the app setting {name} is the configuration key {name.replace('__', ':')}; "
                 f"write %{name.replace('__', ':')}%)"
-                if "__" in name and configuration_key(name) in keyed
+                if "__" in name and config_key(name) in keyed
                 else ""
             )
             return Unresolvable(value, f"no app setting {name}{hint}")

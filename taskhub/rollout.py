@@ -29,9 +29,15 @@ class VersionSummary:
 
 
 def summarize(records: Iterable[InstanceRecord]) -> dict[str | None, dict[str, VersionSummary]]:
-    """hub -> version -> summary; records must come oldest first."""
+    """hub -> version -> summary; records must come oldest first.
+
+    A record whose version cannot be read is in no version's summary: counting it under one
+    (the unversioned "", say) would report a version it may not have. The caller reports
+    those records as unreadable."""
     hubs: dict[str | None, dict[str, VersionSummary]] = {}
     for record in records:
+        if record.unreadable_column("Version"):
+            continue
         versions = hubs.setdefault(record.task_hub, {})
         summary = versions.setdefault(record.version, VersionSummary(record.version))
         summary.total += 1

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from taskhub.enums import parse_enum
-
 UNVERSIONED_LABEL = "(unversioned)"
 """How every report names the empty version (an instance started without one)."""
 
@@ -23,10 +21,6 @@ class FailureStrategy(StrEnum):
 
     REJECT = "Reject"
     FAIL = "Fail"
-
-
-parse_strategy = parse_enum
-"""The name the pack and the components import a strategy parser by (taskhub/enums.py)."""
 
 
 _INT32_MAX = 2**31 - 1

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 import pytest
 from azure.data.tables import TableServiceClient
 
+from scripts.stages import polling
 from standins.azurite import DEV_ACCOUNT, Account, Azurite
 from standins.host_simulator import DurableHostSimulator
 from taskhub.hubs import TaskHub
+from tests.support.fake_clock import DrivenClock
 from tests.support.helpers import SECRET_ACCOUNT, Cli
 
 _hub_numbers = itertools.count(1)
@@ -52,3 +54,13 @@ def host(service: TableServiceClient, hub_name: str) -> DurableHostSimulator:
 def cli() -> Cli:
     """The one way a test runs `durable-deploy`: `cli(*args)` or `cli.popen(*args)`."""
     return Cli()
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> DrivenClock:
+    """Every wait of a command this test runs in process (`cli(...)`) on driven time: its
+    interval and timeout pass as soon as it sleeps, and `fake_clock.after(...)` changes the
+    hub at a chosen point of the wait (tests/support/fake_clock.py)."""
+    time = DrivenClock()
+    monkeypatch.setattr(polling, "process_clock", time.clock)
+    return time

@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 from components.config.model import ConfigError, VersioningConfig
 from components.config.readers import block
 from taskhub.classic import function_name_problem
-from taskhub.versions import FailureStrategy, MatchStrategy, parse_strategy
+from taskhub.enums import parse_enum
+from taskhub.versions import FailureStrategy, MatchStrategy
 
 S = TypeVar("S", MatchStrategy, FailureStrategy)
 
@@ -39,7 +40,7 @@ def _strategy(found: Mapping[str, Any], key: str, kind: type[S]) -> S | None:
     if key not in found:
         return None
     try:
-        return parse_strategy(kind, str(found[key]))
+        return parse_enum(kind, str(found[key]))
     except ValueError as exc:
         allowed = ", ".join(m.value for m in kind)
         raise ConfigError(

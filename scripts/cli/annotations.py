@@ -2,9 +2,9 @@
 
 Both runners read these from stderr as well as stdout, so they go to stderr and stdout
 stays clean for `--json`. Outputs are also published as step outputs / pipeline variables
-so a later step can branch on them without parsing JSON. Titles, messages, values and
-summaries are neutralised (`scripts.cli.untrusted`) before they are escaped for the runner:
-they quote row data, and only the commands written here may be live.
+so a later step can branch on them without parsing JSON. Titles, messages and values are
+neutralised (`scripts.cli.untrusted`) before they are escaped for the runner: they quote
+row data, and only the commands written here may be live.
 """
 
 from __future__ import annotations
@@ -119,12 +119,3 @@ class Annotator:
                     f"##vso[task.setvariable variable={_azure_property(key)};isOutput=true]"
                     f"{_azure_data(value)}"
                 )
-
-    def summary(self, markdown: str) -> None:
-        """The job summary page (GitHub) or a summary section (Azure Pipelines)."""
-        if self.system is CiSystem.GITHUB:
-            path = self._ci.summary_file
-            if path:
-                with open(path, "a", encoding="utf-8") as out:
-                    lines = markdown.rstrip().splitlines()
-                    out.write("".join(redact(neutralise(line)) + "\n" for line in lines))

@@ -27,6 +27,7 @@ from azure.core.exceptions import AzureError
 
 from scripts.cli.annotations import Annotator, CiSystem
 from scripts.cli.output import Output, error_object
+from scripts.cli.streams import answers_only
 from scripts.stages.exits import Exit
 from taskhub.errors import DurableDeployError, StoreUnavailableError, first_line
 from taskhub.secrets import redact, register, secrets_in
@@ -120,17 +121,21 @@ def error_boundary(command: str, *, as_json: bool, ci: CiSystem = CiSystem.NONE)
 
 
 def guarded(command_name: str, command: Command) -> Command:
-    """`command` inside the boundary; typer sees the same signature. A command without a
-    `--ci` option (plan, check, scaffold-version) annotates nothing, as it never did."""
+    """`command` inside the boundary, with only `Output` on stdout (`answers_only`); typer
+    sees the same signature. A command without a `--ci` option (plan, check,
+    scaffold-version) annotates nothing, as it never did."""
 
     @functools.wraps(command)
     def run(**arguments: Any) -> Any:
         register(secrets_of(arguments, os.environ))
         ci = arguments.get("ci")
-        with error_boundary(
-            command_name,
-            as_json=bool(arguments.get("json_output")),
-            ci=ci if isinstance(ci, CiSystem) else CiSystem.NONE,
+        with (
+            answers_only(),
+            error_boundary(
+                command_name,
+                as_json=bool(arguments.get("json_output")),
+                ci=ci if isinstance(ci, CiSystem) else CiSystem.NONE,
+            ),
         ):
             return command(**arguments)
 

@@ -1,8 +1,9 @@
 """What the CI system running us says about itself, read from the environment in one place.
 
-GitHub Actions sets `GITHUB_ACTIONS=true`, `GITHUB_RUN_ID`, `GITHUB_ACTOR`, and the files
-`GITHUB_OUTPUT` (step outputs) and `GITHUB_STEP_SUMMARY` ("Variables" reference, default
-environment variables); Azure Pipelines sets `TF_BUILD=True`, `BUILD_BUILDID`,
+GitHub Actions sets `GITHUB_ACTIONS=true`, `GITHUB_RUN_ID`, `GITHUB_ACTOR`, and the file
+`GITHUB_OUTPUT` (step outputs) ("Variables" reference, default environment variables); the
+job summary is the workflow's to write (pipelines/github-actions/release-slots.yml).
+Azure Pipelines sets `TF_BUILD=True`, `BUILD_BUILDID`,
 `BUILD_REQUESTEDFOR` and `BUILD_REQUESTEDFOREMAIL` ("Predefined variables"). Outside CI the
 local user names the actor. Stages never read these: the CLI reads them here and hands the
 values on (the ledger's actor and run, the release id).
@@ -47,7 +48,6 @@ class CiFacts:
     actor: str = "unknown"
     """Who started the run (the local user outside CI)."""
     output_file: str | None = None
-    summary_file: str | None = None
 
     @classmethod
     def read(
@@ -67,5 +67,4 @@ class CiFacts:
             run_id=_first(environ, _RUN_ID),
             actor=_first(environ, _ACTOR) or "unknown",
             output_file=environ.get("GITHUB_OUTPUT") or None,
-            summary_file=environ.get("GITHUB_STEP_SUMMARY") or None,
         )

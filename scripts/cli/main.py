@@ -29,6 +29,13 @@ def _command_of(exc: typer.TyperException) -> str:
     return " ".join(names) or " ".join(sys.argv[1:2])
 
 
+def _asks_for_json(args: list[str]) -> bool:
+    """`--json` as the caller wrote it, `--json=...` too (a usage error of its own, which the
+    caller still reads as JSON); nothing after `--`, which ends the options."""
+    options = args[: args.index("--")] if "--" in args else args
+    return any(arg == "--json" or arg.startswith("--json=") for arg in options)
+
+
 def main() -> None:
     """Runs the CLI; a usage error under --json is still one JSON object, and exit 2."""
     register(secrets_of({"argv": sys.argv}, os.environ))
@@ -39,7 +46,7 @@ def main() -> None:
     except typer.TyperException as exc:  # a usage error: bad option, unknown command
         text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         error = UsageError(text, fix="see --help")
-        if "--json" in sys.argv:
+        if _asks_for_json(sys.argv[1:]):
             Output(as_json=True).json(error_object(_command_of(exc), error))
         else:
             out = Output(as_json=False)

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from scripts.cli.annotations import Annotator
+from scripts.cli.streams import answer_stream
 from scripts.cli.untrusted import neutralise, neutralised
 from scripts.stages.exits import Exit
 from scripts.stages.polling import Polled
@@ -38,6 +39,7 @@ def instance_json(record: InstanceRecord) -> dict[str, Any]:
         "instance_id": record.instance_id,
         "name": record.name,
         "version": record.version,
+        "version_source": str(record.version_source),
         "runtime_status": record.runtime_status,
         "created_time": iso(record.created_time),
         "last_updated_time": iso(record.last_updated_time),
@@ -94,8 +96,9 @@ class Output:
     def __init__(self, *, as_json: bool, secrets: Iterable[str] = ()) -> None:
         self.as_json = as_json
         self.secrets = tuple(secrets)
-        # No emoji codes: a version ":x:" is shown as typed, not as a picture.
-        self.out = Console(highlight=False, soft_wrap=True, emoji=False)
+        # No emoji codes: a version ":x:" is shown as typed, not as a picture. The answer goes
+        # to the real stdout even while a command's own `sys.stdout` is made inert (streams.py).
+        self.out = Console(file=answer_stream(), highlight=False, soft_wrap=True, emoji=False)
         self.err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
     @property

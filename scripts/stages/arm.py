@@ -27,6 +27,7 @@ from azure.mgmt.web.models import CsmSlotEntity, StringDictionary
 from scripts.stages.app_service_errors import Refusal, classify, decode
 from scripts.stages.polling import SYSTEM_CLOCK, Clock, attempts
 from taskhub.app_service_plans import PRODUCTION_SLOT
+from taskhub.clouds import require_well_formed
 from taskhub.errors import ConfigurationError, DurableDeployError
 
 ARM_ENDPOINT_ENV = "DURABLE_DEPLOY_ARM_ENDPOINT"
@@ -72,6 +73,7 @@ class AppRef:
 def arm_endpoint(value: str | None) -> str:
     """The ARM base URL (public cloud by default; sovereign clouds have their own)."""
     endpoint = (value or PUBLIC_ARM_ENDPOINT).rstrip("/")
+    require_well_formed(endpoint, "ARM endpoint")
     parts = urlsplit(endpoint)
     if parts.scheme != "https" or not parts.netloc:
         raise ConfigurationError(

@@ -31,7 +31,15 @@ class Clock:
     sleep: Callable[[float], object] = time.sleep
 
 
-SYSTEM_CLOCK = Clock()
+process_clock = Clock()
+"""The time and sleep of this process. `SYSTEM_CLOCK` looks it up on every call, so a test
+replaces this one attribute to run a whole command's waits on driven time
+(tests/support/fake_clock.py) without a clock in any command's options."""
+
+SYSTEM_CLOCK = Clock(
+    monotonic=lambda: process_clock.monotonic(),
+    sleep=lambda seconds: process_clock.sleep(seconds),
+)
 
 
 @dataclass

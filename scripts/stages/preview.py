@@ -24,6 +24,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "[secret]"
 _SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
 _MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+_MOCK_REGION = "westeurope"
+"""Where a plan places resources when the stack names no azure-native:location."""
 
 
 class PlanError(DurableDeployError):
@@ -107,11 +109,12 @@ def run_plan(stack: str, root: Path = PROJECT_ROOT) -> Plan:
     from pulumi.runtime.sync_await import _sync_await
 
     project, config, secret_keys = read_stack_config(stack, root)
+    region = config.get("azure-native:location") or _MOCK_REGION
     plan = Plan(stack=stack)
 
     class Mocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-            return f"{args.name}-id", _mock_state(args.typ, args.name, args.inputs)
+            return f"{args.name}-id", _mock_state(args.typ, args.name, args.inputs, region)
 
         def call(
             self, args: pulumi.runtime.MockCallArgs
@@ -172,8 +175,11 @@ def _mock_call(token: str) -> dict[str, Any]:
     return {}
 
 
-def _mock_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """State a real deployment would report, for the outputs that read it."""
+def _mock_state(
+    type_: str, name: str, inputs: dict[str, Any], region: str = _MOCK_REGION
+) -> dict[str, Any]:
+    """State a real deployment would report, for the outputs that read it (`region`: the
+    stack's azure-native:location, where a resource without its own location lands)."""
     state = dict(inputs)
     if type_ == "azure-native:resources:ResourceGroup":
         state["name"] = inputs.get("resourceGroupName", name)
@@ -183,6 +189,17 @@ def _mock_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]
         state["primaryEndpoints"] = {
             kind: f"https://{account}.{kind}.core.windows.net/"
             for kind in ("blob", "queue", "table")
+        }
+    elif type_ == "azure-native:durabletask:Scheduler":
+        # `properties.endpoint` is read-only, set by ARM as https://<name>-<random>.<region>.
+        # durabletask.io (Azure/bicep-types-az generated/durabletask/.../types.md; Microsoft's
+        # quickstarts show e.g. https://mysched-dbb2f3h2f2c7bmdx.westus2.durabletask.io).
+        scheduler = inputs.get("schedulerName", name)
+        suffix = uuid.uuid5(uuid.NAMESPACE_URL, scheduler).hex[:12]
+        where = str(inputs.get("location") or region).replace(" ", "").lower()
+        state["properties"] = {
+            **(inputs.get("properties") or {}),
+            "endpoint": f"https://{scheduler}-{suffix}.{where}.durabletask.io",
         }
     elif type_ in ("azure-native:web:WebApp", "azure-native:web:WebAppSlot"):
         site = inputs.get("name", name)

@@ -42,8 +42,10 @@ from scripts.stages.slot_operations import (
 )
 from scripts.stages.stack_outputs import StackApp
 from scripts.stages.target import DrainArgs, slot_hub
-from taskhub.errors import DurableDeployError, first_line
+from taskhub.errors import ConfigurationError, DurableDeployError, first_line
 from taskhub.hostjson import DurableReading
+from taskhub.scheduler.connection_string import parse_scheduler_connection_string
+from taskhub.scheduler_settings import uses_scheduler
 from taskhub.secrets import register
 from taskhub.starters import SettingsChange
 from taskhub.storage_account import storage_account
@@ -249,7 +251,7 @@ class Release:
                         self.say,
                         self.clock,
                     )
-                    stage.detail = gate_verdict(result, found)
+                    stage.detail = gate_verdict(result, found, allow_missing_hub_option=True)
                     stage.message = f"hub {found.address.hub.name!r} drained"
                 self._swap()
                 quiesced_slot = plan.source if quiesced_slot else None
@@ -307,9 +309,10 @@ class Release:
             source_hub.require_instances_connection(f"slot {plan.source!r}")
             target_hub.require_instances_connection(f"slot {plan.target!r}")
             if account_of(source_settings, source_hub) == account_of(target_settings, target_hub):
+                store = "scheduler" if uses_scheduler(source_settings) else "storage"
                 raise StageFailed(
                     f"{plan.source} and {plan.target} run the same task hub "
-                    f"{source_hub.hub_name!r} on the same storage: after the swap the new code "
+                    f"{source_hub.hub_name!r} on the same {store}: after the swap the new code "
                     "would replay the old code's in-flight orchestrations",
                     Exit.CANNOT_DECIDE,
                     {"hubs": named},
@@ -402,7 +405,8 @@ def _stamped(settings: dict[str, str], release: str) -> SettingsChange:
 
 
 def account_of(settings: dict[str, str], durable: DurableReading) -> str:
-    """Which account the durable connection points at, compared without reading secrets out.
+    """Which account (or, on the Durable Task Scheduler, which scheduler) the durable
+    connection points at, compared without reading secrets out.
 
     When the settings do not name one (a Key Vault reference, say), a digest of the value
     stands in: the same value is the same account, and the value itself is never shown.
@@ -411,7 +415,13 @@ def account_of(settings: dict[str, str], durable: DurableReading) -> str:
     if name is None:
         return "storage the package's host.json names"
     value = settings.get(name) or ""
-    return (
-        storage_account(settings, name)
-        or f"setting {name} #{hashlib.sha256(value.encode()).hexdigest()[:8]}"
-    )
+    where = scheduler_of(value) if uses_scheduler(settings) else storage_account(settings, name)
+    return where or f"setting {name} #{hashlib.sha256(value.encode()).hexdigest()[:8]}"
+
+
+def scheduler_of(value: str) -> str | None:
+    """`scheduler <endpoint>` for a scheduler connection string; None when it is not one."""
+    try:
+        return f"scheduler {parse_scheduler_connection_string(value).endpoint}"
+    except ConfigurationError:
+        return None

@@ -20,7 +20,7 @@ from scripts.stages.gate import GateProgress, GateResult, GateSettings, run_gate
 from scripts.stages.polling import SYSTEM_CLOCK, Attempt, Clock, attempts
 from scripts.stages.stack_outputs import StackApp
 from scripts.stages.target import DrainArgs, SlotHub, slot_hub
-from taskhub.errors import ConfigurationError
+from taskhub.errors import ConfigurationError, offering_allow_missing_hub
 from taskhub.secrets import register
 from taskhub.starters import (
     MARKER_SETTING,
@@ -61,8 +61,12 @@ def drain_slot(
     return found, run_gate(found.address, drain.retry, settings, on_progress=progress, clock=clock)
 
 
-def gate_verdict(result: GateResult, found: SlotHub) -> dict[str, Any]:
-    """The gate's read as a stage's detail; StageFailed unless the hub drained."""
+def gate_verdict(
+    result: GateResult, found: SlotHub, *, allow_missing_hub_option: bool = False
+) -> dict[str, Any]:
+    """The gate's read as a stage's detail; StageFailed unless the hub drained. The fix of a
+    missing hub names --allow-missing-hub only where the command takes it
+    (`allow_missing_hub_option`: release does, swap --require-drained does not)."""
     snap = result.snapshot
     detail = {
         "hub": found.address.hub.name,
@@ -73,8 +77,11 @@ def gate_verdict(result: GateResult, found: SlotHub) -> dict[str, Any]:
         "reads": result.reads,
     }
     if result.error:
-        detail["fix"] = result.error.fix
-        raise StageFailed(result.error.message, Exit.CANNOT_DECIDE, detail)
+        error = result.error
+        if allow_missing_hub_option:
+            error = offering_allow_missing_hub(error)
+        detail["fix"] = error.fix
+        raise StageFailed(error.message, Exit.CANNOT_DECIDE, detail)
     if not result.drained:
         raise StageFailed(
             f"hub {found.address.hub.name!r} still has {detail['not_finished']} unfinished "

@@ -1,7 +1,10 @@
 """Reading `pulumi stack output --json`, so a pipeline never retypes a hub name.
 
-The shape is what __main__.py exports: apps.<app>.slots.<slot> with taskHub,
-tableEndpoint, durableStorageAccount, connectionSetting and trackingPrefix. The file is
+The shape is what __main__.py exports: apps.<app>.slots.<slot> with `backend` and taskHub;
+on Azure Storage (`backend` azureStorage, or absent in older stacks) tableEndpoint,
+durableStorageAccount, connectionSetting and trackingPrefix; on the Durable Task Scheduler
+(durableTaskScheduler) schedulerEndpoint, the scheduler's `properties.endpoint`
+(components/function_app.py `SchedulerSlotOutputs`). The file is
 user input: every value is checked for its type before use, so a list where an object
 belongs or a number where a hub name belongs is a clear exit 2, not a crash.
 """
@@ -15,8 +18,10 @@ from typing import Any, TypeVar
 
 from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.errors import ConfigurationError
+from taskhub.scheduler_settings import Backend
 
 T = TypeVar("T")
+
 _EXPECTED = {"dict": "an object", "str": "a non-empty string", "list": "a list"}
 _FIX = "write it with `pulumi stack output --json --show-secrets=false > FILE`"
 
@@ -26,19 +31,30 @@ class StackSlot:
     app: str
     slot: str
     hub: str
-    table_endpoint: str
+    table_endpoint: str | None
+    """Set on Azure Storage."""
     tracking_prefix: str | None
     connection_setting: str | None
+    scheduler_endpoint: str | None = None
+    """Set on the Durable Task Scheduler."""
 
 
 def read_outputs(path: Path) -> dict[str, Any]:
     """The whole outputs object; exit-2 errors for a missing, unreadable or non-object file."""
     try:
-        outputs = json.loads(path.read_text())
+        # utf-8-sig: PowerShell's `> FILE` (Out-File) starts UTF-8 with a byte order mark.
+        outputs = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigurationError(f"{path} does not exist", fix=_FIX) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigurationError(f"{path} is not readable JSON ({exc})", fix=_FIX) from None
+    except (RecursionError, ValueError) as exc:
+        # Nesting deeper than the parser's stack, or an integer longer than Python converts
+        # (sys.set_int_max_str_digits): no stack writes either.
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ConfigurationError(
+            f"{path} is not the outputs of a stack ({reason[:120]})", fix=_FIX
+        ) from None
     if not isinstance(outputs, dict):
         raise ConfigurationError(
             f"{path} holds a JSON {type(outputs).__name__}, not the outputs object", fix=_FIX
@@ -101,11 +117,19 @@ def read_stack_slot(path: Path, app: str | None, slot: str = PRODUCTION_SLOT) ->
     slot_name = _pick(found.slots, slot, "slot", f"app {found.app!r} in {path}")
     entry = found.slots[slot_name]
     where = f"{path}: apps.{found.app}.slots.{slot_name}"
+    backend = typed(entry, "backend", str, where, required=False) or Backend.AZURE_STORAGE
+    if backend not in tuple(Backend):
+        raise ConfigurationError(
+            f"{where}.backend is {backend[:40]!r}, which this toolkit does not read",
+            fix=f"use the outputs of a stack of this project ({' or '.join(Backend)})",
+        )
+    scheduler = backend == Backend.DURABLE_TASK_SCHEDULER
     return StackSlot(
         app=found.app,
         slot=slot_name,
         hub=typed(entry, "taskHub", str, where),
-        table_endpoint=typed(entry, "tableEndpoint", str, where),
+        table_endpoint=None if scheduler else typed(entry, "tableEndpoint", str, where),
         tracking_prefix=typed(entry, "trackingPrefix", str, where, required=False),
         connection_setting=typed(entry, "connectionSetting", str, where, required=False),
+        scheduler_endpoint=typed(entry, "schedulerEndpoint", str, where) if scheduler else None,
     )

@@ -4,6 +4,11 @@ A swap moves the durable settings with the code, so after the first release the 
 names in the stack's outputs no longer say which hub production runs. The live app
 settings do: `slot_hub` reads them and resolves the connection the way the Functions host
 does, unless the user names the hub and connection explicitly.
+
+Either backend: a connection string's shape says which (taskhub/sources.py), a stack
+output's `backend`, a slot's `storageProvider.type` setting (`uses_scheduler`). On the
+Durable Task Scheduler the hub given (--hub, the stack's, host.json's resolved hubName)
+wins over the string's `TaskHub=`, as the host's does.
 """
 
 from __future__ import annotations
@@ -18,8 +23,15 @@ from taskhub.clouds import NOT_AZURE_FIX
 from taskhub.connection import RetrySettings, StorageConnection
 from taskhub.errors import ConfigurationError
 from taskhub.hostjson import DurableReading
-from taskhub.hubs import TaskHub
-from taskhub.sources import Connection, HubAddress
+from taskhub.hubs import SchedulerHub, TaskHub
+from taskhub.scheduler.connection_string import (
+    SchedulerConnection,
+    endpoint_connection,
+    parse_scheduler_connection_string,
+)
+from taskhub.scheduler_settings import TYPE_SETTING, Backend, uses_scheduler
+from taskhub.sources import Connection, HubAddress, connection_from_setting, parse_connection
+from taskhub.storage_account import connection_section
 
 
 def resolve_connection(
@@ -46,13 +58,11 @@ def resolve_connection(
             "--account-url or --connection-setting",
         )
     if connection_string:
-        return StorageConnection.from_connection_string(connection_string)
+        return parse_connection(connection_string)
     if account_url:
         return StorageConnection.from_account_url(account_url, allowed_endpoints=allowed_endpoints)
     assert connection_setting is not None
-    return StorageConnection.from_setting(
-        connection_setting, environ, allowed_endpoints=allowed_endpoints
-    )
+    return connection_from_setting(connection_setting, environ, allowed_endpoints=allowed_endpoints)
 
 
 def retry_settings(retries: int) -> RetrySettings:
@@ -61,6 +71,16 @@ def retry_settings(retries: int) -> RetrySettings:
 
 def task_hub(hub: str, tracking_prefix: str | None) -> TaskHub:
     return TaskHub(name=hub.strip(), tracking_prefix=tracking_prefix)
+
+
+def hub_on(connection: Connection, hub: str | None, tracking_prefix: str | None) -> TaskHub:
+    """The hub `connection` reaches: `hub` when given, else (on a scheduler) the string's
+    `TaskHub=`; each backend's naming rule applies."""
+    if isinstance(connection, SchedulerConnection):
+        return SchedulerHub(connection.hub(hub), tracking_prefix)
+    if not hub:
+        raise ConfigurationError("no task hub was named", fix="pass --hub or --stack-output")
+    return task_hub(hub, tracking_prefix)
 
 
 def resolve_address(
@@ -77,6 +97,8 @@ def resolve_address(
     allowed_endpoints: Collection[str] = (),
 ) -> HubAddress:
     """The hub and connection from explicit options, filled in from stack outputs."""
+    from_stack: Connection | None = None
+    explicit = bool(connection_string or account_url or connection_setting)
     if stack_output is not None:
         entry = read_stack_slot(stack_output, app, slot)
         if hub and hub != entry.hub:
@@ -87,16 +109,21 @@ def resolve_address(
             )
         hub = entry.hub
         tracking_prefix = tracking_prefix or entry.tracking_prefix
-        if not (connection_string or account_url or connection_setting):
-            account_url = entry.table_endpoint
-    if not hub:
-        raise ConfigurationError("no task hub was named", fix="pass --hub or --stack-output")
-    return HubAddress(
-        hub=task_hub(hub, tracking_prefix),
-        connection=resolve_connection(
-            connection_string, account_url, connection_setting, environ, allowed_endpoints
-        ),
+        if not explicit and entry.scheduler_endpoint is not None:
+            from_stack = endpoint_connection(
+                entry.scheduler_endpoint, source=f"stack output {entry.app}/{entry.slot}"
+            ).for_pipeline(allowed_endpoints)
+        elif not explicit and entry.table_endpoint is not None:
+            from_stack = StorageConnection.from_account_url(
+                entry.table_endpoint,
+                source=f"--stack-output {stack_output}: apps.{entry.app}.slots.{entry.slot}"
+                ".tableEndpoint",
+                allowed_endpoints=allowed_endpoints,
+            )
+    connection = from_stack or resolve_connection(
+        connection_string, account_url, connection_setting, environ, allowed_endpoints
     )
+    return HubAddress(hub=hub_on(connection, hub, tracking_prefix), connection=connection)
 
 
 @dataclass(frozen=True)
@@ -129,11 +156,13 @@ class SlotHub:
 
 
 def slot_hub(slots: AppSlots, slot: str, drain: DrainArgs, stack: StackApp | None) -> SlotHub:
-    """The task hub `slot` runs now, and a connection to its Instances table.
+    """The task hub `slot` runs now, and a connection that reads it.
 
-    Explicit options win. Otherwise the slot's live app settings name the hub, the tracking
-    store and the connection setting, resolved like the host resolves it (connection
-    string, or NAME__accountName / NAME__tableServiceUri with DefaultAzureCredential).
+    Explicit options win. Otherwise the slot's live app settings name the backend, the hub,
+    the tracking store and the connection setting, resolved like the host resolves them: on
+    Azure Storage a connection string, or NAME__accountName / NAME__tableServiceUri with
+    DefaultAzureCredential; on the scheduler the setting's endpoint, read with the
+    pipeline's own identity (`SchedulerConnection.for_pipeline`).
     """
     live = slots.settings(slot) if not (drain.hub and drain.explicit_connection) else {}
     durable = DurableReading.from_app_settings(live)
@@ -154,20 +183,38 @@ def slot_hub(slots: AppSlots, slot: str, drain: DrainArgs, stack: StackApp | Non
             drain.environ,
             drain.allow_endpoint or (),
         )
-        return SlotHub(HubAddress(task_hub(hub, prefix), connection), "explicit options")
+        return SlotHub(HubAddress(hub_on(connection, hub, prefix), connection), "explicit options")
+    scheduler = (
+        uses_scheduler(live) if live else declared.get("backend") == Backend.DURABLE_TASK_SCHEDULER
+    )
+    if scheduler is None:
+        raise ConfigurationError(
+            f"cannot tell which durable backend slot {slot!r} runs: its setting {TYPE_SETTING} "
+            "is not readable here",
+            fix="pass --connection-string (or --connection-setting) and --hub",
+        )
     name = (
-        durable.require_instances_connection(f"slot {slot!r}")
+        (
+            durable.connection_name
+            if scheduler
+            else durable.require_instances_connection(f"slot {slot!r}")
+        )
         if durable
         else declared.get("connectionSetting")
     )
     if not name:
+        what = "scheduler connection string" if scheduler else "storage connection"
         raise ConfigurationError(
-            f"cannot tell which storage connection slot {slot!r} uses",
+            f"cannot tell which {what} slot {slot!r} uses",
             fix="pass --connection-setting, --account-url or --connection-string",
         )
     try:
-        connection = StorageConnection.from_setting(
-            name, live, allowed_endpoints=drain.allow_endpoint or ()
+        connection = (
+            _live_scheduler(live, name, drain.allow_endpoint or ())
+            if scheduler
+            else StorageConnection.from_setting(
+                name, live, allowed_endpoints=drain.allow_endpoint or ()
+            )
         )
     except ConfigurationError as exc:
         raise ConfigurationError(
@@ -177,5 +224,23 @@ def slot_hub(slots: AppSlots, slot: str, drain: DrainArgs, stack: StackApp | Non
             else "pass --connection-setting, --account-url or --connection-string",
         ) from None
     return SlotHub(
-        HubAddress(task_hub(hub, prefix), connection), f"live app settings of {slot!r} ({name})"
+        HubAddress(hub_on(connection, hub, prefix), connection),
+        f"live app settings of {slot!r} ({name})",
     )
+
+
+def _live_scheduler(
+    live: Mapping[str, str], name: str, allowed_endpoints: Collection[str]
+) -> SchedulerConnection:
+    """The scheduler the app's connection setting `name` names, for the pipeline to read."""
+    found = connection_section(live, name)
+    value = found.connection_string if found is not None else None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(
+            f"app setting {name!r} holds no scheduler connection string in its app settings "
+            "(absent, empty, or a reference not readable here)",
+            fix="pass --connection-string with the scheduler's endpoint",
+        )
+    return parse_scheduler_connection_string(
+        value.strip(), source=f"setting {found.name if found else name}"
+    ).for_pipeline(allowed_endpoints)

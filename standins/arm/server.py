@@ -76,6 +76,9 @@ class ArmStandIn:
         self.token = secrets.token_urlsafe(32)
         self._operations: dict[str, Operation] = {}
         self._lock = threading.Lock()
+        # What a swap's `faults.swap_seconds` are counted on: a test whose waits run on
+        # driven time (tests/support/fake_clock.py) gives the stand-in the same time.
+        self.monotonic: Callable[[], float] = time.monotonic
         site, slot = SITE_PATH, SITE_PATH + "/slots/{slot}"
         self.app = Starlette(
             routes=[
@@ -313,7 +316,7 @@ class ArmStandIn:
                 secrets.token_hex(8),
                 site,
                 *pair,
-                done_at=time.monotonic() + self.faults.swap_seconds,
+                done_at=self.monotonic() + self.faults.swap_seconds,
                 failure=self.faults.swap_failure,
                 previewed=previewed,
             )
@@ -331,7 +334,7 @@ class ArmStandIn:
 
     def _finish(self, operation: Operation) -> bool:
         """Ends the swap once its time has come; True when it is over (done or failed)."""
-        if not operation.finished and time.monotonic() >= operation.done_at:
+        if not operation.finished and self.monotonic() >= operation.done_at:
             site = operation.site
             if operation.failure is None:
                 site.complete(operation.source, operation.target)

@@ -2,8 +2,9 @@
 
 Stand-ins, said plainly: Azurite (from npm) plays the durable storage accounts, a host
 simulator plays the Durable Functions host, a loopback TLS server plays Azure Resource
-Manager and Pulumi's mock runtime plays the engine. The stages themselves run for real, as
-a pipeline would run them, each part in its own module.
+Manager and Pulumi's mock runtime plays the engine; Microsoft's in-memory durabletask backend,
+driven by a real durabletask worker, plays the Durable Task Scheduler. The stages themselves
+run for real, as a pipeline would run them, each part in its own module.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from standins.rehearsal.lint import rehearse_lint
 from standins.rehearsal.prefix import rehearse_prefix
 from standins.rehearsal.release import rehearse_release
 from standins.rehearsal.routing import rehearse_routing
+from standins.rehearsal.scheduler import rehearse_scheduler
 
 
 def main() -> int:
@@ -28,7 +30,9 @@ def main() -> int:
         "Azurite (npm) plays the production slot's durable storage account "
         f"'{PRODUCTION_SLOT.name}'.\nA host simulator plays the Durable Functions host: it "
         "writes Instances rows as DurableTask.AzureStorage does.\nA loopback TLS server "
-        "plays Azure Resource Manager for the release.\nThe stages run for real."
+        "plays Azure Resource Manager for the release.\nMicrosoft's in-memory durabletask "
+        "backend, with a real durabletask worker, plays the Durable Task Scheduler.\nThe "
+        "stages run for real."
     )
     with tempfile.TemporaryDirectory(prefix="durable-rehearsal-") as workdir:
         code = rehearse_lint(Path(workdir)) or rehearse_basics(Path(workdir) / f"{STACK}.json")
@@ -44,7 +48,10 @@ def main() -> int:
         code = rehearse_routing(Path(workdir))
         if code != 0:
             return code
-        return rehearse_flex(Path(workdir))
+        code = rehearse_flex(Path(workdir))
+        if code != 0:
+            return code
+        return rehearse_scheduler(Path(workdir))
 
 
 if __name__ == "__main__":

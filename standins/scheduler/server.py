@@ -4,7 +4,7 @@ front door.
 `durabletask.testing.InMemoryOrchestrationBackend` (PyPI `durabletask`) implements
 `TaskHubSidecarService` itself, and a real `TaskHubGrpcWorker` runs orchestrations on it, so
 every state and history here was written by Microsoft's code. What it does not do, and the
-real scheduler does (DOMAIN.md, "Durable Task Scheduler"), this wrapper adds before handing
+real scheduler does (docs/domain.md, "Durable Task Scheduler"), this wrapper adds before handing
 each call to the backend of the hub the call names:
 
 - the `taskhub` metadata picks one of several hubs, each its own backend; an unknown hub is
@@ -14,6 +14,8 @@ each call to the backend of the hub the call names:
 - `page_cap` caps `QueryInstances` pages (the backend answers everything when asked for 0);
 - `fill_versions`: listings carry `OrchestrationState.version`, read from what the backend
   stored at StartInstance (it leaves the field unset, as the real scheduler may too);
+  `fill_instance_versions`: `GetInstance` answers carry it (whether the real scheduler
+  fills either is not verified, so each is played both ways);
 - `paging`: an empty page that carries a token before every page, or a token that does not
   advance;
 - `faults`: UNAVAILABLE answers and stalls, per RPC, counted down.
@@ -86,6 +88,7 @@ class SchedulerStandIn:
         denied: Collection[str] = (),
         page_cap: int = 100,
         fill_versions: bool = False,
+        fill_instance_versions: bool = False,
         paging: Paging = Paging.NORMAL,
     ) -> None:
         self.backends = {hub: InMemoryOrchestrationBackend() for hub in hubs}
@@ -93,6 +96,7 @@ class SchedulerStandIn:
         self.denied = denied
         self.page_cap = page_cap
         self.fill_versions = fill_versions
+        self.fill_instance_versions = fill_instance_versions
         self.paging = paging
         self.faults = Faults()
         self.calls: list[SeenCall] = []
@@ -169,7 +173,10 @@ class SchedulerStandIn:
             backend = self._admit(rpc, context)
             if rpc == "QueryInstances":
                 return self._query(backend, request, context)
-            return getattr(backend, rpc)(request, context)
+            response = getattr(backend, rpc)(request, context)
+            if rpc == "GetInstance" and self.fill_instance_versions and response.exists:
+                _fill_version(backend, response.orchestrationState)
+            return response
 
         return handle
 
@@ -204,10 +211,14 @@ class SchedulerStandIn:
         response: pb.QueryInstancesResponse = backend.QueryInstances(forwarded, context)
         if self.fill_versions:
             for state in response.orchestrationState:
-                # What the backend stored from StartInstance (its only record of the version).
-                version = backend._instances[state.instanceId].version
-                if version is not None:
-                    state.version.value = version
+                _fill_version(backend, state)
         if self.paging is Paging.STUCK_TOKEN and token:
             response.continuationToken.value = token
         return response
+
+
+def _fill_version(backend: InMemoryOrchestrationBackend, state: pb.OrchestrationState) -> None:
+    """What the backend stored from StartInstance (its only record of the version)."""
+    version = backend._instances[state.instanceId].version
+    if version is not None:
+        state.version.value = version

@@ -9,14 +9,22 @@ orchestrator stay Pending.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
+from durabletask import task
 from durabletask.client import OrchestrationState, TaskHubGrpcClient
 from durabletask.worker import TaskHubGrpcWorker
 
 from standins.scheduler.programs import ACTIVITIES, ENTITIES, ORCHESTRATORS
+
+LOGGER = logging.getLogger("standins.scheduler")
+"""durabletask's worker and client log every step at INFO to a handler of their own unless
+given a logger; this one propagates (pytest captures it) and shows errors only."""
+LOGGER.setLevel(logging.ERROR)
 
 
 def _metadata(hub: str, token: str | None) -> list[tuple[str, str]]:
@@ -27,9 +35,16 @@ def _metadata(hub: str, token: str | None) -> list[tuple[str, str]]:
 
 
 @contextmanager
-def running_worker(address: str, hub: str, token: str | None = None) -> Iterator[TaskHubGrpcWorker]:
-    worker = TaskHubGrpcWorker(host_address=address, metadata=_metadata(hub, token))
-    for orchestrator in ORCHESTRATORS:
+def running_worker(
+    address: str,
+    hub: str,
+    token: str | None = None,
+    orchestrators: Sequence[task.Orchestrator[Any, Any]] = ORCHESTRATORS,
+) -> Iterator[TaskHubGrpcWorker]:
+    """A worker of `orchestrators` (the programs' own unless told otherwise) and every
+    activity and entity of the programs."""
+    worker = TaskHubGrpcWorker(host_address=address, metadata=_metadata(hub, token), logger=LOGGER)
+    for orchestrator in orchestrators:
         worker.add_orchestrator(orchestrator)
     for activity in ACTIVITIES:
         worker.add_activity(activity)
@@ -44,7 +59,7 @@ def running_worker(address: str, hub: str, token: str | None = None) -> Iterator
 
 
 def hub_client(address: str, hub: str, token: str | None = None) -> TaskHubGrpcClient:
-    return TaskHubGrpcClient(host_address=address, metadata=_metadata(hub, token))
+    return TaskHubGrpcClient(host_address=address, metadata=_metadata(hub, token), logger=LOGGER)
 
 
 def wait_until(

@@ -1,8 +1,9 @@
-"""One channel to one task hub of a scheduler: the three calls a read needs, each bounded,
+"""One channel to one task hub of a scheduler: the calls a read needs, each bounded,
 retried and mapped.
 
 A read uses `QueryInstances` (a page of states, never inputs or outputs:
-`fetchInputsAndOutputs` stays false) and `StreamInstanceHistory` (chunks of events), both
+`fetchInputsAndOutputs` stays false), `StreamInstanceHistory` (chunks of events) and, for an
+instance whose version neither shows, `GetInstance` (`getInputsAndOutputs` false), all
 from `TaskHubSidecarService` in microsoft/durabletask-protobuf `orchestrator_service.proto`,
 called through the stubs PyPI `durabletask` generates from it. Nothing here writes: no call
 that creates, purges or changes an instance is ever made. TLS is the system's trust store
@@ -85,6 +86,21 @@ class SchedulerClient:
 
         with self._mapped("QueryInstances"):
             return retrying(call, self.retry, self._sleep)
+
+    def instance(self, instance_id: str) -> pb.OrchestrationState | None:
+        """The instance's own state (`GetInstance`, without inputs or outputs); None when
+        the scheduler does not know it."""
+        request = pb.GetInstanceRequest(instanceId=instance_id, getInputsAndOutputs=False)
+
+        def call() -> pb.GetInstanceResponse:
+            response: pb.GetInstanceResponse = self._stub.GetInstance(
+                request, timeout=self.retry.timeout
+            )
+            return response
+
+        with self._mapped(f"GetInstance({instance_id!r})", hub_only=False):
+            response = retrying(call, self.retry, self._sleep)
+        return response.orchestrationState if response.exists else None
 
     def history(
         self, instance_id: str, execution_id: str | None, *, until_started: bool = False

@@ -19,10 +19,12 @@ extension `AzureManagedScalabilityProviderFactory`, so a caller's hub wins here 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from taskhub.clouds import SCHEDULER_HOSTS, malformed, require_token_endpoint
 from taskhub.errors import ConfigurationError
 from taskhub.secrets import redact
 
@@ -98,6 +100,32 @@ class SchedulerConnection:
             else (f"Microsoft Entra ID via {self.authentication.value}")
         )
         return f"scheduler {self.endpoint} ({how}, from the {self.source})"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Nothing to mask: the string names an identity (ClientID, a token file's path),
+        never a key, and tokens stay inside the channel (`call_metadata`)."""
+        return ()
+
+    def for_pipeline(self, allowed_endpoints: Collection[str] = ()) -> SchedulerConnection:
+        """The same scheduler, read with the identity of whoever runs the toolkit.
+
+        An app's own string names the app's identity (`ManagedIdentity`, its `ClientID`),
+        which a pipeline does not have, so a string taken from an app's settings or a stack's
+        outputs is read with `DefaultAzure` (az login, workload or managed identity of the
+        agent); an `http://` emulator stays unauthenticated (the SDK's rule, above). Such an
+        endpoint is input the pipeline does not own, so a token goes only to a scheduler
+        host of Azure's or one named with --allow-endpoint (taskhub/clouds.py).
+        """
+        if self.authentication is Authentication.NONE:
+            return self
+        require_token_endpoint(self.endpoint, allowed_endpoints, self.source, SCHEDULER_HOSTS)
+        return SchedulerConnection(
+            endpoint=self.endpoint,
+            authentication=Authentication.DEFAULT_AZURE,
+            task_hub=self.task_hub,
+            source=self.source,
+        )
 
     def hub(self, override: str | None = None) -> str:
         """The task hub to read: `override` (--hub, host.json hubName) wins over `TaskHub=`."""
@@ -226,14 +254,27 @@ def parse_scheduler_connection_string(
     )
 
 
+def endpoint_connection(
+    endpoint: str, *, task_hub: str | None = None, source: str
+) -> SchedulerConnection:
+    """A connection to the scheduler at `endpoint` (a stack output's `schedulerEndpoint`):
+    unauthenticated for an `http://` emulator, else still to be given the pipeline's identity
+    (`SchedulerConnection.for_pipeline`)."""
+    text = endpoint.strip()
+    how = (
+        Authentication.NONE if text.lower().startswith("http://") else Authentication.DEFAULT_AZURE
+    )
+    parsed = parse_scheduler_connection_string(
+        f'Endpoint="{text.replace(chr(34), chr(34) * 2)}";Authentication={how.value}',
+        source=source,
+    )
+    return replace(parsed, task_hub=task_hub)
+
+
 def _endpoint(value: str, source: str) -> str:
     """Scheme, host and port; https when no scheme is given (`CreateChannel`)."""
     text = value if "://" in value else f"https://{value}"
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        parts, port = None, None
+    parts = None if malformed(text) else urlsplit(text)
     if (
         parts is None
         or parts.scheme.lower() not in ("http", "https")
@@ -248,7 +289,7 @@ def _endpoint(value: str, source: str) -> str:
             "for a local emulator)",
         )
     scheme = parts.scheme.lower()
-    port = port or (443 if scheme == "https" else 80)
+    port = parts.port or (443 if scheme == "https" else 80)
     return f"{scheme}://{_host_for_target(parts.hostname)}:{port}"
 
 

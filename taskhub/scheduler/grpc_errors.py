@@ -129,7 +129,7 @@ def _translate(
         return HubNotFoundError(
             f"task hub {hub!r} does not exist on scheduler {scheduler} ({detail})",
             fix="check the hub name (host.json hubName, or TaskHub= in the connection string) "
-            "and the scheduler endpoint; pass --allow-missing-hub if the hub may not exist yet",
+            "and the scheduler endpoint",
         )
     if code in TRANSIENT:
         return StoreUnavailableError(

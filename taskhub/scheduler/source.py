@@ -9,8 +9,9 @@ Keeps the interface's promises (`taskhub.instance_source`):
   statuses by name: a status this toolkit does not know must still count as unfinished;
 - entity instances (`@name@key`) are skipped unless asked for, as on storage;
 - a version missing from the listing is read from the instance's ExecutionStarted event
-  (its first history chunk, several instances at a time), and each record says which
-  (`version_source`); an instance with neither is unreadable, never "unversioned".
+  (its first history chunk, several instances at a time), else (a Pending instance has no
+  history yet) from its own state (`GetInstance`), and each record says which
+  (`version_source`); an instance with none of them is unreadable, never "unversioned".
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from azure.core.credentials import TokenCredential
 from durabletask.internal import orchestrator_service_pb2 as pb
@@ -29,6 +31,7 @@ from taskhub.instance_rows import InstanceRecord, oldest_first
 from taskhub.scheduler.client import SchedulerClient
 from taskhub.scheduler.connection_string import (
     Authentication,
+    SchedulerConnection,
     parse_scheduler_connection_string,
 )
 from taskhub.scheduler.credentials import credential_for
@@ -41,6 +44,7 @@ from taskhub.scheduler.states import (
     completed_at_or_after,
     needs_started_version,
     to_record,
+    with_own_version,
     with_started_version,
 )
 from taskhub.status import is_finished
@@ -177,11 +181,15 @@ class SchedulerInstanceSource:
         if events is None:
             return with_started_version(record, None, HISTORY_GONE)
         started = next((e.executionStarted for e in events if e.HasField("executionStarted")), None)
+        if started is None:
+            own = with_own_version(record, self._client.instance(record.instance_id))
+            if own is not record:
+                return own
         return with_started_version(record, started, NO_STARTED_EVENT)
 
 
-def open_scheduler_source(
-    connection_string: str,
+def scheduler_source(
+    connection: SchedulerConnection,
     hub: str | None = None,
     *,
     retry: Retry | None = None,
@@ -189,12 +197,10 @@ def open_scheduler_source(
     root_certificates: bytes | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     version_reads: int = DEFAULT_VERSION_READS,
-    source: str = "connection string",
 ) -> SchedulerInstanceSource:
-    """The instance source for a DTS connection string. `hub` (--hub, host.json hubName)
-    wins over the string's `TaskHub=`. `credential` replaces the one `Authentication=` names
+    """The instance source for a parsed connection. `hub` (--hub, host.json hubName) wins
+    over the string's `TaskHub=`. `credential` replaces the one `Authentication=` names
     (tests); `root_certificates` (PEM) replaces the system's trust store (tests)."""
-    connection = parse_scheduler_connection_string(connection_string, source=source)
     if connection.authentication is Authentication.NONE:
         credential = None
     elif credential is None:
@@ -207,3 +213,15 @@ def open_scheduler_source(
         root_certificates=root_certificates,
     )
     return SchedulerInstanceSource(client, page_size=page_size, version_reads=version_reads)
+
+
+def open_scheduler_source(
+    connection_string: str,
+    hub: str | None = None,
+    *,
+    source: str = "connection string",
+    **options: Any,
+) -> SchedulerInstanceSource:
+    """`scheduler_source` for a connection string (`options` as there)."""
+    connection = parse_scheduler_connection_string(connection_string, source=source)
+    return scheduler_source(connection, hub, **options)

@@ -8,7 +8,9 @@ instance ids start with `@` as on storage.
 
 The version is the listing's when the server fills `version` (a StringValue, so "unset" and
 "empty" differ); otherwise the record waits for the ExecutionStarted event the source reads
-(`with_started_version`), and an instance that has recorded none yet cannot be judged by
+(`with_started_version`). A Pending instance has recorded none yet (the in-memory backend
+holds its ExecutionStarted among the pending events until a worker takes it), so its own
+state is asked (`with_own_version`); an instance neither names cannot be judged by
 version: it is unreadable, never counted as unversioned.
 """
 
@@ -35,8 +37,9 @@ STATUS_NAMES: dict[int, str] = {
     pb.ORCHESTRATION_STATUS_SUSPENDED: RuntimeStatus.SUSPENDED,
 }
 NO_STARTED_EVENT = (
-    "Version: the scheduler's listing leaves it out and the instance has recorded no "
-    "ExecutionStarted event yet"
+    "Version: the scheduler's listing and the instance's own state leave it out, and the "
+    "instance has recorded no ExecutionStarted event yet (a Pending instance no worker has "
+    "started), so which code it will run is unknown"
 )
 
 
@@ -98,6 +101,15 @@ def with_started_version(
         return replace(record, unreadable=(*record.unreadable, missing))
     version = started.version.value if started.HasField("version") else ""
     return replace(record, version=version)
+
+
+def with_own_version(record: InstanceRecord, state: pb.OrchestrationState | None) -> InstanceRecord:
+    """`record` with the version the instance's own state carries, when it carries one (an
+    unset field is "left out", not "unversioned"); else `record` unchanged."""
+    version = listed_version(state) if state is not None else None
+    if version is None:
+        return record
+    return replace(record, version=version, version_source=VersionSource.INSTANCE)
 
 
 def completed_at_or_after(record: InstanceRecord, since: datetime) -> bool:

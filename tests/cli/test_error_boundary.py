@@ -114,6 +114,16 @@ def test_a_usage_error_has_the_same_shape(cli: Cli, command: str) -> None:
     assert error["type"] == error["kind"] == "UsageError" and "--no-such-option" in error["message"]
 
 
+@pytest.mark.parametrize("spelling", ["--json=1", "--json=true", "--json="])
+def test_json_with_a_value_is_still_answered_in_json(cli: Cli, spelling: str) -> None:
+    """Click refuses a value for a flag; the caller asked for JSON all the same."""
+    run = cli("gate", "--hub", "h", spelling)
+    assert run.code == 2, run.output
+    answer = json.loads(run.stdout)
+    assert answer["command"] == "gate" and answer["error"]["type"] == "UsageError"
+    assert "--json" in answer["error"]["message"]
+
+
 @pytest.mark.parametrize(
     ("variable", "annotation"),
     [("GITHUB_ACTIONS", "::error "), ("TF_BUILD", "##vso[task.logissue")],

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -14,9 +12,13 @@ from azure.data.tables import TableServiceClient
 from standins.azurite import Account, Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
+from tests.support.fake_clock import DrivenClock
 from tests.support.helpers import SECRET_ACCOUNT, Cli, Run
 
 FAST = ["--interval", "0.3", "--retries", "1"]
+# Every wait here runs on driven time (tests/support/fake_clock.py): intervals and timeouts
+# cost nothing, and what changes during a wait happens at a chosen point of it.
+pytestmark = pytest.mark.usefixtures("fake_clock")
 # One read that must show a drained hub to pass.
 ONCE = ["--timeout", "0", "--stable-for", "1"]
 
@@ -93,43 +95,30 @@ def test_a_missing_table_cannot_be_decided_unless_allowed(
     assert f"{missing}Instances" not in names
 
 
-@pytest.mark.slow
 def test_instances_finishing_during_the_wait_pass(
-    cli: Cli, azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator, fake_clock: DrivenClock
 ) -> None:
     host.write(SimulatedInstance("slow", "Flow", status="Running", version="1.0"))
     host.write(SimulatedInstance("pending", "Flow", status="Pending"))
-    conn = azurite.connection_string(SECRET_ACCOUNT.name)
-    args = ["gate", "--connection-string", conn, "--hub", host.hub.name, *FAST, "--timeout", "30"]
-    # The host finishes its work only once the gate has read it unfinished, however long
-    # the process takes to start on a loaded machine.
-    with cli.popen(*args, "--json", stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
-        assert process.stderr is not None
-        first = ""
-        while "unfinished" not in first and (line := process.stderr.readline()):
-            first += line
-        host.transition("pending", "Running")
-        time.sleep(0.5)
-        host.transition("slow", "Completed")
-        host.transition("pending", "Completed")
-        stdout, rest = process.communicate(timeout=60)
-    run = Run(process.returncode, stdout, first + rest)
+    # Reads at 0, 0.3, 0.6, ...: the first two see the work, the host finishes it before
+    # the third.
+    fake_clock.after(0.3, lambda: host.transition("pending", "Running"))
+    fake_clock.after(0.5, lambda: host.transition("slow", "Completed"))
+    fake_clock.after(0.5, lambda: host.transition("pending", "Completed"))
+    run = gate(cli, azurite, host.hub.name, *FAST, "--timeout", "30", "--json")
     assert run.code == 0, run.output
     result = json.loads(run.stdout)
-    assert result["reads"] >= 3  # held while unfinished, then two drained reads
+    assert result["reads"] == 4  # held while unfinished, then two drained reads
+    first = next(line for line in run.stderr.splitlines() if "read 1:" in line)
     # The poll reads ids and statuses only: its progress lines count by status.
     assert "2 unfinished · status: Pending 1, Running 1 ·" in first and "version" not in first
 
 
 def test_new_work_restarts_the_stable_window(
-    cli: Cli, azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator, fake_clock: DrivenClock
 ) -> None:
-    def start_new_work() -> None:
-        time.sleep(0.5)
-        host.write(SimulatedInstance("latecomer", "Flow", status="Pending"))
-
-    worker = threading.Thread(target=start_new_work)
-    worker.start()
+    # Three drained reads (0, 0.4, 0.8) of the four needed, then an instance starts.
+    fake_clock.after(1.0, lambda: host.write(SimulatedInstance("latecomer", "Flow", "Pending")))
     run = gate(
         cli,
         azurite,
@@ -142,7 +131,6 @@ def test_new_work_restarts_the_stable_window(
         "3",
         "--json",
     )
-    worker.join()
     assert run.code == 1, run.output
     assert json.loads(run.stdout)["instances"][0]["instance_id"] == "latecomer"
 
@@ -193,8 +181,8 @@ def test_json_shape(cli: Cli, azurite: Azurite, host: DurableHostSimulator) -> N
     assert first["instance_id"] == "a" and first["created_time"].endswith("Z")
 
 
-@pytest.mark.slow
-def test_azurite_stopping_mid_wait_is_never_a_pass(cli: Cli, tmp_path: Path) -> None:
+@pytest.mark.slow  # an Azurite of its own, to stop
+def test_azurite_stopping_mid_wait_is_never_a_pass(cli: Cli, fake_clock: DrivenClock) -> None:
     with Azurite((SECRET_ACCOUNT,)) as own:
         service = TableServiceClient.from_connection_string(
             own.connection_string(SECRET_ACCOUNT.name)
@@ -202,7 +190,8 @@ def test_azurite_stopping_mid_wait_is_never_a_pass(cli: Cli, tmp_path: Path) -> 
         host = DurableHostSimulator(service, TaskHub("stopping"))
         host.create_hub()
         host.write(SimulatedInstance("busy", "Flow", status="Running"))
-        process = cli.popen(
+        fake_clock.after(0.1, own.stop)  # after the first read
+        run = cli(
             "gate",
             "--connection-string",
             own.connection_string(SECRET_ACCOUNT.name),
@@ -212,18 +201,10 @@ def test_azurite_stopping_mid_wait_is_never_a_pass(cli: Cli, tmp_path: Path) -> 
             "--timeout",
             "60",
             "--json",
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
         )
-        assert process.stderr is not None
-        line = process.stderr.readline()
-        while "read 1" not in line:
-            line = process.stderr.readline()
-            assert line, "the gate ended before its first progress line"
-        own.stop()
-        stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 2, stdout + stderr
-    result = json.loads(stdout)
+    assert run.code == 2, run.output
+    assert "read 1: 1 unfinished" in run.stderr
+    result = json.loads(run.stdout)
     assert result["drained"] is False and result["error"]["kind"] == "StoreUnavailableError"
 
 

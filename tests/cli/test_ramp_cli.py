@@ -14,6 +14,7 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
+from tests.support.fake_clock import DrivenClock
 from tests.support.helpers import SECRET_ACCOUNT, Cli, Run, plan_outputs_file, route_table
 
 PREFIX = "WatchStore"
@@ -79,6 +80,8 @@ def seed(store: Azurite, ramp_statuses: list[str], current_statuses: list[str]) 
 
 WATCH = ["ramp-watch", "1.1", "--max-failure-rate", "0.05", "--window", "10m"]
 FAST = ["--duration", "2s", "--interval", "0.5s", "--min-finished", "5"]
+# Every wait here runs on driven time (tests/support/fake_clock.py).
+pytestmark = pytest.mark.usefixtures("fake_clock")
 
 
 def test_a_failing_ramp_is_halted(cli: Cli, store: Azurite) -> None:
@@ -93,13 +96,14 @@ def test_a_failing_ramp_is_halted(cli: Cli, store: Azurite) -> None:
     assert routes.load().routes["1.1"].ramp == 0
 
 
-def test_a_ramp_failing_no_more_than_the_current_one_passes(cli: Cli, store: Azurite) -> None:
+def test_a_ramp_failing_no_more_than_the_current_one_passes(
+    cli: Cli, store: Azurite, fake_clock: DrivenClock
+) -> None:
     statuses = ["Failed"] * 2 + ["Completed"] * 8
     routes = seed(store, statuses, statuses)
-    started = datetime.now(UTC)
     run = routes_cli(cli, store, *WATCH, *FAST)
     assert run.code == 0, run.output
-    assert datetime.now(UTC) - started >= timedelta(seconds=2)  # it watched the window
+    assert fake_clock.slept == [0.5] * 4  # it watched the whole --duration
     assert not json.loads(run.stdout)["halted"] and routes.load().routes["1.1"].ramp == 10
 
 

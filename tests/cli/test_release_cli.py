@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import pytest
 from azure.data.tables import TableServiceClient
@@ -20,37 +18,35 @@ from taskhub.hubs import TaskHub
 from taskhub.starters import MARKER_SETTING
 from tests.support.arm_fixtures import APP, GROUP, SUBSCRIPTION, Deployment, release, stages
 from tests.support.durabletask_rows import flow, write
+from tests.support.fake_clock import DrivenClock
 from tests.support.helpers import ACTIVITIES, SECRET_ACCOUNT
 
 UNCHANGED_PROGRAM = "tests.support.replay_programs:unchanged"
+
+# Every wait here runs on driven time (tests/support/fake_clock.py).
+pytestmark = pytest.mark.usefixtures("fake_clock")
 
 NEW_CODE = ("--replay-app-dir", "apps/orders")
 """The sample app, as the new code a release replays the in-flight histories through."""
 
 
 def test_a_release_with_quiesce_and_preview_waits_swaps_verifies_and_resumes(
-    deployment: Deployment, host: DurableHostSimulator
+    deployment: Deployment, host: DurableHostSimulator, fake_clock: DrivenClock
 ) -> None:
     host.write(SimulatedInstance("order-1", "ProcessOrder", "Running", "1.0"))
     production_before = dict(deployment.slot("production").settings)
 
     def finish() -> None:
-        """Completes the order once the gate has read it a few times (after quiesce)."""
-        deadline = time.monotonic() + 60
-        while (
-            deployment.slot("production").settings.get("AzureWebJobs.StartOrder.Disabled") != "true"
-        ):
-            assert time.monotonic() < deadline, "quiesce never happened"
-            time.sleep(0.1)
-        time.sleep(1.5)
+        """Completes the order once the gate has read it a few times (after quiesce: the
+        gate is the first wait of a release)."""
+        quiesced = deployment.slot("production").settings.get("AzureWebJobs.StartOrder.Disabled")
+        assert quiesced == "true", "the gate waited before quiesce"
         host.transition("order-1", "Completed")
 
-    player = threading.Thread(target=finish)
-    player.start()
+    fake_clock.after(0.7, finish)  # reads at 0, 0.3 and 0.6 see the order
     code, result, output = release(
         deployment, "--quiesce", "StartOrder", "--preview", "--release-id", "r1"
     )
-    player.join()
     assert code == 0, output
     assert stages(result) == [
         ("check", "ok"),

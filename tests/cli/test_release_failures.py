@@ -17,6 +17,10 @@ from tests.support.arm_fixtures import (
     release,
     stages,
 )
+from tests.support.fake_clock import DrivenClock
+
+# Every wait here runs on driven time (tests/support/fake_clock.py).
+pytestmark = pytest.mark.usefixtures("fake_clock")
 
 RESET = "`durable-deploy swap --slot staging --target production --action reset`"
 
@@ -118,10 +122,11 @@ def test_a_pending_preview_stops_the_release_with_the_commands_in_order(
 
 
 def test_a_swap_accepted_before_a_gateway_error_is_recognised_by_its_stamp(
-    deployment: Deployment, host: DurableHostSimulator
+    deployment: Deployment, host: DurableHostSimulator, fake_clock: DrivenClock
 ) -> None:
     """azure-core retries a POST after 500/503/504 (RetryPolicy._is_method_retryable); when
     App Service had accepted the first, the retry meets the running swap's 409."""
+    deployment.stand_in.monotonic = fake_clock.monotonic  # the swap ends as the release waits
     deployment.stand_in.faults.accepted_then = 503
     deployment.stand_in.faults.swap_seconds = 2
     code, result, output = release(deployment, "--release-id", "r9")

@@ -6,13 +6,17 @@ identity endpoint (DefaultAzureCredential's own code path) and trusts the captur
 certificate, so only the toolkit's refusal keeps the token away. Each refusal is exit 2 and
 the capture sees no request at all; `--allow-endpoint` lets the same token through, which
 shows the capture would have seen it.
+
+Each is also tried in a disguise: `https://127.0.0.1:PORT\\@acct.table.core.windows.net/acct`
+reads as an Azure host to `urlsplit` (userinfo up to the last `@`) and as the capture server
+to urllib3, which ends the authority at the backslash and is what the request is sent with.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +45,17 @@ class Capture:
 
     def authorizations(self) -> list[str]:
         return [h["authorization"] for h in self.seen if "authorization" in h]
+
+
+def plain(capture: Capture) -> str:
+    return f"{capture.url}/acct"
+
+
+def disguised(capture: Capture) -> str:
+    return f"{capture.url}\\@acct.table.core.windows.net/acct"
+
+
+ENDPOINTS = pytest.mark.parametrize("endpoint_of", [plain, disguised])
 
 
 @pytest.fixture(name="arm")
@@ -78,24 +93,41 @@ def test_an_account_url_outside_azure_gets_no_token(signed_in: Cli, capture: Cap
     assert refused.code == 2, refused.output
     assert "--allow-endpoint" in refused.json["error"]["fix"]
     assert capture.seen == []
+    disguise = ["--hub", "OrdersHub", "--account-url", disguised(capture), "--timeout", "0"]
+    refused = signed_in("gate", *disguise, "--retries", "0", "--json")
+    assert refused.code == 2, refused.output
+    assert "--account-url" in refused.json["error"]["message"]
+    assert "not a well-formed endpoint" in refused.json["error"]["message"]
+    assert capture.seen == []
     allowed = signed_in(*gate, "--retries", "0", "--allow-endpoint", capture.endpoint)
     assert allowed.code == 2  # the capture answered 403
     assert capture.authorizations() and capture.authorizations()[0].startswith("Bearer ")
 
 
+@ENDPOINTS
 def test_a_stack_output_endpoint_outside_azure_gets_no_token(
-    signed_in: Cli, capture: Capture, tmp_path: Path
+    signed_in: Cli, capture: Capture, tmp_path: Path, endpoint_of: Callable[[Capture], str]
 ) -> None:
     outputs = tmp_path / "outputs.json"
-    slot = {"taskHub": "OrdersHub", "tableEndpoint": f"{capture.url}/acct"}
+    slot = {"taskHub": "OrdersHub", "tableEndpoint": endpoint_of(capture)}
     outputs.write_text(json.dumps({"apps": {"orders": {"slots": {"production": slot}}}}))
-    run = signed_in("gate", "--stack-output", str(outputs), "--timeout", "0", "--retries", "0")
+    gate = ["gate", "--stack-output", str(outputs), "--timeout", "0", "--retries", "0"]
+    run = signed_in(*gate, "--json")
     assert run.code == 2, run.output
     assert capture.seen == []
+    message = run.json["error"]["message"]
+    assert message.startswith(f"--stack-output {outputs}"), message
+    assert "tableEndpoint" in message
 
 
+@ENDPOINTS
 def test_a_slot_table_service_uri_outside_azure_gets_no_token(
-    signed_in: Cli, capture: Capture, arm: RunningArm, azurite: Azurite, hub_name: str
+    signed_in: Cli,
+    capture: Capture,
+    arm: RunningArm,
+    azurite: Azurite,
+    hub_name: str,
+    endpoint_of: Callable[[Capture], str],
 ) -> None:
     """The slot path of `release`: the production slot's connection is identity-based and its
     `__tableServiceUri` names the capture server."""
@@ -103,7 +135,7 @@ def test_a_slot_table_service_uri_outside_azure_gets_no_token(
     production = {
         STICKY: "prod",
         **durable.app_settings(),
-        f"{DEFAULT_DURABLE_SETTING}__tableServiceUri": f"{capture.url}/acct",
+        f"{DEFAULT_DURABLE_SETTING}__tableServiceUri": endpoint_of(capture),
     }
     staging = {
         STICKY: "stage",
@@ -124,7 +156,12 @@ def test_a_slot_table_service_uri_outside_azure_gets_no_token(
     code, result, output = release(deployment, "--release-id", "r1", "--retries", "0")
     assert code == 2, output
     assert result["failed_stage"] == "gate"
-    assert "not a storage endpoint of a known Azure cloud" in result["stages"][-1]["message"]
-    assert "--allow-endpoint" in result["stages"][-1]["fix"]
+    message = result["stages"][-1]["message"]
+    assert f"{DEFAULT_DURABLE_SETTING}__tableServiceUri" in message, message
+    if endpoint_of is plain:
+        assert "not a storage endpoint of a known Azure cloud" in message
+        assert "--allow-endpoint" in result["stages"][-1]["fix"]
+    else:
+        assert "not a well-formed endpoint" in message
     assert capture.seen == []
     assert deployment.swap_calls() == 0

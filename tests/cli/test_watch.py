@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 from collections.abc import Callable
 from typing import Any
 
@@ -15,9 +13,12 @@ from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.drain import version_or_older
 from taskhub.instances import InstanceRecord
+from tests.support.fake_clock import DrivenClock
 from tests.support.helpers import SECRET_ACCOUNT, Cli, Run
 
 FAST = ("--interval", "0.3", "--stable-for", "2")
+# Every wait here runs on driven time (tests/support/fake_clock.py).
+pytestmark = pytest.mark.usefixtures("fake_clock")
 
 
 def watch(
@@ -42,31 +43,25 @@ def watch(
 
 
 def _watch_stepwise(
-    cli: Cli, azurite: Azurite, hub: str, version: str, steps: dict[int, Callable[[], None]]
+    cli: Cli,
+    azurite: Azurite,
+    hub: str,
+    version: str,
+    steps: dict[int, Callable[[], None]],
+    time: DrivenClock,
 ) -> Run:
-    """Run the watch, doing `steps[n]` right after its n-th read is reported on stderr.
-
-    Tied to the reads rather than to the clock, so a slow machine cannot make a change
-    land before the first read.
-    """
+    """Run the watch, doing `steps[n]` between its n-th read and the next, on driven time."""
+    interval = 1.0
+    for read, step in steps.items():
+        time.after((read - 0.5) * interval, step)
     conn = azurite.connection_string(SECRET_ACCOUNT.name)
     args = ["versions", "--hub", hub, "--connection-string", conn, "--watch"]
-    args += ["--until-drained", version, "--interval", "1", "--stable-for", "2", "--json"]
-    with cli.popen(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
-        assert process.stderr is not None and process.stdout is not None
-        stderr = []
-        for line in process.stderr:
-            stderr.append(line)
-            if match := re.search(r"\] read (\d+):", line):
-                steps.get(int(match.group(1)), lambda: None)()
-        stdout = process.stdout.read()
-        code = process.wait(timeout=60)
-    return Run(code, stdout, "".join(stderr))
+    args += ["--until-drained", version, "--interval", str(interval), "--stable-for", "2"]
+    return cli(*args, "--json")
 
 
-@pytest.mark.slow
 def test_a_rolling_update_is_followed_to_its_drained_exit(
-    cli: Cli, azurite: Azurite, host: DurableHostSimulator
+    cli: Cli, azurite: Azurite, host: DurableHostSimulator, fake_clock: DrivenClock
 ) -> None:
     # Old workers (1.0) still run two instances, one unversioned; new workers (2.0) start.
     host.write(SimulatedInstance("old-1", "ProcessOrder", "Running", "1.0"))
@@ -87,6 +82,7 @@ def test_a_rolling_update_is_followed_to_its_drained_exit(
             2: lambda: host.transition("old-2", "Running"),
             3: lambda: host.transition("old-2", "Completed"),
         },
+        fake_clock,
     )
     assert run.code == 0, run.output
     result = json.loads(run.stdout)

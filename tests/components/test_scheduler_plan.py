@@ -4,6 +4,7 @@ declare, and how the scheduler's endpoint reaches the app settings and stack out
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from typing import Any
@@ -113,15 +114,16 @@ def test_the_versioning_stack_runs_flex_on_a_dedicated_scheduler(cli: Cli) -> No
 # What ARM reports once the scheduler and its hubs exist: `properties.endpoint` and
 # `properties.dashboardUrl` are read-only outputs (Azure/bicep-types-az
 # generated/durabletask/microsoft.durabletask/2025-11-01/types.md). The offline plan's mock
-# does not invent them; this run answers them as ARM would.
+# answers an endpoint of that shape; this run answers both with values of its own, so what
+# reaches the settings and outputs is seen to be ARM's.
 _WITH_ENDPOINTS = """
 import json
 from scripts.stages import preview
 
 mock = preview._mock_state
 
-def arm(type_, name, inputs):
-    state = mock(type_, name, inputs)
+def arm(type_, name, inputs, region="westeurope"):
+    state = mock(type_, name, inputs, region)
     if type_ == "azure-native:durabletask:Scheduler":
         endpoint = "https://" + inputs["schedulerName"] + "-k3x9.westeurope.durabletask.io"
         state["properties"] = {**inputs["properties"], "endpoint": endpoint}
@@ -133,6 +135,16 @@ def arm(type_, name, inputs):
 preview._mock_state = arm
 print(json.dumps(preview.run_plan("dts").to_json()))
 """
+
+
+def test_the_offline_plan_answers_an_endpoint_of_the_schedulers_shape(
+    dts: dict[str, Any],
+) -> None:
+    """`--stack-output` of a planned DTS stack reaches a scheduler host (taskhub/clouds.py
+    SCHEDULER_HOSTS), in the stack's region, as a deployed one does."""
+    slots = dts["outputs"]["apps"]["orders-dts"]["slots"]
+    (endpoint,) = {s["schedulerEndpoint"] for s in slots.values()}
+    assert re.fullmatch(r"https://orders-dts-[0-9a-z]+\.westeurope\.durabletask\.io", endpoint)
 
 
 def test_the_endpoint_reaches_each_slots_connection_and_the_stack_outputs() -> None:

@@ -1,7 +1,7 @@
 """preview -> complete -> reset on a real subscription's throwaway app, through the same
 `AppSlots` the release uses: a maintainer with a subscription settles here what the ARM
 stand-in assumes (who restarts, the settings lock, what moves), and sees App Service's own
-answers with `-s`. Skipped unless DURABLE_DEPLOY_LIVE_* name the app (see README)."""
+answers with `-s`. Skipped unless DURABLE_DEPLOY_LIVE_* name the app (docs/standins.md)."""
 
 from __future__ import annotations
 

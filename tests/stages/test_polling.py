@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from starlette.applications import Starlette
@@ -16,34 +16,16 @@ from starlette.routing import Route
 from scripts.stages.arm import AppRef, SwapMayHaveStarted
 from scripts.stages.exits import Exit, StageFailed
 from scripts.stages.gate import DrainGate, GateSettings
-from scripts.stages.polling import Clock, Polled, PollOutcome, attempts, poll
+from scripts.stages.polling import Polled, PollOutcome, attempts, poll
 from scripts.stages.release import RELEASE_SETTING, Release, ReleasePlan
 from scripts.stages.slot_operations import verify_health
 from scripts.stages.target import DrainArgs
 from taskhub.errors import StoreUnavailableError
 from taskhub.hubs import TaskHub
 from tests.support.checkout import ROOT, SHIPPED
+from tests.support.fake_clock import DrivenClock
 from tests.support.listed_source import ListedSource
 from tests.support.servers import serve
-
-
-@dataclass
-class DrivenClock:
-    """Time that moves only when the code under test sleeps."""
-
-    now: float = 1000.0
-    slept: list[float] = field(default_factory=list)
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    @property
-    def clock(self) -> Clock:
-        return Clock(self.monotonic, self.sleep)
 
 
 @dataclass(frozen=True)

@@ -85,3 +85,42 @@ def test_gate_takes_the_hub_from_the_stack(
     assert result["hub"] == "OrdersDev" and result["not_finished"] == 1
     missing = cli("gate", "--stack-output", str(stack_output.parent / "none.json"))
     assert missing.code == 2 and "does not exist" in missing.stdout
+
+
+def _slot_file(folder: Path, text: str) -> Path:
+    path = folder / "outputs.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _one_slot(**values: object) -> str:
+    slot = {"taskHub": "OrdersHub", "tableEndpoint": "https://acct.table.core.windows.net"}
+    return json.dumps({"apps": {"orders": {"slots": {"production": {**slot, **values}}}}})
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path: Path) -> None:
+    """PowerShell's `pulumi stack output --json > FILE` writes UTF-8 with a BOM."""
+    target = _from_stack(
+        _slot_file(tmp_path, "\ufeff" + _one_slot()), app=None, slot="production", hub=None
+    )
+    assert target.hub == TaskHub("OrdersHub")
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"apps": ' + '{"a": ' * 50_000 + "1" + "}" * 50_001, "nested too deeply"),
+        (_one_slot().replace('"OrdersHub"', "1" + "0" * 5000), "integer string conversion"),
+        (_one_slot(tableEndpoint="https://[acct.table.core.windows.net"), "tableEndpoint"),
+        (_one_slot(tableEndpoint="https://evil.example\\.table.core.windows.net"), "tableEndpoint"),
+    ],
+    ids=["deep list", "deep object", "long number", "bracket in endpoint", "backslash"],
+)
+def test_a_malformed_stack_output_is_a_configuration_error(
+    tmp_path: Path, text: str, says: str
+) -> None:
+    """Never RecursionError, the int limit's ValueError or urlsplit's "Invalid IPv6 URL",
+    which the boundary would report as unexpected ("report it")."""
+    with pytest.raises(ConfigurationError, match=says):
+        _from_stack(_slot_file(tmp_path, text), app=None, slot="production", hub=None)

@@ -6,6 +6,7 @@ import gc
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,30 @@ def slot_settings(hub: str, connection: str, role: str, extra: dict[str, str]) -
     }
 
 
+@contextmanager
+def deployed(
+    folder: Path, cli: Cli, production: dict[str, str], staging: dict[str, str], connection: str
+) -> Iterator[Deployment]:
+    """APP on the ARM stand-in (over TLS, certificate in `folder`), its two slots with these
+    settings and `STICKY` a slot setting; `connection` where production's hub lives."""
+    with running_arm(folder) as arm:
+        site = arm.stand_in.add_site(
+            SUBSCRIPTION,
+            GROUP,
+            APP,
+            {
+                "production": SlotState(production, content="orders 1.0"),
+                "staging": SlotState(staging, content="orders 2.0"),
+            },
+            sticky=[STICKY],
+        )
+        ambient = {k: "" for k in os.environ if k.startswith("AZURE_")}
+        yield Deployment(arm, site, connection, cli.with_env({**ambient, **arm.env}))
+        # A run in this process leaves its HTTPS clients to the garbage collector (a process
+        # of its own closes them as it exits); uvicorn's shutdown would wait on them.
+        gc.collect()
+
+
 @pytest.fixture(name="deployment")
 def deployment_fixture(
     tmp_path: Path, azurite: Azurite, hub_name: str, cli: Cli
@@ -89,27 +114,14 @@ def deployment_fixture(
     """Production runs `hub_name` on SECRET_ACCOUNT, staging the same name on another account."""
     production = azurite.connection_string(SECRET_ACCOUNT.name)
     staging = azurite.connection_string(DEV_ACCOUNT)
-    with running_arm(tmp_path) as arm:
-        site = arm.stand_in.add_site(
-            SUBSCRIPTION,
-            GROUP,
-            APP,
-            {
-                "production": SlotState(
-                    slot_settings(
-                        hub_name, production, "prod", {"AzureWebJobs.Other.Disabled": "1"}
-                    ),
-                    content="orders 1.0",
-                ),
-                "staging": SlotState(slot_settings(hub_name, staging, "stage", {}), "orders 2.0"),
-            },
-            sticky=[STICKY],
-        )
-        ambient = {k: "" for k in os.environ if k.startswith("AZURE_")}
-        yield Deployment(arm, site, production, cli.with_env({**ambient, **arm.env}))
-        # A run in this process leaves its HTTPS clients to the garbage collector (a process
-        # of its own closes them as it exits); uvicorn's shutdown would wait on them.
-        gc.collect()
+    with deployed(
+        tmp_path,
+        cli,
+        slot_settings(hub_name, production, "prod", {"AzureWebJobs.Other.Disabled": "1"}),
+        slot_settings(hub_name, staging, "stage", {}),
+        production,
+    ) as deployment:
+        yield deployment
 
 
 def release(deployment: Deployment, *args: str) -> tuple[int, dict[str, Any], str]:

@@ -1,6 +1,6 @@
 """Instances rows as DurableTask.AzureStorage writes them, read back by the one row reader.
 
-The columns are the ones AzureTableTrackingStore writes for an orchestration (DOMAIN.md,
+The columns are the ones AzureTableTrackingStore writes for an orchestration (docs/domain.md,
 "Instances table"): PartitionKey the escaped instance id, RowKey "", Name, RuntimeStatus,
 CreatedTime, TaskHubName, and a Version column only for a versioned instance (null
 properties are not written). Going through `read_row` keeps the records the pure core

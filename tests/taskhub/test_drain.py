@@ -1,4 +1,4 @@
-"""The drain rule (taskhub/drain.py), by hand from DurableTask's rules (DOMAIN.md).
+"""The drain rule (taskhub/drain.py), by hand from DurableTask's rules (docs/domain.md).
 
 A drain of version V waits for every instance whose version CompareVersions puts at or
 below V: unversioned ones are older than any version, "1.0" is older than "1.0.0", and

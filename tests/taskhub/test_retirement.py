@@ -1,7 +1,7 @@
 """May a version's code path go? (taskhub/retirement.py), by hand.
 
 Only when no unfinished instance of the version would replay through it (an unfinished
-status is anything but DurableTask.Core's four terminal ones: DOMAIN.md, "Instances
+status is anything but DurableTask.Core's four terminal ones: docs/domain.md, "Instances
 table") and its newest instance is older than the retention. A row whose Version cannot be
 read may be that version; a version never recorded is said so, not passed silently.
 """

@@ -1,5 +1,5 @@
 """What a new worker version does to the instances in flight (taskhub/rollout.py), by hand
-from the runtime's rule (DOMAIN.md, "Orchestration versioning semantics"):
+from the runtime's rule (docs/domain.md, "Orchestration versioning semantics"):
 
 None -> the worker runs every instance; Strict -> only V == W exactly (case-sensitive,
 null != ""); CurrentOrOlder -> CompareVersions(V, W) <= 0, and a worker with no
@@ -9,6 +9,7 @@ another worker (Reject) or ended as Failed (Fail).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from hypothesis import given
@@ -51,7 +52,7 @@ def test_strict_runs_only_the_exact_version_and_unversioned_only_without_one() -
     assert ids(rollout.process) == ["same"]
     cased = plan_rollout([instance("v", "Running", "V2.0")], "v2.0", MatchStrategy.STRICT)
     assert ids(cased.reject) == ["v"]
-    # An empty Version column and none at all are both "unversioned" (DOMAIN.md).
+    # An empty Version column and none at all are both "unversioned" (docs/domain.md).
     empty = [instance("none", "Running"), instance("empty", "Running", "")]
     assert ids(plan_rollout(empty, None, MatchStrategy.STRICT).process) == ["none", "empty"]
     assert ids(plan_rollout(empty, "", MatchStrategy.STRICT).reject) == ["none", "empty"]
@@ -100,6 +101,12 @@ def test_a_summary_counts_per_hub_and_version_with_the_oldest_unfinished() -> No
     assert v1.newest_created == later
     assert (orders[""].total, orders[""].unfinished, orders[""].oldest_unfinished) == (1, 0, None)
     assert hubs["billing"]["1.0"].unfinished == 1
+
+
+def test_an_instance_whose_version_cannot_be_read_is_in_no_versions_summary() -> None:
+    unknown = replace(instance("p", "Pending"), unreadable=("Version: not recorded yet",))
+    hubs = summarize([instance("a", "Running", "1.0"), unknown])
+    assert {v: s.total for v, s in hubs["orders"].items()} == {"1.0": 1}
 
 
 VERSIONS = st.one_of(st.none(), st.sampled_from(["1.0", "1.0.0", "2.0", "2.1", "10", "v2", ""]))

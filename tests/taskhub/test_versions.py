@@ -1,4 +1,4 @@
-"""Version rules exactly as DurableTask.Core has them (DOMAIN.md), not as `packaging` does."""
+"""Version rules exactly as DurableTask.Core has them (docs/domain.md), not as `packaging` does."""
 
 from __future__ import annotations
 

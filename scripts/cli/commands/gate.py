@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -20,7 +21,7 @@ from scripts.stages.exits import Exit
 from scripts.stages.gate import GateResult, GateSettings, run_gate
 from scripts.stages.polling import PollOutcome
 from scripts.stages.text import counts_text, instance_line
-from taskhub.errors import DurableDeployError
+from taskhub.errors import DurableDeployError, offering_allow_missing_hub
 
 WAIT_PANEL = "Waiting"
 OUTPUT_PANEL = "Output"
@@ -134,6 +135,8 @@ def _answer(
     settings: GateSettings,
     show: int,
 ) -> Answer:
+    if result.error:
+        result = replace(result, error=offering_allow_missing_hub(result.error))
     snap = result.snapshot
     blocking = snap.blocking if snap else ()
     ignored = snap.ignored if snap else ()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +19,7 @@ from scripts.stages.text import instance_line, iso
 from scripts.stages.versions import VersionReport, report_versions
 from scripts.stages.watch import WatchResult, WatchSettings, watch_rollout
 from taskhub.enums import parse_enum
-from taskhub.errors import ConfigurationError, DurableDeployError
+from taskhub.errors import ConfigurationError, DurableDeployError, offering_allow_missing_hub
 from taskhub.instance_rows import InstanceRecord
 from taskhub.rollout import Rollout, VersionSummary
 from taskhub.versions import FailureStrategy, MatchStrategy
@@ -107,6 +109,9 @@ def _versions_answer(report: VersionReport, show: int) -> Answer:
         "total": len(report.records),
         "unfinished": len(report.unfinished),
         "unreadable": report.unreadable,
+        "version_sources": dict(
+            sorted(Counter(str(r.version_source) for r in report.records).items())
+        ),
         "hubs": {
             hub_name or "": {v: _summary_json(s) for v, s in sorted(versions_.items())}
             for hub_name, versions_ in report.by_hub.items()
@@ -135,6 +140,12 @@ def _render_report(out: Output, report: VersionReport, show: int) -> None:
             )
             if s.oldest_unfinished:
                 out.text(f"  {'':14} oldest unfinished: {instance_line(s.oldest_unfinished)}")
+    if report.unreadable:
+        out.text(
+            f"  unreadable: {report.unreadable} instance(s) cannot be read in full; those "
+            "whose version cannot be read are in no row above (see --json)",
+            style="yellow",
+        )
     rollout = report.rollout
     if rollout is None:
         return
@@ -250,6 +261,8 @@ def _watch(
 
 
 def _watch_answer(result: WatchResult, version: str, hub: str | None, show: int) -> Answer:
+    if result.error:
+        result = replace(result, error=offering_allow_missing_hub(result.error))
     last = result.last
     blocking = last.blocking if last else ()
     payload = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -22,17 +22,22 @@ StableForOption = Annotated[int, typer.Option(min=1, help="Drained reads in a ro
 
 
 def shared_options(
-    template: Callable[..., None], build: Callable[..., Any], name: str = "where"
+    template: Callable[..., None] | Sequence[Callable[..., None]],
+    build: Callable[..., Any],
+    name: str = "where",
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """A decorator giving commands the options `template` declares, passed as `name`.
 
     Typer reads a command's options from its signature, so the wrapper presents the
     command's own parameters plus the shared ones, all keyword-only, and hands the shared
-    values to the command as one object built by `build`.
+    values to the command as one object built by `build`. Several templates are joined in
+    order, so option groups that share options (the hub's connection) declare them once.
     """
+    templates = template if isinstance(template, Sequence) else (template,)
     shared = [
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-        for p in inspect.signature(template, eval_str=True).parameters.values()
+        for each in templates
+        for p in inspect.signature(each, eval_str=True).parameters.values()
     ]
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
@@ -70,17 +75,23 @@ def _reported(parse: Callable[[Any], T]) -> Callable[[Any], T]:
     return parser
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])?\s*$")
+# ASCII digits only (`\d` takes any script's), and no more than a year has days: a number
+# that long is a typo or an attack, never a wait.
+_DURATION = re.compile(r"^\s*([0-9]{1,12}(?:\.[0-9]{1,12})?)\s*([smhdw])?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _UNIT_NAMES = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 DURATION_METAVAR = "DURATION"
+MAX_DURATION_DAYS = 3650
+"""The longest duration any option takes (ten years): a wait or a retention beyond it is a
+mistake, and past it a date would soon fall outside what datetime can hold."""
 
 
 def parse_duration(value: str | float, *, bare: str | None, minimum: float = 0.0) -> float:
     """Seconds in `value`: `90s`, `15m`, `12h`, `7d`, `2w`. A bare number is in the `bare` unit
     (the option's unit from before units were accepted, so no pipeline breaks), or refused
-    when the option never took one. ValueError (typer's "Invalid value") when it is no
-    duration, or shorter than `minimum` seconds."""
+    when the option never took one. ValueError (typer's "Invalid value", which names the
+    option) when it is no duration, shorter than `minimum` seconds or longer than
+    `MAX_DURATION_DAYS`."""
     unit: str | None
     if isinstance(value, int | float):  # a default, from the code: in the bare unit, or seconds
         number, unit = float(value), bare or "s"
@@ -95,6 +106,8 @@ def parse_duration(value: str | float, *, bare: str | None, minimum: float = 0.0
     seconds = number * _UNIT_SECONDS[unit]
     if seconds < minimum:
         raise ValueError(f"{value!r} is shorter than {minimum:g}s")
+    if not seconds <= MAX_DURATION_DAYS * _UNIT_SECONDS["d"]:
+        raise ValueError(f"{value!r} is longer than {MAX_DURATION_DAYS} days, the most one takes")
     return seconds
 
 

@@ -11,16 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from scripts.cli.options import shared_options
-from scripts.cli.options.hub import (
-    AccountUrlOption,
-    AllowEndpointOption,
-    ConnectionSettingOption,
-    ConnectionStringOption,
-    HubOption,
-    RetriesOption,
-    StackOutputOption,
-    TrackingPrefixOption,
-)
+from scripts.cli.options.hub import HubOption, StackOutputOption, connection_options
 from scripts.stages.arm import ARM_ENDPOINT_ENV, AppRef, AppSite
 from scripts.stages.stack_outputs import StackApp, read_stack_app
 from scripts.stages.target import DrainArgs
@@ -115,16 +106,9 @@ def _arm_options(
 with_arm_options = shared_options(_arm_options, ArmArgs, name="site")
 
 
-def _drain_options(
-    hub: HubOption = None,
-    connection_string: ConnectionStringOption = None,
-    account_url: AccountUrlOption = None,
-    connection_setting: ConnectionSettingOption = None,
-    tracking_prefix: TrackingPrefixOption = None,
-    retries: RetriesOption = 5,
-    allow_endpoint: AllowEndpointOption = None,
-) -> None:
-    """Declares the hub overrides once, for `swap --require-drained` and `release`."""
+def _drain_hub(hub: HubOption = None) -> None:
+    """Declares the hub overrides, for `swap --require-drained` and `release`: the hub name
+    and, through `connection_options`, how it is reached."""
 
 
 def _drain_args(**values: Any) -> DrainArgs:
@@ -132,4 +116,4 @@ def _drain_args(**values: Any) -> DrainArgs:
     return DrainArgs(**values, environ=os.environ)
 
 
-with_drain_options = shared_options(_drain_options, _drain_args, name="drain")
+with_drain_options = shared_options((_drain_hub, connection_options), _drain_args, name="drain")

@@ -1,4 +1,5 @@
-"""The options naming a task hub and its storage connection, or a shared tracking store."""
+"""The options naming a task hub and its connection (Azure Storage or the Durable Task
+Scheduler, told apart by the connection's shape), or a shared tracking store."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ ConnectionStringOption = Annotated[
         "--connection-string",
         envvar="DURABLE_DEPLOY_CONNECTION_STRING",
         show_default=False,
-        help="Storage connection string, or UseDevelopmentStorage=true. Prefer the environment "
-        "variable, which keeps the key out of process listings. Never printed.",
+        help="Storage connection string (UseDevelopmentStorage=true for Azurite), or a Durable "
+        "Task Scheduler one (Endpoint=https://<scheduler>.<region>.durabletask.io;"
+        "Authentication=DefaultAzure[;TaskHub=<hub>]; --hub wins over TaskHub=). Prefer the "
+        "environment variable, which keeps a key out of process listings. Never printed.",
         rich_help_panel=PANEL,
     ),
 ]
@@ -46,8 +49,9 @@ ConnectionSettingOption = Annotated[
     typer.Option(
         "--connection-setting",
         help="NAME of the app setting host.json's connectionName points at (e.g. "
-        "DurableManagementStorage), read from the environment; NAME__accountName and "
-        "NAME__tableServiceUri select an identity-based connection.",
+        "DurableManagementStorage, or DURABLE_TASK_SCHEDULER_CONNECTION_STRING), read from "
+        "the environment; NAME__accountName and NAME__tableServiceUri select an "
+        "identity-based storage connection.",
         rich_help_panel=PANEL,
     ),
 ]
@@ -65,8 +69,8 @@ StackOutputOption = Annotated[
         "--stack-output",
         metavar="FILE",
         help="`pulumi stack output --json` of this project's stack: hub name, tracking prefix "
-        "and table endpoint come from it (the endpoint is read with DefaultAzureCredential "
-        "unless a connection option is given).",
+        "and table endpoint (or scheduler endpoint) come from it (the endpoint is read with "
+        "DefaultAzureCredential unless a connection option is given).",
         rich_help_panel=PANEL,
     ),
 ]
@@ -96,9 +100,9 @@ AllowEndpointOption = Annotated[
         "--allow-endpoint",
         metavar="HOST[:PORT]",
         help="A storage endpoint outside Azure's (*.core.windows.net, *.core.chinacloudapi.cn, "
-        "*.core.usgovcloudapi.net) that may receive the DefaultAzureCredential token "
-        "(repeatable), e.g. an emulator. Any other endpoint from --account-url, "
-        "--stack-output or a slot's settings is refused (exit 2).",
+        "*.core.usgovcloudapi.net), or a scheduler outside *.durabletask.io, that may receive "
+        "the DefaultAzureCredential token (repeatable), e.g. an emulator. Any other endpoint "
+        "from --account-url, --stack-output or a slot's settings is refused (exit 2).",
         rich_help_panel=PANEL,
     ),
 ]
@@ -107,8 +111,9 @@ RetriesOption = Annotated[
     typer.Option(
         "--retries",
         min=0,
-        help="Retries of a failed storage request (timeouts, 429, 5xx, connection errors), "
-        "with exponential backoff, before the stage gives up with exit 2.",
+        help="Retries of a failed storage request (timeouts, 429, 5xx, connection errors) or "
+        "scheduler call (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED), with "
+        "exponential backoff, before the stage gives up with exit 2.",
         rich_help_panel=PANEL,
     ),
 ]
@@ -148,11 +153,7 @@ class HubArgs:
         return retry_settings(self.retries)
 
 
-def _hub_options(
-    hub: HubOption = None,
-    stack_output: StackOutputOption = None,
-    app: AppOption = None,
-    slot: SlotOption = PRODUCTION_SLOT,
+def connection_options(
     connection_string: ConnectionStringOption = None,
     account_url: AccountUrlOption = None,
     connection_setting: ConnectionSettingOption = None,
@@ -160,10 +161,19 @@ def _hub_options(
     retries: RetriesOption = 5,
     allow_endpoint: AllowEndpointOption = None,
 ) -> None:
-    """Declares the shared options once; `with_hub_options` copies them onto commands."""
+    """Declares how a hub or store is reached, once, for every option group that reads one."""
 
 
-with_hub_options = shared_options(_hub_options, HubArgs)
+def _hub_place(
+    hub: HubOption = None,
+    stack_output: StackOutputOption = None,
+    app: AppOption = None,
+    slot: SlotOption = PRODUCTION_SLOT,
+) -> None:
+    """Declares which hub, by name or by a stack output's app and slot."""
+
+
+with_hub_options = shared_options((_hub_place, connection_options), HubArgs)
 
 
 @dataclass(frozen=True)
@@ -213,16 +223,8 @@ class StoreArgs:
         return TrackingStore(self.connection(), self.retry, self.prefix)
 
 
-def _store_options(
-    stack_output: StackOutputOption = None,
-    connection_string: ConnectionStringOption = None,
-    account_url: AccountUrlOption = None,
-    connection_setting: ConnectionSettingOption = None,
-    tracking_prefix: TrackingPrefixOption = None,
-    retries: RetriesOption = 5,
-    allow_endpoint: AllowEndpointOption = None,
-) -> None:
-    """Declares the tracking-store options once, for `with_store_options`."""
+def _store_place(stack_output: StackOutputOption = None) -> None:
+    """Declares the stack output whose `router` names the tracking store."""
 
 
-with_store_options = shared_options(_store_options, StoreArgs)
+with_store_options = shared_options((_store_place, connection_options), StoreArgs)

@@ -1,7 +1,7 @@
 """Judging one recorded history against the new orchestrator code, as DurableTask.Core would.
 
 The SDK runs the code over the history but does not detect nondeterminism itself
-(DOMAIN.md): DurableTask.Core does. TaskOrchestrationContext.HandleTaskScheduledEvent,
+(docs/domain.md): DurableTask.Core does. TaskOrchestrationContext.HandleTaskScheduledEvent,
 HandleTimerCreatedEvent, HandleSubOrchestrationCreatedEvent and HandleEventSentEvent take
 each recorded event's EventId (its sequence number) and require the action the code gave
 that number to exist ("hasn't (yet?) scheduled this task"), to be of the same type, and,

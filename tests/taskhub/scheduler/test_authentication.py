@@ -25,7 +25,7 @@ from tests.taskhub.scheduler.conftest import StartStandIn
 
 HUB = "orders"
 WORKER_TOKEN = "worker-token-0001"
-DATA_READER = "d6a5505f-6ebb-45a4-896e-ac8274cfc0ac"  # DOMAIN.md, "Roles"
+DATA_READER = "d6a5505f-6ebb-45a4-896e-ac8274cfc0ac"  # docs/domain.md, "Durable Task Scheduler"
 SCOPE = "https://durabletask.io/.default"  # durabletask-azuremanaged access_token_manager.py
 
 
@@ -35,7 +35,7 @@ def tls_source(
     return open_scheduler_source(
         f"Endpoint=https://{address.tls};Authentication={auth};TaskHub={HUB}",
         retry=Retry(retries=1, backoff=0.01, timeout=5.0),
-        credential=credential,  # type: ignore[arg-type]
+        credential=credential,
         root_certificates=certificate.read_bytes(),
     )
 
@@ -61,7 +61,7 @@ def test_every_call_carries_the_hub_and_a_token_for_the_scheduler_scope(
             records = hub.instances()
     ours = stand_in.calls[before:]
     assert len(records) == len(scenario.versions)
-    assert {c.rpc for c in ours} == {"QueryInstances", "StreamInstanceHistory"}
+    assert {c.rpc for c in ours} == {"QueryInstances", "StreamInstanceHistory", "GetInstance"}
     assert {(c.hub, c.authorization) for c in ours} == {(HUB, f"Bearer {credential.issued[1]}")}
     assert credential.scopes == [(SCOPE,)]  # one token, reused while it is fresh
 

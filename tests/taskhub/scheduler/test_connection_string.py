@@ -105,7 +105,7 @@ def test_what_is_wrong_is_named(text: str, problem: str) -> None:
 
 
 def test_every_documented_authentication_value_is_accepted() -> None:
-    # DOMAIN.md: the values GetCredentialFromConnectionString accepts, in any case.
+    # docs/domain.md: the values GetCredentialFromConnectionString accepts, in any case.
     for value in [
         "DefaultAzure",
         "ManagedIdentity",

@@ -68,16 +68,19 @@ def test_per_version_counts_are_right_when_listings_leave_versions_out(
     stand_in, address = start_standin(page_cap=4, fill_versions=False)
     with running_worker(address.plain, HUB):
         scenario = busy_hub(hub_client(address.plain, HUB))
+        asked_before = len(stand_in.calls_of("GetInstance"))
         with source(address.plain) as hub:
             records = hub.instances()
     by_id = {r.instance_id: r for r in records}
     started = {i: v for i, v in scenario.versions.items() if not i.startswith("pending")}
     assert {i: by_id[i].version for i in started} == started
     assert {by_id[i].version_source for i in started} == {VersionSource.HISTORY}
-    # A Pending instance has recorded no ExecutionStarted: its version is unknown, not "".
+    # A Pending instance has recorded no ExecutionStarted, and its own state leaves the
+    # version out too: its version is unknown, not "".
     for pending in ("pending-1", "pending-2"):
         assert not by_id[pending].readable
         assert by_id[pending].unreadable_column("Version")
+    assert len(stand_in.calls_of("GetInstance")) - asked_before == 2  # the two Pending ones
     counts = {v: s.total for v, s in summarize(r for r in records if r.readable)[HUB].items()}
     assert counts == dict(Counter(started.values()))
     assert stand_in.calls_of("StreamInstanceHistory")  # the versions came from history
@@ -100,6 +103,26 @@ def test_versions_come_from_the_listing_when_the_server_fills_them(
     assert by_id["pending-1"].readable  # the listing named its version
     # Only the unversioned instances (the listing cannot tell "none" from "left out").
     assert streams == len(scenario.versions) - len(versioned)
+
+
+def test_a_pending_instance_takes_its_version_from_its_own_state(
+    start_standin: StartStandIn,
+) -> None:
+    """Listings leave versions out, GetInstance fills them: a Pending instance (no history
+    yet) is judged by its own state, and says so; started ones still by their history."""
+    stand_in, address = start_standin(fill_instance_versions=True)
+    with running_worker(address.plain, HUB):
+        scenario = busy_hub(hub_client(address.plain, HUB))
+        asked_before = len(stand_in.calls_of("GetInstance"))
+        with source(address.plain) as hub:
+            records = {r.instance_id: r for r in hub.unfinished()}
+    pending = {i for i, s in scenario.unfinished.items() if s == "Pending"}
+    assert pending and all(records[i].readable for i in pending)
+    assert {i: records[i].version for i in pending} == {i: scenario.versions[i] for i in pending}
+    assert {records[i].version_source for i in pending} == {VersionSource.INSTANCE}
+    started = set(scenario.unfinished) - pending
+    assert {records[i].version_source for i in started} == {VersionSource.HISTORY}
+    assert len(stand_in.calls_of("GetInstance")) - asked_before == len(pending)
 
 
 def test_a_drained_hub_has_nothing_unfinished_but_has_instances(
@@ -139,7 +162,7 @@ def test_an_unknown_hub_is_hub_not_found_never_empty(start_standin: StartStandIn
     with source(address.plain, hub="ordres") as hub, pytest.raises(HubNotFoundError) as caught:
         hub.unfinished()
     assert "ordres" in caught.value.message
-    assert "--allow-missing-hub" in caught.value.fix
+    assert "--allow-missing-hub" not in caught.value.fix  # offered by the commands taking it
 
 
 def test_the_hub_argument_wins_over_taskhub_in_the_string(start_standin: StartStandIn) -> None:
@@ -224,7 +247,7 @@ def test_the_listing_never_asks_for_inputs_or_outputs(start_standin: StartStandI
 
 
 def test_entity_ids_are_skipped_unless_asked_for(start_standin: StartStandIn) -> None:
-    """An instance whose id starts with '@' is an entity's (DOMAIN.md); the backend takes
+    """An instance whose id starts with '@' is an entity's (docs/domain.md); the backend takes
     one through StartInstance as any other id, and it stays Pending (no worker runs)."""
     _, address = start_standin()
     client = hub_client(address.plain, HUB)
