@@ -11,9 +11,12 @@ The workers are forked before the parent opens anything (so none inherits a conn
 or a lock held by a thread), and the orchestration, the hub's address and the task reach
 them by that fork, never pickled: user code and credentials stay out of the pipes. Only
 records and outcomes cross them, and a failure as its kind, message and fix (an exception
-pickled whole would lose the fix). Where a fork is not the platform's way (macOS, Windows),
-or the backend's client is not fork-safe (gRPC, for the scheduler), `judged` reads in
-threads and judges in this thread, as before.
+pickled whole would lose the fix). What the user's code prints in a worker reaches stderr
+through the file descriptor the worker inherits (scripts/cli/streams.py), so where stderr
+has none (captured in memory, as an embedding program or an in-process test does), it would
+be lost, and `judged` reads in threads and judges in this thread, as it does where a fork
+is not the platform's way (macOS, Windows) or the backend's client is not fork-safe (gRPC,
+for the scheduler).
 """
 
 from __future__ import annotations
@@ -97,12 +100,20 @@ def _ready() -> None:
 
 
 def forks(address: HubAddress) -> bool:
-    """Whether this platform and backend take the worker processes."""
+    """Whether this platform, backend and stderr take the worker processes."""
     return (
         sys.platform == "linux"
         and "fork" in multiprocessing.get_all_start_methods()
         and isinstance(address.connection, StorageConnection)
+        and _has_descriptor(sys.stderr)
     )
+
+
+def _has_descriptor(stream: object) -> bool:
+    try:
+        return isinstance(stream.fileno(), int)  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return False
 
 
 @contextmanager
