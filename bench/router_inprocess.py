@@ -105,3 +105,19 @@ def per_request_us(requests: int = 10_000) -> dict[str, float]:
         return {name: await measure(*target) for name, target in REQUESTS.items()}
 
     return asyncio.run(run())
+
+
+def print_costs(costs: dict[str, float]) -> None:
+    for name, us in costs.items():
+        print(f"in-process {name:12} {us:6.1f} us/request")
+
+
+def main() -> int:
+    """Prints each request's cost; it has no ratio of its own (bench/router.py sets it
+    beside the socket figures)."""
+    print_costs(per_request_us())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -25,6 +25,14 @@ the runtime records (Azure/durabletask, src/DurableTask.Core):
   EventRaised named by the request id whose Input is a ResponseMessage (`result`).
 It runs activities (and sub-orchestrations, given as functions) for real and stops after
 `steps` recorded decisions, where a test wants an instance to be "in flight".
+- the instance is started as a Python app's client starts it: DurableOrchestrationClient.
+  start_new posts `json=df_dumps(client_input)` (azure-functions-durable, models/
+  DurableOrchestrationClient.py, utils/http_utils.py post_async_request), a JSON string
+  holding the JSON; the extension's HttpApiHandler.HandleStartOrchestratorRequestAsync
+  deserializes the body (that string) and StartNewAsync serializes it again, so
+  ExecutionStarted.Input holds the input encoded twice. The context body's `input` is that
+  decoded once (OrchestrationTriggerBinding.OrchestrationContextToString, GetInputAsJson),
+  a string the SDK's get_input decodes into the value, whatever its type.
 
 `HistoryWriter` stores such a history the way DurableTask.AzureStorage does. Checked
 against the public sources (Azure/durabletask, src/DurableTask.AzureStorage/Tracking/):
@@ -245,7 +253,7 @@ def drive(
         "ExecutionStarted",
         Name=name,
         Version=version or "",
-        Input=json.dumps(input),
+        Input=json.dumps(json.dumps(input)),
         OrchestrationInstance=json.dumps(
             {"InstanceId": instance_id, "ExecutionId": run.execution_id}
         ),

@@ -70,6 +70,12 @@ class InstanceRecord:
         return read_row(row)
 
 
+def oldest_first(record: InstanceRecord) -> tuple[bool, float, str]:
+    """Sort key of every listing: by creation, records without a creation time last."""
+    created = record.created_time.timestamp() if record.created_time else 0.0
+    return (record.created_time is None, created, record.instance_id)
+
+
 class _Reader:
     """Coerces one row's columns, collecting what could not be coerced."""
 

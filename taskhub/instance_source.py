@@ -34,8 +34,16 @@ class InstanceSource(Protocol):
         on scheduler https://...'. Used in every message that names what was read."""
         ...
 
-    def unfinished(self, *, include_entities: bool = False) -> Sequence[InstanceRecord]:
-        """Every instance not in a terminal status (or unreadable), oldest first."""
+    def unfinished(
+        self, *, include_entities: bool = False, detail: bool = True
+    ) -> Sequence[InstanceRecord]:
+        """Every instance not in a terminal status (or unreadable), oldest first.
+
+        `detail=False` is the drain poll's read: the same instances, with only what decides
+        "drained" (id, status, and the hub a shared store names), so name, version and
+        times may be missing (and the order is by id where creation times are). The poll
+        runs it every few seconds for as long as a drain takes, so it reads the least the
+        backend allows; the detail of what is shown is read once, at the end."""
         ...
 
     def instances(self, *, include_entities: bool = False) -> Sequence[InstanceRecord]:

@@ -19,10 +19,11 @@ from azure.data.tables import TableClient, TableServiceClient
 
 from taskhub.errors import map_storage_errors
 from taskhub.hubs import ENTITY_KEY_PREFIX, TaskHub
-from taskhub.instance_rows import InstanceRecord
+from taskhub.instance_rows import InstanceRecord, oldest_first
 from taskhub.status import TERMINAL_STATUSES
 
 __all__ = [
+    "DRAIN_COLUMNS",
     "INSTANCE_COLUMNS",
     "InstanceRecord",
     "InstanceStore",
@@ -40,6 +41,17 @@ INSTANCE_COLUMNS = (
     "ExecutionId",
     "CompletedTime",
 )
+
+DRAIN_COLUMNS = ("PartitionKey", "RuntimeStatus")
+"""What decides "drained": which instance, and whether it is finished (plus TaskHubName
+where hubs share the table)."""
+NO_METADATA = {"Accept": "application/json;odata=nometadata"}
+"""The drain poll asks for rows without OData metadata (the SDK's default is minimal, which
+adds an etag and a type annotation per row, more than the two columns themselves). Every
+row the filter returns holds the gate whatever its RuntimeStatus holds, so the status
+needs no type annotation. TaskHubName does: without one, an Int64 or a DateTime would
+arrive as text and be attributed to another hub instead of kept, so a poll that reads it
+keeps the SDK's metadata."""
 
 # Entity keys start with "@" (0x40); "A" (0x41) is the next character, so this range
 # excludes them and nothing else.
@@ -77,17 +89,28 @@ class InstanceStore:
         """`all_hubs`: read every hub of a shared tracking store, not only `hub`."""
         self.hub = hub
         self.all_hubs = all_hubs and hub.shares_tracking_store
+        self._attributes_rows = hub.shares_tracking_store and not self.all_hubs
+        """Whether rows of other hubs share the table and are dropped by their TaskHubName."""
         self._table: TableClient = service.get_table_client(hub.instances_table)
         self._secrets = secrets
 
-    def unfinished(self, *, include_entities: bool = False) -> list[InstanceRecord]:
+    def unfinished(
+        self, *, include_entities: bool = False, detail: bool = True
+    ) -> list[InstanceRecord]:
         """Every not-finished (or unreadable) instance of this hub, oldest first.
 
         With a shared tracking store, rows of other hubs are dropped; a row that names no
         hub (no TaskHubName, an empty one, or one that is not text) cannot be attributed,
-        so it is kept (fail safe) with task_hub None.
+        so it is kept (fail safe) with task_hub None. Without `detail`, only the columns
+        that decide "drained" are read: the records carry no name, version or times (and
+        so come in instance-id order), but the same rows come back.
         """
-        return self._records(unfinished_filter(include_entities=include_entities))
+        query = unfinished_filter(include_entities=include_entities)
+        if detail:
+            return self._records(query)
+        if self._attributes_rows:
+            return self._records(query, (*DRAIN_COLUMNS, "TaskHubName"))
+        return self._records(query, DRAIN_COLUMNS, headers=NO_METADATA)
 
     def instances(self, *, include_entities: bool = False) -> list[InstanceRecord]:
         """Every instance, finished or not, oldest first.
@@ -97,13 +120,17 @@ class InstanceStore:
         """
         return self._records("" if include_entities else _NOT_ENTITY)
 
-    def _records(self, query: str) -> list[InstanceRecord]:
-        records = [
-            InstanceRecord.from_entity(row) for row in self._query(query, list(INSTANCE_COLUMNS))
-        ]
-        if self.hub.shares_tracking_store and not self.all_hubs:
+    def _records(
+        self,
+        query: str,
+        columns: tuple[str, ...] = INSTANCE_COLUMNS,
+        headers: dict[str, str] | None = None,
+    ) -> list[InstanceRecord]:
+        rows = self._query(query, list(columns), headers=headers)
+        records = [InstanceRecord.from_entity(row) for row in rows]
+        if self._attributes_rows:
             records = [r for r in records if self._may_belong_to_hub(r)]
-        return sorted(records, key=_age_key)
+        return sorted(records, key=oldest_first)
 
     def completed_since(self, since: datetime) -> list[InstanceRecord]:
         """Orchestrations that completed at or after `since` (CompletedTime is not indexed)."""
@@ -126,21 +153,21 @@ class InstanceStore:
         return record.task_hub.strip().lower() == self.hub.name.lower()
 
     def _query(
-        self, query: str, select: list[str], page_size: int | None = None
+        self,
+        query: str,
+        select: list[str],
+        page_size: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Iterator[dict[str, Any]]:
         hub = self.hub
+        options: dict[str, Any] = {"select": select, "results_per_page": page_size}
+        if headers:
+            options["headers"] = headers
         with map_storage_errors(hub.instances_table, hub=hub.name, secrets=self._secrets):
             if query:
-                yield from self._table.query_entities(
-                    query, select=select, results_per_page=page_size
-                )
+                yield from self._table.query_entities(query, **options)
             else:
-                yield from self._table.list_entities(select=select, results_per_page=page_size)
-
-
-def _age_key(record: InstanceRecord) -> tuple[bool, float, str]:
-    created = record.created_time.timestamp() if record.created_time else 0.0
-    return (record.created_time is None, created, record.instance_id)
+                yield from self._table.list_entities(**options)
 
 
 def _odata_literal(value: str) -> str:

@@ -45,8 +45,10 @@ class StorageInstanceSource:
     def description(self) -> str:
         return self._description
 
-    def unfinished(self, *, include_entities: bool = False) -> Sequence[InstanceRecord]:
-        return self._instances.unfinished(include_entities=include_entities)
+    def unfinished(
+        self, *, include_entities: bool = False, detail: bool = True
+    ) -> Sequence[InstanceRecord]:
+        return self._instances.unfinished(include_entities=include_entities, detail=detail)
 
     def instances(self, *, include_entities: bool = False) -> Sequence[InstanceRecord]:
         return self._instances.instances(include_entities=include_entities)

@@ -27,7 +27,7 @@ from durabletask.internal import orchestrator_service_pb2 as pb
 
 from taskhub.errors import StoreUnavailableError
 from taskhub.history import History
-from taskhub.instance_rows import InstanceRecord
+from taskhub.instance_rows import InstanceRecord, oldest_first
 from taskhub.scheduler.client import SchedulerClient
 from taskhub.scheduler.connection_string import (
     Authentication,
@@ -80,11 +80,13 @@ class SchedulerInstanceSource:
     def description(self) -> str:
         return f"task hub {self.hub!r} on {self._client.connection.description}"
 
-    def unfinished(self, *, include_entities: bool = False) -> list[InstanceRecord]:
+    def unfinished(
+        self, *, include_entities: bool = False, detail: bool = True
+    ) -> list[InstanceRecord]:
+        """Without `detail`, versions the listing leaves out are not read from histories."""
         listed = self._listed(pb.InstanceQuery(), include_entities)
-        return self._with_versions(
-            r for r in listed if not is_finished(r.runtime_status) or not r.readable
-        )
+        chosen = [r for r in listed if not is_finished(r.runtime_status) or not r.readable]
+        return self._with_versions(chosen) if detail else sorted(chosen, key=oldest_first)
 
     def instances(self, *, include_entities: bool = False) -> list[InstanceRecord]:
         return self._with_versions(self._listed(pb.InstanceQuery(), include_entities))
@@ -172,7 +174,7 @@ class SchedulerInstanceSource:
                 read = pool.map(self._started_version, missing)
                 found = dict(zip(map(id, missing), read, strict=True))
             chosen = [found.get(id(r), r) for r in chosen]
-        return sorted(chosen, key=_oldest_first)
+        return sorted(chosen, key=oldest_first)
 
     def _started_version(self, record: InstanceRecord) -> InstanceRecord:
         events = self._client.history(record.instance_id, record.execution_id, until_started=True)
@@ -184,11 +186,6 @@ class SchedulerInstanceSource:
             if own is not record:
                 return own
         return with_started_version(record, started, NO_STARTED_EVENT)
-
-
-def _oldest_first(record: InstanceRecord) -> tuple[bool, float, str]:
-    created = record.created_time.timestamp() if record.created_time else 0.0
-    return (record.created_time is None, created, record.instance_id)
 
 
 def scheduler_source(

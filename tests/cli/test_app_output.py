@@ -15,6 +15,7 @@ import textwrap
 from contextlib import redirect_stderr
 from pathlib import Path
 
+import pytest
 from azure.data.tables import TableServiceClient
 from azure.durable_functions import Orchestrator
 from azure.storage.blob import BlobServiceClient
@@ -25,6 +26,7 @@ from standins.azurite import Azurite
 from standins.history_simulator import HistoryWriter, drive
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from tests.cli.test_untrusted_output import live_commands
+from tests.support.checkout import ROOT
 from tests.support.helpers import ACTIVITIES, SECRET_ACCOUNT, Cli, replay_check
 
 AT_IMPORT = "import ##vso[task.setvariable variable=drained;isOutput=true]true\x1b[2K"
@@ -48,13 +50,17 @@ app.function_name("ProcessOrder")(app.orchestration_trigger(context_name="contex
 """
 
 
+@pytest.mark.parametrize("own_process", [False, True], ids=["in-process", "process"])
 def test_an_app_that_prints_keeps_stdout_one_json_object_and_every_line_inert(
     cli: Cli,
     azurite: Azurite,
     service: TableServiceClient,
     host: DurableHostSimulator,
     tmp_path: Path,
+    own_process: bool,
 ) -> None:
+    """In a process of its own the replays run in forked workers (scripts/stages/replay/
+    workers.py), whose prints reach stderr through the descriptor they inherit."""
     blobs = BlobServiceClient.from_connection_string(azurite.connection_string(SECRET_ACCOUNT.name))
     run = drive(
         Orchestrator.create(orchestration.process_order),
@@ -71,7 +77,15 @@ def test_an_app_that_prints_keeps_stdout_one_json_object_and_every_line_inert(
     (tmp_path / "function_app.py").write_text(textwrap.dedent(NOISY_APP))
 
     done, result = replay_check(
-        cli, azurite, host.hub.name, "--app-dir", str(tmp_path), "--orchestrator", "ProcessOrder"
+        cli,
+        azurite,
+        host.hub.name,
+        "--app-dir",
+        str(tmp_path),
+        "--orchestrator",
+        "ProcessOrder",
+        env={"PYTHONPATH": os.pathsep.join([str(ROOT / "apps" / "orders"), str(ROOT)])},
+        own_process=own_process,
     )
 
     assert done.code == 0, done.output

@@ -130,10 +130,16 @@ def on_test_account(cli: Cli, azurite: Azurite, *args: str) -> Run:
 
 
 def replay_check(
-    cli: Cli, azurite: Azurite, hub: str, *args: str, env: dict[str, str] | None = None
+    cli: Cli,
+    azurite: Azurite,
+    hub: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    own_process: bool = False,
 ) -> tuple[Run, dict[str, Any]]:
-    """One `replay-check --json` run: never a traceback, always exactly one JSON object."""
-    run = cli(
+    """One `replay-check --json` run: never a traceback, always exactly one JSON object.
+    `own_process`: as a process of its own (where the replays run in forked workers)."""
+    run = (cli.process if own_process else cli)(
         "replay-check",
         "--connection-string",
         azurite.connection_string(SECRET_ACCOUNT.name),

@@ -24,7 +24,9 @@ class ListedSource:
     def description(self) -> str:
         return "rows in memory"
 
-    def unfinished(self, *, include_entities: bool = False) -> Sequence[InstanceRecord]:
+    def unfinished(
+        self, *, include_entities: bool = False, detail: bool = True
+    ) -> Sequence[InstanceRecord]:
         return [r for r in self.records if r.runtime_status != "Completed"]
 
     def instances(self, *, include_entities: bool = False) -> Sequence[InstanceRecord]:

@@ -96,9 +96,11 @@ def gate(
 ) -> None:
     """Hold a pipeline until a task hub has no unfinished orchestrations.
 
-    Reads the hub's Instances table (server-side filter, a few columns) every --interval
-    seconds. Unfinished means anything but Completed, Failed, Canceled and Terminated: Pending,
-    Running, Suspended, ContinuedAsNew, unknown statuses and rows whose status cannot be read
+    Reads the hub's Instances table (server-side filter; ids and statuses only, so progress
+    lines count by status) every --interval seconds, and the names, versions and times of
+    what is still unfinished once, for the report, when it times out. Unfinished means
+    anything but Completed, Failed, Canceled and Terminated: Pending, Running, Suspended,
+    ContinuedAsNew, unknown statuses and rows whose status cannot be read
     (listed as unreadable) all hold the gate. It passes after --stable-for drained reads in a
     row, so work started between two reads is caught. It only reads: it never creates a table.
 

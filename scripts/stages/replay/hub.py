@@ -1,26 +1,35 @@
 """Replaying a hub's histories: the in-flight instances, and prefixes of completed ones.
 
-Histories are read by a bounded pool (`concurrency` reads at a time: each is one table
-query, plus blobs for large values) and replayed in this thread as they arrive, so the
-SDK and the user's code never run concurrently.
+Histories are read `concurrency` at a time (each is one table query, plus blobs for large
+values) and judged as they arrive: in as many worker processes on a backend and platform
+that fork (`workers`), so the decoding and the replays use every core; else read in
+threads and judged in this thread, so the SDK and the user's code never run concurrently
+in one process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from scripts.stages.exits import Exit
-from scripts.stages.replay.judge import FAILING, Outcome, Replay, replay, unreadable
+from scripts.stages.replay.judge import (
+    FAILING,
+    Outcome,
+    Replay,
+    prefix_replays,
+    replay,
+    unreadable,
+)
 from scripts.stages.replay.numbering import Orchestration, Step
+from scripts.stages.replay.workers import Read, workers
+from scripts.stages.replay.workers import judged as run_all
 from taskhub.connection import RetrySettings
 from taskhub.errors import ConfigurationError
 from taskhub.history import History, UnreadableHistory
 from taskhub.instance_rows import InstanceRecord
-from taskhub.instance_source import InstanceSource
 from taskhub.sources import HubAddress, open_source
 from taskhub.status import RuntimeStatus
 
@@ -30,7 +39,6 @@ NOT_STARTED = (RuntimeStatus.PENDING, RuntimeStatus.CONTINUED_AS_NEW)
 generation of one that continued as new (its rows arrive with its first checkpoint)."""
 DEFAULT_PER_VERSION = 20
 Say = Callable[[str], None]
-Read = History | UnreadableHistory
 _SELECTING_COLUMNS = ("Name", "Version", "ExecutionId")
 """Columns that choose the instance and its execution: one that could not be read leaves
 nothing to judge by, so the instance is held as unreadable rather than guessed at."""
@@ -86,28 +94,6 @@ def one_orchestrator(selection: Selection, records: Iterable[InstanceRecord]) ->
         )
 
 
-def read_histories(
-    source: InstanceSource, records: Iterable[InstanceRecord], concurrency: int
-) -> Iterator[tuple[InstanceRecord, Read]]:
-    """Each record's history (or why it is unreadable), in the order the reads finish."""
-
-    def read(record: InstanceRecord) -> Read:
-        try:
-            return source.history(record.instance_id, record.execution_id)
-        except UnreadableHistory as exc:
-            return exc
-
-    pool = ThreadPoolExecutor(max(1, concurrency))
-    try:
-        futures: dict[Future[Read], InstanceRecord] = {
-            pool.submit(read, record): record for record in records
-        }
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
 def judge_in_flight(
     orchestration: Orchestration, record: InstanceRecord, read: Read, selection: Selection
 ) -> Replay | None:
@@ -150,7 +136,15 @@ def replay_unfinished(
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> list[tuple[InstanceRecord, Replay]]:
     """Replays the selected unfinished instances of a hub; it only reads. Oldest first."""
-    with open_source(address, retry) as source:
+
+    def judge(orchestration: Orchestration, record: InstanceRecord, read: Read) -> Replay | None:
+        return judge_in_flight(orchestration, record, read, selection)
+
+    judged: dict[str, tuple[InstanceRecord, Replay]] = {}
+    with (
+        workers(orchestration, address, retry, judge, concurrency) as pool,
+        open_source(address, retry) as source,
+    ):
         records = source.unfinished()
         chosen = [r for r in records if selection.keep(r)][: selection.limit]
         one_orchestrator(selection, chosen)
@@ -158,9 +152,7 @@ def replay_unfinished(
             f"replay: {len(chosen)} of {len(records)} unfinished instance(s) of hub "
             f"{address.hub.name!r} at {address.connection.description}"
         )
-        judged: dict[str, tuple[InstanceRecord, Replay]] = {}
-        for record, read in read_histories(source, chosen, concurrency):
-            result = judge_in_flight(orchestration, record, read, selection)
+        for record, result in run_all(pool, source, chosen, orchestration, judge, concurrency):
             if result is None:
                 say(f"  {record.instance_id}: runs another orchestrator, not replayed")
                 continue
@@ -210,12 +202,13 @@ class PrefixReport:
     findings: dict[tuple[Any, ...], PrefixDivergence] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)
 
-    def add(self, record: InstanceRecord, history: History, result: Replay) -> None:
+    def add(self, record: InstanceRecord, named: str, result: Replay) -> None:
+        """`named`: the orchestrator the history names, "" if none (then the row's)."""
         emitted: Step | str | None = result.code
         if result.outcome == Outcome.ERROR:
             emitted = result.error[0] if result.error else "raised"
         recorded = result.history
-        orchestrator = str((history.started() or {}).get("Name") or record.name or "")
+        orchestrator = named or str(record.name or "")
         key = (orchestrator.lower(), record.version, result.position, str(recorded), str(emitted))
         finding = self.findings.setdefault(
             key,
@@ -256,12 +249,39 @@ def _completed_at(record: InstanceRecord) -> float:
     return moment.timestamp() if isinstance(moment, datetime) else 0.0
 
 
+@dataclass(frozen=True)
+class Completed:
+    """What prefix mode made of one completed history (computed where it was read)."""
+
+    replayed: bool = False
+    """Whether it counts as a replayed history (it was read, and is this orchestrator's)."""
+    prefixes: int = 0
+    orchestrator: str = ""
+    """The orchestrator the history names (ExecutionStarted), "" if none."""
+    failing: Replay | None = None
+    unreadable: str | None = None
+
+
+def judge_completed(
+    orchestration: Orchestration, record: InstanceRecord, read: Read, selection: Selection
+) -> Completed:
+    if isinstance(read, UnreadableHistory):
+        return Completed(unreadable=str(read))
+    if not read.events or selection.runs(read) is None:
+        return Completed()  # purged since it completed, or another orchestrator's instance
+    named = str((read.started() or {}).get("Name") or "")
+    counted = Completed(True, len(read.prefixes()), named)
+    try:
+        return replace(counted, failing=first_failing_prefix(orchestration, read))
+    except UnreadableHistory as exc:
+        return replace(counted, unreadable=str(exc))
+
+
 def first_failing_prefix(orchestration: Orchestration, history: History) -> Replay | None:
     """The first prefix ending at an OrchestratorCompleted that the new code breaks, run as
     if the instance had been in flight there; later prefixes hold that same recorded step.
     UnreadableHistory when the history cannot be replayed at all."""
-    for prefix in history.prefixes():
-        result = replay(orchestration, prefix)
+    for result in prefix_replays(orchestration, history):
         if result.outcome in FAILING:
             return result
     return None
@@ -278,8 +298,15 @@ def replay_completed(
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> PrefixReport:
     """Replays every episode prefix of recently completed instances through the new code."""
+
+    def judge(orchestration: Orchestration, record: InstanceRecord, read: Read) -> Completed:
+        return judge_completed(orchestration, record, read, selection)
+
     report = PrefixReport()
-    with open_source(address, retry) as source:
+    with (
+        workers(orchestration, address, retry, judge, concurrency) as pool,
+        open_source(address, retry) as source,
+    ):
         records = source.completed_since(since)
         chosen = newest_per_version([r for r in records if selection.keep(r)], per_version)
         one_orchestrator(selection, chosen)
@@ -287,21 +314,13 @@ def replay_completed(
             f"prefixes: {len(chosen)} of {len(records)} instance(s) completed since "
             f"{since.isoformat(timespec='seconds')}"
         )
-        for record, read in read_histories(source, chosen, concurrency):
-            if isinstance(read, UnreadableHistory):
-                report.unreadable[record.instance_id] = str(read)
-                continue
-            if not read.events or selection.runs(read) is None:
-                continue  # purged since it completed, or another orchestrator's instance
-            report.histories += 1
-            report.prefixes += len(read.prefixes())
-            try:
-                failing = first_failing_prefix(orchestration, read)
-            except UnreadableHistory as exc:
-                report.unreadable[record.instance_id] = str(exc)
-                continue
-            if failing is not None:
-                report.add(record, read, failing)
+        for record, done in run_all(pool, source, chosen, orchestration, judge, concurrency):
+            report.histories += done.replayed
+            report.prefixes += done.prefixes
+            if done.unreadable is not None:
+                report.unreadable[record.instance_id] = done.unreadable
+            elif done.failing is not None:
+                report.add(record, done.orchestrator, done.failing)
     return report
 
 

@@ -14,13 +14,22 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from scripts.stages.replay.numbering import Orchestration, Step, run_sdk
-from taskhub.history import SDK_EVENT_TYPES, History, UnreadableHistory
+from azure.durable_functions.models.TaskOrchestrationExecutor import TaskOrchestrationExecutor
+
+from scripts.stages.replay.numbering import Orchestration, SdkRun, Step, run_sdk
+from taskhub.history import (
+    EVENT_TYPES,
+    ORCHESTRATOR_COMPLETED,
+    SDK_EVENT_TYPES,
+    History,
+    UnreadableHistory,
+)
 
 # Recorded event kinds a replay must reproduce, by EventType number.
 RECORDED = {
@@ -29,6 +38,10 @@ RECORDED = {
     10: "TimerCreated",
     14: "EventSent",
 }
+ORCHESTRATOR_STARTED = EVENT_TYPES["OrchestratorStarted"]
+_COMPLETIONS = frozenset(int(t) for t in TaskOrchestrationExecutor().task_completion_events)
+"""The events whose IsPlayed the SDK's executor reads (task, timer, sub-orchestration and
+external-event completions and failures)."""
 FAKE_TIMER_ID = -100
 """FrameworkConstants.FakeTimerIdToSplitDecision: HandleTimerCreatedEvent skips this timer."""
 
@@ -80,6 +93,11 @@ class Replay:
         }
 
 
+def sdk_events(history: History) -> list[dict[str, Any]]:
+    """The events the SDK is given: those its HistoryEventType defines (`context_body`)."""
+    return [e for e in history.events if e["EventType"] in SDK_EVENT_TYPES]
+
+
 def context_body(history: History) -> str:
     """The JSON the extension hands a Python orchestrator for this history.
 
@@ -98,7 +116,7 @@ def context_body(history: History) -> str:
     instance = parent.get("OrchestrationInstance") if isinstance(parent, dict) else None
     return json.dumps(
         {
-            "history": [e for e in history.events if e["EventType"] in SDK_EVENT_TYPES],
+            "history": sdk_events(history),
             "input": given,
             "instanceId": history.instance_id,
             "isReplaying": True,
@@ -145,9 +163,12 @@ def compare(recorded: list[tuple[int, Step]], emitted: dict[int, Step]) -> Diver
 
 def replay(orchestration: Orchestration, history: History) -> Replay:
     """Judges one history; UnreadableHistory when the SDK cannot take it."""
+    return _judged(history, run_sdk(orchestration, context_body(history)))
+
+
+def _judged(history: History, run: SdkRun) -> Replay:
     recorded = recorded_steps(history)
     result = Replay(history.instance_id, Outcome.OK, replayed_events=len(recorded))
-    run = run_sdk(orchestration, context_body(history))
     divergence = compare(recorded, run.steps)
     if divergence and (divergence.code is not None or run.raised is None):
         result.outcome = Outcome.NONDETERMINISTIC
@@ -157,6 +178,74 @@ def replay(orchestration: Orchestration, history: History) -> Replay:
         result.outcome = Outcome.ERROR
         result.error = _frames(run.raised)
     return result
+
+
+def prefix_replays(orchestration: Orchestration, history: History) -> Iterator[Replay]:
+    """What `replay` says of each of `history.prefixes()`, in order, raising where it would.
+
+    One run of the code over the whole history, kept at each prefix's end (`run_sdk`
+    checkpoints), instead of one run per prefix: n episodes cost one replay, not n.
+    The SDK's executor processes events in order and resumes the code as each arrives, so
+    the run stands after a prefix's last event exactly as a run over that prefix ends,
+    but for two things, and a prefix where either could differ is replayed on its own:
+    - which events the executor counts as new (`is_replaying` for the code): the events
+      from the last OrchestratorStarted on, so a prefix's last episode is new where the
+      whole history's is not; it decides by the events' IsPlayed where that is set
+      (task completions; ExecutionStarted at the start), so a prefix is kept only when
+      those events of the span in question are IsPlayed, as DurableTask writes them;
+    - the history list itself, if anything reads `context.histories`: then every prefix
+      is replayed on its own.
+    """
+    prefixes = history.prefixes()
+    events = sdk_events(history)
+    ends = [i for i, e in enumerate(events) if e["EventType"] == ORCHESTRATOR_COMPLETED]
+    whole = _whole_run(orchestration, history, events, ends)
+    for number, prefix in enumerate(prefixes):
+        if whole is None or not _new_events_agree(events, ends[number]):
+            yield replay(orchestration, prefix)
+        else:
+            yield _judged(prefix, whole.checkpoints.get(ends[number], whole))
+
+
+def _whole_run(
+    orchestration: Orchestration, history: History, events: list[dict[str, Any]], ends: list[int]
+) -> SdkRun | None:
+    """The run over the whole history, kept at each prefix's end; None when a prefix's own
+    run could start differently (the context takes the version from ExecutionStarted and
+    the first time from the first OrchestratorStarted: both must be in the first prefix),
+    the SDK cannot read the history, or the code read the history list."""
+    first = ends[0] if ends else -1
+    for kind in (0, ORCHESTRATOR_STARTED):
+        if next((i for i, e in enumerate(events) if e["EventType"] == kind), first) >= first:
+            return None
+    try:
+        run = run_sdk(orchestration, context_body(history), checkpoints=ends)
+    except UnreadableHistory:
+        return None
+    return None if run.read_histories else run
+
+
+def _new_events_agree(events: list[dict[str, Any]], end: int) -> bool:
+    """Whether the executor treats each event up to `end` as replayed or new the same way
+    in a run over events[: end + 1] as in the run over all of them (TaskOrchestrationExecutor:
+    new from the last OrchestratorStarted on; a completion's task is "played" if the event
+    IsPlayed or is not new; the first task if ExecutionStarted IsPlayed or any earlier
+    episode exists)."""
+    whole = _last_started(events, len(events) - 1)
+    cut = _last_started(events, end)
+    if (cut > 0) != (whole > 0) and not events[1].get("IsPlayed"):
+        return False
+    return all(
+        events[i].get("IsPlayed")
+        for i in range(end + 1)
+        if (i >= cut) != (i >= whole) and events[i]["EventType"] in _COMPLETIONS
+    )
+
+
+def _last_started(events: list[dict[str, Any]], end: int) -> int:
+    return max(
+        (i for i in range(end + 1) if events[i]["EventType"] == ORCHESTRATOR_STARTED), default=-1
+    )
 
 
 def unreadable(instance_id: str, reason: str) -> Replay:

@@ -17,10 +17,10 @@ retries interleave by the order their failures are recorded).
 
 from __future__ import annotations
 
-import json
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from itertools import count
 from typing import Any
 
 from azure.durable_functions.models.actions.Action import Action
@@ -31,6 +31,7 @@ from azure.durable_functions.models.DurableOrchestrationContext import (
 from azure.durable_functions.models.Task import AtomicTask, TaskBase
 from azure.durable_functions.models.TaskOrchestrationExecutor import TaskOrchestrationExecutor
 
+from scripts.stages.replay import timestamps
 from taskhub.history import UnreadableHistory
 
 ENTITY_OPERATION_EVENT = "op"
@@ -113,16 +114,38 @@ class Orchestration:
 class SdkRun:
     steps: dict[int, Step]
     """Sequence number -> what DurableTask would record for the task the code gave it."""
-    state: dict[str, Any] | None
-    """The orchestrator state the worker returns; None when the code raised."""
     raised: Exception | None
+    """What the SDK raised at the end (the code's exception, wrapped); None if nothing."""
+    checkpoints: dict[int, SdkRun] = field(default_factory=dict)
+    """The run as a run over the events up to each checkpoint would have ended (`run_sdk`)."""
+    read_histories: bool = False
+    """Whether anything read `context.histories` while the code ran (see `run_sdk`)."""
 
 
-def run_sdk(orchestration: Orchestration, body: str) -> SdkRun:
+class _Watched(DurableOrchestrationContext):  # type: ignore[misc]
+    """The SDK's context, noting whether the code (or an SDK feature it uses, such as the
+    OpenAI agents' task tracker) reads the history list, which a prefix would have cut."""
+
+    read_histories = False
+
+    @property
+    def histories(self) -> Any:
+        self.read_histories = True
+        return self._histories
+
+
+def run_sdk(orchestration: Orchestration, body: str, checkpoints: Collection[int] = ()) -> SdkRun:
     """Replays `body` (the context JSON the extension sends) as Orchestrator.handle does.
 
+    With `checkpoints` (positions in the body's history), the run also keeps how it stood
+    after the executor processed each of those events: what the code had given numbers to,
+    and what the SDK would raise if the history ended there. The SDK's executor handles
+    one event after another and resumes the code as each arrives, so that is what a run
+    over the history cut there ends with, except where the executor's view of which events
+    are new (`is_replaying`) or the history list itself differs: see `judge.prefix_replays`.
     UnreadableHistory when the SDK cannot even build its context from the history.
     """
+    timestamps.install()
     try:
         context = DurableOrchestrationContext.from_json(body)
     except Exception as exc:
@@ -144,12 +167,45 @@ def run_sdk(orchestration: Orchestration, body: str) -> SdkRun:
 
     context._add_to_open_tasks = numbering
     context._record_fire_and_forget_action = fire_and_forget
+    executor = TaskOrchestrationExecutor()
+    histories = context.histories
+    kept: dict[int, SdkRun] = {}
+    if checkpoints:
+        context.__class__ = _Watched
+        _keep_checkpoints(executor, set(checkpoints), steps, kept)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the SDK warns on completions it cannot match
         try:
-            state = TaskOrchestrationExecutor().execute(
-                context, context.histories, orchestration.function
-            )
+            executor.execute(context, histories, orchestration.function)
+            raised = None
         except Exception as exc:  # the user's code raised: the SDK wraps it
-            return SdkRun(steps, None, exc)
-    return SdkRun(steps, json.loads(state), None)
+            raised = exc
+    return SdkRun(steps, raised, kept, getattr(context, "read_histories", False))
+
+
+def _keep_checkpoints(
+    executor: TaskOrchestrationExecutor,
+    wanted: set[int],
+    steps: dict[int, Step],
+    kept: dict[int, SdkRun],
+) -> None:
+    """Makes `executor` record into `kept` how the run stands after each wanted event."""
+    process = executor.process_event
+    position = count()
+
+    def processing(event: Any) -> None:
+        process(event)
+        index = next(position)
+        if index in wanted:
+            kept[index] = SdkRun(dict(steps), _ending(executor))
+
+    executor.process_event = processing
+
+
+def _ending(executor: TaskOrchestrationExecutor) -> Exception | None:
+    """What `execute` would raise if the history ended here (it builds the state last)."""
+    try:
+        executor.get_orchestrator_state_str()
+    except Exception as exc:
+        return exc
+    return None
