@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
+from scripts.stages.replay import workers as replay_workers
 from scripts.stages.replay.numbering import Orchestration
 from scripts.stages.replay.workers import Read, forks, judged, workers
 from standins.azurite import Azurite
@@ -35,9 +37,29 @@ def address(azurite: Azurite, host: DurableHostSimulator) -> HubAddress:
     return HubAddress(host.hub, StorageConnection.from_connection_string(connection))
 
 
+@pytest.fixture
+def lone_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Idle threads an earlier test in this worker left (an event loop's default executor)
+    would send the stage to its threaded path; the mechanics under test are the fork's."""
+    monkeypatch.setattr(replay_workers, "_single_threaded", lambda: True)
+
+
+def test_a_process_with_other_threads_is_never_forked(address: HubAddress) -> None:
+    """A fork copies only the forking thread: a lock another thread holds stays held in
+    every worker, so a caller with threads gets the threaded path."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forks(address)
+    finally:
+        stop.set()
+        other.join()
+
+
 @pytest.mark.parametrize("processes", [True, False])
 def test_every_record_is_judged_once_in_workers_or_in_this_process(
-    address: HubAddress, processes: bool
+    address: HubAddress, processes: bool, lone_thread: None
 ) -> None:
     assert forks(address)  # the platform the suite runs on takes the workers
 
@@ -56,7 +78,9 @@ def test_every_record_is_judged_once_in_workers_or_in_this_process(
     assert (os.getpid() not in pids) == processes
 
 
-def test_a_failure_in_a_worker_is_raised_here_with_its_fix(address: HubAddress) -> None:
+def test_a_failure_in_a_worker_is_raised_here_with_its_fix(
+    address: HubAddress, lone_thread: None
+) -> None:
     retry = RetrySettings()
     with (
         workers(NOBODY, address, retry, failing, 2) as pool,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
@@ -100,13 +101,22 @@ def _ready() -> None:
 
 
 def forks(address: HubAddress) -> bool:
-    """Whether this platform, backend and stderr take the worker processes."""
+    """Whether this platform, backend and stderr take the worker processes, and this
+    process is still single-threaded: a fork copies only the forking thread, so a lock
+    another thread holds at that moment (a logging handler's, an SDK's pool) stays held in
+    every worker forever. A caller with threads (a program embedding the stage) gets the
+    threaded path instead."""
     return (
         sys.platform == "linux"
         and "fork" in multiprocessing.get_all_start_methods()
         and isinstance(address.connection, StorageConnection)
         and _has_descriptor(sys.stderr)
+        and _single_threaded()
     )
+
+
+def _single_threaded() -> bool:
+    return threading.active_count() == 1
 
 
 def _has_descriptor(stream: object) -> bool:
