@@ -109,6 +109,16 @@ class TaskHub:
         return f"{self._table_prefix}Instances"
 
     @property
+    def table(self) -> str | None:
+        """The Instances table a stage's `--json` names as read; None without tables."""
+        return self.instances_table
+
+    @property
+    def listing(self) -> str:
+        """What a stage's text names as read: 'table 'OrdersInstances''."""
+        return f"table {self.instances_table!r}"
+
+    @property
     def history_table(self) -> str:
         return f"{self._table_prefix}History"
 
@@ -134,6 +144,14 @@ class SchedulerHub(TaskHub):
     @property
     def instances_table(self) -> str:
         return self.name
+
+    @property
+    def table(self) -> str | None:
+        return None
+
+    @property
+    def listing(self) -> str:
+        return f"task hub {self.name!r}"
 
     @property
     def history_table(self) -> str:

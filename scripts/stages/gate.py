@@ -166,10 +166,7 @@ class DrainGate:
         """Warnings about a pass that may not mean what the user thinks."""
         hub = self.hub
         if result.hub_missing:
-            return [
-                f"table {hub.instances_table!r} does not exist; passing because "
-                "--allow-missing-hub was given"
-            ]
+            return [f"{hub.listing} does not exist; passing because --allow-missing-hub was given"]
         warnings = []
         if result.snapshot and result.snapshot.ignored:
             warnings.append(
@@ -178,7 +175,7 @@ class DrainGate:
             )
         if not self.source.has_any_instance():
             warnings.append(
-                f"hub {hub.name!r} has no instance at all in {hub.instances_table!r}; if this "
+                f"hub {hub.name!r} has no instance at all in {hub.listing}; if this "
                 "app has run before, the hub name or storage account is probably wrong"
             )
         return warnings

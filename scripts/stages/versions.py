@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from taskhub.connection import RetrySettings
+from taskhub.hubs import TaskHub
 from taskhub.instance_rows import InstanceRecord
 from taskhub.rollout import Rollout, VersionSummary, plan_rollout, summarize
 from taskhub.sources import HubAddress, open_source
@@ -20,7 +21,7 @@ from taskhub.versions import FailureStrategy, MatchStrategy
 
 @dataclass(frozen=True)
 class VersionReport:
-    table: str
+    hub: TaskHub
     records: Sequence[InstanceRecord]
     by_hub: dict[str | None, dict[str, VersionSummary]]
     unfinished: tuple[InstanceRecord, ...]
@@ -53,6 +54,4 @@ def report_versions(
         if worker_version is not None
         else None
     )
-    return VersionReport(
-        address.hub.instances_table, records, summarize(records), unfinished, rollout
-    )
+    return VersionReport(address.hub, records, summarize(records), unfinished, rollout)

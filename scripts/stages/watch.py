@@ -168,7 +168,7 @@ class RolloutWatch:
             if not self.settings.allow_missing_hub:
                 raise
             warning = (
-                f"table {self.hub.instances_table!r} does not exist; counted as drained "
+                f"{self.hub.listing} does not exist; counted as drained "
                 "because --allow-missing-hub was given"
             )
             if warning not in result.warnings:

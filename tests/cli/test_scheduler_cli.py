@@ -93,6 +93,9 @@ def test_a_drained_hub_passes_the_gate(cli: Cli, hubs: Hubs) -> None:
     run = on(cli, hubs, DRAINED, "gate", *ONCE, "--json")
     assert run.code == 0, run.output
     assert run.json["drained"] is True
+    assert run.json["table"] is None  # a scheduler hub has no tables to name
+    text = on(cli, hubs, DRAINED, "gate", *ONCE)
+    assert f"task hub {DRAINED!r}" in text.output and "table" not in text.output
 
 
 def test_an_unknown_hub_cannot_decide_unless_allowed(cli: Cli, hubs: Hubs) -> None:

@@ -118,12 +118,12 @@ def gate(
     hub, connection = address.hub, address.connection
     out.secrets = connection.secrets
     out.progress(
-        f"gate: hub {hub.name!r}, table {hub.instances_table!r} at "
+        f"gate: hub {hub.name!r}, {hub.listing} at "
         f"{connection.description}; every {settings.interval:g}s for up to "
         f"{settings.timeout:g}s, {settings.stable_for} drained read(s) in a row to pass"
     )
     result = run_gate(address, where.retry, settings, on_progress=lambda p: out.progress(p.line))
-    answer = _answer(result, hub.name, hub.instances_table, connection.description, settings, show)
+    answer = _answer(result, hub.name, hub.table, connection.description, settings, show)
     out.finish(answer, annotator)
 
 

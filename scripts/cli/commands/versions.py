@@ -105,7 +105,7 @@ def versions(
 def _versions_answer(report: VersionReport, show: int) -> Answer:
     rollout = report.rollout
     payload = {
-        "table": report.table,
+        "table": report.hub.table,
         "total": len(report.records),
         "unfinished": len(report.unfinished),
         "unreadable": report.unreadable,
@@ -128,10 +128,11 @@ def _versions_answer(report: VersionReport, show: int) -> Answer:
 
 
 def _render_report(out: Output, report: VersionReport, show: int) -> None:
+    read = report.hub.table or report.hub.listing
     if not report.by_hub:
-        out.text(f"{report.table}: no instances")
+        out.text(f"{read}: no instances")
     for hub_name, by_version in report.by_hub.items():
-        out.text(f"hub {hub_name or '(unattributed)'} in {report.table}", style="bold")
+        out.text(f"hub {hub_name or '(unattributed)'} in {read}", style="bold")
         out.text(f"  {'version':14} {'total':>7} {'unfinished':>10}  by status")
         for version, s in sorted(by_version.items()):
             statuses = ", ".join(f"{k} {v}" for k, v in sorted(s.by_status.items()))
@@ -246,7 +247,7 @@ def _watch(
         return _watch_answer(WatchResult(error=exc), version or "?", None, show)
     out.secrets = address.connection.secrets
     out.progress(
-        f"versions --watch: hub {address.hub.name!r}, table {address.hub.instances_table!r}; "
+        f"versions --watch: hub {address.hub.name!r}, {address.hub.listing}; "
         f"until nothing at {version} or older is unfinished for {settings.stable_for} "
         f"read(s), every {settings.interval:g}s for up to {settings.timeout:g}s"
     )
