@@ -120,19 +120,29 @@ RetriesOption = Annotated[
 
 
 @dataclass(frozen=True)
-class HubArgs:
-    """Where the task hub lives, as every hub-reading stage takes it from the command line."""
+class ConnectionArgs:
+    """How a hub or a tracking store is reached (`connection_options`)."""
 
-    hub: str | None
-    stack_output: Path | None
-    app: str | None
-    slot: str
     connection_string: str | None
     account_url: str | None
     connection_setting: str | None
     tracking_prefix: str | None
     retries: int
     allow_endpoint: list[str] | None
+
+    @property
+    def retry(self) -> RetrySettings:
+        return retry_settings(self.retries)
+
+
+@dataclass(frozen=True)
+class HubArgs(ConnectionArgs):
+    """Where the task hub lives, as every hub-reading stage takes it from the command line."""
+
+    hub: str | None
+    stack_output: Path | None
+    app: str | None
+    slot: str
 
     def address(self, *, default_hub: str | None = None) -> HubAddress:
         return resolve_address(
@@ -147,10 +157,6 @@ class HubArgs:
             environ=os.environ,
             allowed_endpoints=self.allow_endpoint or (),
         )
-
-    @property
-    def retry(self) -> RetrySettings:
-        return retry_settings(self.retries)
 
 
 def connection_options(
@@ -177,16 +183,10 @@ with_hub_options = shared_options((_hub_place, connection_options), HubArgs)
 
 
 @dataclass(frozen=True)
-class StoreArgs:
+class StoreArgs(ConnectionArgs):
     """The storage account of a shared tracking store (routes, instances of every version)."""
 
     stack_output: Path | None
-    connection_string: str | None
-    account_url: str | None
-    connection_setting: str | None
-    tracking_prefix: str | None
-    retries: int
-    allow_endpoint: list[str] | None
 
     @functools.cached_property
     def stack(self) -> dict[str, Any]:
@@ -209,10 +209,6 @@ class StoreArgs:
             os.environ,
             self.allow_endpoint or (),
         )
-
-    @property
-    def retry(self) -> RetrySettings:
-        return retry_settings(self.retries)
 
     @property
     def prefix(self) -> str:
