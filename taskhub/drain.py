@@ -36,7 +36,9 @@ class DrainSnapshot:
 
     @property
     def by_version(self) -> dict[str, int]:
-        return _count(r.version for r in self.blocking)
+        """Counts of the versions that could be read: an instance whose version cannot be
+        is in none (not under "unversioned", which is a version); `unreadable` counts it."""
+        return _count(r.version for r in self.blocking if not r.unreadable_column("Version"))
 
     @property
     def ignored_by_name(self) -> dict[str, int]:

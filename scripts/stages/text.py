@@ -25,7 +25,10 @@ def counts_text(counts: Mapping[str, int], *, versions: bool = False) -> str:
 
 
 def instance_line(record: InstanceRecord) -> str:
-    version = f"v{record.version}" if record.version else UNVERSIONED_LABEL
+    if record.unreadable_column("Version"):
+        version = "(version unknown)"
+    else:
+        version = f"v{record.version}" if record.version else UNVERSIONED_LABEL
     line = (
         f"{record.instance_id}  {record.name or '?'}  {version}  "
         f"{record.runtime_status or '(no status)'}  created {iso(record.created_time) or '?'}"

@@ -87,6 +87,9 @@ def test_a_busy_hub_holds_the_gate_with_every_instance_counted_across_pages(
     assert result["not_finished"] == len(hubs.busy.unfinished)
     assert hubs.queries() - before >= 3  # 15 instances, 3 a page
     assert {i["version_source"] for i in result["instances"]} <= {"history", "instance"}
+    # The Pending ones have no version anywhere yet: in no version's count, only unreadable.
+    started = [i for i, s in hubs.busy.unfinished.items() if s != "Pending"]
+    assert result["by_version"] == dict(Counter(hubs.busy.versions[i] for i in started))
 
 
 def test_a_drained_hub_passes_the_gate(cli: Cli, hubs: Hubs) -> None:

@@ -7,6 +7,8 @@ below V: unversioned ones are older than any version, "1.0" is older than "1.0.0
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -52,6 +54,14 @@ def test_counts_are_by_status_and_version_sorted_with_unversioned_as_empty() -> 
     assert result.by_status == {"Pending": 1, "Running": 2, "Suspended": 1}
     assert result.by_version == {"": 1, "1.0": 2, "2.0": 1}
     assert list(result.by_version) == ["", "1.0", "2.0"]
+
+
+def test_an_instance_whose_version_cannot_be_read_is_in_no_version_count() -> None:
+    """Not under "unversioned", which is a version of its own: only `unreadable` counts it."""
+    unknown = replace(instance("p", "Pending"), unreadable=("Version: no event recorded yet",))
+    result = snapshot([unknown, instance("b", "Running"), instance("c", "Running", "1.0")])
+    assert result.by_version == {"": 1, "1.0": 1}
+    assert ids(result.unreadable) == ["p"] and len(result.blocking) == 3
 
 
 def test_nothing_unfinished_is_drained() -> None:
