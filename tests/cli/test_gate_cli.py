@@ -14,6 +14,7 @@ from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from tests.support.fake_clock import DrivenClock
 from tests.support.helpers import SECRET_ACCOUNT, Cli, Run
+from tests.support.shared_store import shared_store
 
 FAST = ["--interval", "0.3", "--retries", "1"]
 # Every wait here runs on driven time (tests/support/fake_clock.py): intervals and timeouts
@@ -65,9 +66,7 @@ def test_a_shared_tracking_store_with_two_hubs(
     cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     prefix = f"Shared{hub_name}"
-    drained = DurableHostSimulator(service, TaskHub(f"{hub_name}old", tracking_prefix=prefix))
-    busy = DurableHostSimulator(service, TaskHub(f"{hub_name}new", tracking_prefix=prefix))
-    drained.create_hub()
+    drained, busy = shared_store(service, prefix, f"{hub_name}old", f"{hub_name}new")
     drained.write(SimulatedInstance("o1", "Flow", status="Completed"))
     busy.write(SimulatedInstance("n1", "Flow", status="Running", version="2.0"))
     common = ["--tracking-prefix", prefix, *ONCE, "--json"]

@@ -10,8 +10,8 @@ from azure.data.tables import TableServiceClient
 
 from standins.azurite import Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
-from taskhub.hubs import TaskHub
 from tests.support.helpers import SECRET_ACCOUNT, Cli, on_test_account
+from tests.support.shared_store import shared_store
 
 OLD = datetime.now(UTC) - timedelta(days=60)
 
@@ -83,9 +83,7 @@ def test_all_hubs_of_a_tracking_store(
     cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     prefix = f"Routes{hub_name}"
-    v1 = DurableHostSimulator(service, TaskHub(f"{hub_name}v10", tracking_prefix=prefix))
-    v2 = DurableHostSimulator(service, TaskHub(f"{hub_name}v11", tracking_prefix=prefix))
-    v1.create_hub()
+    v1, v2 = shared_store(service, prefix, f"{hub_name}v10", f"{hub_name}v11")
     v1.write(SimulatedInstance("x", "Order", "Running", "1.0.3"))
     v2.write(SimulatedInstance("y", "Order", "Completed", "1.1.0"))
     run = on_test_account(cli, azurite, "versions", "--tracking-prefix", prefix, "--all-hubs")
@@ -184,9 +182,7 @@ def test_retire_per_hub_in_a_shared_tracking_store(
     cli: Cli, azurite: Azurite, service: TableServiceClient, hub_name: str
 ) -> None:
     prefix = f"Retire{hub_name}"
-    busy = DurableHostSimulator(service, TaskHub(f"{hub_name}busy", tracking_prefix=prefix))
-    done = DurableHostSimulator(service, TaskHub(f"{hub_name}done", tracking_prefix=prefix))
-    busy.create_hub()
+    busy, done = shared_store(service, prefix, f"{hub_name}busy", f"{hub_name}done")
     busy.write(SimulatedInstance("b1", "Order", "Running", "1.0", created=OLD))
     done.write(SimulatedInstance("d1", "Order", "Completed", "1.0", created=OLD))
     common = ("--tracking-prefix", prefix, "--version", "1.0")

@@ -14,6 +14,7 @@ from taskhub.errors import HubNotFoundError
 from taskhub.hubs import TaskHub
 from taskhub.instances import InstanceStore
 from tests.support.helpers import SECRET_ACCOUNT
+from tests.support.shared_store import shared_store
 
 
 def _ids(store: InstanceStore, **kwargs: Any) -> list[str]:
@@ -84,9 +85,7 @@ def test_a_shared_tracking_store_is_split_by_task_hub_name(
     service: TableServiceClient, hub_name: str
 ) -> None:
     prefix = f"Track{hub_name}"
-    blue = DurableHostSimulator(service, TaskHub(f"{hub_name}blue", tracking_prefix=prefix))
-    green = DurableHostSimulator(service, TaskHub(f"{hub_name}green", tracking_prefix=prefix))
-    blue.create_hub()
+    blue, green = shared_store(service, prefix, f"{hub_name}blue", f"{hub_name}green")
     blue.write(SimulatedInstance("b1", "Flow", status="Running"))
     green.write(SimulatedInstance("g1", "Flow", status="Completed"))
     green.write(SimulatedInstance("g2", "Flow", status="Suspended"))
