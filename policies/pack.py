@@ -247,26 +247,25 @@ def _resource_validate(
     return validate
 
 
+def _metadata(rule: StackRule | ResourceRule) -> dict[str, Any]:
+    """What a policy says about itself, whichever kind of validation it does."""
+    return {
+        "name": rule.name,
+        "description": rule.description,
+        "enforcement_level": rule.level,
+        "remediation_steps": rule.remediation,
+    }
+
+
 def build_policies() -> list[Policy]:
     built: list[Policy] = [
         StackValidationPolicy(
-            name=r.name,
-            description=r.description,
-            enforcement_level=r.level,
-            validate=_stack_validate(r),
-            remediation_steps=r.remediation,
-            config_schema=r.config_schema,
+            validate=_stack_validate(r), config_schema=r.config_schema, **_metadata(r)
         )
         for r in STACK_RULES
     ]
     built += [
-        ResourceValidationPolicy(
-            name=r.name,
-            description=r.description,
-            enforcement_level=r.level,
-            validate=_resource_validate(r),
-            remediation_steps=r.remediation,
-        )
+        ResourceValidationPolicy(validate=_resource_validate(r), **_metadata(r))
         for r in RESOURCE_RULES
     ]
     return built

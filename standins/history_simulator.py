@@ -61,7 +61,7 @@ from azure.data.tables import TableServiceClient, UpdateMode
 from azure.storage.blob import BlobServiceClient
 
 from scripts.stages.replay.judge import context_body
-from taskhub.history import History, large_messages_container, to_worker_event
+from taskhub.history import PLAYED_EVENTS, History, large_messages_container, to_worker_event
 from taskhub.hubs import TaskHub, escape_instance_id
 
 LARGE = 60 * 1024
@@ -69,16 +69,6 @@ START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 Handle = Callable[[Any], str]
 """What `Orchestrator.create(fn)` returns: the function the Functions host calls."""
 RECORDS = ("TaskScheduled", "TimerCreated", "SubOrchestrationInstanceCreated", "EventSent")
-MESSAGES = (
-    "ExecutionStarted",
-    "TaskCompleted",
-    "TaskFailed",
-    "TimerFired",
-    "SubOrchestrationInstanceCompleted",
-    "SubOrchestrationInstanceFailed",
-    "EventRaised",
-)
-"""Events ExecuteCore processes, and so writes with IsPlayed = true."""
 _CALLS = {0: "TaskScheduled", 1: "TaskScheduled", 2: "SubOrchestrationInstanceCreated"}
 _CALLS |= {3: "SubOrchestrationInstanceCreated", 5: "TimerCreated", 7: "EventSent"}
 _CALLS |= {9: "EventSent"}
@@ -101,7 +91,12 @@ class Recorded:
 
     def add(self, kind: str, event_id: int = -1, **fields: Any) -> dict[str, Any]:
         self.clock += timedelta(milliseconds=250)
-        event = {"EventType": kind, "EventId": event_id, "IsPlayed": kind in MESSAGES, **fields}
+        event = {
+            "EventType": kind,
+            "EventId": event_id,
+            "IsPlayed": kind in PLAYED_EVENTS,
+            **fields,
+        }
         event["_Timestamp"] = self.clock
         self.events.append(event)
         return event

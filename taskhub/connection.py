@@ -54,10 +54,7 @@ class RetrySettings:
 
     def client_kwargs(self) -> dict[str, Any]:
         return {
-            "retry_total": self.total,
-            "retry_connect": self.total,
-            "retry_read": self.total,
-            "retry_status": self.total,
+            **{f"retry_{kind}": self.total for kind in ("total", "connect", "read", "status")},
             "retry_backoff_factor": self.backoff_factor,
             "retry_backoff_max": self.backoff_max,
             "connection_timeout": self.connection_timeout,

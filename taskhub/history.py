@@ -43,6 +43,7 @@ from azure.data.tables import TableServiceClient
 
 from taskhub.errors import DurableDeployError, map_storage_errors
 from taskhub.hubs import TaskHub, escape_instance_id
+from taskhub.status import RuntimeStatus
 
 SENTINEL_ROW = "sentinel"
 BLOB_SUFFIX = "BlobName"
@@ -77,26 +78,31 @@ EVENT_TYPES = {
         ]
     )
 }
+PLAYED_EVENTS = frozenset(
+    {
+        "ExecutionStarted",
+        "TaskCompleted",
+        "TaskFailed",
+        "TimerFired",
+        "SubOrchestrationInstanceCompleted",
+        "SubOrchestrationInstanceFailed",
+        "EventRaised",
+        "ExecutionRewound",
+        "ExecutionTerminated",
+        "ExecutionSuspended",
+        "ExecutionResumed",
+    }
+)
+"""Events a Core replay marks IsPlayed: the messages it processed (TaskOrchestrationExecutor
+sets it on each before the episode is written). The scheduler's proto has no IsPlayed field,
+so its histories take it from here."""
 UNKNOWN_EVENT = -1
 """The EventType given to a name DurableTask added after this list (read, never replayed)."""
 SDK_EVENT_TYPES = range(21)
 """azure-functions-durable's HistoryEventType stops at ExecutionResumed (20)."""
 ORCHESTRATOR_COMPLETED = EVENT_TYPES["OrchestratorCompleted"]
-ORCHESTRATION_STATUS = {
-    name: number
-    for number, name in enumerate(
-        [
-            "Running",
-            "Completed",
-            "ContinuedAsNew",
-            "Failed",
-            "Canceled",
-            "Terminated",
-            "Pending",
-            "Suspended",
-        ]
-    )
-}
+ORCHESTRATION_STATUS = {status.value: number for number, status in enumerate(RuntimeStatus)}
+"""Core's OrchestrationStatus numbers, which the SDK's history events carry."""
 JSON_COLUMNS = ("OrchestrationInstance", "ParentInstance", "Tags", "FailureDetails")
 DROPPED = ("PartitionKey", "RowKey", "Timestamp", "ExecutionId", "_Timestamp", "EventType")
 

@@ -11,15 +11,19 @@ from enum import StrEnum
 
 
 class RuntimeStatus(StrEnum):
-    """The strings DurableTask.AzureStorage writes into the `RuntimeStatus` column."""
+    """The strings DurableTask.AzureStorage writes into the `RuntimeStatus` column.
 
-    PENDING = "Pending"
+    Declared in the order of DurableTask.Core's OrchestrationStatus enum (Running = 0 ...
+    Suspended = 7), so a member's position is the number a history row carries.
+    """
+
     RUNNING = "Running"
     COMPLETED = "Completed"
     CONTINUED_AS_NEW = "ContinuedAsNew"
     FAILED = "Failed"
     CANCELED = "Canceled"
     TERMINATED = "Terminated"
+    PENDING = "Pending"
     SUSPENDED = "Suspended"
 
 

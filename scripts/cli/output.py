@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -34,19 +36,37 @@ JsonOption = Annotated[
 ]
 
 
+INSTANCE_FIELDS = (
+    "instance_id",
+    "name",
+    "version",
+    "version_source",
+    "runtime_status",
+    "created_time",
+    "last_updated_time",
+    "task_hub",
+    "is_entity",
+    "unreadable",
+)
+"""What every command's JSON says of an instance (never its input or output)."""
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value) if isinstance(value, StrEnum) else value
+
+
+def fields_json(value: object, names: Iterable[str]) -> dict[str, Any]:
+    """Attributes of a record as JSON values, in one convention for every command: times in
+    ISO 8601 with `Z`, tuples as lists, enums as their strings."""
+    return {name: _json_value(getattr(value, name)) for name in names}
+
+
 def instance_json(record: InstanceRecord) -> dict[str, Any]:
-    return {
-        "instance_id": record.instance_id,
-        "name": record.name,
-        "version": record.version,
-        "version_source": str(record.version_source),
-        "runtime_status": record.runtime_status,
-        "created_time": iso(record.created_time),
-        "last_updated_time": iso(record.last_updated_time),
-        "task_hub": record.task_hub,
-        "is_entity": record.is_entity,
-        "unreadable": list(record.unreadable),
-    }
+    return fields_json(record, INSTANCE_FIELDS)
 
 
 def unreadable_json(records: Iterable[InstanceRecord], show: int) -> dict[str, Any]:

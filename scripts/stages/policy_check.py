@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -75,13 +75,7 @@ class Violation:
         return self.level is PolicyLevel.MANDATORY
 
     def to_json(self) -> dict[str, str]:
-        return {
-            "policy": self.policy,
-            "level": self.level,
-            "resource": self.resource,
-            "message": self.message,
-            "remediation": self.remediation,
-        }
+        return asdict(self)
 
 
 def _urn(project: str, stack: str, type_: str, name: str) -> str:

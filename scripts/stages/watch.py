@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scripts.stages.polling import SYSTEM_CLOCK, Clock, Polled, poll
@@ -67,12 +67,7 @@ class Change:
         return f"{self.instance_id} ({self.version or UNVERSIONED_LABEL}) {what}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "instance_id": self.instance_id,
-            "version": self.version,
-            "before": self.before,
-            "after": self.after,
-        }
+        return asdict(self)
 
 
 def changes_between(

@@ -134,9 +134,3 @@ class SchedulerClient:
 
     def close(self) -> None:
         self._raw.close()
-
-    def __enter__(self) -> SchedulerClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -24,27 +24,10 @@ from durabletask.internal import orchestrator_service_pb2 as pb
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from taskhub.history import EVENT_TYPES, UnreadableHistory
+from taskhub.history import EVENT_TYPES, PLAYED_EVENTS, UnreadableHistory
 from taskhub.history import _iso as json_net_time
 
 Fields = dict[str, Any]
-PLAYED = frozenset(
-    {
-        "ExecutionStarted",
-        "TaskCompleted",
-        "TaskFailed",
-        "TimerFired",
-        "SubOrchestrationInstanceCompleted",
-        "SubOrchestrationInstanceFailed",
-        "EventRaised",
-        "ExecutionRewound",
-        "ExecutionTerminated",
-        "ExecutionSuspended",
-        "ExecutionResumed",
-    }
-)
-"""Events a Core replay marks IsPlayed (the messages it processed; TaskOrchestrationExecutor
-sets it on each before the episode is written): the proto has no IsPlayed field."""
 
 
 def _text(message: Message, field: str) -> str | None:
@@ -208,7 +191,7 @@ def to_worker_event(event: pb.HistoryEvent, position: int) -> Fields:
         "EventType": EVENT_TYPES[core_name],
         # ProtoUtils: `new TimerFiredEvent(eventId: -1, ...)` whatever the proto says.
         "EventId": -1 if core_name == "TimerFired" else event.eventId,
-        "IsPlayed": core_name in PLAYED,
+        "IsPlayed": core_name in PLAYED_EVENTS,
         "Timestamp": _time(event.timestamp),
         "Result": None,
         "TimerId": None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from scripts.cli.app import app
 from scripts.cli.ci import CiFacts
 from scripts.cli.options import duration_option
 from scripts.cli.options.hub import HubArgs, with_hub_options
-from scripts.cli.output import Answer, JsonOption, Output
+from scripts.cli.output import Answer, JsonOption, Output, fields_json
 from scripts.stages.exits import Exit
 from scripts.stages.retire import Retirement, decide_retirement, ledger_history
 from scripts.stages.text import iso
@@ -80,17 +81,7 @@ def retire(
 
 
 def _entry_json(entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "hub": entry.hub,
-        "version": entry.version,
-        "verdict": entry.verdict,
-        "reasons": list(entry.reasons),
-        "total": entry.total,
-        "unfinished": entry.unfinished,
-        "recorded_at": iso(entry.recorded_at),
-        "recorded_by": entry.recorded_by,
-        "run": entry.run,
-    }
+    return fields_json(entry, (f.name for f in fields(entry)))
 
 
 def _render_history(out: Output, entries: list[LedgerEntry]) -> None:
