@@ -10,7 +10,7 @@ holds the shared rule and its sources).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policies.model import App, Finding, Site
@@ -30,8 +30,9 @@ def _rolling_durable_sites(apps: Mapping[str, App]) -> list[Site]:
     ]
 
 
-def rolling_update_versioning(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
-    found = []
+def rolling_update_versioning(
+    apps: Mapping[str, App], _config: Mapping[str, Any]
+) -> Iterator[Finding]:
     for site in _rolling_durable_sites(apps):
         version, match = site.settings.get(DEFAULT_VERSION), site.settings.get(MATCH)
         problem = rolling_update_versioning_problem(
@@ -39,42 +40,33 @@ def rolling_update_versioning(apps: Mapping[str, App], _config: Mapping[str, Any
             match if isinstance(match, str) else None,
         )
         if problem:
-            found.append((f"{site.label} (Flex Consumption, RollingUpdate): {problem}", site.urn))
-    return found
+            yield (f"{site.label} (Flex Consumption, RollingUpdate): {problem}", site.urn)
 
 
-def rolling_update_strict(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
-    found = []
+def rolling_update_strict(apps: Mapping[str, App], _config: Mapping[str, Any]) -> Iterator[Finding]:
     for site in _rolling_durable_sites(apps):
         try:
             strict = parse_enum(MatchStrategy, str(site.settings.get(MATCH, "")))
         except ValueError:
             continue
         if strict is MatchStrategy.STRICT:
-            found.append(
-                (
-                    f"{site.label} (Flex Consumption, RollingUpdate): versionMatchStrategy "
-                    "Strict leaves in-flight instances to old workers, which the rolling update "
-                    "is removing; once they are gone those instances wait for a worker that "
-                    "never comes",
-                    site.urn,
-                )
+            yield (
+                f"{site.label} (Flex Consumption, RollingUpdate): versionMatchStrategy "
+                "Strict leaves in-flight instances to old workers, which the rolling update "
+                "is removing; once they are gone those instances wait for a worker that "
+                "never comes",
+                site.urn,
             )
-    return found
 
 
-def settings_ignored(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
-    found = []
+def settings_ignored(apps: Mapping[str, App], _config: Mapping[str, Any]) -> Iterator[Finding]:
     for app in apps.values():
         if not app.is_flex:
             continue
         for site in app.sites.values():
             if names := sorted(DEPRECATED_SETTINGS & set(site.settings)):
-                found.append(
-                    (
-                        f"{site.label} (Flex Consumption): {', '.join(names)} are replaced by "
-                        "functionAppConfig or ignored on this plan",
-                        site.urn,
-                    )
+                yield (
+                    f"{site.label} (Flex Consumption): {', '.join(names)} are replaced by "
+                    "functionAppConfig or ignored on this plan",
+                    site.urn,
                 )
-    return found

@@ -6,7 +6,7 @@ pulumi_policy's ResourceValidationPolicy and StackValidationPolicy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ class StackRule:
     description: str
     level: EnforcementLevel
     remediation: str
-    check: Callable[[Stack, Mapping[str, Any]], list[Finding]]
+    check: Callable[[Stack, Mapping[str, Any]], Iterable[Finding]]
     config_schema: PolicyConfigSchema | None = None
 
 
@@ -45,7 +45,7 @@ class ResourceRule:
     description: str
     level: EnforcementLevel
     remediation: str
-    check: Callable[[Resource], list[str]]
+    check: Callable[[Resource], Iterable[str]]
 
 
 STACK_RULES = (

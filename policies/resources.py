@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policies.model import (
@@ -62,22 +62,20 @@ def hub_name_valid(resource: Resource) -> list[str]:
     return [f"{resource.name}: {problem}"] if problem else []
 
 
-def versioning_valid(resource: Resource) -> list[str]:
+def versioning_valid(resource: Resource) -> Iterator[str]:
     settings = settings_of(resource)
-    found = []
     for key, kind in ((MATCH, MatchStrategy), (FAILURE, FailureStrategy)):
         if key in settings:
             try:
                 parse_enum(kind, str(settings[key]))
             except ValueError as exc:
-                found.append(f"{resource.name}: {key.rsplit('__', 1)[-1]} {exc}")
+                yield f"{resource.name}: {key.rsplit('__', 1)[-1]} {exc}"
     version = settings.get(DEFAULT_VERSION)
     if isinstance(version, str) and "%" in version:
-        found.append(
+        yield (
             f"{resource.name}: defaultVersion {version!r} is taken literally; "
             "defaultVersion does not resolve %AppSetting% references"
         )
-    return found
 
 
 def versioning_caution(resource: Resource) -> list[str]:
@@ -97,25 +95,24 @@ def versioning_caution(resource: Resource) -> list[str]:
     return []
 
 
-def security_baseline(resource: Resource) -> list[str]:
-    props, found = resource.props, []
+def security_baseline(resource: Resource) -> Iterator[str]:
+    props = resource.props
     if resource.type in (WEB_APP, WEB_APP_SLOT):
         site_config = props.get("siteConfig") or {}
         if props.get("httpsOnly") is not True:
-            found.append(f"{resource.name}: httpsOnly is not true")
+            yield f"{resource.name}: httpsOnly is not true"
         if str(site_config.get("minTlsVersion", "1.2")) < "1.2":
-            found.append(f"{resource.name}: minTlsVersion {site_config.get('minTlsVersion')} < 1.2")
+            yield f"{resource.name}: minTlsVersion {site_config.get('minTlsVersion')} < 1.2"
         # Flex Consumption has no FTP at all and rejects ftpsState.
         if not is_flex_site(props) and str(site_config.get("ftpsState", "")) in ("", "AllAllowed"):
-            found.append(f"{resource.name}: ftpsState should be Disabled (or FtpsOnly)")
+            yield f"{resource.name}: ftpsState should be Disabled (or FtpsOnly)"
     if resource.type == STORAGE_ACCOUNT:
         if props.get("enableHttpsTrafficOnly") is False:
-            found.append(f"{resource.name}: enableHttpsTrafficOnly is false")
+            yield f"{resource.name}: enableHttpsTrafficOnly is false"
         if str(props.get("minimumTlsVersion", "TLS1_0")) not in ("TLS1_2", "TLS1_3"):
-            found.append(f"{resource.name}: minimumTlsVersion must be TLS1_2")
+            yield f"{resource.name}: minimumTlsVersion must be TLS1_2"
         if props.get("allowBlobPublicAccess") is not False:
-            found.append(f"{resource.name}: allowBlobPublicAccess must be false")
-    return found
+            yield f"{resource.name}: allowBlobPublicAccess must be false"
 
 
 def no_keys_in_settings(resource: Resource) -> list[str]:

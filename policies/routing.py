@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policies.durable_settings import TRACKING_PREFIX, storage_target, tracking_connection_name
@@ -18,8 +18,7 @@ def _sites(apps: Mapping[str, App]) -> list[Site]:
     return [site for app in apps.values() for site in app.sites.values()]
 
 
-def tracking_store(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
-    found: list[Finding] = []
+def tracking_store(apps: Mapping[str, App], _config: Mapping[str, Any]) -> Iterator[Finding]:
     group: list[Site] = []
     for site in _sites(apps):
         prefix, tracking = (
@@ -27,17 +26,15 @@ def tracking_store(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[
             tracking_connection_name(site.settings),
         )
         if prefix and not tracking:
-            found.append(
-                (
-                    f"{site.label}: trackingStoreNamePrefix {prefix!r} is set without "
-                    "trackingStoreConnectionName; the runtime ignores the prefix",
-                    site.urn,
-                )
+            yield (
+                f"{site.label}: trackingStoreNamePrefix {prefix!r} is set without "
+                "trackingStoreConnectionName; the runtime ignores the prefix",
+                site.urn,
             )
         elif tracking:
             group.append(site)
     if not group:
-        return found
+        return
     targets = {
         (
             storage_target(s.settings, tracking_connection_name(s.settings)),
@@ -46,25 +43,20 @@ def tracking_store(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[
         for s in group
     }
     if len(targets) > 1:
-        found.append(
-            (
-                f"routing group apps use different tracking stores {sorted(map(str, targets))}; "
-                "they must share one account and one prefix",
-                group[-1].urn,
-            )
+        yield (
+            f"routing group apps use different tracking stores {sorted(map(str, targets))}; "
+            "they must share one account and one prefix",
+            group[-1].urn,
         )
     for shared in shared_hubs((site, *hub) for site in group if (hub := storage_hub(site))):
         apps_sharing = sorted({s.app for s in shared.sites})
         if len(apps_sharing) > 1:
-            found.append(
-                (
-                    f"apps {', '.join(apps_sharing)} share durable account "
-                    f"{shared.where or '(unidentified)'} and hub {shared.hub}: their "
-                    "scheduling queues would mix versions",
-                    shared.sites[-1].urn,
-                )
+            yield (
+                f"apps {', '.join(apps_sharing)} share durable account "
+                f"{shared.where or '(unidentified)'} and hub {shared.hub}: their "
+                "scheduling queues would mix versions",
+                shared.sites[-1].urn,
             )
-    return found
 
 
 def function_app_limit(apps: Mapping[str, App], config: Mapping[str, Any]) -> list[Finding]:

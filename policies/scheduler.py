@@ -9,7 +9,7 @@ role on its hub. Role ids and names: taskhub/scheduler_settings.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from enum import Enum
 from typing import Any
 
@@ -50,8 +50,7 @@ def distinct_task_hubs(stack: Stack, _config: Mapping[str, Any]) -> list[Finding
     ]
 
 
-def secure_connection(stack: Stack, _config: Mapping[str, Any]) -> list[Finding]:
-    found = []
+def secure_connection(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     for site in scheduler_sites(stack):
         connection = connection_of(site.settings)
         if connection is None:
@@ -62,14 +61,11 @@ def secure_connection(stack: Stack, _config: Mapping[str, Any]) -> list[Finding]
         if connection.scheme == "http":
             problems.append(f"the endpoint {connection.endpoint} is plain http")
         if problems:
-            found.append(
-                (
-                    f"{site.label}: {' and '.join(problems)}; that is the local emulator's "
-                    "connection, a deployed scheduler takes TLS and an Entra token only",
-                    site.urn,
-                )
+            yield (
+                f"{site.label}: {' and '.join(problems)}; that is the local emulator's "
+                "connection, a deployed scheduler takes TLS and an Entra token only",
+                site.urn,
             )
-    return found
 
 
 class _Covers(Enum):
@@ -78,7 +74,7 @@ class _Covers(Enum):
     MAYBE = "maybe"
 
 
-def hub_data_role(stack: Stack, _config: Mapping[str, Any]) -> list[Finding]:
+def hub_data_role(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     """Each slot identity holds a running role on every hub of its app declared here.
 
     Every hub, not only its own: on a swap the hubs move with the code while identities
@@ -86,7 +82,6 @@ def hub_data_role(stack: Stack, _config: Mapping[str, Any]) -> list[Finding]:
     and only when no role assignment of the stack might grant it (unknown values count as
     "might"): roles given outside the stack are out of sight.
     """
-    found = []
     assignments = stack.of_type(ROLE_ASSIGNMENT)
     for app in stack.values():
         sites = [s for s in scheduler_sites(stack) if s.app == app.name]
@@ -98,16 +93,13 @@ def hub_data_role(stack: Stack, _config: Mapping[str, Any]) -> list[Finding]:
             for key, shown in sorted(hubs.items()):
                 for hub in _declared_hubs(stack, site, key):
                     if all(_grants(a, site, hub, stack) is _Covers.NO for a in assignments):
-                        found.append(
-                            (
-                                f"{site.label}: its identity has no Durable Task Data "
-                                f"Contributor or Worker role on task hub {shown} ({hub.name}); "
-                                "the app cannot take that hub's work, and on a swap the hub "
-                                "comes to this slot while the identity stays",
-                                site.urn,
-                            )
+                        yield (
+                            f"{site.label}: its identity has no Durable Task Data "
+                            f"Contributor or Worker role on task hub {shown} ({hub.name}); "
+                            "the app cannot take that hub's work, and on a swap the hub "
+                            "comes to this slot while the identity stays",
+                            site.urn,
                         )
-    return found
 
 
 def _declared_hubs(stack: Stack, site: Site, key: str) -> list[Resource]:

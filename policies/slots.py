@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policies.durable_settings import connection_name, storage_target
@@ -18,20 +18,16 @@ from taskhub.scheduler_settings import uses_scheduler
 
 def durable_setting_not_sticky(
     apps: Mapping[str, App], _config: Mapping[str, Any]
-) -> list[Finding]:
-    found = []
+) -> Iterator[Finding]:
     for app in apps.values():
         for site in app.sites.values():
             if clash := sorted(app.sticky & durable_state_settings(site.settings)):
-                found.append(
-                    (
-                        f"{site.label}: {', '.join(clash)} marked as slot (sticky) setting(s); "
-                        "durable state must travel with the code on a swap, or new code runs "
-                        "against the old task hub",
-                        site.urn,
-                    )
+                yield (
+                    f"{site.label}: {', '.join(clash)} marked as slot (sticky) setting(s); "
+                    "durable state must travel with the code on a swap, or new code runs "
+                    "against the old task hub",
+                    site.urn,
                 )
-    return found
 
 
 def storage_hub(site: Site) -> tuple[str | None, str, str] | None:
@@ -50,24 +46,21 @@ def storage_hub(site: Site) -> tuple[str | None, str, str] | None:
     return storage_target(settings, connection_name(settings)), key, shown
 
 
-def slots_distinct_hubs(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
-    found = []
+def slots_distinct_hubs(apps: Mapping[str, App], _config: Mapping[str, Any]) -> Iterator[Finding]:
     for app in apps.values():
         placed = [(site, *hub) for site in app.sites.values() if (hub := storage_hub(site))]
         for shared in shared_hubs(placed):
-            found.append(
-                (
-                    f"{app.name}: slots {', '.join(s.slot for s in shared.sites)} share task "
-                    f"hub {shared.hub} on {shared.where or 'an unidentified account'}; they "
-                    "would steal each other's messages",
-                    shared.sites[-1].urn,
-                )
+            yield (
+                f"{app.name}: slots {', '.join(s.slot for s in shared.sites)} share task "
+                f"hub {shared.hub} on {shared.where or 'an unidentified account'}; they "
+                "would steal each other's messages",
+                shared.sites[-1].urn,
             )
-    return found
 
 
-def runtime_storage_shared(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
-    found = []
+def runtime_storage_shared(
+    apps: Mapping[str, App], _config: Mapping[str, Any]
+) -> Iterator[Finding]:
     for app in apps.values():
         targets = {
             slot: storage_target(site.settings, RUNTIME_STORAGE_SETTING)
@@ -75,29 +68,23 @@ def runtime_storage_shared(apps: Mapping[str, App], _config: Mapping[str, Any]) 
         }
         known = {t for t in targets.values() if t}
         if len(known) > 1:
-            found.append(
-                (
-                    f"{app.name}: AzureWebJobsStorage differs between slots {targets}",
-                    next(iter(app.sites.values())).urn,
-                )
+            yield (
+                f"{app.name}: AzureWebJobsStorage differs between slots {targets}",
+                next(iter(app.sites.values())).urn,
             )
-    return found
 
 
-def plan_supports_slots(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
-    found = []
+def plan_supports_slots(apps: Mapping[str, App], _config: Mapping[str, Any]) -> Iterator[Finding]:
     for app in apps.values():
         if len(app.sites) < 2:
             continue
         if app.is_flex:
             # Known from the plan, or from functionAppConfig when the plan is not known yet.
-            found.append(
-                (
-                    f"{app.name}: Flex Consumption ({app.plan_sku or 'functionAppConfig'}) has "
-                    "no deployment slots; roll out in place (versioning) or use an app per "
-                    "version (routing)",
-                    next(iter(app.sites.values())).urn,
-                )
+            yield (
+                f"{app.name}: Flex Consumption ({app.plan_sku or 'functionAppConfig'}) has "
+                "no deployment slots; roll out in place (versioning) or use an app per "
+                "version (routing)",
+                next(iter(app.sites.values())).urn,
             )
             continue
         if not app.plan_sku:
@@ -107,18 +94,16 @@ def plan_supports_slots(apps: Mapping[str, App], _config: Mapping[str, Any]) -> 
         except ValueError:
             continue
         if family is not PlanFamily.FLEX_CONSUMPTION and len(app.sites) > allowed:
-            found.append(
-                (
-                    f"{app.name}: {len(app.sites)} slots on {app.plan_sku}, which allows "
-                    f"{allowed} including production",
-                    next(iter(app.sites.values())).urn,
-                )
+            yield (
+                f"{app.name}: {len(app.sites)} slots on {app.plan_sku}, which allows "
+                f"{allowed} including production",
+                next(iter(app.sites.values())).urn,
             )
-    return found
 
 
-def content_share_distinct(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
-    found = []
+def content_share_distinct(
+    apps: Mapping[str, App], _config: Mapping[str, Any]
+) -> Iterator[Finding]:
     for app in apps.values():
         if app.is_flex:
             continue  # no content share on Flex: the setting is ignored (`flex-settings-ignored`)
@@ -129,12 +114,9 @@ def content_share_distinct(apps: Mapping[str, App], _config: Mapping[str, Any]) 
                 shares[share.lower()].append(site)
         for share, sites in shares.items():
             if len(sites) > 1:
-                found.append(
-                    (
-                        f"{app.name}: slots {', '.join(s.slot for s in sites)} use one "
-                        f"WEBSITE_CONTENTSHARE {share!r}; a deploy to one overwrites the "
-                        "other's code",
-                        sites[-1].urn,
-                    )
+                yield (
+                    f"{app.name}: slots {', '.join(s.slot for s in sites)} use one "
+                    f"WEBSITE_CONTENTSHARE {share!r}; a deploy to one overwrites the "
+                    "other's code",
+                    sites[-1].urn,
                 )
-    return found

@@ -8,7 +8,7 @@ names ignore case, and so do ARM resource names (the scheduler's task hubs).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,20 +35,16 @@ def hub_sources(settings: Mapping[str, Any]) -> set[str]:
     return {name.replace(":", "__") for name in references(value) if name}
 
 
-def hub_name_resolves(apps: Mapping[str, App], _config: Mapping[str, Any]) -> list[Finding]:
-    found = []
+def hub_name_resolves(apps: Mapping[str, App], _config: Mapping[str, Any]) -> Iterator[Finding]:
     for app in apps.values():
         for site in app.sites.values():
             hub = task_hub(site.settings)
             if isinstance(hub, Unresolvable):
-                found.append(
-                    (
-                        f"{site.label}: hubName {hub.value!r} does not resolve ({hub.reason}); "
-                        "the host then keeps it as written, which names no task hub",
-                        site.urn,
-                    )
+                yield (
+                    f"{site.label}: hubName {hub.value!r} does not resolve ({hub.reason}); "
+                    "the host then keeps it as written, which names no task hub",
+                    site.urn,
                 )
-    return found
 
 
 @dataclass(frozen=True)

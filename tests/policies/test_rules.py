@@ -544,7 +544,7 @@ def findings(case: Case, resources: Sequence[Resource]) -> list[str]:
     """The messages the rule reports, called as the pack's validate adapters call it."""
     seen = [observe(r.type, r.name, r.props, r.urn, r.dependencies) for r in resources]
     if case.rule in STACK:
-        found = STACK[case.rule].check(build_apps(seen), case.config)
+        found = list(STACK[case.rule].check(build_apps(seen), case.config))
         # Each finding blames one of the stack's resources, so the CLI can name it.
         assert {urn for _, urn in found} <= {r.urn for r in seen}
         return [message for message, _ in found]
@@ -565,3 +565,10 @@ def test_the_rule_fires_naming_what_it_blames(case: Case) -> None:
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_the_clean_twin_passes(case: Case) -> None:
     assert findings(case, case.clean) == []
+
+
+def test_a_literal_default_version_says_why_it_is_refused() -> None:
+    # The whole reason reaches the user, not only the head of a message split over lines.
+    case = one_setting("versioning-values-valid", VERSION, "%AppVersion%", "2.0")
+    (message,) = findings(case, case.fires)
+    assert message.endswith("defaultVersion does not resolve %AppSetting% references"), message
