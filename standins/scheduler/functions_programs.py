@@ -15,7 +15,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from standins.scheduler.programs import APPROVE, TIMER, WAITING
+from standins.scheduler.programs import TIMER, approved
 
 Flow = Generator[Any, Any, Any]
 RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=100, max_number_of_attempts=3)
@@ -32,8 +32,7 @@ def _flow(
         yield context.create_timer(context.current_utc_datetime + TIMER)
     found = yield context.task_all([context.call_activity(name, checked) for name in quotes])
     made = yield context.call_sub_orchestrator("child", checked, f"{context.instance_id}-child")
-    context.set_custom_status(WAITING)
-    approval = yield context.wait_for_external_event(APPROVE)
+    approval = yield from approved(context)
     return (yield context.call_activity("ship", [found, made, approval]))
 
 
@@ -59,8 +58,7 @@ def child(context: Any) -> Flow:
 
 def retrying(context: Any) -> Flow:
     charged = yield context.call_activity_with_retry("charge", RETRY, context.get_input())
-    context.set_custom_status(WAITING)
-    yield context.wait_for_external_event(APPROVE)
+    yield from approved(context)
     return (yield context.call_activity("ship", charged))
 
 
@@ -73,8 +71,7 @@ def _refunding(context: Any, retry: bool) -> Flow:
             yield context.call_activity("explode", order)
     except Exception:
         yield context.call_activity("refund", order)
-    context.set_custom_status(WAITING)
-    yield context.wait_for_external_event(APPROVE)
+    yield from approved(context)
 
 
 def exhausted(context: Any) -> Flow:
@@ -95,14 +92,12 @@ def eternal(context: Any) -> Flow:
     if n < 2:
         context.continue_as_new({"n": n + 1})
         return None
-    context.set_custom_status(WAITING)
-    yield context.wait_for_external_event(APPROVE)
+    yield from approved(context)
     return n
 
 
 def waiting(context: Any) -> Flow:
     order = context.get_input()
     yield context.call_activity("validate", order)
-    context.set_custom_status(WAITING)
-    yield context.wait_for_external_event(APPROVE)
+    yield from approved(context)
     return (yield context.call_activity("ship", order))

@@ -75,6 +75,13 @@ def charge(ctx: task.ActivityContext, order: dict[str, Any]) -> str:
     return "charged"
 
 
+def approved(ctx: Any) -> Generator[Any, Any, Any]:
+    """Says it waits, then waits for the approval: the same two calls in either SDK's context,
+    so both programs end their orchestrators alike."""
+    ctx.set_custom_status(WAITING)
+    return (yield ctx.wait_for_external_event(APPROVE))
+
+
 def child(ctx: task.OrchestrationContext, value: Any) -> Flow:
     return (yield ctx.call_activity(child_work, input=value))
 
@@ -89,16 +96,14 @@ def flow(ctx: task.OrchestrationContext, order: Any) -> Flow:
     made = yield ctx.call_sub_orchestrator(
         child, input=checked, instance_id=f"{ctx.instance_id}-child"
     )
-    ctx.set_custom_status(WAITING)
-    approval = yield ctx.wait_for_external_event(APPROVE)
+    approval = yield from approved(ctx)
     return (yield ctx.call_activity(ship, input=[quotes, made, approval]))
 
 
 def retrying(ctx: task.OrchestrationContext, order: dict[str, Any]) -> Flow:
     """A retried activity whose second attempt succeeds."""
     charged = yield ctx.call_activity(charge, input=order, retry_policy=RETRY)
-    ctx.set_custom_status(WAITING)
-    yield ctx.wait_for_external_event(APPROVE)
+    yield from approved(ctx)
     return (yield ctx.call_activity(ship, input=charged))
 
 
@@ -108,8 +113,7 @@ def exhausted(ctx: task.OrchestrationContext, order: dict[str, Any]) -> Flow:
         yield ctx.call_activity(explode, input=order, retry_policy=RETRY)
     except task.TaskFailedError:
         yield ctx.call_activity(refund, input=order)
-    ctx.set_custom_status(WAITING)
-    yield ctx.wait_for_external_event(APPROVE)
+    yield from approved(ctx)
 
 
 def caught(ctx: task.OrchestrationContext, order: dict[str, Any]) -> Flow:
@@ -118,8 +122,7 @@ def caught(ctx: task.OrchestrationContext, order: dict[str, Any]) -> Flow:
         yield ctx.call_activity(explode, input=order)
     except task.TaskFailedError:
         yield ctx.call_activity(refund, input=order)
-    ctx.set_custom_status(WAITING)
-    yield ctx.wait_for_external_event(APPROVE)
+    yield from approved(ctx)
 
 
 def doomed(ctx: task.OrchestrationContext, order: dict[str, Any]) -> Flow:
@@ -134,16 +137,14 @@ def eternal(ctx: task.OrchestrationContext, state: dict[str, int]) -> Flow:
     if n < 2:
         ctx.continue_as_new({"n": n + 1})
         return None
-    ctx.set_custom_status(WAITING)
-    yield ctx.wait_for_external_event(APPROVE)
+    yield from approved(ctx)
     return n
 
 
 def waiting(ctx: task.OrchestrationContext, order: Any) -> Flow:
     """One activity, then the event: for suspend, resume and terminate."""
     yield ctx.call_activity(validate, input=order)
-    ctx.set_custom_status(WAITING)
-    yield ctx.wait_for_external_event(APPROVE)
+    yield from approved(ctx)
     return (yield ctx.call_activity(ship, input=order))
 
 
@@ -156,8 +157,7 @@ def counter(ctx: entities.EntityContext, amount: Any) -> int:
 def tally(ctx: task.OrchestrationContext, order: dict[str, Any]) -> Flow:
     """Calls an entity: its history holds an EntityOperationCalled event."""
     yield ctx.call_entity(entities.EntityInstanceId("counter", "k"), "add", input=1)
-    ctx.set_custom_status(WAITING)
-    yield ctx.wait_for_external_event(APPROVE)
+    yield from approved(ctx)
 
 
 ORCHESTRATORS = (child, flow, retrying, exhausted, caught, doomed, eternal, waiting, tally)
