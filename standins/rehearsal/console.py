@@ -18,6 +18,15 @@ def section(title: str) -> None:
     console.rule(f"[bold]{title}")
 
 
+def check(stack: str) -> int:
+    """`durable-deploy check --stack <stack>`, shown and run; its exit code, a failure said."""
+    console.print(f"$ durable-deploy check --stack {stack}")
+    code = cli("check", "--stack", stack).returncode
+    if code != 0:
+        console.print(f"[bold red]The check of {stack} exited {code}: rehearsal failed.")
+    return code
+
+
 def cli(
     *args: str, env: dict[str, str] | None = None, capture: bool = False
 ) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from durabletask import task
 
-from standins.rehearsal.console import cli, console, section
+from standins.rehearsal.console import check, cli, console, section
 from standins.scheduler import programs
 from standins.scheduler.scenarios import Scenario, busy_hub, start_waiting
 from standins.scheduler.server import SchedulerStandIn
@@ -49,12 +49,8 @@ def _plan(workdir: Path) -> dict[str, Any] | None:
             f"({slot['schedulerEndpoint']}), connection in {slot['connectionSetting']}",
             markup=False,
         )
-    for stack in STACKS:
-        console.print(f"$ durable-deploy check --stack {stack}")
-        checked = cli("check", "--stack", stack)
-        if checked.returncode != 0:
-            console.print(f"[bold red]The check of {stack} exited {checked.returncode}.")
-            return None
+    if any(check(stack) != 0 for stack in STACKS):
+        return None
     (workdir / "dts.json").write_text(json.dumps(graph["outputs"]))
     slots: dict[str, Any] = app["slots"]
     return slots
