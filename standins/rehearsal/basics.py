@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from standins.azurite import Account
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
-from standins.rehearsal.console import check, cli, console, section
+from standins.rehearsal.console import check, cli, console, run_while, section
 from standins.rehearsal.hubs import hub_on_azurite
 from taskhub import app_service_plans
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING
@@ -146,15 +145,11 @@ def rehearse_basics(stack_output: Path) -> int:
             f"--connection-setting {SETTING} --interval 2 --stable-for 2 --timeout 60"
         )
         console.print(f"$ {SETTING}=<Azurite connection string> {command}", markup=False)
-        started = time.monotonic()
-        player = threading.Thread(target=_play, args=(host, started), daemon=True)
-        player.start()
-        gate = cli(*command.split()[1:], env=env)
-        player.join()
-        elapsed = time.monotonic() - started
-        if gate.returncode != 0:
-            console.print(f"[bold red]The gate exited {gate.returncode}: rehearsal failed.")
-            return gate.returncode
+        gated, elapsed = run_while(
+            "gate", lambda started: _play(host, started), *command.split()[1:], env=env
+        )
+        if gated != 0:
+            return gated
         console.print(
             f"[bold green]The gate held while orchestrations ran, then passed after "
             f"{elapsed:.0f}s: a pipeline would now swap the slots."

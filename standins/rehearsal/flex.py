@@ -12,14 +12,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from standins.azurite import Account
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
-from standins.rehearsal.console import check, cli, console, section
+from standins.rehearsal.console import check, cli, console, run_while, section
 from standins.rehearsal.hubs import hub_on_azurite
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING
 from taskhub.hubs import TaskHub
@@ -101,17 +100,19 @@ def rehearse_flex(workdir: Path) -> int:
         section("Stage: follow the rolling update until 1.0 has drained")
         watch = "--watch --until-drained 1.0 --interval 1 --stable-for 2 --timeout 60"
         console.print(f"$ durable-deploy versions ... {watch}")
-        started = time.monotonic()
         known = {i.instance_id for i in old}
-        player = threading.Thread(target=_play, args=(host, started, known), daemon=True)
-        player.start()
-        watched = cli("versions", *where, *watch.split(), env=env)
-        player.join()
-    if watched.returncode != 0:
-        console.print(f"[bold red]The watch exited {watched.returncode}: rehearsal failed.")
-        return watched.returncode
+        watched, elapsed = run_while(
+            "watch",
+            lambda started: _play(host, started, known),
+            "versions",
+            *where,
+            *watch.split(),
+            env=env,
+        )
+    if watched != 0:
+        return watched
     console.print(
         f"[bold green]The watch followed the rolling update and passed after "
-        f"{time.monotonic() - started:.0f}s: the 1.0 code path may now be judged by retire."
+        f"{elapsed:.0f}s: the 1.0 code path may now be judged by retire."
     )
     return 0

@@ -12,14 +12,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 import time
 from pathlib import Path
 
 from standins.arm import SlotState, running_arm
 from standins.azurite import Account, Azurite
 from standins.host_simulator import SimulatedInstance
-from standins.rehearsal.console import cli, console, section
+from standins.rehearsal.console import cli, console, meanwhile, section
 from standins.rehearsal.hubs import APP_DIR, record_orders, simulated_hub
 from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableReading, DurableSettings
@@ -136,10 +135,8 @@ def rehearse_release(stack_output: Path, workdir: Path) -> int:
                 "ProcessOrder",
             ]
             console.print(f"$ durable-deploy {' '.join(command)}", markup=False)
-            player = threading.Thread(target=finish, daemon=True)
-            player.start()
-            done = cli(*command, env={**os.environ, **arm.env})
-            player.join()
+            with meanwhile(finish):
+                done = cli(*command, env={**os.environ, **arm.env})
         site = next(iter(arm.stand_in.sites.values()))
         account_of = {value: accounts[name].name for name, value in conn.items()}
         for name, slot in site.slots.items():

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from durabletask import task
 
-from standins.rehearsal.console import check, cli, console, section
+from standins.rehearsal.console import check, cli, console, meanwhile, section
 from standins.scheduler import programs
 from standins.scheduler.scenarios import Scenario, busy_hub, start_waiting
 from standins.scheduler.server import SchedulerStandIn
@@ -148,12 +147,9 @@ def _stages(
             if not _run(title, args, env, expected):
                 return 1
         section("Gate on the scheduler while the host drains the hub")
-        drain = (address, production, scenario, 0.3)
-        player = threading.Thread(target=_drain, args=drain, daemon=True)
-        player.start()
         gate = ["gate", *where, "--interval", "1", "--stable-for", "2", "--timeout", "30"]
-        drained = _run("passes once drained", gate, env, 0)
-        player.join()
+        with meanwhile(lambda: _drain(address, production, scenario, 0.3)):
+            drained = _run("passes once drained", gate, env, 0)
         if not drained:
             return 1
         for instance in new_code.unfinished:

@@ -53,6 +53,19 @@ def busy_read(
     return stand_in, scenario, records, Counter(c.rpc for c in stand_in.calls[before:])
 
 
+def busy_by_id(
+    start_standin: StartStandIn, *, fill_versions: bool
+) -> tuple[Scenario, dict[str, InstanceRecord], Counter[str]]:
+    """Every instance of a busy hub, by id, on a stand-in whose listings fill in versions or
+    leave them out, and the calls that read made, by RPC."""
+    _, scenario, records, calls = busy_read(
+        start_standin, SchedulerInstanceSource.instances, page_cap=4, fill_versions=fill_versions
+    )
+    by_id = {r.instance_id: r for r in records}
+    assert len(by_id) == len(records), "an instance listed twice"
+    return scenario, by_id, calls
+
+
 def test_a_busy_hub_lists_every_unfinished_instance_across_pages(
     start_standin: StartStandIn,
 ) -> None:
@@ -70,10 +83,7 @@ def test_a_busy_hub_lists_every_unfinished_instance_across_pages(
 def test_per_version_counts_are_right_when_listings_leave_versions_out(
     start_standin: StartStandIn,
 ) -> None:
-    _, scenario, records, calls = busy_read(
-        start_standin, SchedulerInstanceSource.instances, page_cap=4, fill_versions=False
-    )
-    by_id = {r.instance_id: r for r in records}
+    scenario, by_id, calls = busy_by_id(start_standin, fill_versions=False)
     started = {i: v for i, v in scenario.versions.items() if not i.startswith("pending")}
     assert {i: by_id[i].version for i in started} == started
     assert {by_id[i].version_source for i in started} == {VersionSource.HISTORY}
@@ -83,7 +93,8 @@ def test_per_version_counts_are_right_when_listings_leave_versions_out(
         assert not by_id[pending].readable
         assert by_id[pending].unreadable_column("Version")
     assert calls["GetInstance"] == 2  # the two Pending ones
-    counts = {v: s.total for v, s in summarize(r for r in records if r.readable)[HUB].items()}
+    readable = (r for r in by_id.values() if r.readable)
+    counts = {v: s.total for v, s in summarize(readable)[HUB].items()}
     assert counts == dict(Counter(started.values()))
     assert calls["StreamInstanceHistory"]  # the versions came from history
 
@@ -91,10 +102,7 @@ def test_per_version_counts_are_right_when_listings_leave_versions_out(
 def test_versions_come_from_the_listing_when_the_server_fills_them(
     start_standin: StartStandIn,
 ) -> None:
-    _, scenario, records, calls = busy_read(
-        start_standin, SchedulerInstanceSource.instances, page_cap=4, fill_versions=True
-    )
-    by_id = {r.instance_id: r for r in records}
+    scenario, by_id, calls = busy_by_id(start_standin, fill_versions=True)
     versioned = {i: v for i, v in scenario.versions.items() if v}
     assert {i: by_id[i].version for i in versioned} == versioned
     assert {by_id[i].version_source for i in versioned} == {VersionSource.LISTING}
