@@ -11,17 +11,15 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from azure.data.tables import TableServiceClient
-
-from standins.azurite import Account, Azurite
+from standins.azurite import Account
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
-from standins.rehearsal.console import cli, console, section
+from standins.rehearsal.console import check, cli, console, run_while, section
+from standins.rehearsal.hubs import hub_on_azurite
 from taskhub import app_service_plans
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING
 from taskhub.hubs import TaskHub
@@ -117,62 +115,50 @@ def rehearse_basics(stack_output: Path) -> int:
     if hub is None:
         return 2
     section("Stage: policy check (the CrossGuard pack over its Analyzer gRPC protocol)")
-    console.print(f"$ durable-deploy check --stack {STACK}")
-    checked = cli("check", "--stack", STACK)
-    if checked.returncode != 0:
-        console.print(f"[bold red]The check exited {checked.returncode}: rehearsal failed.")
-        return checked.returncode
-    with Azurite((PRODUCTION_SLOT,)) as azurite:
-        conn = azurite.connection_string(PRODUCTION_SLOT.name)
-        with TableServiceClient.from_connection_string(conn) as service:
-            host = DurableHostSimulator(service, TaskHub(hub))
-            host.create_hub()
-            history = [
-                SimulatedInstance(
-                    f"order-{900 + i}", "ProcessOrder", RuntimeStatus.COMPLETED, "1.0"
-                )
-                for i in range(12)
-            ]
-            host.write_many([*history, *_in_flight()])
-            console.print(
-                f"Seeded hub {hub}: 12 completed orders, 4 in flight (Running, Suspended, "
-                "Pending) and one durable entity (skipped by the gate by default)."
-            )
+    checked = check(STACK)
+    if checked != 0:
+        return checked
+    with hub_on_azurite(PRODUCTION_SLOT, TaskHub(hub)) as (conn, host):
+        history = [
+            SimulatedInstance(f"order-{900 + i}", "ProcessOrder", RuntimeStatus.COMPLETED, "1.0")
+            for i in range(12)
+        ]
+        host.write_many([*history, *_in_flight()])
+        console.print(
+            f"Seeded hub {hub}: 12 completed orders, 4 in flight (Running, Suspended, "
+            "Pending) and one durable entity (skipped by the gate by default)."
+        )
 
-            env = {**os.environ, SETTING: conn}
-            where = f"--stack-output {stack_output} --connection-setting {SETTING}"
-            section("Stage: versions report and rollout check")
-            for worker in ("2.0", "0.9"):
-                command = f"durable-deploy versions {where} --worker-version {worker}"
-                console.print(f"$ {command}", markup=False)
-                rollout = cli(*command.split()[1:], env=env)
-                meaning = "safe" if rollout.returncode == 0 else "would orphan in-flight instances"
-                console.print(f"  (exit {rollout.returncode}: {meaning})")
+        env = {**os.environ, SETTING: conn}
+        where = f"--stack-output {stack_output} --connection-setting {SETTING}"
+        section("Stage: versions report and rollout check")
+        for worker in ("2.0", "0.9"):
+            command = f"durable-deploy versions {where} --worker-version {worker}"
+            console.print(f"$ {command}", markup=False)
+            rollout = cli(*command.split()[1:], env=env)
+            meaning = "safe" if rollout.returncode == 0 else "would orphan in-flight instances"
+            console.print(f"  (exit {rollout.returncode}: {meaning})")
 
-            section("Stage: drain gate on the production slot's task hub")
-            command = (
-                f"durable-deploy gate --stack-output {stack_output} --slot production "
-                f"--connection-setting {SETTING} --interval 2 --stable-for 2 --timeout 60"
-            )
-            console.print(f"$ {SETTING}=<Azurite connection string> {command}", markup=False)
-            started = time.monotonic()
-            player = threading.Thread(target=_play, args=(host, started), daemon=True)
-            player.start()
-            gate = cli(*command.split()[1:], env=env)
-            player.join()
-            elapsed = time.monotonic() - started
-            if gate.returncode != 0:
-                console.print(f"[bold red]The gate exited {gate.returncode}: rehearsal failed.")
-                return gate.returncode
-            console.print(
-                f"[bold green]The gate held while orchestrations ran, then passed after "
-                f"{elapsed:.0f}s: a pipeline would now swap the slots."
-            )
+        section("Stage: drain gate on the production slot's task hub")
+        command = (
+            f"durable-deploy gate --stack-output {stack_output} --slot production "
+            f"--connection-setting {SETTING} --interval 2 --stable-for 2 --timeout 60"
+        )
+        console.print(f"$ {SETTING}=<Azurite connection string> {command}", markup=False)
+        gated, elapsed = run_while(
+            "gate", lambda started: _play(host, started), *command.split()[1:], env=env
+        )
+        if gated != 0:
+            return gated
+        console.print(
+            f"[bold green]The gate held while orchestrations ran, then passed after "
+            f"{elapsed:.0f}s: a pipeline would now swap the slots."
+        )
 
-            section("Stage: may the 1.0 code path be retired?")
-            for extra in ("", " --retention 0 --record"):
-                command = f"durable-deploy retire {where} --version 1.0{extra}"
-                console.print(f"$ {command}", markup=False)
-                retired = cli(*command.split()[1:], env=env)
-                console.print(f"  (exit {retired.returncode})")
+        section("Stage: may the 1.0 code path be retired?")
+        for extra in ("", " --retention 0 --record"):
+            command = f"durable-deploy retire {where} --version 1.0{extra}"
+            console.print(f"$ {command}", markup=False)
+            retired = cli(*command.split()[1:], env=env)
+            console.print(f"  (exit {retired.returncode})")
     return 0

@@ -12,16 +12,14 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from azure.data.tables import TableServiceClient
-
-from standins.azurite import Account, Azurite
+from standins.azurite import Account
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
-from standins.rehearsal.console import cli, console, section
+from standins.rehearsal.console import check, cli, console, run_while, section
+from standins.rehearsal.hubs import hub_on_azurite
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING
 from taskhub.hubs import TaskHub
 from taskhub.status import RuntimeStatus
@@ -72,53 +70,49 @@ def rehearse_flex(workdir: Path) -> int:
     stack_output = workdir / f"{STACK}.json"
     stack_output.write_text(json.dumps(graph["outputs"]))
     for stack in (STACK, "flexrouting"):
-        console.print(f"$ durable-deploy check --stack {stack}")
-        checked = cli("check", "--stack", stack)
-        if checked.returncode != 0:
-            console.print(f"[bold red]The check of {stack} exited {checked.returncode}.")
-            return checked.returncode
+        checked = check(stack)
+        if checked != 0:
+            return checked
 
-    with Azurite((DURABLE,)) as azurite:
-        conn = azurite.connection_string(DURABLE.name)
-        with TableServiceClient.from_connection_string(conn) as service:
-            host = DurableHostSimulator(service, TaskHub("OrdersFlex"))
-            host.create_hub()
-            now = datetime.now(UTC)
-            old = [
-                SimulatedInstance(
-                    f"order-100{i}",
-                    "ProcessOrder",
-                    RuntimeStatus.RUNNING,
-                    "1.0",
-                    created=now - timedelta(minutes=10 - i),
-                )
-                for i in (1, 2)
-            ]
-            host.write_many(old)
-            console.print("Seeded hub OrdersFlex: two 1.0 orders in flight on the old workers.")
-            env = {**os.environ, SETTING: conn}
-            where = ["--stack-output", str(stack_output), "--connection-setting", SETTING]
+    with hub_on_azurite(DURABLE, TaskHub("OrdersFlex")) as (conn, host):
+        now = datetime.now(UTC)
+        old = [
+            SimulatedInstance(
+                f"order-100{i}",
+                "ProcessOrder",
+                RuntimeStatus.RUNNING,
+                "1.0",
+                created=now - timedelta(minutes=10 - i),
+            )
+            for i in (1, 2)
+        ]
+        host.write_many(old)
+        console.print("Seeded hub OrdersFlex: two 1.0 orders in flight on the old workers.")
+        env = {**os.environ, SETTING: conn}
+        where = ["--stack-output", str(stack_output), "--connection-setting", SETTING]
 
-            section("Stage: rollout check at the new version, before the deploy")
-            console.print("$ durable-deploy versions ... --worker-version 2.0")
-            rollout = cli("versions", *where, "--worker-version", "2.0", env=env)
-            if rollout.returncode != 0:
-                return rollout.returncode
+        section("Stage: rollout check at the new version, before the deploy")
+        console.print("$ durable-deploy versions ... --worker-version 2.0")
+        rollout = cli("versions", *where, "--worker-version", "2.0", env=env)
+        if rollout.returncode != 0:
+            return rollout.returncode
 
-            section("Stage: follow the rolling update until 1.0 has drained")
-            watch = "--watch --until-drained 1.0 --interval 1 --stable-for 2 --timeout 60"
-            console.print(f"$ durable-deploy versions ... {watch}")
-            started = time.monotonic()
-            known = {i.instance_id for i in old}
-            player = threading.Thread(target=_play, args=(host, started, known), daemon=True)
-            player.start()
-            watched = cli("versions", *where, *watch.split(), env=env)
-            player.join()
-    if watched.returncode != 0:
-        console.print(f"[bold red]The watch exited {watched.returncode}: rehearsal failed.")
-        return watched.returncode
+        section("Stage: follow the rolling update until 1.0 has drained")
+        watch = "--watch --until-drained 1.0 --interval 1 --stable-for 2 --timeout 60"
+        console.print(f"$ durable-deploy versions ... {watch}")
+        known = {i.instance_id for i in old}
+        watched, elapsed = run_while(
+            "watch",
+            lambda started: _play(host, started, known),
+            "versions",
+            *where,
+            *watch.split(),
+            env=env,
+        )
+    if watched != 0:
+        return watched
     console.print(
         f"[bold green]The watch followed the rolling update and passed after "
-        f"{time.monotonic() - started:.0f}s: the 1.0 code path may now be judged by retire."
+        f"{elapsed:.0f}s: the 1.0 code path may now be judged by retire."
     )
     return 0

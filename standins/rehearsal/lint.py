@@ -10,10 +10,9 @@ import os
 import shutil
 from pathlib import Path
 
-from standins import CHECKOUT
 from standins.rehearsal.console import cli, console, section
+from standins.rehearsal.hubs import APP_DIR
 
-APP_DIR = Path(os.path.relpath(CHECKOUT / "apps" / "orders"))
 ORCHESTRATION = Path("orders") / "orchestration.py"
 ANCHOR = "    order = context.get_input() or {}\n"
 PLANTED = "    placed_at = datetime.now()  # planted by the rehearsal\n"

@@ -11,19 +11,11 @@ code ships would break; replaying the completed histories' prefixes finds it now
 from __future__ import annotations
 
 import os
-import sys
-
-from azure.data.tables import TableServiceClient
-from azure.durable_functions import Orchestrator
-from azure.storage.blob import BlobServiceClient
 
 from standins.azurite import Azurite
-from standins.history_simulator import HistoryWriter, drive
-from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from standins.rehearsal.console import cli, console, section
-from standins.rehearsal.release import APP_DIR
+from standins.rehearsal.hubs import APP_DIR, Order, record_orders
 from taskhub.hubs import TaskHub
-from taskhub.status import RuntimeStatus
 
 HUB = TaskHub("OrdersPrefix")
 EDIT = "standins.replay_variants:shipping_renamed"
@@ -31,39 +23,11 @@ EDIT = "standins.replay_variants:shipping_renamed"
 
 
 def _seed(connection: str) -> None:
-    sys.path.insert(0, str(APP_DIR))
-    from orders import orchestration
-
-    activities = {
-        "ValidateOrder": orchestration.validate_order,
-        "ApplyDiscount": orchestration.apply_discount,
-        "ProcessPayment": orchestration.process_payment,
-        "ProcessPaymentWithDiscount": orchestration.process_payment,
-        "ShipOrder": orchestration.ship_order,
-    }
-    plans = [(f"order-31{n}", {"ProcessPaymentWithDiscount": n % 2}, 100) for n in range(3)]
-    plans += [(f"order-32{n}", {}, 2) for n in range(2)]
-    with TableServiceClient.from_connection_string(connection) as service:
-        host = DurableHostSimulator(service, HUB)
-        host.create_hub()
-        writer = HistoryWriter(service, BlobServiceClient.from_connection_string(connection), HUB)
-        for instance_id, failures, steps in plans:
-            run = drive(
-                Orchestrator.create(orchestration.process_order),
-                activities,
-                instance_id=instance_id,
-                version="2.0",
-                input={"id": instance_id, "amount": 30},
-                steps=steps,
-                failures=failures,
-            )
-            writer.write(run)
-            status = RuntimeStatus.COMPLETED if steps > 10 else RuntimeStatus.RUNNING
-            host.write(
-                SimulatedInstance(
-                    instance_id, run.name, status, "2.0", execution_id=run.execution_id
-                )
-            )
+    completed: list[Order] = [
+        (f"order-31{n}", {"ProcessPaymentWithDiscount": n % 2}, 100) for n in range(3)
+    ]
+    waiting: list[Order] = [(f"order-32{n}", {}, 2) for n in range(2)]
+    record_orders(connection, HUB, [*completed, *waiting], amount=30)
     console.print(
         f"Hub {HUB.name}: 3 orders (2.0) completed this week, one after a payment retry; 2 in "
         "flight, waiting on their discount.\nThe edit renames 2.0's shipping activity "

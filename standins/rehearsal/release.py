@@ -12,21 +12,14 @@ from __future__ import annotations
 import base64
 import json
 import os
-import sys
-import threading
 import time
 from pathlib import Path
 
-from azure.data.tables import TableServiceClient
-from azure.durable_functions import Orchestrator
-from azure.storage.blob import BlobServiceClient
-
-from standins import CHECKOUT
 from standins.arm import SlotState, running_arm
 from standins.azurite import Account, Azurite
-from standins.history_simulator import HistoryWriter, drive
-from standins.host_simulator import DurableHostSimulator, SimulatedInstance
-from standins.rehearsal.console import cli, console, section
+from standins.host_simulator import SimulatedInstance
+from standins.rehearsal.console import cli, console, meanwhile, section
+from standins.rehearsal.hubs import APP_DIR, record_orders, simulated_hub
 from taskhub.app_service_plans import PRODUCTION_SLOT
 from taskhub.hostjson import DEFAULT_DURABLE_SETTING, DurableReading, DurableSettings
 from taskhub.hubs import TaskHub
@@ -34,46 +27,12 @@ from taskhub.status import RuntimeStatus
 
 SUBSCRIPTION = "00000000-0000-0000-0000-00000000d0d0"
 STARTER = "StartOrder"
-APP_DIR = Path(os.path.relpath(CHECKOUT / "apps" / "orders"))
 
 
 def _seed_staging(connection: str, hub: TaskHub) -> None:
     """Smoke tests of build 42 left two 2.0 orders waiting on staging's hub."""
-    sys.path.insert(0, str(APP_DIR))
-    from orders import orchestration
-
-    activities = {
-        "ValidateOrder": orchestration.validate_order,
-        "ApplyDiscount": orchestration.apply_discount,
-        "ProcessPaymentWithDiscount": orchestration.process_payment,
-    }
-    with TableServiceClient.from_connection_string(connection) as service:
-        staging = DurableHostSimulator(service, hub)
-        staging.create_hub()
-        writer = HistoryWriter(service, BlobServiceClient.from_connection_string(connection), hub)
-        for instance_id, failures in (
-            ("smoke-1", {}),
-            ("smoke-2", {"ProcessPaymentWithDiscount": 1}),
-        ):
-            run = drive(
-                Orchestrator.create(orchestration.process_order),
-                activities,
-                instance_id=instance_id,
-                version="2.0",
-                input={"id": instance_id, "amount": 20},
-                steps=3 + len(failures),
-                failures=failures,
-            )
-            writer.write(run)
-            staging.write(
-                SimulatedInstance(
-                    instance_id,
-                    "ProcessOrder",
-                    RuntimeStatus.RUNNING,
-                    "2.0",
-                    execution_id=run.execution_id,
-                )
-            )
+    smoke = [("smoke-1", {}, 3), ("smoke-2", {"ProcessPaymentWithDiscount": 1}, 4)]
+    record_orders(connection, hub, smoke, amount=20)
     console.print(
         f"Staging's hub {hub.name} holds 2 orders started by smoke tests (2.0, one retrying its "
         "payment):\nafter the swap, production's new code must carry them on."
@@ -133,9 +92,7 @@ def rehearse_release(stack_output: Path, workdir: Path) -> int:
                 "staging": _slot(slots["staging"]["taskHub"], conn["staging"], f"{app} build 42"),
             },
         )
-        with TableServiceClient.from_connection_string(conn[PRODUCTION_SLOT]) as service:
-            host = DurableHostSimulator(service, TaskHub(hub))
-            host.create_hub()
+        with simulated_hub(conn[PRODUCTION_SLOT], TaskHub(hub)) as host:
             host.write_many(
                 SimulatedInstance(f"order-{i}", "ProcessOrder", RuntimeStatus.RUNNING, "1.0")
                 for i in (2001, 2002)
@@ -178,10 +135,8 @@ def rehearse_release(stack_output: Path, workdir: Path) -> int:
                 "ProcessOrder",
             ]
             console.print(f"$ durable-deploy {' '.join(command)}", markup=False)
-            player = threading.Thread(target=finish, daemon=True)
-            player.start()
-            done = cli(*command, env={**os.environ, **arm.env})
-            player.join()
+            with meanwhile(finish):
+                done = cli(*command, env={**os.environ, **arm.env})
         site = next(iter(arm.stand_in.sites.values()))
         account_of = {value: accounts[name].name for name, value in conn.items()}
         for name, slot in site.slots.items():

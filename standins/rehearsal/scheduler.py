@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from durabletask import task
 
-from standins.rehearsal.console import cli, console, section
+from standins.rehearsal.console import check, cli, console, meanwhile, section
 from standins.scheduler import programs
 from standins.scheduler.scenarios import Scenario, busy_hub, start_waiting
 from standins.scheduler.server import SchedulerStandIn
@@ -49,12 +48,8 @@ def _plan(workdir: Path) -> dict[str, Any] | None:
             f"({slot['schedulerEndpoint']}), connection in {slot['connectionSetting']}",
             markup=False,
         )
-    for stack in STACKS:
-        console.print(f"$ durable-deploy check --stack {stack}")
-        checked = cli("check", "--stack", stack)
-        if checked.returncode != 0:
-            console.print(f"[bold red]The check of {stack} exited {checked.returncode}.")
-            return None
+    if any(check(stack) != 0 for stack in STACKS):
+        return None
     (workdir / "dts.json").write_text(json.dumps(graph["outputs"]))
     slots: dict[str, Any] = app["slots"]
     return slots
@@ -152,12 +147,9 @@ def _stages(
             if not _run(title, args, env, expected):
                 return 1
         section("Gate on the scheduler while the host drains the hub")
-        drain = (address, production, scenario, 0.3)
-        player = threading.Thread(target=_drain, args=drain, daemon=True)
-        player.start()
         gate = ["gate", *where, "--interval", "1", "--stable-for", "2", "--timeout", "30"]
-        drained = _run("passes once drained", gate, env, 0)
-        player.join()
+        with meanwhile(lambda: _drain(address, production, scenario, 0.3)):
+            drained = _run("passes once drained", gate, env, 0)
         if not drained:
             return 1
         for instance in new_code.unfinished:

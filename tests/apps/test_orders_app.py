@@ -16,7 +16,7 @@ from azure.durable_functions.orchestrator import Orchestrator
 from orders import orchestration
 
 from standins.history_simulator import drive
-from tests.support.checkout import ROOT
+from tests.support.checkout import ROOT, orders_function_app
 from tests.support.helpers import ACTIVITIES
 
 ORDER = {"id": "o-1", "amount": 100}
@@ -65,16 +65,7 @@ def test_a_changed_legacy_path_is_caught() -> None:
 
 
 def test_the_app_indexes_every_function() -> None:
-    import importlib.util
-
-    # Loaded by path: apps/router has a function_app.py too.
-    spec = importlib.util.spec_from_file_location(
-        "orders_function_app", ROOT / "apps" / "orders" / "function_app.py"
-    )
-    assert spec and spec.loader
-    function_app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(function_app)
-    names = {f.get_function_name() for f in function_app.app.get_functions()}
+    names = {f.get_function_name() for f in orders_function_app().app.get_functions()}
     assert {
         "ProcessOrder",
         "ValidateOrder",

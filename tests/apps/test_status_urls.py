@@ -3,7 +3,6 @@ the router, and following them reaches the instance's own version."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 import uuid
@@ -24,7 +23,7 @@ from standins.azurite import Azurite, free_port
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from taskhub.routes import Route, RouteStore
-from tests.support.checkout import ROOT
+from tests.support.checkout import ROOT, orders_function_app
 from tests.support.helpers import SECRET_ACCOUNT, async_service
 from tests.support.servers import as_json, echo_backend, serve
 
@@ -43,14 +42,8 @@ WEBHOOK = "runtime/webhooks/durabletask"
 
 
 def _start_order() -> Any:
-    """apps/orders' HTTP starter, loaded by path (apps/router has a function_app.py too)."""
-    spec = importlib.util.spec_from_file_location(
-        "orders_function_app_for_urls", ROOT / "apps" / "orders" / "function_app.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    functions = module.app.get_functions()
+    """apps/orders' HTTP starter."""
+    functions = orders_function_app().app.get_functions()
     return next(f for f in functions if f.get_function_name() == "start_order").get_user_function()
 
 

@@ -13,7 +13,14 @@ from standins.azurite import Account, Azurite
 from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.hubs import TaskHub
 from tests.support.fake_clock import DrivenClock
-from tests.support.helpers import SECRET_ACCOUNT, Cli, Run
+from tests.support.helpers import (
+    SECRET_ACCOUNT,
+    WRONG_KEY,
+    Cli,
+    Run,
+    gate_once,
+    secret_account_connection,
+)
 from tests.support.shared_store import shared_store
 
 FAST = ["--interval", "0.3", "--retries", "1"]
@@ -229,24 +236,10 @@ def test_bad_arguments_exit_2(cli: Cli, azurite: Azurite) -> None:
 def test_a_wrong_key_is_an_access_error(
     cli: Cli, azurite: Azurite, host: DurableHostSimulator
 ) -> None:
-    wrong = azurite.connection_string(SECRET_ACCOUNT.name).replace(
-        SECRET_ACCOUNT.key, "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk="
-    )
-    run = cli(
-        "gate",
-        "--connection-string",
-        wrong,
-        "--hub",
-        host.hub.name,
-        "--timeout",
-        "0",
-        "--retries",
-        "0",
-        "--json",
-    )
+    run = gate_once(cli, secret_account_connection(azurite, key=WRONG_KEY), host.hub.name)
     assert run.code == 2, run.output
     assert json.loads(run.stdout)["error"]["kind"] == "AccessDeniedError"
-    assert "d3Jvbmcta2V5" not in run.output
+    assert WRONG_KEY[:12] not in run.output  # nor any part of it
 
 
 def test_the_key_never_appears_in_any_output(

@@ -14,7 +14,7 @@ from standins.host_simulator import DurableHostSimulator, SimulatedInstance
 from taskhub.drain import version_or_older
 from taskhub.instances import InstanceRecord
 from tests.support.fake_clock import DrivenClock
-from tests.support.helpers import SECRET_ACCOUNT, Cli, Run
+from tests.support.helpers import SECRET_ACCOUNT, WRONG_KEY, Cli, Run, secret_account_connection
 
 FAST = ("--interval", "0.3", "--stable-for", "2")
 # Every wait here runs on driven time (tests/support/fake_clock.py).
@@ -145,9 +145,7 @@ def test_cannot_decide_fails_closed(cli: Cli, azurite: Azurite, hub_name: str) -
     allowed = watch(cli, azurite, hub_name, "1.0", "--allow-missing-hub")
     assert allowed.code == 0, allowed.output
     assert json.loads(allowed.stdout)["warnings"]
-    wrong_key = azurite.connection_string(SECRET_ACCOUNT.name).replace(
-        SECRET_ACCOUNT.key, "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk="
-    )
+    wrong_key = secret_account_connection(azurite, key=WRONG_KEY)
     denied = cli(
         "versions", "--hub", hub_name, "--connection-string", wrong_key, "--watch",
         "--until-drained", "1.0", "--json",

@@ -16,6 +16,8 @@ from tests.support.checkout import ROOT
 from tests.support.helpers import Cli
 
 Graph = list[dict[str, Any]]
+Variant = tuple[Callable[[Graph], None], dict[str, str]]
+"""A change to an example stack's graph, and the {policy: level} it must fire."""
 DURABLE_ACCOUNT = "DurableManagementStorage__accountName"
 PREFIX = "AzureFunctionsJobHost__extensions__durableTask__"
 
@@ -195,48 +197,38 @@ def rolling(strategy: str, without: str) -> Callable[[Graph], None]:
     return mutate
 
 
-@pytest.mark.parametrize(
-    ("mutate", "fired_levels"),
-    [
-        (
-            flex_setting(PREFIX + "defaultVersion", None),
-            {"flex-rolling-update-versioning": "mandatory"},
+FLEX_VARIANTS: list[Variant] = [
+    (
+        flex_setting(PREFIX + "defaultVersion", None),
+        {"flex-rolling-update-versioning": "mandatory"},
+    ),
+    (
+        flex_setting(PREFIX + "versionMatchStrategy", None),
+        {"flex-rolling-update-versioning": "mandatory"},
+    ),
+    (
+        flex_setting(PREFIX + "versionMatchStrategy", "None"),
+        {"flex-rolling-update-versioning": "mandatory"},
+    ),
+    (
+        rolling("rollingupdate", PREFIX + "defaultVersion"),
+        {"flex-rolling-update-versioning": "mandatory"},
+    ),
+    (
+        flex_setting(PREFIX + "versionMatchStrategy", "strict"),
+        {"flex-rolling-update-strict": "advisory"},
+    ),
+    (rolling("Recreate", PREFIX + "defaultVersion"), {}),
+    (flex_setting("FUNCTIONS_WORKER_RUNTIME", "python"), {"flex-settings-ignored": "advisory"}),
+    (
+        # No content share on Flex: a key here is not required by the platform.
+        flex_setting(
+            "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+            "DefaultEndpointsProtocol=https;AccountName=r;AccountKey=k==",
         ),
-        (
-            flex_setting(PREFIX + "versionMatchStrategy", None),
-            {"flex-rolling-update-versioning": "mandatory"},
-        ),
-        (
-            flex_setting(PREFIX + "versionMatchStrategy", "None"),
-            {"flex-rolling-update-versioning": "mandatory"},
-        ),
-        (
-            rolling("rollingupdate", PREFIX + "defaultVersion"),
-            {"flex-rolling-update-versioning": "mandatory"},
-        ),
-        (
-            flex_setting(PREFIX + "versionMatchStrategy", "strict"),
-            {"flex-rolling-update-strict": "advisory"},
-        ),
-        (rolling("Recreate", PREFIX + "defaultVersion"), {}),
-        (flex_setting("FUNCTIONS_WORKER_RUNTIME", "python"), {"flex-settings-ignored": "advisory"}),
-        (
-            # No content share on Flex: a key here is not required by the platform.
-            flex_setting(
-                "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
-                "DefaultEndpointsProtocol=https;AccountName=r;AccountKey=k==",
-            ),
-            {"flex-settings-ignored": "advisory", "no-keys-in-app-settings": "advisory"},
-        ),
-    ],
-)
-def test_flex_rules_on_the_flex_stack(
-    analyzer: PolicyAnalyzer,
-    graphs: Callable[[str], Graph],
-    mutate: Callable[[Graph], None],
-    fired_levels: dict[str, str],
-) -> None:
-    assert levels_after(analyzer, graphs("flex"), mutate) == fired_levels
+        {"flex-settings-ignored": "advisory", "no-keys-in-app-settings": "advisory"},
+    ),
+]
 
 
 def test_slots_stay_refused_on_flex(
@@ -352,8 +344,10 @@ def test_the_app_limit_is_configurable() -> None:
 
 
 def _handmade(tmp_path: Path, config: Mapping[str, bool | str], program: str = "handmade") -> Path:
+    programs = Path(__file__).parent / "programs"
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    shutil.copy(Path(__file__).parent / "programs" / f"{program}.py", tmp_path / "__main__.py")
+    shutil.copy(programs / f"{program}.py", tmp_path / "__main__.py")
+    shutil.copy(programs / "hand_premium.py", tmp_path)  # what the Premium programs share
     namespace = program.replace("_", "").replace("handmadeflex", "handflex")
     lines = ["config:"] + [f"  {namespace}:{k}: {json.dumps(v)}" for k, v in config.items()]
     (tmp_path / "Pulumi.hand.yaml").write_text("\n".join(lines) + "\n")
@@ -460,36 +454,40 @@ def closed_scheduler(g: Graph) -> None:
     first(g, "azure-native:durabletask:Scheduler")["inputs"]["properties"]["ipAllowlist"] = []
 
 
+SCHEDULER_VARIANTS: list[Variant] = [
+    (connect(f"Endpoint={ENDPOINT};Authentication=ManagedIdentity"), {}),
+    (
+        both(
+            connect(f"Endpoint={ENDPOINT};Authentication=ManagedIdentity"),
+            staging_hub("ordersdts"),
+        ),
+        {"scheduler-distinct-task-hubs": "mandatory"},
+    ),
+    (sticky_names(PREFIX + "hubName"), {"durable-setting-not-sticky": "mandatory"}),
+    (sticky_names(DTS_CONNECTION), {"durable-setting-not-sticky": "mandatory"}),
+    (
+        connect("Endpoint=http://localhost:8080;Authentication=None"),
+        {"scheduler-connection-secure": "mandatory"},
+    ),
+    (without_hub_roles, {"scheduler-hub-data-role": "mandatory"}),
+    (closed_scheduler, {"scheduler-ip-allowlist": "advisory"}),
+    (staging_hub("x"), {"hub-name-valid": "mandatory"}),
+    (staging_hub("%STAGING_HUB%"), {"hub-name-resolves": "mandatory"}),
+]
+
+
 @pytest.mark.parametrize(
-    ("mutate", "fired_levels"),
-    [
-        (connect(f"Endpoint={ENDPOINT};Authentication=ManagedIdentity"), {}),
-        (
-            both(
-                connect(f"Endpoint={ENDPOINT};Authentication=ManagedIdentity"),
-                staging_hub("ordersdts"),
-            ),
-            {"scheduler-distinct-task-hubs": "mandatory"},
-        ),
-        (sticky_names(PREFIX + "hubName"), {"durable-setting-not-sticky": "mandatory"}),
-        (sticky_names(DTS_CONNECTION), {"durable-setting-not-sticky": "mandatory"}),
-        (
-            connect("Endpoint=http://localhost:8080;Authentication=None"),
-            {"scheduler-connection-secure": "mandatory"},
-        ),
-        (without_hub_roles, {"scheduler-hub-data-role": "mandatory"}),
-        (closed_scheduler, {"scheduler-ip-allowlist": "advisory"}),
-        (staging_hub("x"), {"hub-name-valid": "mandatory"}),
-        (staging_hub("%STAGING_HUB%"), {"hub-name-resolves": "mandatory"}),
-    ],
+    ("stack", "mutate", "fired_levels"),
+    [("flex", *v) for v in FLEX_VARIANTS] + [("dts", *v) for v in SCHEDULER_VARIANTS],
 )
-def test_scheduler_rules_on_the_dts_stack(
+def test_flex_and_scheduler_rules_on_their_stacks(
     analyzer: PolicyAnalyzer,
     graphs: Callable[[str], Graph],
+    stack: str,
     mutate: Callable[[Graph], None],
     fired_levels: dict[str, str],
 ) -> None:
-    assert levels_after(analyzer, graphs("dts"), mutate) == fired_levels
+    assert levels_after(analyzer, graphs(stack), mutate) == fired_levels
 
 
 def _stack_with_dependencies(

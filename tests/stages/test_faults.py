@@ -24,7 +24,7 @@ from taskhub.hubs import TaskHub
 from taskhub.routes import ROUTES_TABLE, Route, RouteStore
 from taskhub.sources import HubAddress
 from tests.support.fault_proxy import Fault, FaultProxy, Kind, fault_proxy, is_write, through
-from tests.support.helpers import SECRET_ACCOUNT, Cli
+from tests.support.helpers import SECRET_ACCOUNT, Cli, gate_once, secret_account_connection
 
 
 @pytest.fixture(scope="module")
@@ -137,24 +137,8 @@ def test_a_404_that_is_not_table_not_found_is_never_a_missing_hub(
 def test_an_account_that_does_not_exist_fails_the_gate_even_with_allow_missing_hub(
     cli: Cli, azurite: Azurite, busy: DurableHostSimulator
 ) -> None:
-    nowhere = azurite.connection_string(SECRET_ACCOUNT.name).replace(
-        SECRET_ACCOUNT.name, "nosuchaccount"
-    )
-    run = cli(
-        "gate",
-        "--connection-string",
-        nowhere,
-        "--hub",
-        busy.hub.name,
-        "--allow-missing-hub",
-        "--timeout",
-        "0",
-        "--stable-for",
-        "1",
-        "--retries",
-        "0",
-        "--json",
-    )
+    nowhere = secret_account_connection(azurite, name="nosuchaccount")
+    run = gate_once(cli, nowhere, busy.hub.name, "--allow-missing-hub", "--stable-for", "1")
     assert run.code == 2, run.output
     result = json.loads(run.stdout)
     assert result["hub_missing"] is False and result["drained"] is False

@@ -29,6 +29,8 @@ from tests.support.in_process import run_main
 
 # A key made up for the tests, so "the key never appears in output" can be checked.
 SECRET_ACCOUNT = Account("slotdurable", "dGVzdC1zZWNyZXQta2V5LXRoYXQtbXVzdC1uZXZlci1sZWFr")
+WRONG_KEY = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk="
+"""A well-formed key that is not SECRET_ACCOUNT's."""
 CLI = [sys.executable, "-m", "scripts.cli"]
 # The sample app's activities, by the names its orchestrator schedules, for the SDK's replay.
 ACTIVITIES: dict[str, Callable[[Any], Any]] = {
@@ -120,6 +122,21 @@ def plan_outputs_file(cli: Cli, stack: str, folder: Path) -> Path:
     path = folder / f"{stack}.json"
     path.write_text(_planned[stack])
     return path
+
+
+def secret_account_connection(
+    azurite: Azurite, *, name: str = SECRET_ACCOUNT.name, key: str = SECRET_ACCOUNT.key
+) -> str:
+    """SECRET_ACCOUNT's connection string on `azurite`, or with another account `name` (one
+    that does not exist) or another `key` (a wrong one) in it."""
+    connection = azurite.connection_string(SECRET_ACCOUNT.name)
+    return connection.replace(SECRET_ACCOUNT.name, name).replace(SECRET_ACCOUNT.key, key)
+
+
+def gate_once(cli: Cli, connection: str, hub: str, *args: str) -> Run:
+    """`gate --json` reading `hub` once, without retries: what a connection answers."""
+    once = ("--timeout", "0", "--retries", "0", "--json")
+    return cli("gate", "--connection-string", connection, "--hub", hub, *once, *args)
 
 
 def on_test_account(cli: Cli, azurite: Azurite, *args: str) -> Run:

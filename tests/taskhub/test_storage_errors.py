@@ -24,7 +24,7 @@ from taskhub.errors import (
 from taskhub.history import HistoryStore
 from taskhub.hubs import TaskHub
 from taskhub.routes import ROUTES_TABLE, Route, RouteStore
-from tests.support.helpers import SECRET_ACCOUNT
+from tests.support.helpers import WRONG_KEY, secret_account_connection
 
 
 def test_a_missing_hub_table_is_hub_not_found_caused_by_the_service_answer(
@@ -70,16 +70,15 @@ def test_our_own_errors_pass_through_unchanged() -> None:
 def test_a_wrong_key_is_access_denied_and_the_key_is_never_in_the_message(
     azurite: Azurite, hub_name: str
 ) -> None:
-    wrong = "d3Jvbmcta2V5LXRoYXQtaXMtbm90LXRoZS1hY2NvdW50cy1rZXk="
-    connection = azurite.connection_string(SECRET_ACCOUNT.name).replace(SECRET_ACCOUNT.key, wrong)
+    connection = secret_account_connection(azurite, key=WRONG_KEY)
     with (
         TableServiceClient.from_connection_string(connection, retry_total=0) as service,
         pytest.raises(AccessDeniedError) as info,
-        map_storage_errors("T", secrets=(wrong, connection)),
+        map_storage_errors("T", secrets=(WRONG_KEY, connection)),
     ):
         list(service.get_table_client(f"{hub_name}X").list_entities())
     assert isinstance(info.value.__cause__, AzureError)
-    assert wrong not in str(info.value)
+    assert WRONG_KEY not in str(info.value)
 
 
 def test_the_route_table_reads_as_empty_only_when_asked(azurite: Azurite) -> None:

@@ -7,9 +7,8 @@ durable account with the same hub. With `hubSetting` both slots share one durabl
 and take their hubs from `%TASKHUB_NAME%`, the documented way to give each slot its hub.
 """
 
-from typing import Any
-
 import pulumi
+from hand_premium import premium_site_args
 from pulumi_azure_native import web
 
 config = pulumi.Config("handmade")
@@ -17,20 +16,7 @@ shared_hub = config.get_bool("sharedHub") or False
 sticky_durable = config.get_bool("stickyDurable") or False
 hub_setting = config.get_bool("hubSetting") or False
 
-plan = web.AppServicePlan(
-    "plan",
-    name="hand-plan",
-    resource_group_name="rg",
-    kind="elastic",
-    sku=web.SkuDescriptionArgs(name="EP1", tier="ElasticPremium"),
-)
-site_args: dict[str, Any] = dict(
-    resource_group_name="rg",
-    kind="functionapp,linux",
-    server_farm_id=plan.id,
-    https_only=True,
-    site_config=web.SiteConfigArgs(ftps_state="Disabled", min_tls_version="1.2"),
-)
+site_args = premium_site_args()
 app = web.WebApp("app", name="hand-app", **site_args)
 slot = web.WebAppSlot("staging", name=app.name, slot="staging", **site_args)
 

@@ -11,9 +11,8 @@ makes TASKHUB_NAME a slot setting, `emulator` uses the emulator's connection str
 `noRoles` leaves the roles out, `closed` leaves the scheduler's ipAllowlist empty.
 """
 
-from typing import Any
-
 import pulumi
+from hand_premium import premium_site_args
 from pulumi_azure_native import authorization, durabletask, web
 
 config = pulumi.Config("handmadedts")
@@ -48,20 +47,8 @@ hubs = {
     )
     for hub in dict.fromkeys(HUBS.values())
 }
-plan = web.AppServicePlan(
-    "plan",
-    name="hand-plan",
-    resource_group_name="rg",
-    kind="elastic",
-    sku=web.SkuDescriptionArgs(name="EP1", tier="ElasticPremium"),
-)
-site_args: dict[str, Any] = dict(
-    resource_group_name="rg",
-    kind="functionapp,linux",
-    server_farm_id=plan.id,
-    https_only=True,
-    identity=web.ManagedServiceIdentityArgs(type=web.ManagedServiceIdentityType.SYSTEM_ASSIGNED),
-    site_config=web.SiteConfigArgs(ftps_state="Disabled", min_tls_version="1.2"),
+site_args = premium_site_args(
+    identity=web.ManagedServiceIdentityArgs(type=web.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
 )
 sites: dict[str, web.WebApp | web.WebAppSlot] = {
     "production": web.WebApp("app", name="hand-dts", **site_args),

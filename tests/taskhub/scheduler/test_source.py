@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,27 +37,44 @@ def source(address: str, hub: str | None = HUB, **options: object) -> SchedulerI
     return open_scheduler_source(plain(address), hub, retry=FAST, **options)  # type: ignore[arg-type]
 
 
-def busy_unfinished(
-    start_standin: StartStandIn, **options: object
-) -> tuple[SchedulerStandIn, Scenario, list[InstanceRecord], int]:
-    """A busy hub on a stand-in with `options`, its unfinished instances read by the source,
-    and how many QueryInstances calls that read made."""
-    stand_in, address = start_standin(page_cap=3, **options)
+def busy_read(
+    start_standin: StartStandIn,
+    read: Callable[[SchedulerInstanceSource], list[InstanceRecord]],
+    **options: object,
+) -> tuple[SchedulerStandIn, Scenario, list[InstanceRecord], Counter[str]]:
+    """A busy hub on a stand-in with `options`, read by the source with `read` once the
+    worker is done, and the calls that read made, by RPC."""
+    stand_in, address = start_standin(**options)
     with running_worker(address.plain, HUB):
         scenario = busy_hub(hub_client(address.plain, HUB))
-    before = len(stand_in.calls_of("QueryInstances"))
+    before = len(stand_in.calls)
     with source(address.plain) as hub:
-        records = hub.unfinished()
-    return stand_in, scenario, records, len(stand_in.calls_of("QueryInstances")) - before
+        records = read(hub)
+    return stand_in, scenario, records, Counter(c.rpc for c in stand_in.calls[before:])
+
+
+def busy_by_id(
+    start_standin: StartStandIn, *, fill_versions: bool
+) -> tuple[Scenario, dict[str, InstanceRecord], Counter[str]]:
+    """Every instance of a busy hub, by id, on a stand-in whose listings fill in versions or
+    leave them out, and the calls that read made, by RPC."""
+    _, scenario, records, calls = busy_read(
+        start_standin, SchedulerInstanceSource.instances, page_cap=4, fill_versions=fill_versions
+    )
+    by_id = {r.instance_id: r for r in records}
+    assert len(by_id) == len(records), "an instance listed twice"
+    return scenario, by_id, calls
 
 
 def test_a_busy_hub_lists_every_unfinished_instance_across_pages(
     start_standin: StartStandIn,
 ) -> None:
-    stand_in, scenario, records, pages = busy_unfinished(start_standin)
+    stand_in, scenario, records, calls = busy_read(
+        start_standin, SchedulerInstanceSource.unfinished, page_cap=3
+    )
     assert {r.instance_id: r.runtime_status for r in records} == scenario.unfinished
     assert {"Running", "Pending", "Suspended"} <= set(scenario.unfinished.values())
-    assert pages >= 5  # 15 instances, 3 a page
+    assert calls["QueryInstances"] >= 5  # 15 instances, 3 a page
     assert all(c.hub == HUB for c in stand_in.calls_of("QueryInstances"))
     created = [r.created_time for r in records if r.created_time is not None]
     assert len(created) == len(records) and created == sorted(created)  # oldest first
@@ -65,13 +83,7 @@ def test_a_busy_hub_lists_every_unfinished_instance_across_pages(
 def test_per_version_counts_are_right_when_listings_leave_versions_out(
     start_standin: StartStandIn,
 ) -> None:
-    stand_in, address = start_standin(page_cap=4, fill_versions=False)
-    with running_worker(address.plain, HUB):
-        scenario = busy_hub(hub_client(address.plain, HUB))
-        asked_before = len(stand_in.calls_of("GetInstance"))
-        with source(address.plain) as hub:
-            records = hub.instances()
-    by_id = {r.instance_id: r for r in records}
+    scenario, by_id, calls = busy_by_id(start_standin, fill_versions=False)
     started = {i: v for i, v in scenario.versions.items() if not i.startswith("pending")}
     assert {i: by_id[i].version for i in started} == started
     assert {by_id[i].version_source for i in started} == {VersionSource.HISTORY}
@@ -80,29 +92,23 @@ def test_per_version_counts_are_right_when_listings_leave_versions_out(
     for pending in ("pending-1", "pending-2"):
         assert not by_id[pending].readable
         assert by_id[pending].unreadable_column("Version")
-    assert len(stand_in.calls_of("GetInstance")) - asked_before == 2  # the two Pending ones
-    counts = {v: s.total for v, s in summarize(r for r in records if r.readable)[HUB].items()}
+    assert calls["GetInstance"] == 2  # the two Pending ones
+    readable = (r for r in by_id.values() if r.readable)
+    counts = {v: s.total for v, s in summarize(readable)[HUB].items()}
     assert counts == dict(Counter(started.values()))
-    assert stand_in.calls_of("StreamInstanceHistory")  # the versions came from history
+    assert calls["StreamInstanceHistory"]  # the versions came from history
 
 
 def test_versions_come_from_the_listing_when_the_server_fills_them(
     start_standin: StartStandIn,
 ) -> None:
-    stand_in, address = start_standin(page_cap=4, fill_versions=True)
-    with running_worker(address.plain, HUB):
-        scenario = busy_hub(hub_client(address.plain, HUB))
-        streams_before = len(stand_in.calls_of("StreamInstanceHistory"))
-        with source(address.plain) as hub:
-            records = hub.instances()
-        streams = len(stand_in.calls_of("StreamInstanceHistory")) - streams_before
-    by_id = {r.instance_id: r for r in records}
+    scenario, by_id, calls = busy_by_id(start_standin, fill_versions=True)
     versioned = {i: v for i, v in scenario.versions.items() if v}
     assert {i: by_id[i].version for i in versioned} == versioned
     assert {by_id[i].version_source for i in versioned} == {VersionSource.LISTING}
     assert by_id["pending-1"].readable  # the listing named its version
     # Only the unversioned instances (the listing cannot tell "none" from "left out").
-    assert streams == len(scenario.versions) - len(versioned)
+    assert calls["StreamInstanceHistory"] == len(scenario.versions) - len(versioned)
 
 
 def test_a_pending_instance_takes_its_version_from_its_own_state(
@@ -209,11 +215,16 @@ def test_a_stalled_call_times_out_and_is_retried(start_standin: StartStandIn) ->
 
 
 def test_an_empty_page_that_carries_a_token_is_followed(start_standin: StartStandIn) -> None:
-    stand_in, scenario, records, calls = busy_unfinished(
-        start_standin, paging=Paging.EMPTY_PAGE_FIRST
+    stand_in, scenario, records, calls = busy_read(
+        start_standin,
+        SchedulerInstanceSource.unfinished,
+        page_cap=3,
+        paging=Paging.EMPTY_PAGE_FIRST,
     )
     assert {r.instance_id: r.runtime_status for r in records} == scenario.unfinished
-    assert calls == 2 * 5  # each of the 5 pages of 3 behind an empty page with a token
+    assert (
+        calls["QueryInstances"] == 2 * 5
+    )  # each of the 5 pages of 3 behind an empty page with a token
     assert stand_in.address is not None
     with source(stand_in.address.plain) as hub:
         assert hub.has_any_instance()  # its first page is empty, yet the hub is not

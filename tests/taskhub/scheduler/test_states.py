@@ -7,22 +7,13 @@ from durabletask.internal import orchestrator_service_pb2 as pb
 from taskhub.instance_rows import VersionSource
 from taskhub.scheduler.states import NO_STARTED_EVENT, status_name, to_record, with_started_version
 from taskhub.status import TERMINAL_STATUSES, RuntimeStatus, is_finished
+from tests.support.core_statuses import core_statuses
 
 
 def test_the_proto_statuses_are_cores_names() -> None:
-    # orchestrator_service.proto OrchestrationStatus, in Core's order (Running = 0 ...).
-    names = [status_name(n) for n in range(8)]
-    assert names == [
-        "Running",
-        "Completed",
-        "ContinuedAsNew",
-        "Failed",
-        "Canceled",
-        "Terminated",
-        "Pending",
-        "Suspended",
-    ]
-    assert {n for n in names if is_finished(n)} == set(TERMINAL_STATUSES)
+    statuses = core_statuses()
+    assert {number: status_name(number) for number in statuses} == statuses
+    assert {n for n in statuses.values() if is_finished(n)} == set(TERMINAL_STATUSES)
 
 
 def test_a_status_this_code_does_not_know_is_unfinished() -> None:
