@@ -63,20 +63,20 @@ def not_registered_here(ctx: task.OrchestrationContext, order: Any) -> str:
 def _drain(address: str, hub: str, scenario: Scenario, pause: float) -> None:
     """The host finishing its work while the gate polls: each waiting order approved, the
     suspended one resumed, and a worker that runs the Pending ones arrives last."""
-    client = hub_client(address, hub)
     pending = [i for i, s in scenario.unfinished.items() if s == "Pending"]
-    for instance, status in scenario.unfinished.items():
-        if instance in pending:
-            continue
-        time.sleep(pause)
-        if status == "Suspended":
-            client.resume_orchestration(instance)
-        client.raise_orchestration_event(instance, programs.APPROVE, data={"ok": True})
-        console.print(f"  [dim]host: {instance} ({status}) finishes[/dim]")
-    with running_worker(address, hub, orchestrators=[not_registered_here]):
-        for instance in pending:
-            client.wait_for_orchestration_completion(instance, timeout=30)
-            console.print(f"  [dim]host: a late worker runs {instance} (Pending)[/dim]")
+    with hub_client(address, hub) as client:
+        for instance, status in scenario.unfinished.items():
+            if instance in pending:
+                continue
+            time.sleep(pause)
+            if status == "Suspended":
+                client.resume_orchestration(instance)
+            client.raise_orchestration_event(instance, programs.APPROVE, data={"ok": True})
+            console.print(f"  [dim]host: {instance} ({status}) finishes[/dim]")
+        with running_worker(address, hub, orchestrators=[not_registered_here]):
+            for instance in pending:
+                client.wait_for_orchestration_completion(instance, timeout=30)
+                console.print(f"  [dim]host: a late worker runs {instance} (Pending)[/dim]")
 
 
 def _run(title: str, args: list[str], env: dict[str, str], expected: int) -> bool:
@@ -115,9 +115,13 @@ def _stages(
     env: dict[str, str],
     where: list[str],
 ) -> int:
-    with running_worker(address, production), running_worker(address, staging):
-        scenario = busy_hub(hub_client(address, production))
-        new_code, orders = Scenario(), hub_client(address, staging)
+    with (
+        running_worker(address, production),
+        running_worker(address, staging),
+        hub_client(address, production) as busy,
+        hub_client(address, staging) as orders,
+    ):
+        scenario, new_code = busy_hub(busy), Scenario()
         for number in (1, 2):
             start_waiting(orders, new_code, programs.flow, f"order-{number}", {}, "1.0")
         console.print(
