@@ -12,7 +12,7 @@ from scripts.cli.annotations import Annotator, CiOption, CiSystem
 from scripts.cli.app import app
 from scripts.cli.options import IntervalOption, duration_option
 from scripts.cli.options.hub import StoreArgs, with_store_options
-from scripts.cli.output import Answer, JsonOption, Output
+from scripts.cli.output import Answer, JsonOption, Output, fields_json
 from scripts.stages.exits import Exit
 from scripts.stages.ramp_watch import Limits, RampVerdict, watch_ramp
 from scripts.stages.routes import Retirement as RouteRetirement
@@ -40,16 +40,9 @@ MinorArg = Annotated[str, typer.Argument(metavar="MAJOR.MINOR", help="e.g. 1.1")
 
 
 def _route_json(route: Route) -> dict[str, Any]:
-    return {
-        "minor": route.minor,
-        "app": route.app,
-        "version": route.version,
-        "hub": route.hub,
-        "base_url": route.base_url,
-        "state": str(route.state),
-        "current": route.current,
-        "ramp": route.ramp,
-    }
+    return fields_json(
+        route, ("minor", "app", "version", "hub", "base_url", "state", "current", "ramp")
+    )
 
 
 def _table(command: str, table: RouteTable) -> Answer:
